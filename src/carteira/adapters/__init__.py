@@ -1,0 +1,1 @@
+"""Adapters: implementations of the ports (in-memory now; SQL in a later release)."""

@@ -1,0 +1,342 @@
+"""The in-memory adapter: the reference implementation of every storage port (ST-2).
+
+One :class:`InMemoryStore` holds any number of tenants. Units of work run one at a
+time (a store-wide lock) and journal every write, so a command that fails or is
+refused leaves the store exactly as it was (ST-1, invariant 8).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
+from types import TracebackType
+from typing import Any, Self
+
+import attrs
+
+from carteira.adapters.memory.table import Journal, Table
+from carteira.domain.customer import Customer, Organization
+from carteira.domain.errors import ConcurrencyError, StorageError
+from carteira.domain.events import Event, MembershipChanged
+from carteira.domain.manager import Manager
+from carteira.domain.ownership import SubjectKind
+from carteira.domain.portfolio import Portfolio
+from carteira.domain.settings import TenantSettings
+
+__all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
+
+
+class _Tenant:
+    """Every table of one tenant."""
+
+    def __init__(self, journal: _JournalRef) -> None:
+        self.portfolios: Table[Portfolio] = Table(
+            "portfolio",
+            journal,
+            {"name": lambda p: (p.key,), "manager": lambda p: p.managers},
+            unique=frozenset({"name"}),
+        )
+        self.managers: Table[Manager] = Table("manager", journal)
+        self.customers: Table[Customer] = Table(
+            "customer",
+            journal,
+            {
+                "portfolio": lambda c: () if c.portfolio is None else (c.portfolio,),
+                "organization": lambda c: () if c.organization is None else (c.organization,),
+                "manager": lambda c: c.account_managers,
+            },
+        )
+        self.organizations: Table[Organization] = Table(
+            "organization",
+            journal,
+            {"portfolio": lambda o: () if o.portfolio is None else (o.portfolio,)},
+        )
+        self.history: dict[tuple[SubjectKind, str], list[MembershipChanged]] = {}
+        self.events: list[Event] = []
+        self.settings = TenantSettings()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "portfolios": self.portfolios.snapshot(),
+            "managers": self.managers.snapshot(),
+            "customers": self.customers.snapshot(),
+            "organizations": self.organizations.snapshot(),
+            "history": {k: tuple(v) for k, v in self.history.items()},
+            "events": tuple(self.events),
+            "settings": self.settings,
+        }
+
+
+class _JournalRef:
+    """The journal of the unit of work in progress (one at a time per store)."""
+
+    def __init__(self) -> None:
+        self.current: Journal | None = None
+
+    def __call__(self) -> Journal:
+        if self.current is None:
+            raise StorageError("in-memory store written outside a unit of work", rule="ST-1")
+        return self.current
+
+
+class InMemoryStore:
+    """Every tenant's records in process memory; open units of work with :meth:`unit_of_work`.
+
+    Pass ``store.unit_of_work`` wherever a :class:`~carteira.ports.UnitOfWorkFactory`
+    is wanted.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._journal = _JournalRef()
+        self._tenants: dict[str, _Tenant] = {}
+
+    def unit_of_work(self, tenant: str) -> InMemoryUnitOfWork:
+        """Return a unit of work scoped to ``tenant`` (TN-1)."""
+        return InMemoryUnitOfWork(self, tenant)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return a copy of everything stored, rows and indexes, for exact comparisons."""
+        with self._lock:
+            return {name: data.snapshot() for name, data in sorted(self._tenants.items())}
+
+    def _tenant(self, name: str) -> _Tenant:
+        data = self._tenants.get(name)
+        if data is None:
+            data = self._tenants[name] = _Tenant(self._journal)
+        return data
+
+
+class InMemoryUnitOfWork:
+    """One transaction over one tenant of an :class:`InMemoryStore` (ST-1)."""
+
+    def __init__(self, store: InMemoryStore, tenant: str) -> None:
+        self._store = store
+        self._tenant_name = tenant
+        self._journal = Journal()
+        self._open = False
+        data = store._tenant(tenant)
+        self.portfolios = _Portfolios(data, self._guard)
+        self.managers = _Managers(data, self._guard)
+        self.customers = _Customers(data, self._guard)
+        self.organizations = _Organizations(data, self._guard)
+        self.history = _History(data, self._guard)
+        self.events = _Events(data, self._guard)
+        self.settings = _Settings(data, self._guard)
+
+    @property
+    def tenant(self) -> str:
+        """The tenant this unit of work is scoped to."""
+        return self._tenant_name
+
+    def __enter__(self) -> Self:
+        self._store._lock.acquire()
+        self._store._journal.current = self._journal
+        self._open = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._open = False
+            self._store._journal.current = None
+            self._store._lock.release()
+
+    def commit(self) -> None:
+        """Keep every change made in this unit of work."""
+        self._journal.forget()
+
+    def rollback(self) -> None:
+        """Undo every change made in this unit of work since the last commit."""
+        self._journal.rollback()
+
+    def _guard(self) -> Journal:
+        if not self._open:
+            raise StorageError("unit of work used outside its 'with' block", rule="ST-1")
+        return self._journal
+
+
+class _Repo:
+    def __init__(self, data: _Tenant, guard: Any) -> None:
+        self._data = data
+        self._guard = guard
+
+
+def _by_name(portfolios: Iterable[Portfolio]) -> list[Portfolio]:
+    return sorted(portfolios, key=lambda p: (p.key, p.id))
+
+
+class _Portfolios(_Repo):
+    def get(self, portfolio_id: str) -> Portfolio | None:
+        self._guard()
+        return self._data.portfolios.get(portfolio_id)
+
+    def by_key(self, key: str) -> Portfolio | None:
+        self._guard()
+        found = self._data.portfolios.lookup("name", key)
+        return found[0] if found else None
+
+    def list(self) -> Sequence[Portfolio]:
+        self._guard()
+        return _by_name(self._data.portfolios.rows.values())
+
+    def managed_by(self, manager_id: str) -> Sequence[Portfolio]:
+        self._guard()
+        return _by_name(self._data.portfolios.lookup("manager", manager_id))
+
+    def add(self, portfolio: Portfolio) -> None:
+        self._guard()
+        self._data.portfolios.add(portfolio)
+
+    def update(self, portfolio: Portfolio) -> None:
+        self._guard()
+        self._data.portfolios.update(portfolio)
+
+    def remove(self, portfolio: Portfolio) -> None:
+        self._guard()
+        self._data.portfolios.remove(portfolio)
+
+
+class _Managers(_Repo):
+    def get(self, manager_id: str) -> Manager | None:
+        self._guard()
+        return self._data.managers.get(manager_id)
+
+    def get_many(self, manager_ids: Iterable[str]) -> Mapping[str, Manager]:
+        self._guard()
+        rows = self._data.managers.rows
+        return {i: rows[i] for i in manager_ids if i in rows}
+
+    def list(self) -> Sequence[Manager]:
+        self._guard()
+        return [self._data.managers.rows[i] for i in sorted(self._data.managers.rows)]
+
+    def add(self, manager: Manager) -> None:
+        self._guard()
+        self._data.managers.add(manager)
+
+    def update(self, manager: Manager) -> None:
+        self._guard()
+        self._data.managers.update(manager)
+
+    def remove(self, manager: Manager) -> None:
+        self._guard()
+        self._data.managers.remove(manager)
+
+
+def _update_all(table: Table[Any], rows: Iterable[Any]) -> None:
+    rows = list(rows)
+    if len({r.id for r in rows}) != len(rows):
+        raise ConcurrencyError(f"the same {table.kind} written twice in one call", rule="ST-3")
+    for row in rows:
+        table.update(row)
+
+
+class _Customers(_Repo):
+    def get(self, customer_id: str) -> Customer | None:
+        self._guard()
+        return self._data.customers.get(customer_id)
+
+    def count(self) -> int:
+        self._guard()
+        return len(self._data.customers.rows)
+
+    def in_portfolio(self, portfolio_id: str) -> Sequence[Customer]:
+        self._guard()
+        return self._data.customers.lookup("portfolio", portfolio_id)
+
+    def of_organization(self, organization_id: str) -> Sequence[Customer]:
+        self._guard()
+        return self._data.customers.lookup("organization", organization_id)
+
+    def managed_by(self, manager_id: str) -> Sequence[Customer]:
+        self._guard()
+        return self._data.customers.lookup("manager", manager_id)
+
+    def most_account_managers(self) -> int:
+        self._guard()
+        return max((len(c.account_managers) for c in self._data.customers.rows.values()), default=0)
+
+    def add(self, customer: Customer) -> None:
+        self._guard()
+        self._data.customers.add(customer)
+
+    def update_many(self, customers: Iterable[Customer]) -> None:
+        self._guard()
+        _update_all(self._data.customers, customers)
+
+
+class _Organizations(_Repo):
+    def get(self, organization_id: str) -> Organization | None:
+        self._guard()
+        return self._data.organizations.get(organization_id)
+
+    def count(self) -> int:
+        self._guard()
+        return len(self._data.organizations.rows)
+
+    def in_portfolio(self, portfolio_id: str) -> Sequence[Organization]:
+        self._guard()
+        return self._data.organizations.lookup("portfolio", portfolio_id)
+
+    def add(self, organization: Organization) -> None:
+        self._guard()
+        self._data.organizations.add(organization)
+
+    def update_many(self, organizations: Iterable[Organization]) -> None:
+        self._guard()
+        _update_all(self._data.organizations, organizations)
+
+
+class _History(_Repo):
+    def append(self, changes: Iterable[MembershipChanged]) -> None:
+        journal: Journal = self._guard()
+        for change in changes:
+            key = (change.subject, change.subject_id)
+            self._data.history.setdefault(key, []).append(change)
+            journal.record(partial(self._undo_append, key))
+
+    def _undo_append(self, key: tuple[SubjectKind, str]) -> None:
+        records = self._data.history[key]
+        records.pop()
+        if not records:
+            del self._data.history[key]
+
+    def of(self, subject: SubjectKind, subject_id: str) -> Sequence[MembershipChanged]:
+        self._guard()
+        return tuple(self._data.history.get((subject, subject_id), ()))
+
+
+class _Events(_Repo):
+    def append(self, events: Iterable[Event]) -> None:
+        journal: Journal = self._guard()
+        log = self._data.events
+        before = len(log)
+        log.extend(events)
+        journal.record(lambda: log.__delitem__(slice(before, None)))
+
+    def read(self, after: int = 0, limit: int = 100) -> Sequence[tuple[int, Event]]:
+        self._guard()
+        start = max(after, 0)
+        return [(start + i + 1, e) for i, e in enumerate(self._data.events[start : start + limit])]
+
+
+class _Settings(_Repo):
+    def get(self) -> TenantSettings:
+        self._guard()
+        return self._data.settings
+
+    def put(self, settings: TenantSettings) -> None:
+        journal: Journal = self._guard()
+        current = self._data.settings
+        if current.version != settings.version:
+            raise ConcurrencyError("settings changed since they were read", rule="ST-3")
+        self._data.settings = attrs.evolve(settings, version=settings.version + 1)
+        journal.record(lambda: setattr(self._data, "settings", current))

@@ -1,0 +1,145 @@
+"""An indexed table of immutable rows with version checks and an undo journal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, Generic, Protocol, TypeVar
+
+import attrs
+
+from carteira.domain.errors import ConcurrencyError, Conflict
+
+__all__ = ["Journal", "Table"]
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Row)
+IndexKeys = Callable[[Any], Iterable[Hashable]]
+
+
+class Journal:
+    """Undo steps of one unit of work, replayed newest first on rollback."""
+
+    def __init__(self) -> None:
+        self._steps: list[Callable[[], None]] = []
+
+    def record(self, undo: Callable[[], None]) -> None:
+        """Remember how to undo one change."""
+        self._steps.append(undo)
+
+    def rollback(self) -> None:
+        """Undo every recorded change, newest first, and forget them."""
+        while self._steps:
+            self._steps.pop()()
+
+    def forget(self) -> None:
+        """Keep every change (commit)."""
+        self._steps.clear()
+
+
+class Table(Generic[R]):
+    """Rows by id, secondary indexes, unique keys; every write journaled.
+
+    ``indexes`` map a name to a function giving the keys a row is filed under;
+    ``unique`` names those indexes where a key may belong to one row only.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        journal: Callable[[], Journal],
+        indexes: Mapping[str, IndexKeys] | None = None,
+        unique: frozenset[str] = frozenset(),
+    ) -> None:
+        self.kind = kind
+        self._journal = journal
+        self._index_keys: dict[str, IndexKeys] = dict(indexes or {})
+        self._unique = unique
+        self.rows: dict[str, R] = {}
+        self.indexes: dict[str, dict[Hashable, set[str]]] = {n: {} for n in self._index_keys}
+
+    def get(self, row_id: str) -> R | None:
+        """Return the row with ``row_id``, or ``None``."""
+        return self.rows.get(row_id)
+
+    def lookup(self, index: str, key: Hashable) -> list[R]:
+        """Return the rows filed under ``key`` in ``index``, ordered by id."""
+        return [self.rows[i] for i in sorted(self.indexes[index].get(key, ()))]
+
+    def add(self, row: R) -> R:
+        """Store a new row at version 1."""
+        if row.id in self.rows:
+            raise Conflict(f"{self.kind} {row.id!r} already exists", code=f"{self.kind}_exists")
+        stored: R = attrs.evolve(row, version=1)  # type: ignore[misc]
+        self._check_unique(stored)
+        self._write(row.id, stored)
+        return stored
+
+    def update(self, row: R) -> R:
+        """Store ``row`` over the version it was read at."""
+        self._check_version(row)
+        stored: R = attrs.evolve(row, version=row.version + 1)  # type: ignore[misc]
+        self._check_unique(stored)
+        self._write(row.id, stored)
+        return stored
+
+    def remove(self, row: R) -> None:
+        """Delete ``row`` as read."""
+        self._check_version(row)
+        self._write(row.id, None)
+
+    def snapshot(self) -> tuple[dict[str, R], dict[str, dict[Hashable, frozenset[str]]]]:
+        """Return a copy of the rows and every index, for exact comparisons."""
+        indexes = {
+            name: {k: frozenset(v) for k, v in index.items()}
+            for name, index in self.indexes.items()
+        }
+        return dict(self.rows), indexes
+
+    def _check_version(self, row: R) -> None:
+        current = self.rows.get(row.id)
+        if current is None or current.version != row.version:
+            raise ConcurrencyError(
+                f"{self.kind} {row.id!r} changed since it was read at version {row.version}",
+                rule="ST-3",
+                details={"kind": self.kind, "id": row.id, "version": row.version},
+            )
+
+    def _check_unique(self, row: R) -> None:
+        for name in self._unique:
+            for key in self._index_keys[name](row):
+                holders = self.indexes[name].get(key, set()) - {row.id}
+                if holders:
+                    raise Conflict(
+                        f"{self.kind} {row.id!r} collides with {min(holders)!r} on {name}",
+                        code=f"{self.kind}_{name}_taken",
+                        details={"index": name, "holder": min(holders)},
+                    )
+
+    def _write(self, row_id: str, row: R | None) -> None:
+        previous = self.rows.get(row_id)
+        self._put(row_id, row)
+        self._journal().record(lambda: self._put(row_id, previous))
+
+    def _put(self, row_id: str, row: R | None) -> None:
+        old = self.rows.pop(row_id, None)
+        if old is not None:
+            for name, keys in self._index_keys.items():
+                index = self.indexes[name]
+                for key in keys(old):
+                    holders = index[key]
+                    holders.discard(row_id)
+                    if not holders:
+                        del index[key]
+        if row is not None:
+            self.rows[row_id] = row
+            for name, keys in self._index_keys.items():
+                for key in keys(row):
+                    self.indexes[name].setdefault(key, set()).add(row_id)

@@ -1,0 +1,1 @@
+"""The domain: entities, value objects, events and errors. Imports nothing but attrs."""

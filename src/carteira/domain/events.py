@@ -1,0 +1,216 @@
+"""Domain events: what changed, who changed it and when (EV-1, MB-6).
+
+Every command returns the events it produced, and storage keeps them in the same
+transaction as the change. Events are values; :func:`carteira.make_converter` turns
+them into tagged dicts (``{"type": "PortfolioCreated", ...}``) and back.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from carteira.domain.ownership import Ownership, SubjectKind, Way
+from carteira.domain.permissions import Profile, Role
+from carteira.domain.portfolio import Journey
+
+__all__ = [
+    "CustomerRegistered",
+    "CustomerUpdated",
+    "DefaultPortfolioChanged",
+    "Event",
+    "LeaveMode",
+    "LeaveReason",
+    "ManagerLeft",
+    "ManagerRegistered",
+    "ManagerRemoved",
+    "ManagerUpdated",
+    "MembershipChanged",
+    "OrganizationRegistered",
+    "OrganizationUpdated",
+    "PortfolioCreated",
+    "PortfolioDeleted",
+    "PortfolioEdited",
+    "SettingsChanged",
+]
+
+
+class LeaveReason(enum.StrEnum):
+    """Why a manager left his portfolios and customers (MG-3)."""
+
+    DEACTIVATED = "deactivated"
+    REMOVED = "removed"
+    INELIGIBLE = "ineligible"
+
+
+class LeaveMode(enum.StrEnum):
+    """What happened to what he owned (MG-3)."""
+
+    TRANSFER = "transfer"
+    KEEP = "keep"
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """Base of every domain event: the tenant, the acting principal and the instant."""
+
+    tenant: str
+    actor: str
+    at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class PortfolioCreated(Event):
+    """A portfolio was created (PF-1..PF-3)."""
+
+    portfolio_id: str
+    name: str
+    description: str | None
+    journey: Journey | None
+    managers: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class PortfolioEdited(Event):
+    """A portfolio's name, description, journey or managers changed; the new state (PF-4)."""
+
+    portfolio_id: str
+    name: str
+    description: str | None
+    journey: Journey | None
+    managers: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class PortfolioDeleted(Event):
+    """A portfolio was deleted; every customer and organization it left outside (PF-5)."""
+
+    portfolio_id: str
+    name: str
+    customers: tuple[str, ...]
+    organizations: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class ManagerRegistered(Event):
+    """The host made a manager known to carteira (MG-1)."""
+
+    manager_id: str
+    name: str
+    profile: Profile
+    roles: frozenset[Role]
+    active: bool
+
+
+@attrs.frozen(kw_only=True)
+class ManagerUpdated(Event):
+    """A manager's name, profile, roles or active flag changed; the new state (MG-1)."""
+
+    manager_id: str
+    name: str
+    profile: Profile
+    roles: frozenset[Role]
+    active: bool
+
+
+@attrs.frozen(kw_only=True)
+class ManagerLeft(Event):
+    """A manager left his customers and portfolios, by transfer or keep (MG-3)."""
+
+    manager_id: str
+    reason: LeaveReason
+    mode: LeaveMode
+    successor: str | None
+    customers: tuple[str, ...]
+    portfolios: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class ManagerRemoved(Event):
+    """The host deleted a manager; his record is gone (MG-3)."""
+
+    manager_id: str
+
+
+@attrs.frozen(kw_only=True)
+class DefaultPortfolioChanged(Event):
+    """A manager's default portfolio changed (MG-2)."""
+
+    manager_id: str
+    portfolio_id: str | None
+
+
+@attrs.frozen(kw_only=True)
+class CustomerRegistered(Event):
+    """The host made a customer known to carteira."""
+
+    customer_id: str
+    name: str
+    organization: str | None
+
+
+@attrs.frozen(kw_only=True)
+class CustomerUpdated(Event):
+    """A customer's name or organization changed; the new state."""
+
+    customer_id: str
+    name: str
+    organization: str | None
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationRegistered(Event):
+    """The host made an organization known to carteira."""
+
+    organization_id: str
+    name: str
+
+
+@attrs.frozen(kw_only=True)
+class OrganizationUpdated(Event):
+    """An organization's name changed."""
+
+    organization_id: str
+    name: str
+
+
+@attrs.frozen(kw_only=True)
+class MembershipChanged(Event):
+    """A customer's or organization's ownership changed: the record of MB-6.
+
+    The ownership history of a subject is the sequence of these events about it.
+    """
+
+    subject: SubjectKind
+    subject_id: str
+    way: Way
+    before: Ownership
+    after: Ownership
+
+
+@attrs.frozen(kw_only=True)
+class SettingsChanged(Event):
+    """The tenant's settings changed; the new values (VS-1, MB-3)."""
+
+    segmentation: bool
+    max_account_managers: int
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    PortfolioCreated,
+    PortfolioEdited,
+    PortfolioDeleted,
+    ManagerRegistered,
+    ManagerUpdated,
+    ManagerLeft,
+    ManagerRemoved,
+    DefaultPortfolioChanged,
+    CustomerRegistered,
+    CustomerUpdated,
+    OrganizationRegistered,
+    OrganizationUpdated,
+    MembershipChanged,
+    SettingsChanged,
+)

@@ -1,0 +1,29 @@
+"""Checks for the host's identifiers and names before they enter carteira (ER-2)."""
+
+from __future__ import annotations
+
+from carteira.domain.errors import FieldError, InvalidInput
+
+__all__ = ["MAX_ID_LENGTH", "check_id", "check_text"]
+
+MAX_ID_LENGTH = 255
+
+
+def check_id(kind: str, value: object, *, path: str = "$.id") -> str:
+    """Return ``value`` if it is a usable identifier: a non-blank string of at most 255."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{kind} id", [FieldError(path, "must be a string")])
+    if not value.strip() or value != value.strip():
+        raise InvalidInput(
+            f"{kind} id", [FieldError(path, "must be non-blank with no surrounding spaces")]
+        )
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidInput(f"{kind} id", [FieldError(path, f"is longer than {MAX_ID_LENGTH}")])
+    return value
+
+
+def check_text(subject: str, value: object, *, path: str) -> str:
+    """Return ``value`` if it is a non-blank string."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(subject, [FieldError(path, "must be a non-blank string")])
+    return value

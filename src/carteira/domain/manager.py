@@ -1,0 +1,40 @@
+"""The Manager aggregate: a staff member who serves customers (MG-1, MG-2)."""
+
+from __future__ import annotations
+
+import attrs
+
+from carteira.domain.permissions import Permission, Profile, Role
+
+__all__ = ["Manager"]
+
+
+@attrs.frozen
+class Manager:
+    """A manager (atendente, vendedor, gerente de sucesso) known by the host's id.
+
+    ``default_portfolio`` is the portfolio he marked as his default (MG-2); ``version``
+    is the stored version this value was read at (ST-3), 0 for one never stored.
+    """
+
+    tenant: str
+    id: str
+    name: str
+    profile: Profile = Profile.AGENT
+    roles: frozenset[Role] = frozenset()
+    active: bool = True
+    default_portfolio: str | None = None
+    version: int = 0
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        """Every permission any of his roles grants (PM-1)."""
+        return frozenset(p for role in self.roles for p in role.permissions)
+
+    def may(self, permission: Permission) -> bool:
+        """Tell whether he is active and one of his roles grants ``permission``."""
+        return self.active and permission in self.permissions
+
+    def with_default(self, portfolio_id: str | None) -> Manager:
+        """Return him with ``portfolio_id`` as his default portfolio (MG-2)."""
+        return attrs.evolve(self, default_portfolio=portfolio_id)

@@ -1,0 +1,46 @@
+"""Portfolio names: validation and the one comparison key (PF-1, PF-4, TN-2)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from carteira.domain.errors import FieldError, InvalidInput
+
+__all__ = ["MAX_NAME_LENGTH", "clean_name", "name_key"]
+
+MAX_NAME_LENGTH = 128
+
+
+def name_key(name: str) -> str:
+    """Return the key under which two portfolio names are the same name (PF-1).
+
+    NFKC, then case folding, then NFKC again: ``SÃO PAULO`` and ``são paulo`` share a
+    key, as do ``Straße`` and ``STRASSE`` or ``ﬁ`` and ``fi``, while a Cyrillic a (U+0430)
+    stays apart from a Latin ``a``. The key is idempotent, and the same key serves both
+    uniqueness and look-up by name, so the two can never disagree.
+    """
+    folded = unicodedata.normalize("NFKC", name.strip()).casefold()
+    return unicodedata.normalize("NFKC", folded)
+
+
+def clean_name(name: object, *, path: str = "$.name") -> str:
+    """Return the portfolio name as stored (trimmed, NFC) or refuse it (PF-1).
+
+    Required (not blank after trimming) and at most 128 characters counted after NFC
+    normalisation.
+    """
+    if not isinstance(name, str):
+        raise InvalidInput("portfolio name", [FieldError(path, "must be a string")], rule="PF-1")
+    cleaned = unicodedata.normalize("NFC", name.strip())
+    if not cleaned:
+        raise InvalidInput(
+            "portfolio name", [FieldError(path, "is required")], rule="PF-1", code="name_required"
+        )
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise InvalidInput(
+            "portfolio name",
+            [FieldError(path, f"has {len(cleaned)} characters, at most {MAX_NAME_LENGTH}")],
+            rule="PF-1",
+            code="name_too_long",
+        )
+    return cleaned

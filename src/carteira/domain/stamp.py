@@ -1,0 +1,18 @@
+"""Who acted and when: the context every change and event carries (MB-6, EV-1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+__all__ = ["Stamp"]
+
+
+@attrs.frozen
+class Stamp:
+    """The tenant, the acting principal's id and the instant of one command."""
+
+    tenant: str
+    actor: str
+    at: datetime

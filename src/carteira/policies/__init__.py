@@ -1,0 +1,1 @@
+"""Policies: pure decisions over explicit inputs (eligibility, visibility)."""

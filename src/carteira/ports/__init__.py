@@ -1,0 +1,22 @@
+"""Ports: the ``typing.Protocol`` interfaces storage and clock adapters implement."""
+
+from carteira.ports.clock import Clock
+from carteira.ports.customers import CustomerRepository, OrganizationRepository
+from carteira.ports.history import EventLog, OwnershipHistory
+from carteira.ports.managers import ManagerRepository
+from carteira.ports.portfolios import PortfolioRepository
+from carteira.ports.settings import SettingsRepository
+from carteira.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+__all__ = [
+    "Clock",
+    "CustomerRepository",
+    "EventLog",
+    "ManagerRepository",
+    "OrganizationRepository",
+    "OwnershipHistory",
+    "PortfolioRepository",
+    "SettingsRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]

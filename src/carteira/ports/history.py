@@ -1,0 +1,35 @@
+"""The ownership history and event log ports (MB-6, EV-1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from carteira.domain.events import Event, MembershipChanged
+from carteira.domain.ownership import SubjectKind
+
+__all__ = ["EventLog", "OwnershipHistory"]
+
+
+class OwnershipHistory(Protocol):
+    """Every membership change of the tenant, kept forever (MB-6)."""
+
+    def append(self, changes: Iterable[MembershipChanged]) -> None:
+        """Record ``changes`` in the order given."""
+        ...
+
+    def of(self, subject: SubjectKind, subject_id: str) -> Sequence[MembershipChanged]:
+        """Return the changes about one customer or organization, oldest first."""
+        ...
+
+
+class EventLog(Protocol):
+    """The tenant's events, stored in the same transaction as the change (EV-1)."""
+
+    def append(self, events: Iterable[Event]) -> None:
+        """Record ``events`` in the order given."""
+        ...
+
+    def read(self, after: int = 0, limit: int = 100) -> Sequence[tuple[int, Event]]:
+        """Return up to ``limit`` events with their position, the first after ``after``."""
+        ...

@@ -1,0 +1,38 @@
+"""The manager repository port (MG)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
+
+from carteira.domain.manager import Manager
+
+__all__ = ["ManagerRepository"]
+
+
+class ManagerRepository(Protocol):
+    """Managers of the unit of work's tenant; writes are version-checked (ST-3)."""
+
+    def get(self, manager_id: str) -> Manager | None:
+        """Return the manager, or ``None``."""
+        ...
+
+    def get_many(self, manager_ids: Iterable[str]) -> Mapping[str, Manager]:
+        """Return the managers that exist among ``manager_ids``, by id."""
+        ...
+
+    def list(self) -> Sequence[Manager]:
+        """Return every manager, ordered by id."""
+        ...
+
+    def add(self, manager: Manager) -> None:
+        """Store a new manager; a taken id is a conflict."""
+        ...
+
+    def update(self, manager: Manager) -> None:
+        """Store a changed manager (version-checked)."""
+        ...
+
+    def remove(self, manager: Manager) -> None:
+        """Delete a manager (version-checked)."""
+        ...

@@ -1,0 +1,21 @@
+"""The settings port: one tenant's switches (VS-1, MB-3)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from carteira.domain.settings import TenantSettings
+
+__all__ = ["SettingsRepository"]
+
+
+class SettingsRepository(Protocol):
+    """The tenant's settings; defaults (version 0) until first saved."""
+
+    def get(self) -> TenantSettings:
+        """Return the tenant's settings."""
+        ...
+
+    def put(self, settings: TenantSettings) -> None:
+        """Store the settings (version-checked, ST-3)."""
+        ...

@@ -1,0 +1,1 @@
+"""Services: the use cases, run through :class:`carteira.Carteira`."""

@@ -1,0 +1,329 @@
+"""The application-service API a host calls: :class:`Carteira` (PM-2, EV-1, ST-1)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from carteira.adapters.clock import SystemClock
+from carteira.domain.customer import Customer, Organization
+from carteira.domain.events import Event, MembershipChanged
+from carteira.domain.manager import Manager
+from carteira.domain.ownership import Ownership, Way
+from carteira.domain.permissions import Profile, Role
+from carteira.domain.portfolio import Journey, Portfolio
+from carteira.domain.principal import Principal
+from carteira.domain.settings import TenantSettings
+from carteira.policies.eligibility import EligibilityPolicy, ProfileEligibility
+from carteira.ports.clock import Clock
+from carteira.ports.unit_of_work import UnitOfWorkFactory
+from carteira.services import customers, managers, portfolios, queries, settings
+from carteira.services.context import Runner
+from carteira.services.managers import Leave
+from carteira.services.queries import CustomerView, PortfolioSummary
+from carteira.services.results import UNCHANGED, Page, Result, Unchanged
+
+__all__ = ["Carteira"]
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Carteira:
+    """Every command and query of carteira, for one storage backend.
+
+    Each call takes the acting :class:`~carteira.Principal` first, runs in one unit
+    of work of that principal's tenant (TN-1, ST-1), checks permissions and
+    visibility before changing anything (PM-2), and either applies all of its change
+    or none. Commands return a :class:`~carteira.Result` holding the value and the
+    domain events produced (EV-1); refusals raise a :class:`~carteira.CarteiraError`.
+
+    >>> from carteira import Carteira, InMemoryStore, Principal
+    >>> app = Carteira(InMemoryStore().unit_of_work)
+    >>> admin = Principal.system("acme")
+    >>> app.create_portfolio(admin, "Sul").value.name
+    'Sul'
+    """
+
+    def __init__(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        *,
+        clock: Clock | None = None,
+        eligibility: EligibilityPolicy | None = None,
+        new_id: Callable[[], str] = _new_id,
+    ) -> None:
+        self._run = Runner(
+            unit_of_work, clock or SystemClock(), eligibility or ProfileEligibility()
+        )
+        self._new_id = new_id
+
+    # -- portfolios (PF) ---------------------------------------------------------------
+
+    def create_portfolio(
+        self,
+        principal: Principal,
+        name: str,
+        *,
+        description: str | None = None,
+        journey: Journey | None = None,
+        managers: Sequence[str] = (),
+        portfolio_id: str | None = None,
+    ) -> Result[Portfolio]:
+        """Create a portfolio; managers and journey are optional (PF-1..PF-3, PF-6)."""
+        new_id = portfolio_id if portfolio_id is not None else self._new_id()
+        return self._run.command(
+            principal,
+            lambda c: portfolios.create_portfolio(c, new_id, name, description, journey, managers),
+        )
+
+    def edit_portfolio(
+        self,
+        principal: Principal,
+        portfolio_id: str,
+        *,
+        name: str | Unchanged = UNCHANGED,
+        description: str | Unchanged | None = UNCHANGED,
+        journey: Journey | Unchanged | None = UNCHANGED,
+        managers: Sequence[str] | Unchanged = UNCHANGED,
+    ) -> Result[Portfolio]:
+        """Edit a portfolio's name, description, journey or managers (PF-4, MB-2)."""
+        return self._run.command(
+            principal,
+            lambda c: portfolios.edit_portfolio(
+                c, portfolio_id, name, description, journey, managers
+            ),
+        )
+
+    def delete_portfolio(self, principal: Principal, portfolio_id: str) -> Result[None]:
+        """Delete a portfolio for good; its customers and organizations go outside (PF-5)."""
+        return self._run.command(principal, lambda c: portfolios.delete_portfolio(c, portfolio_id))
+
+    def set_default_portfolio(
+        self, principal: Principal, manager_id: str, portfolio_id: str | None
+    ) -> Result[Manager]:
+        """Mark one of a manager's portfolios as his default, or clear it (MG-2)."""
+        return self._run.command(
+            principal, lambda c: portfolios.set_default_portfolio(c, manager_id, portfolio_id)
+        )
+
+    # -- managers (MG) -----------------------------------------------------------------
+
+    def register_manager(
+        self,
+        principal: Principal,
+        manager_id: str,
+        name: str,
+        *,
+        profile: Profile = Profile.AGENT,
+        roles: Iterable[Role] = (),
+        active: bool = True,
+    ) -> Result[Manager]:
+        """Make one of the host's staff known as a manager (MG-1)."""
+        return self._run.command(
+            principal,
+            lambda c: managers.register_manager(c, manager_id, name, profile, roles, active),
+        )
+
+    def update_manager(
+        self,
+        principal: Principal,
+        manager_id: str,
+        *,
+        name: str | Unchanged = UNCHANGED,
+        profile: Profile | Unchanged = UNCHANGED,
+        roles: Iterable[Role] | Unchanged = UNCHANGED,
+        transfer_to: str | None = None,
+        keep: bool = False,
+    ) -> Result[Manager]:
+        """Change a manager's name, profile or roles; if he becomes ineligible he leaves (MG-3)."""
+        leave = Leave(transfer_to, keep)
+        return self._run.command(
+            principal,
+            lambda c: managers.update_manager(c, manager_id, name, profile, roles, leave),
+        )
+
+    def deactivate_manager(
+        self,
+        principal: Principal,
+        manager_id: str,
+        *,
+        transfer_to: str | None = None,
+        keep: bool = False,
+    ) -> Result[Manager]:
+        """Deactivate a manager: transfer to a successor, keep, or refuse to orphan (MG-3)."""
+        leave = Leave(transfer_to, keep)
+        return self._run.command(
+            principal, lambda c: managers.deactivate_manager(c, manager_id, leave)
+        )
+
+    def reactivate_manager(self, principal: Principal, manager_id: str) -> Result[Manager]:
+        """Reactivate a manager; what he left stays where it went."""
+        return self._run.command(principal, lambda c: managers.reactivate_manager(c, manager_id))
+
+    def remove_manager(
+        self,
+        principal: Principal,
+        manager_id: str,
+        *,
+        transfer_to: str | None = None,
+        keep: bool = False,
+    ) -> Result[None]:
+        """Delete a manager's record after he leaves as chosen (MG-3)."""
+        leave = Leave(transfer_to, keep)
+        return self._run.command(principal, lambda c: managers.remove_manager(c, manager_id, leave))
+
+    # -- customers and organizations (MB, WA-3) ----------------------------------------
+
+    def register_customer(
+        self,
+        principal: Principal,
+        customer_id: str,
+        name: str,
+        *,
+        organization: str | None = None,
+    ) -> Result[Customer]:
+        """Make one of the host's customers known; it starts outside portfolio (MB-4)."""
+        return self._run.command(
+            principal, lambda c: customers.register_customer(c, customer_id, name, organization)
+        )
+
+    def update_customer(
+        self,
+        principal: Principal,
+        customer_id: str,
+        *,
+        name: str | Unchanged = UNCHANGED,
+        organization: str | Unchanged | None = UNCHANGED,
+    ) -> Result[Customer]:
+        """Rename a customer or move it to another organization (MB-1, MB-3)."""
+        return self._run.command(
+            principal, lambda c: customers.update_customer(c, customer_id, name, organization)
+        )
+
+    def register_organization(
+        self, principal: Principal, organization_id: str, name: str
+    ) -> Result[Organization]:
+        """Make one of the host's organizations known; it starts outside portfolio."""
+        return self._run.command(
+            principal, lambda c: customers.register_organization(c, organization_id, name)
+        )
+
+    def update_organization(
+        self, principal: Principal, organization_id: str, *, name: str
+    ) -> Result[Organization]:
+        """Rename an organization."""
+        return self._run.command(
+            principal, lambda c: customers.update_organization(c, organization_id, name)
+        )
+
+    def set_organization_portfolio(
+        self, principal: Principal, organization_id: str, portfolio_id: str | None
+    ) -> Result[Organization]:
+        """Put an organization in a portfolio or take it out (WA-3, MB-1, MB-2)."""
+        return self._run.command(
+            principal,
+            lambda c: customers.set_organization_portfolio(c, organization_id, portfolio_id),
+        )
+
+    def set_customer_membership(
+        self,
+        principal: Principal,
+        customer_id: str,
+        *,
+        portfolio: str | Unchanged | None = UNCHANGED,
+        account_managers: Sequence[str] | Unchanged = UNCHANGED,
+    ) -> Result[Customer]:
+        """Set a customer's portfolio and/or account managers from its record (WA-3, MB-2, MB-3)."""
+        return self._run.command(
+            principal,
+            lambda c: customers.set_customer_membership(
+                c, customer_id, portfolio, account_managers
+            ),
+        )
+
+    def assign_customer(
+        self,
+        principal: Principal,
+        customer_id: str,
+        manager_id: str,
+        *,
+        portfolio: str | None = None,
+    ) -> Result[Customer]:
+        """Make a manager an account manager of a customer, in his default portfolio (MG-2)."""
+        return self._run.command(
+            principal,
+            lambda c: customers.assign_customer(c, customer_id, manager_id, portfolio, Way.RECORD),
+        )
+
+    def unassign_customer(
+        self, principal: Principal, customer_id: str, manager_id: str
+    ) -> Result[Customer]:
+        """Remove a manager from a customer's account managers; the portfolio stays (MB-3)."""
+        return self._run.command(
+            principal,
+            lambda c: customers.unassign_customer(c, customer_id, manager_id, Way.RECORD),
+        )
+
+    # -- settings ------------------------------------------------------------------------
+
+    def update_settings(
+        self,
+        principal: Principal,
+        *,
+        segmentation: bool | Unchanged = UNCHANGED,
+        max_account_managers: int | Unchanged = UNCHANGED,
+    ) -> Result[TenantSettings]:
+        """Switch segmentation (VS-1) or change the account-manager cap (MB-3)."""
+        return self._run.command(
+            principal,
+            lambda c: settings.update_settings(c, segmentation, max_account_managers),
+        )
+
+    def settings(self, principal: Principal) -> TenantSettings:
+        """Return the tenant's settings."""
+        return self._run.query(principal, lambda c: c.settings)
+
+    # -- queries -------------------------------------------------------------------------
+
+    def list_portfolios(self, principal: Principal) -> list[PortfolioSummary]:
+        """Return every portfolio by name, each marked available or not (PF-3)."""
+        return self._run.query(principal, queries.list_portfolios)
+
+    def portfolios_of_manager(
+        self, principal: Principal, manager_id: str
+    ) -> list[PortfolioSummary]:
+        """Return the portfolios a manager manages, his default first (MG-2)."""
+        return self._run.query(principal, lambda c: queries.portfolios_of_manager(c, manager_id))
+
+    def orphaned_portfolios(self, principal: Principal) -> list[PortfolioSummary]:
+        """Return the portfolios holding customers with no active manager (MB-2, MG-3)."""
+        return self._run.query(principal, queries.orphaned_portfolios)
+
+    def customers_of_portfolio(
+        self, principal: Principal, portfolio_id: str, *, after: str | None = None, limit: int = 50
+    ) -> Page[Customer]:
+        """Return a page of a portfolio's customers the principal may see (MB-1, VS-3)."""
+        return self._run.query(
+            principal, lambda c: queries.customers_of_portfolio(c, portfolio_id, after, limit)
+        )
+
+    def customer(self, principal: Principal, customer_id: str) -> CustomerView:
+        """Return a customer the principal may see, with who owns it (MB-4)."""
+        return self._run.query(principal, lambda c: queries.customer_view(c, customer_id))
+
+    def owner_history(self, principal: Principal, customer_id: str) -> Sequence[MembershipChanged]:
+        """Return every ownership change of a customer, oldest first (MB-6)."""
+        return self._run.query(principal, lambda c: queries.owner_history(c, customer_id))
+
+    def owners_at(self, principal: Principal, customer_id: str, at: datetime) -> Ownership:
+        """Return who owned a customer at instant ``at`` (MB-6)."""
+        return self._run.query(principal, lambda c: queries.owners_at(c, customer_id, at))
+
+    def read_events(
+        self, principal: Principal, *, after: int = 0, limit: int = 100
+    ) -> Sequence[tuple[int, Event]]:
+        """Return stored events after position ``after``, for the host's publisher (EV-1)."""
+        return self._run.query(principal, lambda c: queries.read_events(c, after, limit))

@@ -1,0 +1,213 @@
+"""What one command works with: its unit of work, its actor, its instant, its events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import attrs
+
+from carteira.domain.customer import Customer, Organization
+from carteira.domain.errors import NotFound, PermissionDenied
+from carteira.domain.events import Event, MembershipChanged
+from carteira.domain.manager import Manager
+from carteira.domain.permissions import ALL_PERMISSIONS, Permission
+from carteira.domain.portfolio import Portfolio
+from carteira.domain.principal import Principal, PrincipalKind
+from carteira.domain.settings import TenantSettings
+from carteira.domain.stamp import Stamp
+from carteira.policies.eligibility import EligibilityPolicy
+from carteira.policies.visibility import (
+    Viewer,
+    Visibility,
+    customer_visibility,
+    organization_visibility,
+)
+from carteira.ports.clock import Clock
+from carteira.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from carteira.services.results import Result
+
+__all__ = ["Actor", "Context", "Runner"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Actor:
+    """The resolved principal: his stored manager record (if any) and permissions (PM-2)."""
+
+    principal: Principal
+    manager: Manager | None
+    permissions: frozenset[Permission]
+
+    @property
+    def id(self) -> str:
+        """The acting principal's id."""
+        return self.principal.id
+
+    @property
+    def is_system(self) -> bool:
+        """Tell whether the host application itself is acting."""
+        return self.principal.kind is PrincipalKind.SYSTEM
+
+    @property
+    def viewer(self) -> Viewer:
+        """The actor as the visibility policy sees him."""
+        return Viewer(self.id, True, self.permissions, system=self.is_system)
+
+    def may(self, permission: Permission) -> bool:
+        """Tell whether the actor holds ``permission``."""
+        return permission in self.permissions
+
+    def require(self, permission: Permission, action: str, rule: str) -> None:
+        """Refuse unless the actor holds ``permission`` (PM-2)."""
+        if permission not in self.permissions:
+            raise PermissionDenied(
+                f"{self.principal.kind.value} {self.id!r} may not {action}: "
+                f"it needs {permission.name}",
+                rule=rule,
+                details={"permission": permission.value, "actor": self.id},
+            )
+
+
+def resolve_actor(uow: UnitOfWork, principal: Principal) -> Actor:
+    """Load the principal's permissions; an unknown or inactive manager may not act (MG-4)."""
+    if principal.kind is PrincipalKind.SYSTEM:
+        return Actor(principal, None, ALL_PERMISSIONS)
+    manager = uow.managers.get(principal.id)
+    if manager is None or not manager.active:
+        raise PermissionDenied(
+            f"manager {principal.id!r} may not act: unknown or inactive",
+            code="principal_inactive",
+            rule="MG-4",
+            details={"actor": principal.id},
+        )
+    return Actor(principal, manager, manager.permissions)
+
+
+@attrs.define
+class Context:
+    """One command's working set; services read and write through it."""
+
+    uow: UnitOfWork
+    actor: Actor
+    stamp: Stamp
+    eligibility: EligibilityPolicy
+    events: list[Event] = attrs.field(factory=list)
+
+    @property
+    def stamp_fields(self) -> dict[str, Any]:
+        """The tenant, actor and instant every event of this command carries (EV-1)."""
+        return {"tenant": self.stamp.tenant, "actor": self.stamp.actor, "at": self.stamp.at}
+
+    def emit(self, *events: Event) -> None:
+        """Add events this command produced, in order."""
+        self.events.extend(events)
+
+    @property
+    def settings(self) -> TenantSettings:
+        """The tenant's settings."""
+        return self.uow.settings.get()
+
+    def portfolio(self, portfolio_id: str) -> Portfolio:
+        """Return the portfolio or refuse with :class:`NotFound` (TN-1)."""
+        found = self.uow.portfolios.get(portfolio_id)
+        if found is None:
+            raise NotFound("portfolio", portfolio_id)
+        return found
+
+    def manager(self, manager_id: str) -> Manager:
+        """Return the manager or refuse with :class:`NotFound` (TN-1)."""
+        found = self.uow.managers.get(manager_id)
+        if found is None:
+            raise NotFound("manager", manager_id)
+        return found
+
+    def customer(self, customer_id: str) -> Customer:
+        """Return the customer or refuse with :class:`NotFound` (TN-1)."""
+        found = self.uow.customers.get(customer_id)
+        if found is None:
+            raise NotFound("customer", customer_id)
+        return found
+
+    def organization(self, organization_id: str) -> Organization:
+        """Return the organization or refuse with :class:`NotFound` (TN-1)."""
+        found = self.uow.organizations.get(organization_id)
+        if found is None:
+            raise NotFound("organization", organization_id)
+        return found
+
+    def organization_of(self, customer: Customer) -> Organization | None:
+        """Return the customer's organization, if it has one."""
+        return None if customer.organization is None else self.organization(customer.organization)
+
+    def active_managers(self, portfolio: Portfolio) -> list[str]:
+        """Return the portfolio's managers that are active, in order (MB-2)."""
+        found = self.uow.managers.get_many(portfolio.managers)
+        return [m for m in portfolio.managers if m in found and found[m].active]
+
+    def customer_visibility(self, customer: Customer) -> Visibility:
+        """Decide whether the actor sees ``customer`` (VS-2)."""
+        effective = customer.effective_portfolio(self.organization_of(customer))
+        managers = None if effective is None else self.portfolio(effective).managers
+        return customer_visibility(
+            self.actor.viewer,
+            segmentation=self.settings.segmentation,
+            portfolio_managers=managers,
+            account_managers=customer.account_managers,
+        )
+
+    def organization_visibility(self, organization: Organization) -> Visibility:
+        """Decide whether the actor sees ``organization`` (VS-2)."""
+        portfolio = organization.portfolio
+        managers = None if portfolio is None else self.portfolio(portfolio).managers
+        return organization_visibility(
+            self.actor.viewer, segmentation=self.settings.segmentation, portfolio_managers=managers
+        )
+
+    def visible_customer(self, customer_id: str) -> Customer:
+        """Return the customer if the actor sees it; otherwise it does not exist (VS-3, PM-2)."""
+        customer = self.customer(customer_id)
+        if not self.customer_visibility(customer):
+            raise NotFound("customer", customer_id)
+        return customer
+
+    def visible_organization(self, organization_id: str) -> Organization:
+        """Return the organization if the actor sees it; otherwise it does not exist."""
+        organization = self.organization(organization_id)
+        if not self.organization_visibility(organization):
+            raise NotFound("organization", organization_id)
+        return organization
+
+
+@attrs.frozen
+class Runner:
+    """Runs commands and queries, each in one unit of work of the principal's tenant (ST-1)."""
+
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
+    eligibility: EligibilityPolicy
+
+    def command(self, principal: Principal, body: Callable[[Context], T]) -> Result[T]:
+        """Run ``body``; store its events and history with its changes, or nothing (EV-1)."""
+        with self.uow_factory(principal.tenant) as uow:
+            context = self._context(uow, principal)
+            value = body(context)
+            uow.history.append(_membership(context.events))
+            uow.events.append(context.events)
+            uow.commit()
+        return Result(value, tuple(context.events))
+
+    def query(self, principal: Principal, body: Callable[[Context], T]) -> T:
+        """Run ``body`` for reading; nothing it might write is kept."""
+        with self.uow_factory(principal.tenant) as uow:
+            return body(self._context(uow, principal))
+
+    def _context(self, uow: UnitOfWork, principal: Principal) -> Context:
+        actor = resolve_actor(uow, principal)
+        stamp = Stamp(principal.tenant, principal.id, self.clock.now())
+        return Context(uow, actor, stamp, self.eligibility)
+
+
+def _membership(events: Iterable[Event]) -> list[MembershipChanged]:
+    return [e for e in events if isinstance(e, MembershipChanged)]

@@ -1,0 +1,293 @@
+"""Customers and organizations: their records and where they stand (MB-1..MB-5, MG-2, WA-3)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from carteira.domain.customer import Customer, Organization
+from carteira.domain.errors import Conflict, RuleViolation
+from carteira.domain.events import (
+    CustomerRegistered,
+    CustomerUpdated,
+    OrganizationRegistered,
+    OrganizationUpdated,
+)
+from carteira.domain.identifiers import check_id, check_text
+from carteira.domain.ownership import Way
+from carteira.domain.permissions import Permission
+from carteira.domain.portfolio import Portfolio
+from carteira.services.context import Context
+from carteira.services.ownership import (
+    Move,
+    apply_moves,
+    apply_organization_moves,
+    check_account_managers,
+    ownership_of,
+    require_available,
+    resettle,
+)
+from carteira.services.results import UNCHANGED, Unchanged
+
+__all__ = [
+    "assign_customer",
+    "place_customer",
+    "register_customer",
+    "register_organization",
+    "set_customer_membership",
+    "set_organization_portfolio",
+    "unassign_customer",
+    "update_customer",
+    "update_organization",
+]
+
+_RECORDS = "change customer and organization records"
+
+
+def register_customer(
+    context: Context, customer_id: str, name: str, organization: str | None
+) -> Customer:
+    """Make a host's customer known, outside portfolio unless its organization is in one."""
+    context.actor.require(Permission.SET_PORTFOLIO, _RECORDS, "WA-3")
+    check_id("customer", customer_id)
+    name = _name("customer", name)
+    if context.uow.customers.get(customer_id) is not None:
+        raise Conflict(f"customer {customer_id!r} already exists", code="customer_exists")
+    org = None if organization is None else context.organization(organization)
+    org_portfolio = None if org is None else org.portfolio
+    if org_portfolio is not None:
+        require_available(context, context.portfolio(org_portfolio), f"customer {customer_id!r}")
+    customer = Customer(context.stamp.tenant, customer_id, name, organization)
+    context.uow.customers.add(customer)
+    context.emit(
+        CustomerRegistered(
+            **context.stamp_fields, customer_id=customer_id, name=name, organization=organization
+        )
+    )
+    before = attrs.evolve(customer, organization=None)
+    apply_moves(
+        context,
+        [
+            Move(
+                customer,
+                customer,
+                ownership_of(before, None),
+                ownership_of(customer, org_portfolio),
+            )
+        ],
+        Way.ORGANIZATION_CHANGED,
+    )
+    return customer
+
+
+def update_customer(
+    context: Context,
+    customer_id: str,
+    name: str | Unchanged,
+    organization: str | Unchanged | None,
+) -> Customer:
+    """Rename a customer or move it to another organization (MB-1).
+
+    A new organization may change its effective portfolio: the new one must be
+    available (MB-2), and account managers who do not manage it go (MB-3).
+    """
+    context.actor.require(Permission.SET_PORTFOLIO, _RECORDS, "WA-3")
+    customer = context.visible_customer(customer_id)
+    changed = customer
+    if name is not UNCHANGED:
+        changed = attrs.evolve(changed, name=_name("customer", name))
+    if organization is not UNCHANGED:
+        changed = attrs.evolve(changed, organization=organization)
+    before_org = _org_portfolio(context, customer.organization)
+    after_org = _org_portfolio(context, changed.organization)
+    move = resettle(
+        changed,
+        before_org_portfolio=before_org,
+        after_org_portfolio=after_org,
+        managers_of=lambda p: context.portfolio(p).managers,
+    )
+    _require_entry(context, move, f"customer {customer_id!r}")
+    apply_moves(context, [attrs.evolve(move, original=customer)], Way.ORGANIZATION_CHANGED)
+    if changed.name != customer.name or changed.organization != customer.organization:
+        context.emit(
+            CustomerUpdated(
+                **context.stamp_fields,
+                customer_id=customer_id,
+                name=changed.name,
+                organization=changed.organization,
+            )
+        )
+    return move.customer
+
+
+def register_organization(context: Context, organization_id: str, name: str) -> Organization:
+    """Make a host's organization known, outside portfolio."""
+    context.actor.require(Permission.SET_PORTFOLIO, _RECORDS, "WA-3")
+    check_id("organization", organization_id)
+    name = _name("organization", name)
+    if context.uow.organizations.get(organization_id) is not None:
+        raise Conflict(
+            f"organization {organization_id!r} already exists", code="organization_exists"
+        )
+    organization = Organization(context.stamp.tenant, organization_id, name)
+    context.uow.organizations.add(organization)
+    context.emit(
+        OrganizationRegistered(**context.stamp_fields, organization_id=organization_id, name=name)
+    )
+    return organization
+
+
+def update_organization(context: Context, organization_id: str, name: str) -> Organization:
+    """Rename an organization."""
+    context.actor.require(Permission.SET_PORTFOLIO, _RECORDS, "WA-3")
+    organization = context.visible_organization(organization_id)
+    renamed = attrs.evolve(organization, name=_name("organization", name))
+    if renamed != organization:
+        context.uow.organizations.update_many([renamed])
+        context.emit(
+            OrganizationUpdated(
+                **context.stamp_fields, organization_id=organization_id, name=renamed.name
+            )
+        )
+    return renamed
+
+
+def set_organization_portfolio(
+    context: Context, organization_id: str, portfolio_id: str | None
+) -> Organization:
+    """Put an organization in a portfolio, or take it out (WA-3, MB-1, MB-2).
+
+    Its customers without a portfolio of their own follow it; their account managers
+    who do not manage the new portfolio go (MB-3).
+    """
+    context.actor.require(Permission.SET_PORTFOLIO, "set an organization's portfolio", "WA-3")
+    organization = context.visible_organization(organization_id)
+    if portfolio_id == organization.portfolio:
+        return organization
+    if portfolio_id is not None:
+        require_available(
+            context, context.portfolio(portfolio_id), f"organization {organization_id!r}"
+        )
+    moved = attrs.evolve(organization, portfolio=portfolio_id)
+    members = [
+        resettle(
+            c,
+            before_org_portfolio=organization.portfolio,
+            after_org_portfolio=portfolio_id,
+            managers_of=lambda p: context.portfolio(p).managers,
+        )
+        for c in context.uow.customers.of_organization(organization_id)
+    ]
+    apply_organization_moves(context, [(organization, moved)], Way.RECORD)
+    apply_moves(context, members, Way.ORGANIZATION_CHANGED)
+    return moved
+
+
+def set_customer_membership(
+    context: Context,
+    customer_id: str,
+    portfolio: str | Unchanged | None,
+    account_managers: Sequence[str] | Unchanged,
+    way: Way = Way.RECORD,
+) -> Customer:
+    """Set a customer's own portfolio and/or account managers from its record (WA-3).
+
+    Left unchanged, the account managers keep only those who manage the new effective
+    portfolio.
+    """
+    context.actor.require(Permission.SET_PORTFOLIO, "set a customer's portfolio", "WA-3")
+    customer = context.visible_customer(customer_id)
+    target = customer.portfolio if portfolio is UNCHANGED else portfolio
+    if account_managers is UNCHANGED:
+        effective = _effective(context, customer, target)
+        managers = tuple(
+            m for m in customer.account_managers if effective is None or effective.manages(m)
+        )
+    else:
+        managers = tuple(
+            check_id("manager", m, path="$.account_managers") for m in account_managers
+        )
+    return place_customer(context, customer, target, managers, way)
+
+
+def assign_customer(
+    context: Context, customer_id: str, manager_id: str, portfolio: str | None, way: Way
+) -> Customer:
+    """Make ``manager_id`` an account manager of a customer (MG-2, MB-3).
+
+    Without a named portfolio the customer goes to the manager's default portfolio;
+    without a default it keeps its own. With a cap of one the manager replaces the
+    current account manager; otherwise he is added after them.
+    """
+    context.actor.require(Permission.SET_PORTFOLIO, "assign customers", way.rule)
+    customer = context.visible_customer(customer_id)
+    manager = context.manager(manager_id)
+    if portfolio is not None:
+        if not context.portfolio(portfolio).manages(manager_id):
+            raise RuleViolation(
+                f"manager {manager_id!r} does not manage portfolio "
+                f"{context.portfolio(portfolio).name!r}",
+                code="manager_outside_portfolio",
+                rule="MG-2",
+                details={"manager": manager_id, "portfolio": portfolio},
+            )
+        target: str | None = portfolio
+    else:
+        target = manager.default_portfolio or customer.portfolio
+    effective = _effective(context, customer, target)
+    if context.settings.max_account_managers == 1:
+        managers: tuple[str, ...] = (manager_id,)
+    else:
+        kept = [m for m in customer.account_managers if effective is None or effective.manages(m)]
+        managers = (*kept, manager_id) if manager_id not in kept else tuple(kept)
+    return place_customer(context, customer, target, managers, way)
+
+
+def unassign_customer(context: Context, customer_id: str, manager_id: str, way: Way) -> Customer:
+    """Remove ``manager_id`` from a customer's account managers; its portfolio stays (MB-3)."""
+    context.actor.require(Permission.SET_PORTFOLIO, "unassign customers", way.rule)
+    customer = context.visible_customer(customer_id)
+    if manager_id not in customer.account_managers:
+        return customer
+    managers = tuple(m for m in customer.account_managers if m != manager_id)
+    return place_customer(context, customer, customer.portfolio, managers, way)
+
+
+def place_customer(
+    context: Context,
+    customer: Customer,
+    portfolio: str | None,
+    account_managers: tuple[str, ...],
+    way: Way,
+) -> Customer:
+    """Check and write a customer's new own portfolio and account managers (MB-2, MB-3)."""
+    org_portfolio = _org_portfolio(context, customer.organization)
+    effective = _effective(context, customer, portfolio)
+    check_account_managers(context, customer.id, account_managers, effective)
+    placed = attrs.evolve(customer, portfolio=portfolio, account_managers=account_managers)
+    move = Move(
+        customer, placed, ownership_of(customer, org_portfolio), ownership_of(placed, org_portfolio)
+    )
+    _require_entry(context, move, f"customer {customer.id!r}")
+    apply_moves(context, [move], way)
+    return placed
+
+
+def _require_entry(context: Context, move: Move, subject: str) -> None:
+    entering = move.after.portfolio
+    if entering is not None and entering != move.before.portfolio:
+        require_available(context, context.portfolio(entering), subject)
+
+
+def _effective(context: Context, customer: Customer, own: str | None) -> Portfolio | None:
+    effective = own if own is not None else _org_portfolio(context, customer.organization)
+    return None if effective is None else context.portfolio(effective)
+
+
+def _org_portfolio(context: Context, organization: str | None) -> str | None:
+    return None if organization is None else context.organization(organization).portfolio
+
+
+def _name(kind: str, name: object) -> str:
+    return check_text(kind, name, path="$.name")

@@ -1,0 +1,304 @@
+"""Managers: their records, and what happens to their customers when they leave (MG-1, MG-3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from carteira.domain.customer import Customer
+from carteira.domain.errors import Conflict, FieldError, InvalidInput, RuleViolation
+from carteira.domain.events import (
+    LeaveMode,
+    LeaveReason,
+    ManagerLeft,
+    ManagerRegistered,
+    ManagerRemoved,
+    ManagerUpdated,
+    PortfolioEdited,
+)
+from carteira.domain.identifiers import check_id, check_text
+from carteira.domain.manager import Manager
+from carteira.domain.ownership import Way
+from carteira.domain.permissions import Permission, Profile, Role
+from carteira.domain.portfolio import Portfolio
+from carteira.services.context import Context
+from carteira.services.ownership import Move, apply_moves, ownership_of
+from carteira.services.portfolios import holds_customers, require_eligible
+from carteira.services.results import UNCHANGED, Unchanged
+
+__all__ = [
+    "Leave",
+    "deactivate_manager",
+    "reactivate_manager",
+    "register_manager",
+    "remove_manager",
+    "update_manager",
+]
+
+_ADMIN = "administer managers"
+
+
+@attrs.frozen
+class Leave:
+    """The caller's choice for a leaving manager's customers and portfolios (MG-3).
+
+    ``transfer_to`` names a successor; ``keep`` keeps customers where they are; with
+    neither, the change is refused if it would orphan a portfolio that holds customers.
+    """
+
+    transfer_to: str | None = None
+    keep: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.transfer_to is not None and self.keep:
+            raise InvalidInput(
+                "manager departure",
+                [FieldError("$.keep", "choose either transfer_to or keep, not both")],
+                rule="MG-3",
+            )
+
+
+def register_manager(
+    context: Context,
+    manager_id: str,
+    name: str,
+    profile: Profile,
+    roles: Iterable[Role],
+    active: bool,
+) -> Manager:
+    """Make a host's staff member known as a manager (MG-1)."""
+    context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-1")
+    check_id("manager", manager_id)
+    manager = Manager(
+        context.stamp.tenant,
+        manager_id,
+        check_text("manager", name, path="$.name"),
+        _profile(profile),
+        _roles(roles),
+        _flag(active),
+    )
+    if context.uow.managers.get(manager_id) is not None:
+        raise Conflict(f"manager {manager_id!r} already exists", code="manager_exists")
+    context.uow.managers.add(manager)
+    context.emit(ManagerRegistered(**context.stamp_fields, **_state(manager)))
+    return context.manager(manager_id)
+
+
+def update_manager(
+    context: Context,
+    manager_id: str,
+    name: str | Unchanged,
+    profile: Profile | Unchanged,
+    roles: Iterable[Role] | Unchanged,
+    leave: Leave,
+) -> Manager:
+    """Change a manager's name, profile or roles (MG-1).
+
+    If the change makes him ineligible he leaves his portfolios as ``leave`` says (MG-3).
+    """
+    context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-1")
+    current = context.manager(manager_id)
+    changed = current
+    if name is not UNCHANGED:
+        changed = attrs.evolve(changed, name=check_text("manager", name, path="$.name"))
+    if profile is not UNCHANGED:
+        changed = attrs.evolve(changed, profile=_profile(profile))
+    if roles is not UNCHANGED:
+        changed = attrs.evolve(changed, roles=_roles(roles))
+    if changed == current:
+        return current
+    if context.eligibility(current).eligible and not context.eligibility(changed).eligible:
+        _leave(context, current, LeaveReason.INELIGIBLE, leave)
+        changed = attrs.evolve(changed, default_portfolio=None)
+    context.uow.managers.update(changed)
+    context.emit(ManagerUpdated(**context.stamp_fields, **_state(changed)))
+    return context.manager(manager_id)
+
+
+def deactivate_manager(context: Context, manager_id: str, leave: Leave) -> Manager:
+    """Deactivate a manager: he leaves customers and portfolios as ``leave`` says (MG-3, MG-4)."""
+    context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-3")
+    current = context.manager(manager_id)
+    if not current.active:
+        return current
+    _leave(context, current, LeaveReason.DEACTIVATED, leave)
+    changed = attrs.evolve(current, active=False, default_portfolio=None)
+    context.uow.managers.update(changed)
+    context.emit(ManagerUpdated(**context.stamp_fields, **_state(changed)))
+    return context.manager(manager_id)
+
+
+def reactivate_manager(context: Context, manager_id: str) -> Manager:
+    """Reactivate a manager; he gets back nothing he left (MG-3)."""
+    context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-1")
+    current = context.manager(manager_id)
+    if current.active:
+        return current
+    changed = attrs.evolve(current, active=True)
+    context.uow.managers.update(changed)
+    context.emit(ManagerUpdated(**context.stamp_fields, **_state(changed)))
+    return context.manager(manager_id)
+
+
+def remove_manager(context: Context, manager_id: str, leave: Leave) -> None:
+    """Delete a manager's record after he leaves as ``leave`` says (MG-3)."""
+    context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-3")
+    current = context.manager(manager_id)
+    _leave(context, current, LeaveReason.REMOVED, leave)
+    context.uow.managers.remove(current)
+    context.emit(ManagerRemoved(**context.stamp_fields, manager_id=manager_id))
+
+
+def _leave(context: Context, manager: Manager, reason: LeaveReason, leave: Leave) -> None:
+    portfolios = list(context.uow.portfolios.managed_by(manager.id))
+    customers = list(context.uow.customers.managed_by(manager.id))
+    if leave.transfer_to is not None:
+        successor = _successor(context, manager, leave.transfer_to, portfolios)
+        mode = LeaveMode.TRANSFER
+        way = Way.DEACTIVATION_TRANSFER
+        new_portfolios = [p.with_manager_replaced(manager.id, successor) for p in portfolios]
+        new_managers = [_replace(c.account_managers, manager.id, successor) for c in customers]
+    else:
+        if not leave.keep:
+            _require_no_orphans(context, manager, portfolios)
+        mode = LeaveMode.KEEP
+        way = Way.MANAGER_LEFT
+        new_portfolios = [p.without_manager(manager.id) for p in portfolios]
+        new_managers = [_replace(c.account_managers, manager.id, None) for c in customers]
+    context.emit(
+        ManagerLeft(
+            **context.stamp_fields,
+            manager_id=manager.id,
+            reason=reason,
+            mode=mode,
+            successor=leave.transfer_to,
+            customers=tuple(c.id for c in customers),
+            portfolios=tuple(p.id for p in portfolios),
+        )
+    )
+    _write_portfolios(context, new_portfolios)
+    _write_customers(context, customers, new_managers, way)
+
+
+def _successor(
+    context: Context, leaving: Manager, successor_id: str, portfolios: list[Portfolio]
+) -> str:
+    if successor_id == leaving.id:
+        raise RuleViolation(
+            f"manager {leaving.id!r} cannot be his own successor",
+            code="successor_is_leaving",
+            rule="MG-3",
+        )
+    successor = context.manager(successor_id)
+    if not successor.active:
+        raise RuleViolation(
+            f"successor {successor_id!r} is inactive",
+            code="manager_inactive",
+            rule="MG-3",
+            details={"manager": successor_id},
+        )
+    if portfolios:
+        require_eligible(context, [successor_id])
+    return successor_id
+
+
+def _require_no_orphans(context: Context, manager: Manager, portfolios: list[Portfolio]) -> None:
+    orphaned = [
+        p
+        for p in portfolios
+        if context.active_managers(p) == [manager.id] and holds_customers(context, p.id)
+    ]
+    if orphaned:
+        names = ", ".join(repr(p.name) for p in orphaned)
+        raise RuleViolation(
+            f"manager {manager.id!r} is the last active manager of {names}, which hold "
+            "customers: choose transfer or keep",
+            code="portfolios_would_be_orphaned",
+            rule="MG-3",
+            details={"manager": manager.id, "portfolios": tuple(p.id for p in orphaned)},
+        )
+
+
+def _replace(managers: tuple[str, ...], leaving: str, successor: str | None) -> tuple[str, ...]:
+    replaced = (successor if m == leaving else m for m in managers)
+    return tuple(dict.fromkeys(m for m in replaced if m is not None))
+
+
+def _write_portfolios(context: Context, portfolios: list[Portfolio]) -> None:
+    for portfolio in portfolios:
+        context.uow.portfolios.update(portfolio)
+        context.emit(
+            PortfolioEdited(
+                **context.stamp_fields,
+                portfolio_id=portfolio.id,
+                name=portfolio.name,
+                description=portfolio.description,
+                journey=portfolio.journey,
+                managers=portfolio.managers,
+            )
+        )
+
+
+def _write_customers(
+    context: Context, customers: list[Customer], managers: list[tuple[str, ...]], way: Way
+) -> None:
+    moves = []
+    for customer, new_managers in zip(customers, managers, strict=True):
+        org = customer.organization
+        org_portfolio = None if org is None else context.organization(org).portfolio
+        changed = attrs.evolve(customer, account_managers=new_managers)
+        moves.append(
+            Move(
+                customer,
+                changed,
+                ownership_of(customer, org_portfolio),
+                ownership_of(changed, org_portfolio),
+            )
+        )
+    apply_moves(context, moves, way)
+
+
+def _state(manager: Manager) -> dict[str, Any]:
+    return {
+        "manager_id": manager.id,
+        "name": manager.name,
+        "profile": manager.profile,
+        "roles": manager.roles,
+        "active": manager.active,
+    }
+
+
+def _profile(value: object) -> Profile:
+    profiles = {p.value: p for p in Profile}
+    if isinstance(value, str) and value in profiles:
+        return profiles[value]
+    choices = ", ".join(profiles)
+    raise InvalidInput(
+        "manager", [FieldError("$.profile", f"must be one of {choices}")], rule="MG-1"
+    )
+
+
+def _roles(value: object) -> frozenset[Role]:
+    if isinstance(value, str | Role) or not _iterable(value):
+        raise InvalidInput("manager", [FieldError("$.roles", "must be a collection of roles")])
+    roles = list(value)  # type: ignore[call-overload]
+    bad = [i for i, r in enumerate(roles) if not isinstance(r, Role)]
+    if bad:
+        raise InvalidInput("manager", [FieldError(f"$.roles[{i}]", "must be a Role") for i in bad])
+    return frozenset(roles)
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput("manager", [FieldError("$.active", "must be true or false")])
+    return value
+
+
+def _iterable(value: object) -> bool:
+    try:
+        iter(value)  # type: ignore[call-overload]
+    except TypeError:
+        return False
+    return True

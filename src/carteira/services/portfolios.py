@@ -1,0 +1,277 @@
+"""Portfolio administration: create, edit, delete, and a manager's default (PF, MG-2)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from carteira.domain.customer import Customer
+from carteira.domain.errors import Conflict, FieldError, InvalidInput, RuleViolation
+from carteira.domain.events import (
+    DefaultPortfolioChanged,
+    PortfolioCreated,
+    PortfolioDeleted,
+    PortfolioEdited,
+)
+from carteira.domain.identifiers import check_id
+from carteira.domain.manager import Manager
+from carteira.domain.ownership import Ownership, Way
+from carteira.domain.permissions import Permission
+from carteira.domain.portfolio import Journey, Portfolio
+from carteira.services.context import Context
+from carteira.services.ownership import Move, apply_moves, apply_organization_moves, ownership_of
+from carteira.services.results import UNCHANGED, Unchanged
+
+__all__ = [
+    "create_portfolio",
+    "delete_portfolio",
+    "edit_portfolio",
+    "effective_members",
+    "holds_customers",
+    "require_eligible",
+    "set_default_portfolio",
+]
+
+_ADMIN = "administer portfolios"
+
+
+def create_portfolio(
+    context: Context,
+    portfolio_id: str,
+    name: str,
+    description: str | None,
+    journey: Journey | None,
+    managers: Sequence[str],
+) -> Portfolio:
+    """Create a portfolio, with or without managers and journey (PF-1..PF-3, PF-6, MG-1)."""
+    context.actor.require(Permission.MANAGE_PORTFOLIOS, _ADMIN, "PF-6")
+    check_id("portfolio", portfolio_id)
+    portfolio = _build(context, portfolio_id, name, description, journey, managers)
+    if context.uow.portfolios.get(portfolio_id) is not None:
+        raise Conflict(f"portfolio {portfolio_id!r} already exists", code="portfolio_exists")
+    _require_unique_name(context, portfolio)
+    require_eligible(context, portfolio.managers)
+    context.uow.portfolios.add(portfolio)
+    context.emit(PortfolioCreated(**context.stamp_fields, **_state(portfolio)))
+    return context.portfolio(portfolio_id)
+
+
+def edit_portfolio(
+    context: Context,
+    portfolio_id: str,
+    name: str | Unchanged,
+    description: str | Unchanged | None,
+    journey: Journey | Unchanged | None,
+    managers: Sequence[str] | Unchanged,
+) -> Portfolio:
+    """Edit a portfolio, re-checking its name (PF-4) and its managers (MG-1, MB-2, MB-3).
+
+    A manager taken off the portfolio stops being account manager of its customers and
+    loses it as his default. Taking off the last active manager of a portfolio that
+    holds customers is refused: only an explicit MG-3 *keep* may orphan it.
+    """
+    context.actor.require(Permission.MANAGE_PORTFOLIOS, _ADMIN, "PF-6")
+    current = context.portfolio(portfolio_id)
+    edited = _build(
+        context,
+        portfolio_id,
+        current.name if name is UNCHANGED else name,
+        current.description if description is UNCHANGED else description,
+        current.journey if journey is UNCHANGED else journey,
+        current.managers if managers is UNCHANGED else managers,
+    )
+    edited = attrs.evolve(edited, version=current.version)
+    if edited == current:
+        return current
+    if edited.key != current.key:
+        _require_unique_name(context, edited)
+    require_eligible(context, [m for m in edited.managers if not current.manages(m)])
+    removed = [m for m in current.managers if not edited.manages(m)]
+    _require_not_orphaned(context, current, edited)
+    _drop_removed_managers(context, current, removed)
+    context.uow.portfolios.update(edited)
+    context.emit(PortfolioEdited(**context.stamp_fields, **_state(edited)))
+    return context.portfolio(portfolio_id)
+
+
+def delete_portfolio(context: Context, portfolio_id: str) -> None:
+    """Delete a portfolio for good, leaving its customers and organizations outside (PF-5).
+
+    In the same change every account-manager link that depended on it goes, managers
+    lose it as their default, and the deletion event lists everything it affected.
+    """
+    context.actor.require(Permission.MANAGE_PORTFOLIOS, _ADMIN, "PF-6")
+    portfolio = context.portfolio(portfolio_id)
+    organizations = context.uow.organizations.in_portfolio(portfolio_id)
+    customers = effective_members(context, portfolio_id)
+    context.emit(
+        PortfolioDeleted(
+            **context.stamp_fields,
+            portfolio_id=portfolio_id,
+            name=portfolio.name,
+            customers=tuple(c.id for c in customers),
+            organizations=tuple(o.id for o in organizations),
+        )
+    )
+    moves = [_left_outside(c, portfolio_id) for c in customers]
+    apply_organization_moves(
+        context,
+        [(o, attrs.evolve(o, portfolio=None)) for o in organizations],
+        Way.PORTFOLIO_DELETED,
+    )
+    apply_moves(context, moves, Way.PORTFOLIO_DELETED)
+    _clear_defaults(context, portfolio, portfolio.managers)
+    context.uow.portfolios.remove(portfolio)
+
+
+def set_default_portfolio(context: Context, manager_id: str, portfolio_id: str | None) -> Manager:
+    """Mark one of a manager's portfolios as his default, or clear it (MG-2).
+
+    A manager sets his own; anyone else needs MANAGE_MANAGERS.
+    """
+    if context.actor.is_system or context.actor.id != manager_id:
+        context.actor.require(Permission.MANAGE_MANAGERS, "set another manager's default", "MG-2")
+    manager = context.manager(manager_id)
+    if portfolio_id is not None and not context.portfolio(portfolio_id).manages(manager_id):
+        raise RuleViolation(
+            f"manager {manager_id!r} does not manage portfolio {portfolio_id!r}",
+            code="manager_outside_portfolio",
+            rule="MG-2",
+            details={"manager": manager_id, "portfolio": portfolio_id},
+        )
+    if manager.default_portfolio == portfolio_id:
+        return manager
+    changed = manager.with_default(portfolio_id)
+    context.uow.managers.update(changed)
+    context.emit(
+        DefaultPortfolioChanged(
+            **context.stamp_fields, manager_id=manager_id, portfolio_id=portfolio_id
+        )
+    )
+    return changed
+
+
+def effective_members(context: Context, portfolio_id: str) -> list[Customer]:
+    """Return every customer whose effective portfolio is ``portfolio_id``, by id (MB-1)."""
+    members = {c.id: c for c in context.uow.customers.in_portfolio(portfolio_id)}
+    for organization in context.uow.organizations.in_portfolio(portfolio_id):
+        for customer in context.uow.customers.of_organization(organization.id):
+            if customer.portfolio is None:
+                members[customer.id] = customer
+    return [members[i] for i in sorted(members)]
+
+
+def holds_customers(context: Context, portfolio_id: str) -> bool:
+    """Tell whether any customer or organization is in the portfolio (MB-2)."""
+    return bool(
+        context.uow.customers.in_portfolio(portfolio_id)
+        or context.uow.organizations.in_portfolio(portfolio_id)
+    )
+
+
+def require_eligible(context: Context, manager_ids: Sequence[str]) -> None:
+    """Refuse unknown managers and those the eligibility policy rejects (MG-1)."""
+    for manager_id in manager_ids:
+        verdict = context.eligibility(context.manager(manager_id))
+        if not verdict.eligible:
+            raise RuleViolation(
+                f"manager {manager_id!r} may not manage portfolios: {verdict.reason}",
+                code="manager_not_eligible",
+                rule="MG-1",
+                details={"manager": manager_id, "reason": verdict.reason},
+            )
+
+
+def _build(
+    context: Context,
+    portfolio_id: str,
+    name: str,
+    description: str | None,
+    journey: Journey | None,
+    managers: Sequence[str],
+) -> Portfolio:
+    if description is not None and not isinstance(description, str):
+        raise InvalidInput("portfolio", [FieldError("$.description", "must be a string or null")])
+    if journey is not None and not isinstance(journey, Journey):
+        raise InvalidInput("portfolio", [FieldError("$.journey", "must be a Journey or null")])
+    if isinstance(managers, str):
+        raise InvalidInput("portfolio", [FieldError("$.managers", "must be a list of manager ids")])
+    checked = [check_id("manager", m, path=f"$.managers[{i}]") for i, m in enumerate(managers)]
+    return Portfolio(context.stamp.tenant, portfolio_id, name, description, journey, checked)
+
+
+def _state(portfolio: Portfolio) -> dict[str, Any]:
+    return {
+        "portfolio_id": portfolio.id,
+        "name": portfolio.name,
+        "description": portfolio.description,
+        "journey": portfolio.journey,
+        "managers": portfolio.managers,
+    }
+
+
+def _require_unique_name(context: Context, portfolio: Portfolio) -> None:
+    holder = context.uow.portfolios.by_key(portfolio.key)
+    if holder is not None and holder.id != portfolio.id:
+        raise Conflict(
+            f"a portfolio named {holder.name!r} exists: names are unique ignoring case "
+            f"(asked for {portfolio.name!r})",
+            code="portfolio_name_taken",
+            rule="PF-1",
+            details={"name": portfolio.name, "holder": holder.id},
+        )
+
+
+def _require_not_orphaned(context: Context, current: Portfolio, edited: Portfolio) -> None:
+    had = context.active_managers(current)
+    if had and not context.active_managers(edited) and holds_customers(context, current.id):
+        raise RuleViolation(
+            f"portfolio {current.name!r} holds customers: its last active manager cannot "
+            "be taken off (deactivate him with keep or transfer instead)",
+            code="portfolio_would_be_orphaned",
+            rule="MB-2",
+            details={"portfolio": current.id},
+        )
+
+
+def _drop_removed_managers(context: Context, portfolio: Portfolio, removed: list[str]) -> None:
+    if not removed:
+        return
+    gone = set(removed)
+    moves = []
+    for customer in effective_members(context, portfolio.id):
+        kept = tuple(m for m in customer.account_managers if m not in gone)
+        if kept != customer.account_managers:
+            org = customer.organization
+            org_portfolio = None if org is None else context.organization(org).portfolio
+            changed = attrs.evolve(customer, account_managers=kept)
+            moves.append(
+                Move(
+                    customer,
+                    changed,
+                    ownership_of(customer, org_portfolio),
+                    ownership_of(changed, org_portfolio),
+                )
+            )
+    apply_moves(context, moves, Way.RECORD)
+    _clear_defaults(context, portfolio, removed)
+
+
+def _clear_defaults(context: Context, portfolio: Portfolio, manager_ids: Sequence[str]) -> None:
+    for manager in context.uow.managers.get_many(manager_ids).values():
+        if manager.default_portfolio == portfolio.id:
+            context.uow.managers.update(manager.with_default(None))
+            context.emit(
+                DefaultPortfolioChanged(
+                    **context.stamp_fields, manager_id=manager.id, portfolio_id=None
+                )
+            )
+
+
+def _left_outside(customer: Customer, portfolio_id: str) -> Move:
+    inherited = customer.portfolio is None
+    before = Ownership(portfolio_id, customer.account_managers, inherited)
+    outside = attrs.evolve(customer, portfolio=None, account_managers=())
+    return Move(customer, outside, before, Ownership())

@@ -1,0 +1,153 @@
+"""The read side: listings and look-ups, each obeying visibility (PF-3, MG-2, MB-6, VS-3)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from datetime import datetime
+
+import attrs
+
+from carteira.domain.customer import Customer
+from carteira.domain.errors import FieldError, InvalidInput, PermissionDenied
+from carteira.domain.events import Event, MembershipChanged
+from carteira.domain.ownership import Ownership, SubjectKind
+from carteira.domain.permissions import Permission
+from carteira.domain.portfolio import Portfolio
+from carteira.services.context import Context
+from carteira.services.ownership import ownership_of
+from carteira.services.portfolios import effective_members, holds_customers
+from carteira.services.results import Page
+
+__all__ = [
+    "CustomerView",
+    "PortfolioSummary",
+    "customer_view",
+    "customers_of_portfolio",
+    "list_portfolios",
+    "orphaned_portfolios",
+    "owner_history",
+    "owners_at",
+    "portfolios_of_manager",
+    "read_events",
+]
+
+MAX_PAGE = 500
+
+
+@attrs.frozen
+class PortfolioSummary:
+    """A portfolio as listings show it (PF-3, MB-2, MG-2).
+
+    ``available`` is false while it has no active manager; ``orphaned`` when, on top
+    of that, it holds customers; ``default`` when it is the listed manager's default.
+    """
+
+    portfolio: Portfolio
+    available: bool
+    orphaned: bool
+    default: bool = False
+
+
+@attrs.frozen
+class CustomerView:
+    """A customer with who owns it now (MB-4); ``no_manager`` shows "no manager" (MG-3)."""
+
+    customer: Customer
+    ownership: Ownership
+
+    @property
+    def no_manager(self) -> bool:
+        """Tell whether the customer has no account manager."""
+        return not self.ownership.account_managers
+
+
+def list_portfolios(context: Context) -> list[PortfolioSummary]:
+    """Return every portfolio of the tenant by name, each marked available or not (PF-3)."""
+    return [_summary(context, p) for p in context.uow.portfolios.list()]
+
+
+def portfolios_of_manager(context: Context, manager_id: str) -> list[PortfolioSummary]:
+    """Return the portfolios a manager manages, his default first (MG-2)."""
+    if context.actor.is_system or context.actor.id != manager_id:
+        context.actor.require(
+            Permission.MANAGE_MANAGERS, "list another manager's portfolios", "MG-2"
+        )
+    manager = context.manager(manager_id)
+    summaries = [
+        _summary(context, p, default=p.id == manager.default_portfolio)
+        for p in context.uow.portfolios.managed_by(manager_id)
+    ]
+    return sorted(summaries, key=lambda s: not s.default)
+
+
+def orphaned_portfolios(context: Context) -> list[PortfolioSummary]:
+    """Return portfolios that hold customers and have no active manager (MB-2, MG-3)."""
+    context.actor.require(Permission.MANAGE_PORTFOLIOS, "list orphaned portfolios", "MB-2")
+    return [s for s in list_portfolios(context) if s.orphaned]
+
+
+def customers_of_portfolio(
+    context: Context, portfolio_id: str, after: str | None, limit: int
+) -> Page[Customer]:
+    """Return a page of the portfolio's customers (own or through their organization).
+
+    Only customers the actor may see are listed, so pages reveal nothing else (VS-3).
+    """
+    _check_limit(limit)
+    context.portfolio(portfolio_id)
+    members = [
+        c
+        for c in effective_members(context, portfolio_id)
+        if (after is None or c.id > after) and context.customer_visibility(c)
+    ]
+    items = members[:limit]
+    more = len(members) > limit
+    return Page(items, items[-1].id if more else None)
+
+
+def customer_view(context: Context, customer_id: str) -> CustomerView:
+    """Return a customer the actor may see, with its current ownership (MB-4, VS-3)."""
+    customer = context.visible_customer(customer_id)
+    org = context.organization_of(customer)
+    return CustomerView(customer, ownership_of(customer, None if org is None else org.portfolio))
+
+
+def owner_history(context: Context, customer_id: str) -> Sequence[MembershipChanged]:
+    """Return every ownership change of a customer the actor may see, oldest first (MB-6)."""
+    context.visible_customer(customer_id)
+    return context.uow.history.of(SubjectKind.CUSTOMER, customer_id)
+
+
+def owners_at(context: Context, customer_id: str, at: datetime) -> Ownership:
+    """Answer "who owned customer X at time T" from its history (MB-6).
+
+    Before its first recorded change the customer stood where that change found it.
+    """
+    if at.tzinfo is None:
+        raise InvalidInput("instant", [FieldError("$.at", "must be timezone-aware")], rule="MB-6")
+    view = customer_view(context, customer_id)
+    changes = context.uow.history.of(SubjectKind.CUSTOMER, customer_id)
+    if not changes:
+        return view.ownership
+    position = bisect_right([c.at for c in changes], at)
+    return changes[0].before if position == 0 else changes[position - 1].after
+
+
+def read_events(context: Context, after: int, limit: int) -> Sequence[tuple[int, Event]]:
+    """Return the tenant's events after position ``after``, for the host's publisher (EV-1)."""
+    if not context.actor.is_system:
+        raise PermissionDenied("only the host application reads the event log", rule="EV-1")
+    _check_limit(limit)
+    return context.uow.events.read(after, limit)
+
+
+def _summary(context: Context, portfolio: Portfolio, *, default: bool = False) -> PortfolioSummary:
+    available = bool(context.active_managers(portfolio))
+    orphaned = not available and holds_customers(context, portfolio.id)
+    return PortfolioSummary(portfolio, available, orphaned, default)
+
+
+def _check_limit(limit: int) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput("page", [FieldError("$.limit", f"must be from 1 to {MAX_PAGE}")])

@@ -1,0 +1,48 @@
+"""The tenant's switches: segmentation and the account-manager cap (VS-1, MB-3)."""
+
+from __future__ import annotations
+
+import attrs
+
+from carteira.domain.errors import FieldError, InvalidInput, RuleViolation
+from carteira.domain.events import SettingsChanged
+from carteira.domain.permissions import Permission
+from carteira.domain.settings import TenantSettings
+from carteira.services.context import Context
+from carteira.services.results import UNCHANGED, Unchanged
+
+__all__ = ["update_settings"]
+
+
+def update_settings(
+    context: Context, segmentation: bool | Unchanged, max_account_managers: int | Unchanged
+) -> TenantSettings:
+    """Change the tenant's settings; a cap below what customers already have is refused."""
+    context.actor.require(Permission.MANAGE_PORTFOLIOS, "change the tenant's settings", "VS-1")
+    current = context.settings
+    changed = current
+    if segmentation is not UNCHANGED:
+        if not isinstance(segmentation, bool):
+            raise InvalidInput("settings", [FieldError("$.segmentation", "must be true or false")])
+        changed = attrs.evolve(changed, segmentation=segmentation)
+    if max_account_managers is not UNCHANGED:
+        changed = attrs.evolve(changed, max_account_managers=max_account_managers)
+        most = context.uow.customers.most_account_managers()
+        if max_account_managers < most:
+            raise RuleViolation(
+                f"a customer has {most} account managers: the cap cannot go below that",
+                code="cap_below_current",
+                rule="MB-3",
+                details={"cap": max_account_managers, "most": most},
+            )
+    if changed == current:
+        return current
+    context.uow.settings.put(changed)
+    context.emit(
+        SettingsChanged(
+            **context.stamp_fields,
+            segmentation=changed.segmentation,
+            max_account_managers=changed.max_account_managers,
+        )
+    )
+    return context.settings

@@ -1,0 +1,1 @@
+"""What carteira ships for testing: Hypothesis strategies (``carteira[testing]``)."""
