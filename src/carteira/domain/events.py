@@ -46,10 +46,16 @@ class LeaveReason(enum.StrEnum):
 
 
 class LeaveMode(enum.StrEnum):
-    """What happened to what he owned (MG-3)."""
+    """What happened to what he owned (MG-3).
+
+    ``TRANSFER`` and ``KEEP`` are the caller's explicit choices; ``RELEASE`` is what
+    happens with neither choice when no portfolio would be orphaned: he is simply taken
+    off his customers and portfolios.
+    """
 
     TRANSFER = "transfer"
     KEEP = "keep"
+    RELEASE = "release"
 
 
 @attrs.frozen(kw_only=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from carteira.domain.errors import FieldError, InvalidInput
 
-__all__ = ["MAX_ID_LENGTH", "check_id", "check_text"]
+__all__ = ["MAX_ID_LENGTH", "check_id", "check_ids", "check_text"]
 
 MAX_ID_LENGTH = 255
 
@@ -20,6 +22,20 @@ def check_id(kind: str, value: object, *, path: str = "$.id") -> str:
     if len(value) > MAX_ID_LENGTH:
         raise InvalidInput(f"{kind} id", [FieldError(path, f"is longer than {MAX_ID_LENGTH}")])
     return value
+
+
+def check_ids(kind: str, values: Iterable[object], *, path: str) -> list[str]:
+    """Return ``values`` if every one is a usable identifier; else list every bad one."""
+    checked: list[str] = []
+    errors: list[FieldError] = []
+    for index, value in enumerate(values):
+        try:
+            checked.append(check_id(kind, value, path=f"{path}[{index}]"))
+        except InvalidInput as error:
+            errors.extend(error.errors)
+    if errors:
+        raise InvalidInput(f"{kind} ids", errors)
+    return checked
 
 
 def check_text(subject: str, value: object, *, path: str) -> str:

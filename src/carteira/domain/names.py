@@ -19,8 +19,10 @@ def name_key(name: str) -> str:
     stays apart from a Latin ``a``. The key is idempotent, and the same key serves both
     uniqueness and look-up by name, so the two can never disagree.
     """
-    folded = unicodedata.normalize("NFKC", name.strip()).casefold()
-    return unicodedata.normalize("NFKC", folded)
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    # Trim last: normalising can expose leading or trailing white space (NFKC of "¨"
+    # is " \u0308"), and a key trimmed before that would not be idempotent.
+    return unicodedata.normalize("NFKC", folded).strip()
 
 
 def clean_name(name: object, *, path: str = "$.name") -> str:

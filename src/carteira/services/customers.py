@@ -7,14 +7,14 @@ from collections.abc import Sequence
 import attrs
 
 from carteira.domain.customer import Customer, Organization
-from carteira.domain.errors import Conflict, RuleViolation
+from carteira.domain.errors import Conflict, FieldError, InvalidInput, RuleViolation
 from carteira.domain.events import (
     CustomerRegistered,
     CustomerUpdated,
     OrganizationRegistered,
     OrganizationUpdated,
 )
-from carteira.domain.identifiers import check_id, check_text
+from carteira.domain.identifiers import check_id, check_ids, check_text
 from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Portfolio
@@ -53,7 +53,9 @@ def register_customer(
     check_id("customer", customer_id)
     name = _name("customer", name)
     if context.uow.customers.get(customer_id) is not None:
-        raise Conflict(f"customer {customer_id!r} already exists", code="customer_exists")
+        raise Conflict(
+            f"customer {customer_id!r} already exists", code="customer_exists", rule="MB-1"
+        )
     org = None if organization is None else context.organization(organization)
     org_portfolio = None if org is None else org.portfolio
     if org_portfolio is not None:
@@ -128,7 +130,9 @@ def register_organization(context: Context, organization_id: str, name: str) -> 
     name = _name("organization", name)
     if context.uow.organizations.get(organization_id) is not None:
         raise Conflict(
-            f"organization {organization_id!r} already exists", code="organization_exists"
+            f"organization {organization_id!r} already exists",
+            code="organization_exists",
+            rule="MB-1",
         )
     organization = Organization(context.stamp.tenant, organization_id, name)
     context.uow.organizations.add(organization)
@@ -205,9 +209,11 @@ def set_customer_membership(
             m for m in customer.account_managers if effective is None or effective.manages(m)
         )
     else:
-        managers = tuple(
-            check_id("manager", m, path="$.account_managers") for m in account_managers
-        )
+        if isinstance(account_managers, str):
+            raise InvalidInput(
+                "account managers", [FieldError("$.account_managers", "must be a list of ids")]
+            )
+        managers = tuple(check_ids("manager", account_managers, path="$.account_managers"))
     return place_customer(context, customer, target, managers, way)
 
 

@@ -80,7 +80,7 @@ def register_manager(
         _flag(active),
     )
     if context.uow.managers.get(manager_id) is not None:
-        raise Conflict(f"manager {manager_id!r} already exists", code="manager_exists")
+        raise Conflict(f"manager {manager_id!r} already exists", code="manager_exists", rule="MG-1")
     context.uow.managers.add(manager)
     context.emit(ManagerRegistered(**context.stamp_fields, **_state(manager)))
     return context.manager(manager_id)
@@ -163,7 +163,7 @@ def _leave(context: Context, manager: Manager, reason: LeaveReason, leave: Leave
     else:
         if not leave.keep:
             _require_no_orphans(context, manager, portfolios)
-        mode = LeaveMode.KEEP
+        mode = LeaveMode.KEEP if leave.keep else LeaveMode.RELEASE
         way = Way.MANAGER_LEFT
         new_portfolios = [p.without_manager(manager.id) for p in portfolios]
         new_managers = [_replace(c.account_managers, manager.id, None) for c in customers]

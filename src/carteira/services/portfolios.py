@@ -15,13 +15,19 @@ from carteira.domain.events import (
     PortfolioDeleted,
     PortfolioEdited,
 )
-from carteira.domain.identifiers import check_id
+from carteira.domain.identifiers import check_id, check_ids
 from carteira.domain.manager import Manager
-from carteira.domain.ownership import Ownership, Way
+from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Journey, Portfolio
 from carteira.services.context import Context
-from carteira.services.ownership import Move, apply_moves, apply_organization_moves, ownership_of
+from carteira.services.ownership import (
+    Move,
+    apply_moves,
+    apply_organization_moves,
+    ownership_of,
+    require_available,
+)
 from carteira.services.results import UNCHANGED, Unchanged
 
 __all__ = [
@@ -50,7 +56,9 @@ def create_portfolio(
     check_id("portfolio", portfolio_id)
     portfolio = _build(context, portfolio_id, name, description, journey, managers)
     if context.uow.portfolios.get(portfolio_id) is not None:
-        raise Conflict(f"portfolio {portfolio_id!r} already exists", code="portfolio_exists")
+        raise Conflict(
+            f"portfolio {portfolio_id!r} already exists", code="portfolio_exists", rule="PF-2"
+        )
     _require_unique_name(context, portfolio)
     require_eligible(context, portfolio.managers)
     context.uow.portfolios.add(portfolio)
@@ -100,12 +108,15 @@ def delete_portfolio(context: Context, portfolio_id: str) -> None:
     """Delete a portfolio for good, leaving its customers and organizations outside (PF-5).
 
     In the same change every account-manager link that depended on it goes, managers
-    lose it as their default, and the deletion event lists everything it affected.
+    lose it as their default, and the deletion event lists everything it affected. A
+    customer whose organization sits in another portfolio falls back to that one
+    (MB-1), which must then have an active manager (MB-2).
     """
     context.actor.require(Permission.MANAGE_PORTFOLIOS, _ADMIN, "PF-6")
     portfolio = context.portfolio(portfolio_id)
     organizations = context.uow.organizations.in_portfolio(portfolio_id)
     customers = effective_members(context, portfolio_id)
+    moves = [_left_behind(context, c, portfolio_id) for c in customers]
     context.emit(
         PortfolioDeleted(
             **context.stamp_fields,
@@ -115,7 +126,6 @@ def delete_portfolio(context: Context, portfolio_id: str) -> None:
             organizations=tuple(o.id for o in organizations),
         )
     )
-    moves = [_left_outside(c, portfolio_id) for c in customers]
     apply_organization_moves(
         context,
         [(o, attrs.evolve(o, portfolio=None)) for o in organizations],
@@ -198,7 +208,7 @@ def _build(
         raise InvalidInput("portfolio", [FieldError("$.journey", "must be a Journey or null")])
     if isinstance(managers, str):
         raise InvalidInput("portfolio", [FieldError("$.managers", "must be a list of manager ids")])
-    checked = [check_id("manager", m, path=f"$.managers[{i}]") for i, m in enumerate(managers)]
+    checked = check_ids("manager", managers, path="$.managers")
     return Portfolio(context.stamp.tenant, portfolio_id, name, description, journey, checked)
 
 
@@ -270,8 +280,11 @@ def _clear_defaults(context: Context, portfolio: Portfolio, manager_ids: Sequenc
             )
 
 
-def _left_outside(customer: Customer, portfolio_id: str) -> Move:
-    inherited = customer.portfolio is None
-    before = Ownership(portfolio_id, customer.account_managers, inherited)
-    outside = attrs.evolve(customer, portfolio=None, account_managers=())
-    return Move(customer, outside, before, Ownership())
+def _left_behind(context: Context, customer: Customer, portfolio_id: str) -> Move:
+    org = customer.organization
+    org_portfolio = None if org is None else context.organization(org).portfolio
+    fallback = None if org_portfolio == portfolio_id else org_portfolio
+    if fallback is not None:
+        require_available(context, context.portfolio(fallback), f"customer {customer.id!r}")
+    left = attrs.evolve(customer, portfolio=None, account_managers=())
+    return Move(customer, left, ownership_of(customer, org_portfolio), ownership_of(left, fallback))

@@ -56,6 +56,13 @@ class _Tenant:
         self.events: list[Event] = []
         self.settings = TenantSettings()
 
+    @property
+    def empty(self) -> bool:
+        """Tell whether nothing was ever stored for this tenant."""
+        tables = (self.portfolios, self.managers, self.customers, self.organizations)
+        untouched = self.settings == TenantSettings()
+        return untouched and not self.events and not any(t.rows for t in tables)
+
     def snapshot(self) -> dict[str, Any]:
         return {
             "portfolios": self.portfolios.snapshot(),
@@ -99,7 +106,11 @@ class InMemoryStore:
     def snapshot(self) -> dict[str, Any]:
         """Return a copy of everything stored, rows and indexes, for exact comparisons."""
         with self._lock:
-            return {name: data.snapshot() for name, data in sorted(self._tenants.items())}
+            return {
+                name: data.snapshot()
+                for name, data in sorted(self._tenants.items())
+                if not data.empty
+            }
 
     def _tenant(self, name: str) -> _Tenant:
         data = self._tenants.get(name)
