@@ -1,0 +1,507 @@
+"""A Hypothesis state machine over every portfolio, manager and membership command.
+
+Two tenants share one in-memory store. Each step runs one command for a random
+principal (the host, a manager with or without permissions, an unknown or inactive
+one) with random, often invalid, arguments, and then checks the SPEC invariants:
+
+1. no customer or organization entered a portfolio without an active manager (MB-2);
+2. portfolio names unique under PF-1's key, non-blank, at most 128 characters;
+3. account managers active, managing the effective portfolio, within the cap (MB-3);
+4. customers and organizations are never lost;
+8. a refused command leaves the store exactly as it was (PM-2, ER-1, ST-1);
+9. a command of one tenant neither changes nor reveals another tenant's records (TN-1).
+
+It also checks that the ownership history ends where each customer stands (MB-6),
+that a portfolio becomes orphaned only through an explicit MG-3 *keep*, and that
+portfolio managers are always active and eligible (MG-1, MG-3). Every rule takes only
+strings, ints and booleans, so a failing run prints a program that replays it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from carteira import (
+    MAX_NAME_LENGTH,
+    Carteira,
+    CarteiraError,
+    Customer,
+    Event,
+    InMemoryStore,
+    LeaveMode,
+    Manager,
+    ManagerLeft,
+    ManualClock,
+    MembershipChanged,
+    Organization,
+    Ownership,
+    Permission,
+    Portfolio,
+    Principal,
+    Profile,
+    ProfileEligibility,
+    Role,
+    SubjectKind,
+    TenantSettings,
+)
+
+TENANTS = ("t1", "t2")
+MANAGERS = ("m0", "m1", "m2", "m3", "m4")
+CUSTOMERS = ("c0", "c1", "c2", "c3")
+ORGANIZATIONS = ("o0", "o1")
+PORTFOLIOS = ("p0", "p1", "p2")
+NAMES = ("Sul", "SUL", " sul ", "Norte", "Straße", "STRASSE", "Ωmega", "\u2126mega", "", "x" * 129)
+ROLES = {
+    "admin": (Role.administrator(),),
+    "clerk": (Role("clerk", {Permission.SET_PORTFOLIO, Permission.VIEW_UNASSIGNED}),),
+    "seller": (Role("seller", {Permission.SET_PORTFOLIO}),),
+    "none": (),
+}
+
+# Most steps work on t1, so that its world grows rich; t2 keeps checking isolation.
+tenants = st.sampled_from(("t1", "t1", "t1", "t2"))
+# Most steps act as someone able to act, so that commands get applied, not only refused.
+actors = st.sampled_from(("system", "system", "m0", "m0", "m1", *MANAGERS))
+managers = st.sampled_from(MANAGERS)
+assignees = st.sampled_from(("m0", "m1", "m0", "m1", *MANAGERS))
+customers = st.sampled_from(CUSTOMERS)
+organizations = st.sampled_from(ORGANIZATIONS)
+portfolios = st.sampled_from(PORTFOLIOS)
+maybe_portfolio = st.none() | portfolios
+names = st.sampled_from(NAMES)
+profiles = st.sampled_from([p.value for p in Profile])
+role_sets = st.sampled_from(sorted(ROLES))
+leaves = st.sampled_from(("none", "keep", *MANAGERS))
+manager_lists = st.lists(assignees, max_size=3)
+ELIGIBLE = ProfileEligibility()
+# What each rule's command needs (PM-2); a manager may set his own default without any.
+NEEDS: dict[str, Permission | None] = {
+    "register_manager": Permission.MANAGE_MANAGERS,
+    "change_profile": Permission.MANAGE_MANAGERS,
+    "deactivate_manager": Permission.MANAGE_MANAGERS,
+    "reactivate_manager": Permission.MANAGE_MANAGERS,
+    "remove_manager": Permission.MANAGE_MANAGERS,
+    "create_portfolio": Permission.MANAGE_PORTFOLIOS,
+    "rename_portfolio": Permission.MANAGE_PORTFOLIOS,
+    "set_portfolio_managers": Permission.MANAGE_PORTFOLIOS,
+    "delete_portfolio": Permission.MANAGE_PORTFOLIOS,
+    "set_cap": Permission.MANAGE_PORTFOLIOS,
+    "register_organization": Permission.SET_PORTFOLIO,
+    "register_customer": Permission.SET_PORTFOLIO,
+    "move_customer_to_organization": Permission.SET_PORTFOLIO,
+    "set_organization_portfolio": Permission.SET_PORTFOLIO,
+    "set_customer_membership": Permission.SET_PORTFOLIO,
+    "assign_customer": Permission.SET_PORTFOLIO,
+    "unassign_customer": Permission.SET_PORTFOLIO,
+}
+
+
+def _key(name: str) -> str:
+    """PF-1's comparison, written here again so that the oracle does not trust the library."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name.strip()).casefold())
+
+
+def _principal(tenant: str, actor: str) -> Principal:
+    return Principal.system(tenant) if actor == "system" else Principal.manager(tenant, actor)
+
+
+def _leave(choice: str) -> dict[str, Any]:
+    if choice == "keep":
+        return {"keep": True}
+    return {} if choice == "none" else {"transfer_to": choice}
+
+
+class PortfolioMachine(RuleBasedStateMachine):
+    """Random commands over two tenants; the SPEC invariants after every step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store = InMemoryStore()
+        self.clock = ManualClock()
+        self.app = Carteira(self.store.unit_of_work, clock=self.clock)
+        self.most = dict.fromkeys(TENANTS, 0)
+
+    @initialize()
+    def seed_each_tenant(self) -> None:
+        """Give each tenant a small working world, so that most commands can apply."""
+        for tenant in TENANTS:
+            host = Principal.system(tenant)
+            self.app.register_manager(
+                host, "m0", "Admin", profile=Profile.ADMINISTRATOR, roles=ROLES["admin"]
+            )
+            self.app.register_manager(
+                host, "m1", "Analyst", profile=Profile.ANALYST, roles=ROLES["clerk"]
+            )
+            self.app.register_manager(host, "m2", "Seller", profile=Profile.ANALYST)
+            self.app.register_manager(host, "m3", "Former", profile=Profile.ANALYST, active=False)
+            self.app.create_portfolio(host, "Sul", managers=["m0", "m1"], portfolio_id="p0")
+            self.app.create_portfolio(host, "Norte", portfolio_id="p1")
+            self.app.register_organization(host, "o0", "O0")
+            self.app.set_organization_portfolio(host, "o0", "p0")
+            self.app.register_customer(host, "c0", "C0", organization="o0")
+            self.app.register_customer(host, "c1", "C1")
+            self.app.assign_customer(host, "c1", "m1", portfolio="p0")
+            self.app.register_customer(host, "c2", "C2")
+
+    # -- managers ------------------------------------------------------------------
+
+    @rule(tenant=tenants, actor=actors, manager=managers, profile=profiles, roles=role_sets)
+    def register_manager(
+        self, tenant: str, actor: str, manager: str, profile: str, roles: str
+    ) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.register_manager(
+                p, manager, manager.upper(), profile=Profile(profile), roles=ROLES[roles]
+            ),
+            actor,
+        )
+
+    @rule(tenant=tenants, actor=actors, manager=managers, profile=profiles, leave=leaves)
+    def change_profile(
+        self, tenant: str, actor: str, manager: str, profile: str, leave: str
+    ) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.update_manager(
+                p, manager, profile=Profile(profile), **_leave(leave)
+            ),
+            actor,
+        )
+
+    @rule(tenant=tenants, actor=actors, manager=managers, leave=leaves)
+    def deactivate_manager(self, tenant: str, actor: str, manager: str, leave: str) -> None:
+        self._attempt(
+            tenant, lambda p: self.app.deactivate_manager(p, manager, **_leave(leave)), actor
+        )
+
+    @rule(tenant=tenants, actor=actors, manager=managers)
+    def reactivate_manager(self, tenant: str, actor: str, manager: str) -> None:
+        self._attempt(tenant, lambda p: self.app.reactivate_manager(p, manager), actor)
+
+    @rule(tenant=tenants, actor=actors, manager=managers, leave=leaves)
+    def remove_manager(self, tenant: str, actor: str, manager: str, leave: str) -> None:
+        self._attempt(tenant, lambda p: self.app.remove_manager(p, manager, **_leave(leave)), actor)
+
+    @rule(tenant=tenants, actor=actors, manager=managers, portfolio=maybe_portfolio)
+    def set_default_portfolio(
+        self, tenant: str, actor: str, manager: str, portfolio: str | None
+    ) -> None:
+        own = actor == manager and self._may(tenant, actor, None)
+        self._attempt(
+            tenant,
+            lambda p: self.app.set_default_portfolio(p, manager, portfolio),
+            actor,
+            allowed=own or self._may(tenant, actor, Permission.MANAGE_MANAGERS),
+        )
+
+    # -- portfolios ----------------------------------------------------------------
+
+    @rule(tenant=tenants, actor=actors, portfolio=portfolios, name=names, managers=manager_lists)
+    def create_portfolio(
+        self, tenant: str, actor: str, portfolio: str, name: str, managers: list[str]
+    ) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.create_portfolio(p, name, managers=managers, portfolio_id=portfolio),
+            actor,
+        )
+
+    @rule(tenant=tenants, actor=actors, portfolio=portfolios, name=names)
+    def rename_portfolio(self, tenant: str, actor: str, portfolio: str, name: str) -> None:
+        self._attempt(tenant, lambda p: self.app.edit_portfolio(p, portfolio, name=name), actor)
+
+    @rule(tenant=tenants, actor=actors, portfolio=portfolios, managers=manager_lists)
+    def set_portfolio_managers(
+        self, tenant: str, actor: str, portfolio: str, managers: list[str]
+    ) -> None:
+        self._attempt(
+            tenant, lambda p: self.app.edit_portfolio(p, portfolio, managers=managers), actor
+        )
+
+    @rule(tenant=tenants, actor=actors, portfolio=portfolios)
+    def delete_portfolio(self, tenant: str, actor: str, portfolio: str) -> None:
+        self._attempt(tenant, lambda p: self.app.delete_portfolio(p, portfolio), actor)
+
+    @rule(tenant=tenants, actor=actors, cap=st.integers(min_value=0, max_value=3))
+    def set_cap(self, tenant: str, actor: str, cap: int) -> None:
+        self._attempt(
+            tenant, lambda p: self.app.update_settings(p, max_account_managers=cap), actor
+        )
+
+    # -- customers and organizations -------------------------------------------------
+
+    @rule(tenant=tenants, actor=actors, organization=organizations)
+    def register_organization(self, tenant: str, actor: str, organization: str) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.register_organization(p, organization, organization.upper()),
+            actor,
+        )
+
+    @rule(
+        tenant=tenants,
+        actor=actors,
+        customer=customers,
+        organization=st.none() | organizations,
+    )
+    def register_customer(
+        self, tenant: str, actor: str, customer: str, organization: str | None
+    ) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.register_customer(
+                p, customer, customer.upper(), organization=organization
+            ),
+            actor,
+        )
+
+    @rule(
+        tenant=tenants,
+        actor=actors,
+        customer=customers,
+        organization=st.none() | organizations,
+    )
+    def move_customer_to_organization(
+        self, tenant: str, actor: str, customer: str, organization: str | None
+    ) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.update_customer(p, customer, organization=organization),
+            actor,
+        )
+
+    @rule(tenant=tenants, actor=actors, organization=organizations, portfolio=maybe_portfolio)
+    def set_organization_portfolio(
+        self, tenant: str, actor: str, organization: str, portfolio: str | None
+    ) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.set_organization_portfolio(p, organization, portfolio),
+            actor,
+        )
+
+    @rule(
+        tenant=tenants,
+        actor=actors,
+        customer=customers,
+        portfolio=maybe_portfolio,
+        managers=st.none() | manager_lists,
+    )
+    def set_customer_membership(
+        self,
+        tenant: str,
+        actor: str,
+        customer: str,
+        portfolio: str | None,
+        managers: list[str] | None,
+    ) -> None:
+        extra: dict[str, Any] = {} if managers is None else {"account_managers": managers}
+        self._attempt(
+            tenant,
+            lambda p: self.app.set_customer_membership(p, customer, portfolio=portfolio, **extra),
+            actor,
+        )
+
+    @rule(
+        tenant=tenants,
+        actor=actors,
+        customer=customers,
+        manager=assignees,
+        portfolio=maybe_portfolio,
+    )
+    def assign_customer(
+        self, tenant: str, actor: str, customer: str, manager: str, portfolio: str | None
+    ) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.assign_customer(p, customer, manager, portfolio=portfolio),
+            actor,
+        )
+
+    @rule(tenant=tenants, actor=actors, customer=customers, manager=managers)
+    def unassign_customer(self, tenant: str, actor: str, customer: str, manager: str) -> None:
+        self._attempt(tenant, lambda p: self.app.unassign_customer(p, customer, manager), actor)
+
+    # -- the checks ------------------------------------------------------------------
+
+    def _attempt(
+        self,
+        tenant: str,
+        command: Callable[[Principal], Any],
+        actor: str,
+        allowed: bool | None = None,
+    ) -> None:
+        """Run one command; check PM-2, invariants 1, 8 and 9 and orphaning around it."""
+        self.clock.advance(timedelta(minutes=1))
+        before = self.store.snapshot()
+        orphaned_before = self._orphaned(tenant)
+        label = command.__qualname__.split(".")[1]
+        if allowed is None:
+            allowed = self._may(tenant, actor, NEEDS[label])
+        try:
+            result = command(_principal(tenant, actor))
+        except CarteiraError as error:
+            event(f"{label}: refused ({error.code})")
+            assert before == self.store.snapshot(), "a refused command changed the store"
+            return
+        event(f"{label}: applied")
+        assert allowed, f"{actor} applied {label} without the permission it needs"
+        after = self.store.snapshot()
+        for other in TENANTS:
+            if other != tenant:
+                assert before.get(other) == after.get(other), "a command crossed tenants"
+        assert all(e.tenant == tenant for e in result.events), "an event of another tenant"
+        self._check_entries(tenant, result.events)
+        self._check_orphaning(tenant, orphaned_before, result.events)
+
+    def _may(self, tenant: str, actor: str, permission: Permission | None) -> bool:
+        """The PM-2 oracle: the host may do anything, an active manager what his roles allow."""
+        if actor == "system":
+            return True
+        manager = self._by_id(tenant, "managers").get(actor)
+        if manager is None or not manager.active:
+            return False
+        held = {p for role in manager.roles for p in role.permissions}
+        return permission is None or permission in held
+
+    def _check_entries(self, tenant: str, events: Iterable[Event]) -> None:
+        """Invariant 1: whatever entered a portfolio entered one with an active manager."""
+        for change in events:
+            if isinstance(change, MembershipChanged):
+                entered = change.after.portfolio
+                if entered is not None and entered != change.before.portfolio:
+                    assert self._active_managers(tenant, entered), (
+                        f"{change.subject_id} entered {entered}, which has no active manager"
+                    )
+
+    def _check_orphaning(self, tenant: str, before: set[str], events: Iterable[Event]) -> None:
+        """MB-2: a portfolio with customers and no active manager comes only from a keep."""
+        kept = {
+            p
+            for e in events
+            if isinstance(e, ManagerLeft) and e.mode is LeaveMode.KEEP
+            for p in e.portfolios
+        }
+        newly = self._orphaned(tenant) - before
+        assert newly <= kept, f"orphaned without an explicit keep: {sorted(newly - kept)}"
+
+    @invariant()
+    def names_are_unique_and_valid(self) -> None:
+        """Invariant 2 (PF-1, TN-2)."""
+        for tenant in TENANTS:
+            keys = [_key(p.name) for p in self._rows(tenant, "portfolios")]
+            assert len(keys) == len(set(keys))
+            for portfolio in self._rows(tenant, "portfolios"):
+                assert portfolio.name.strip()
+                assert len(portfolio.name) <= MAX_NAME_LENGTH
+
+    @invariant()
+    def account_managers_are_valid(self) -> None:
+        """Invariant 3 (MB-3)."""
+        for tenant in TENANTS:
+            managers = self._by_id(tenant, "managers")
+            cap = self._settings(tenant).max_account_managers
+            for customer in self._rows(tenant, "customers"):
+                effective = self._effective(tenant, customer)
+                assert len(customer.account_managers) <= cap
+                for manager_id in customer.account_managers:
+                    manager = managers.get(manager_id)
+                    assert manager is not None, f"{customer.id} is owned by a removed manager"
+                    assert manager.active, f"{customer.id} is owned by inactive {manager_id}"
+                    if effective is not None:
+                        assert manager_id in effective.managers
+
+    @invariant()
+    def portfolio_managers_are_active_and_eligible(self) -> None:
+        """MG-1, MG-3: leaving managers always leave their portfolios."""
+        for tenant in TENANTS:
+            managers = self._by_id(tenant, "managers")
+            for portfolio in self._rows(tenant, "portfolios"):
+                for manager_id in portfolio.managers:
+                    manager = managers.get(manager_id)
+                    assert manager is not None, f"{portfolio.id} managed by a removed manager"
+                    assert ELIGIBLE(manager).eligible, f"{portfolio.id} has {manager_id}"
+
+    @invariant()
+    def nothing_is_lost(self) -> None:
+        """Invariant 4: customers and organizations are never removed."""
+        for tenant in TENANTS:
+            count = len(self._rows(tenant, "customers")) + len(self._rows(tenant, "organizations"))
+            assert count >= self.most[tenant]
+            self.most[tenant] = count
+
+    @invariant()
+    def history_ends_where_customers_stand(self) -> None:
+        """MB-6: the last recorded ownership of every customer is its current one."""
+        for tenant in TENANTS:
+            history = self._history(tenant)
+            for customer in self._rows(tenant, "customers"):
+                effective = self._effective(tenant, customer)
+                now = Ownership(
+                    None if effective is None else effective.id,
+                    customer.account_managers,
+                    customer.portfolio is None and effective is not None,
+                )
+                records = history.get((SubjectKind.CUSTOMER, customer.id), ())
+                assert (records[-1].after if records else Ownership()) == now
+            for organization in self._rows(tenant, "organizations"):
+                records = history.get((SubjectKind.ORGANIZATION, organization.id), ())
+                last = records[-1].after if records else Ownership()
+                assert last == Ownership(organization.portfolio)
+
+    # -- reading the store directly (the oracle does not go through the services) --------
+
+    def _tenant(self, tenant: str) -> dict[str, Any]:
+        snapshot: dict[str, Any] = self.store.snapshot().get(tenant, {})
+        return snapshot
+
+    def _rows(self, tenant: str, table: str) -> list[Any]:
+        data = self._tenant(tenant)
+        return list(data[table][0].values()) if data else []
+
+    def _by_id(self, tenant: str, table: str) -> dict[str, Manager]:
+        return {m.id: m for m in self._rows(tenant, table)}
+
+    def _settings(self, tenant: str) -> TenantSettings:
+        data = self._tenant(tenant)
+        return data["settings"] if data else TenantSettings()
+
+    def _history(self, tenant: str) -> dict[tuple[SubjectKind, str], tuple[MembershipChanged]]:
+        data = self._tenant(tenant)
+        return data["history"] if data else {}
+
+    def _effective(self, tenant: str, customer: Customer) -> Portfolio | None:
+        portfolios: dict[str, Portfolio] = {p.id: p for p in self._rows(tenant, "portfolios")}
+        organizations: dict[str, Organization] = {
+            o.id: o for o in self._rows(tenant, "organizations")
+        }
+        own = customer.portfolio
+        if own is None and customer.organization is not None:
+            own = organizations[customer.organization].portfolio
+        return None if own is None else portfolios[own]
+
+    def _active_managers(self, tenant: str, portfolio_id: str) -> list[str]:
+        managers = self._by_id(tenant, "managers")
+        portfolio = {p.id: p for p in self._rows(tenant, "portfolios")}[portfolio_id]
+        return [m for m in portfolio.managers if m in managers and managers[m].active]
+
+    def _orphaned(self, tenant: str) -> set[str]:
+        held = {c.portfolio for c in self._rows(tenant, "customers")} | {
+            o.portfolio for o in self._rows(tenant, "organizations")
+        }
+        return {
+            p.id
+            for p in self._rows(tenant, "portfolios")
+            if p.id in held and not self._active_managers(tenant, p.id)
+        }
+
+
+TestPortfolioMachine = PortfolioMachine.TestCase
