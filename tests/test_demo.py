@@ -1,0 +1,116 @@
+"""The demo (`make demo`) runs, tells the scenarios of seeds 000, 001 and 003, and never varies."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+
+from carteira.demo import main
+
+
+def run_demo() -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(out=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def story() -> str:
+    code, text = run_demo()
+    assert code == 0, text
+    return text
+
+
+def test_the_demo_succeeds_and_stays_on_script(story: str) -> None:
+    assert story.startswith("carteira demo:")
+    assert "off script" not in story
+    assert "Traceback" not in story
+
+
+def test_the_demo_is_deterministic(story: str) -> None:
+    assert run_demo() == (0, story)
+
+
+KEY_SENTENCES = [
+    # seed 000: the help desk
+    ("PF-6", "Refused (PF-6, permission_denied): manager 'ana' may not administer portfolios"),
+    ("VS-2", "ana lists the customers of sul: diego, mariana."),
+    ("VS-2", "ana opens diego: in portfolio sul via its organization"),
+    ("TN-1", "Refused (TN-1, not_found): customer 'mariana' does not exist."),
+    ("VS-2", "davi holds VIEW_UNASSIGNED and sees olga, who is outside portfolio"),
+    ("PF-5", "the customers left outside portfolio: diego, mariana,"),
+    ("PF-5", "the organizations left outside portfolio: andes."),
+    ("MB-3", "ana becomes mariana's responsible agent: in portfolio sul, account manager ana."),
+    ("PF-5", "mariana is now outside portfolio."),
+    ("EV-1", '"type": "PortfolioDeleted"'),
+    # seed 001: the store
+    ("MB-3", "Refused (MB-3, too_many_account_managers): customer 'beatriz' may have at most 1"),
+    ("MB-3", "account manager joao -> in portfolio: account manager maria."),
+    ("WA-5", "her customers move to him: beatriz."),
+    ("MG-4", "Refused (MG-4, principal_inactive): manager 'maria' may not act"),
+    ("MB-6", "2026-03-21 by admin via deactivation_transfer (WA-5): in portfolio: account manager"),
+    ("MB-6", "Who owned beatriz on 2026-03-05? joao."),
+    ("MB-6", "Who owned beatriz on 2026-03-15? maria."),
+    ("MB-6", "Who owned beatriz on 2026-03-25? pedro."),
+    # seed 003: customer success
+    ("PF-1", "Refused (PF-1, portfolio_name_taken): a portfolio named 'São Paulo' exists"),
+    ("PF-1", "(asked for 'SÃO PAULO')."),
+    ("PF-1", "(asked for 'são paulo')."),
+    ("PF-1", "Refused (PF-1, name_required)"),
+    ("PF-3", "Rio de Janeiro (unavailable)"),
+    (
+        "MB-2",
+        "Refused (MB-2, portfolio_unavailable): customer 'padaria' cannot enter portfolio "
+        "'Rio de Janeiro': it has no active manager.",
+    ),
+    ("MG-1", "Refused (MG-1, manager_not_eligible): manager 'tiago' may not manage portfolios"),
+    ("MG-2", "her portfolios: Campinas (default), São Paulo (MG-2)."),
+    ("MG-2", "mercado is assigned to lucia naming no portfolio: it goes to cps,"),
+    ("MG-2", "Refused (MG-2, manager_outside_portfolio): manager 'rafael'"),
+    (
+        "MG-3",
+        "Refused (MG-3, portfolios_would_be_orphaned): manager 'lucia' is the last active "
+        "manager of 'Campinas', 'São Paulo', which hold customers",
+    ),
+    ("MG-3", 'mercado is in portfolio cps, "no manager"'),
+    ("MG-3", "Orphaned portfolios, listed for an administrator: Campinas, São Paulo."),
+    ("MB-2", "Refused (MB-2, portfolio_unavailable): customer 'oficina'"),
+    ("PF-5", "Deleted Campinas for good; customers left outside: mercado."),
+    ("PF-5", "Refused (TN-1, not_found): portfolio 'cps' does not exist."),
+    ("PF-5", "A new portfolio named Campinas (cps-2) starts empty: (none)."),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "sentence"), KEY_SENTENCES, ids=[f"{r}:{s[:40]}" for r, s in KEY_SENTENCES]
+)
+def test_the_story_tells(story: str, rule: str, sentence: str) -> None:
+    assert sentence in story, f"{rule}: {sentence!r} missing"
+
+
+def test_every_refusal_is_one_sentence_with_rule_and_code(story: str) -> None:
+    refusals = [line.strip() for line in story.splitlines() if "Refused" in line]
+    assert len(refusals) >= 15
+    for line in refusals:
+        assert line.startswith("Refused ("), line
+        assert line.endswith("."), line
+
+
+def test_python_m_carteira_demo_exits_zero() -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run(
+        [sys.executable, "-m", "carteira.demo"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("carteira demo:")
+    assert done.stderr == ""
