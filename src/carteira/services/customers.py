@@ -80,7 +80,7 @@ def register_customer(
         ],
         Way.ORGANIZATION_CHANGED,
     )
-    return customer
+    return context.customer(customer_id)
 
 
 def update_customer(
@@ -120,7 +120,7 @@ def update_customer(
                 organization=changed.organization,
             )
         )
-    return move.customer
+    return context.customer(customer_id)
 
 
 def register_organization(context: Context, organization_id: str, name: str) -> Organization:
@@ -139,7 +139,7 @@ def register_organization(context: Context, organization_id: str, name: str) -> 
     context.emit(
         OrganizationRegistered(**context.stamp_fields, organization_id=organization_id, name=name)
     )
-    return organization
+    return context.organization(organization_id)
 
 
 def update_organization(context: Context, organization_id: str, name: str) -> Organization:
@@ -154,7 +154,7 @@ def update_organization(context: Context, organization_id: str, name: str) -> Or
                 **context.stamp_fields, organization_id=organization_id, name=renamed.name
             )
         )
-    return renamed
+    return context.organization(organization_id)
 
 
 def set_organization_portfolio(
@@ -185,7 +185,7 @@ def set_organization_portfolio(
     ]
     apply_organization_moves(context, [(organization, moved)], Way.RECORD)
     apply_moves(context, members, Way.ORGANIZATION_CHANGED)
-    return moved
+    return context.organization(organization_id)
 
 
 def set_customer_membership(
@@ -277,7 +277,7 @@ def place_customer(
     )
     _require_entry(context, move, f"customer {customer.id!r}")
     apply_moves(context, [move], way)
-    return placed
+    return context.customer(customer.id)
 
 
 def _require_entry(context: Context, move: Move, subject: str) -> None:

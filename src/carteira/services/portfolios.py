@@ -160,7 +160,7 @@ def set_default_portfolio(context: Context, manager_id: str, portfolio_id: str |
             **context.stamp_fields, manager_id=manager_id, portfolio_id=portfolio_id
         )
     )
-    return changed
+    return context.manager(manager_id)
 
 
 def effective_members(context: Context, portfolio_id: str) -> list[Customer]:

@@ -1,0 +1,77 @@
+"""The layers import only what they may: the core stays pure (STYLE 1, issue 2)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import carteira
+
+PACKAGE = Path(carteira.__file__).parent
+
+# What each layer may import from carteira itself; anything else from carteira is a breach.
+ALLOWED = {
+    "domain": {"carteira.domain"},
+    "policies": {"carteira.domain", "carteira.policies"},
+    "ports": {"carteira.domain", "carteira.ports"},
+    "adapters": {"carteira.domain", "carteira.ports", "carteira.adapters"},
+}
+# Standard library and the two runtime dependencies are all the core may use.
+THIRD_PARTY_IN_CORE = {"attrs"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def _modules(layer: str) -> list[Path]:
+    return sorted((PACKAGE / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_a_layer_imports_only_the_layers_beneath_it(layer: str) -> None:
+    breaches = {
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in _modules(layer)
+        for name in _imports(path)
+        if name.startswith("carteira")
+        and not any(name == a or name.startswith(a + ".") for a in ALLOWED[layer])
+    }
+    assert set() == breaches
+
+
+@pytest.mark.parametrize("layer", ["domain", "policies"])
+def test_the_core_uses_only_the_standard_library_and_attrs(layer: str) -> None:
+    stdlib = {
+        "__future__",
+        "collections",
+        "datetime",
+        "enum",
+        "typing",
+        "types",
+        "unicodedata",
+    }
+    foreign = {
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in _modules(layer)
+        for name in _imports(path)
+        if not name.startswith("carteira")
+        and name.split(".")[0] not in stdlib | THIRD_PARTY_IN_CORE
+    }
+    assert set() == foreign
+
+
+def test_nothing_is_built_when_the_package_is_imported() -> None:
+    """Importing carteira opens no store and reads no clock: wiring is by constructor."""
+    source = (PACKAGE / "__init__.py").read_text(encoding="utf-8")
+    calls = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)]
+    assert calls == []
