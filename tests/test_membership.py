@@ -457,3 +457,33 @@ def test_mb6_a_change_that_changes_nothing_records_nothing(
     result = app.assign_customer(system, "c1", "ana", portfolio=world["sul"])
     assert [e for e in result.events if isinstance(e, MembershipChanged)] == []
     assert len(app.owner_history(system, "c1")) == 1
+
+
+def test_wa3_the_record_sets_portfolio_and_account_managers_and_records_the_way(
+    app: Carteira, clock: ManualClock, system: Principal
+) -> None:
+    """WA-3: from the customer's record, with SET_PORTFOLIO; recorded as way ``record``."""
+    app.register_manager(system, "ana", "Ana", profile=Profile.ANALYST)
+    app.create_portfolio(system, "Sul", managers=["ana"], portfolio_id="sul")
+    app.register_customer(system, "c1", "C1")
+    clock.advance()
+    app.set_customer_membership(system, "c1", portfolio="sul", account_managers=["ana"])
+    [change] = app.owner_history(system, "c1")
+    assert (change.way, change.way.rule) == (Way.RECORD, "WA-3")
+    assert (change.before, change.after) == (Ownership(), Ownership("sul", ("ana",)))
+    assert (change.actor, change.at) == ("system", clock.now())
+
+
+def test_wa5_deactivation_with_transfer_is_recorded_as_its_own_way(
+    app: Carteira, system: Principal
+) -> None:
+    """WA-5: deactivating a manager with transfer moves his customers to the successor."""
+    app.register_manager(system, "ana", "Ana", profile=Profile.ANALYST)
+    app.register_manager(system, "bia", "Bia", profile=Profile.ANALYST)
+    app.create_portfolio(system, "Sul", managers=["ana"], portfolio_id="sul")
+    app.register_customer(system, "c1", "C1")
+    app.assign_customer(system, "c1", "ana", portfolio="sul")
+    app.deactivate_manager(system, "ana", transfer_to="bia")
+    last = app.owner_history(system, "c1")[-1]
+    assert (last.way, last.way.rule) == (Way.DEACTIVATION_TRANSFER, "WA-5")
+    assert last.after == Ownership("sul", ("bia",))

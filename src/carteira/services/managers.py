@@ -24,7 +24,7 @@ from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission, Profile, Role
 from carteira.domain.portfolio import Portfolio
 from carteira.services.context import Context
-from carteira.services.ownership import Move, apply_moves, ownership_of
+from carteira.services.ownership import apply_moves, relink
 from carteira.services.portfolios import holds_customers, require_eligible
 from carteira.services.results import UNCHANGED, Unchanged
 
@@ -244,19 +244,7 @@ def _write_portfolios(context: Context, portfolios: list[Portfolio]) -> None:
 def _write_customers(
     context: Context, customers: list[Customer], managers: list[tuple[str, ...]], way: Way
 ) -> None:
-    moves = []
-    for customer, new_managers in zip(customers, managers, strict=True):
-        org = customer.organization
-        org_portfolio = None if org is None else context.organization(org).portfolio
-        changed = attrs.evolve(customer, account_managers=new_managers)
-        moves.append(
-            Move(
-                customer,
-                changed,
-                ownership_of(customer, org_portfolio),
-                ownership_of(changed, org_portfolio),
-            )
-        )
+    moves = [relink(context, c, m) for c, m in zip(customers, managers, strict=True)]
     apply_moves(context, moves, way)
 
 

@@ -24,7 +24,9 @@ __all__ = [
     "apply_moves",
     "apply_organization_moves",
     "check_account_managers",
+    "organization_portfolio",
     "ownership_of",
+    "relink",
     "require_available",
     "resettle",
 ]
@@ -118,6 +120,24 @@ def resettle(
         kept = tuple(m for m in kept if m in allowed)
     moved = attrs.evolve(customer, account_managers=kept)
     return Move(customer, moved, before, ownership_of(moved, after_org_portfolio))
+
+
+def organization_portfolio(context: Context, customer: Customer) -> str | None:
+    """Return the portfolio of the customer's organization, if any (MB-1)."""
+    org = customer.organization
+    return None if org is None else context.organization(org).portfolio
+
+
+def relink(context: Context, customer: Customer, account_managers: tuple[str, ...]) -> Move:
+    """Return the move giving ``customer`` new account managers, its portfolio unchanged."""
+    org_portfolio = organization_portfolio(context, customer)
+    changed = attrs.evolve(customer, account_managers=account_managers)
+    return Move(
+        customer,
+        changed,
+        ownership_of(customer, org_portfolio),
+        ownership_of(changed, org_portfolio),
+    )
 
 
 def apply_moves(context: Context, moves: Iterable[Move], way: Way) -> None:

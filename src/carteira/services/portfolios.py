@@ -25,7 +25,9 @@ from carteira.services.ownership import (
     Move,
     apply_moves,
     apply_organization_moves,
+    organization_portfolio,
     ownership_of,
+    relink,
     require_available,
 )
 from carteira.services.results import UNCHANGED, Unchanged
@@ -250,21 +252,11 @@ def _drop_removed_managers(context: Context, portfolio: Portfolio, removed: list
     if not removed:
         return
     gone = set(removed)
-    moves = []
-    for customer in effective_members(context, portfolio.id):
-        kept = tuple(m for m in customer.account_managers if m not in gone)
-        if kept != customer.account_managers:
-            org = customer.organization
-            org_portfolio = None if org is None else context.organization(org).portfolio
-            changed = attrs.evolve(customer, account_managers=kept)
-            moves.append(
-                Move(
-                    customer,
-                    changed,
-                    ownership_of(customer, org_portfolio),
-                    ownership_of(changed, org_portfolio),
-                )
-            )
+    moves = [
+        relink(context, c, tuple(m for m in c.account_managers if m not in gone))
+        for c in effective_members(context, portfolio.id)
+        if gone.intersection(c.account_managers)
+    ]
     apply_moves(context, moves, Way.RECORD)
     _clear_defaults(context, portfolio, removed)
 
@@ -281,8 +273,7 @@ def _clear_defaults(context: Context, portfolio: Portfolio, manager_ids: Sequenc
 
 
 def _left_behind(context: Context, customer: Customer, portfolio_id: str) -> Move:
-    org = customer.organization
-    org_portfolio = None if org is None else context.organization(org).portfolio
+    org_portfolio = organization_portfolio(context, customer)
     fallback = None if org_portfolio == portfolio_id else org_portfolio
     if fallback is not None:
         require_available(context, context.portfolio(fallback), f"customer {customer.id!r}")
