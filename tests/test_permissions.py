@@ -36,8 +36,10 @@ def test_pm1_a_role_is_a_named_set_of_permissions() -> None:
     assert role != Role("support", role.permissions)
 
 
-def test_pm1_the_eight_permissions() -> None:
+def test_pm1_the_eight_permissions_and_the_pm3_override() -> None:
+    """PM-1's eight permissions, plus the override permission PM-3 calls for."""
     assert {p.name for p in ALL_PERMISSIONS} == {
+        "OVERRIDE_OWNER_ONLY",
         "MANAGE_PORTFOLIOS",
         "MANAGE_MANAGERS",
         "SET_PORTFOLIO",

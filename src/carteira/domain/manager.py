@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import attrs
 
+from carteira.domain.absence import Absence
 from carteira.domain.permissions import Permission, Profile, Role
 
 __all__ = ["Manager"]
@@ -13,8 +16,9 @@ __all__ = ["Manager"]
 class Manager:
     """A manager (atendente, vendedor, gerente de sucesso) known by the host's id.
 
-    ``default_portfolio`` is the portfolio he marked as his default (MG-2); ``version``
-    is the stored version this value was read at (ST-3), 0 for one never stored.
+    ``default_portfolio`` is the portfolio he marked as his default (MG-2);
+    ``absences`` are his scheduled periods away (MG-5); ``version`` is the stored
+    version this value was read at (ST-3), 0 for one never stored.
     """
 
     tenant: str
@@ -25,6 +29,7 @@ class Manager:
     active: bool = True
     default_portfolio: str | None = None
     version: int = 0
+    absences: tuple[Absence, ...] = ()
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -34,6 +39,15 @@ class Manager:
     def may(self, permission: Permission) -> bool:
         """Tell whether he is active and one of his roles grants ``permission``."""
         return self.active and permission in self.permissions
+
+    def absence_at(self, instant: datetime) -> Absence | None:
+        """Return the absence covering ``instant``, if he is away then (MG-5)."""
+        return next((a for a in self.absences if a.covers(instant)), None)
+
+    def backup_at(self, instant: datetime) -> str | None:
+        """Return who stands in for him at ``instant``, if he is away then (MG-5)."""
+        absence = self.absence_at(instant)
+        return None if absence is None else absence.backup
 
     def with_default(self, portfolio_id: str | None) -> Manager:
         """Return him with ``portfolio_id`` as his default portfolio (MG-2)."""

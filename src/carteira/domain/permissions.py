@@ -21,6 +21,8 @@ class Permission(enum.StrEnum):
     VIEW_ALL = "view_all"
     BULK_CLOSE = "bulk_close"
     DELETE_TICKETS = "delete_tickets"
+    #: Acts on any open ticket while the *owner-only* setting is on (PM-3).
+    OVERRIDE_OWNER_ONLY = "override_owner_only"
 
 
 ALL_PERMISSIONS = frozenset(Permission)

@@ -24,9 +24,11 @@ class TenantSettings:
 
     ``segmentation`` (VS-1, on by default) restricts what managers see to their
     portfolios; ``max_account_managers`` caps account managers per customer (MB-3: one
-    in seeds 001 and 003, several in 002).
+    in seeds 001 and 003, several in 002); ``owner_only`` lets only a customer's owners
+    act on its open tickets (PM-3).
     """
 
     segmentation: bool = True
     max_account_managers: int = attrs.field(default=1, validator=_at_least_one)
+    owner_only: bool = False
     version: int = 0

@@ -5,18 +5,23 @@ from carteira.ports.customers import CustomerRepository, OrganizationRepository
 from carteira.ports.history import EventLog, OwnershipHistory
 from carteira.ports.managers import ManagerRepository
 from carteira.ports.portfolios import PortfolioRepository
+from carteira.ports.presence import Presence
 from carteira.ports.settings import SettingsRepository
+from carteira.ports.tickets import DepartmentRepository, TicketRepository
 from carteira.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "Clock",
     "CustomerRepository",
+    "DepartmentRepository",
     "EventLog",
     "ManagerRepository",
     "OrganizationRepository",
     "OwnershipHistory",
     "PortfolioRepository",
+    "Presence",
     "SettingsRepository",
+    "TicketRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
 ]

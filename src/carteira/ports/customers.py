@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from carteira.domain.customer import Customer, Organization
+from carteira.domain.scope import Scope
 
 __all__ = ["CustomerRepository", "OrganizationRepository"]
 
@@ -37,6 +38,16 @@ class CustomerRepository(Protocol):
         """Return the largest number of account managers any customer has (0 if none)."""
         ...
 
+    def in_scope(
+        self, scope: Scope, *, after: str | None, limit: int, search: str | None
+    ) -> Sequence[Customer]:
+        """Return the first ``limit`` customers in ``scope`` with ids after ``after`` (VS-3).
+
+        ``search`` keeps those whose id equals it or whose name contains it, ignoring
+        case. Answered through indexes: the cost grows with what the scope holds (ST-4).
+        """
+        ...
+
     def add(self, customer: Customer) -> None:
         """Store a new customer; a taken id is a conflict."""
         ...
@@ -59,6 +70,12 @@ class OrganizationRepository(Protocol):
 
     def in_portfolio(self, portfolio_id: str) -> Sequence[Organization]:
         """Return the organizations in ``portfolio_id``, by id."""
+        ...
+
+    def in_scope(
+        self, scope: Scope, *, after: str | None, limit: int, search: str | None
+    ) -> Sequence[Organization]:
+        """Return the first ``limit`` organizations in ``scope`` after ``after`` (VS-3)."""
         ...
 
     def add(self, organization: Organization) -> None:

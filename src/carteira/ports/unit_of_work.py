@@ -10,6 +10,7 @@ from carteira.ports.history import EventLog, OwnershipHistory
 from carteira.ports.managers import ManagerRepository
 from carteira.ports.portfolios import PortfolioRepository
 from carteira.ports.settings import SettingsRepository
+from carteira.ports.tickets import DepartmentRepository, TicketRepository
 
 __all__ = ["UnitOfWork", "UnitOfWorkFactory"]
 
@@ -45,6 +46,16 @@ class UnitOfWork(Protocol):
     @property
     def organizations(self) -> OrganizationRepository:
         """The tenant's organizations."""
+        ...
+
+    @property
+    def tickets(self) -> TicketRepository:
+        """The tenant's tickets."""
+        ...
+
+    @property
+    def departments(self) -> DepartmentRepository:
+        """The tenant's departments."""
         ...
 
     @property

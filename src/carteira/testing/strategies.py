@@ -8,7 +8,7 @@ PF-1, identifiers pass the id checks, datetimes are timezone-aware.
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -20,6 +20,7 @@ except ImportError as error:  # pragma: no cover - depends on the installed extr
         "carteira.testing.strategies needs Hypothesis: pip install 'carteira[testing]'"
     ) from error
 
+from carteira.domain.absence import Absence
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.events import EVENT_TYPES, Event, LeaveMode, LeaveReason
 from carteira.domain.manager import Manager
@@ -29,9 +30,12 @@ from carteira.domain.permissions import Permission, Profile, Role
 from carteira.domain.portfolio import Journey, Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
 from carteira.domain.settings import TenantSettings
+from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
 
 __all__ = [
+    "absences",
     "customers",
+    "departments",
     "events",
     "identifiers",
     "instants",
@@ -45,6 +49,7 @@ __all__ = [
     "roles",
     "tenant_settings",
     "tenants",
+    "tickets",
 ]
 
 TRICKY_NAMES = (
@@ -113,6 +118,56 @@ def _versions() -> st.SearchStrategy[int]:
     return st.integers(min_value=0, max_value=10**6)
 
 
+def absences() -> st.SearchStrategy[Absence]:
+    """Generate absences with their backups (MG-5)."""
+    return st.builds(
+        lambda absence_id, start, hours, backup: Absence(
+            absence_id, start, start + timedelta(hours=hours), backup
+        ),
+        identifiers(),
+        instants(),
+        st.integers(min_value=1, max_value=24 * 30),
+        identifiers(),
+    )
+
+
+def departments(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Department]:
+    """Generate departments with any routing setup (RT-1, RT-2)."""
+    return st.builds(
+        Department,
+        tenant=tenant or tenants(),
+        id=identifiers(),
+        name=st.text(min_size=1, max_size=40),
+        routing=st.sampled_from(RoutingMode),
+        choice=st.sampled_from(ChoiceMode),
+        members=st.none() | st.frozensets(identifiers(), max_size=4),
+        capacity=st.none() | st.integers(min_value=0, max_value=10),
+        capacities=st.dictionaries(
+            identifiers(), st.integers(min_value=0, max_value=10), max_size=3
+        ),
+        account_managers_only=st.booleans(),
+        version=_versions(),
+    )
+
+
+def tickets(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Ticket]:
+    """Generate tickets, open or closed, assigned or queued."""
+    return st.builds(
+        Ticket,
+        tenant=tenant or tenants(),
+        id=identifiers(),
+        customer=identifiers(),
+        department=identifiers(),
+        opened_at=instants(),
+        status=st.sampled_from(TicketStatus),
+        assignee=st.none() | identifiers(),
+        assigned_at=st.none() | instants(),
+        offered=_ids(),
+        last_activity=st.none() | instants(),
+        version=_versions(),
+    )
+
+
 def managers(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Manager]:
     """Generate managers (MG-1)."""
     return st.builds(
@@ -124,6 +179,7 @@ def managers(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[
         roles=st.frozensets(roles(), max_size=3),
         active=st.booleans(),
         default_portfolio=st.none() | identifiers(),
+        absences=st.lists(absences(), max_size=2).map(tuple),
         version=_versions(),
     )
 
@@ -178,7 +234,11 @@ def ownerships() -> st.SearchStrategy[Ownership]:
 def tenant_settings() -> st.SearchStrategy[TenantSettings]:
     """Generate tenant settings (VS-1, MB-3)."""
     return st.builds(
-        TenantSettings, st.booleans(), st.integers(min_value=1, max_value=20), _versions()
+        TenantSettings,
+        segmentation=st.booleans(),
+        max_account_managers=st.integers(min_value=1, max_value=20),
+        owner_only=st.booleans(),
+        version=_versions(),
     )
 
 

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from functools import partial
 from types import TracebackType
 from typing import Any, Self
 
 import attrs
 
+from carteira.adapters.memory.scoped import (
+    customer_ids_in_scope,
+    first_page,
+    organization_ids_in_scope,
+    ticket_ids_in_scope,
+)
 from carteira.adapters.memory.table import Journal, Table
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import ConcurrencyError, StorageError
@@ -22,7 +29,9 @@ from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.manager import Manager
 from carteira.domain.ownership import SubjectKind
 from carteira.domain.portfolio import Portfolio
+from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
+from carteira.domain.ticket import Department, Ticket
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
 
@@ -45,13 +54,27 @@ class _Tenant:
                 "portfolio": lambda c: () if c.portfolio is None else (c.portfolio,),
                 "organization": lambda c: () if c.organization is None else (c.organization,),
                 "manager": lambda c: c.account_managers,
+                "unplaced": lambda c: (True,) if not c.portfolio and not c.account_managers else (),
             },
         )
         self.organizations: Table[Organization] = Table(
             "organization",
             journal,
-            {"portfolio": lambda o: () if o.portfolio is None else (o.portfolio,)},
+            {
+                "portfolio": lambda o: () if o.portfolio is None else (o.portfolio,),
+                "unplaced": lambda o: (True,) if o.portfolio is None else (),
+            },
         )
+        self.tickets: Table[Ticket] = Table(
+            "ticket",
+            journal,
+            {
+                "customer": lambda t: (t.customer,),
+                "assignee": lambda t: () if t.assignee is None else (t.assignee,),
+                "load": _serving,
+            },
+        )
+        self.departments: Table[Department] = Table("department", journal)
         self.history: dict[tuple[SubjectKind, str], list[MembershipChanged]] = {}
         self.events: list[Event] = []
         self.settings = TenantSettings()
@@ -59,7 +82,14 @@ class _Tenant:
     @property
     def empty(self) -> bool:
         """Tell whether nothing was ever stored for this tenant."""
-        tables = (self.portfolios, self.managers, self.customers, self.organizations)
+        tables = (
+            self.portfolios,
+            self.managers,
+            self.customers,
+            self.organizations,
+            self.tickets,
+            self.departments,
+        )
         untouched = self.settings == TenantSettings()
         return untouched and not self.events and not any(t.rows for t in tables)
 
@@ -69,10 +99,22 @@ class _Tenant:
             "managers": self.managers.snapshot(),
             "customers": self.customers.snapshot(),
             "organizations": self.organizations.snapshot(),
+            "tickets": self.tickets.snapshot(),
+            "departments": self.departments.snapshot(),
             "history": {k: tuple(v) for k, v in self.history.items()},
             "events": tuple(self.events),
             "settings": self.settings,
         }
+
+
+def _serving(ticket: Ticket) -> tuple[tuple[str, str], ...]:
+    if ticket.open and ticket.assignee is not None:
+        return ((ticket.department, ticket.assignee),)
+    return ()
+
+
+def _matches(record_id: str, name: str, search: str) -> bool:
+    return record_id == search or search.casefold() in name.casefold()
 
 
 class _JournalRef:
@@ -132,6 +174,8 @@ class InMemoryUnitOfWork:
         self.managers = _Managers(data, self._guard)
         self.customers = _Customers(data, self._guard)
         self.organizations = _Organizations(data, self._guard)
+        self.tickets = _Tickets(data, self._guard)
+        self.departments = _Departments(data, self._guard)
         self.history = _History(data, self._guard)
         self.events = _Events(data, self._guard)
         self.settings = _Settings(data, self._guard)
@@ -275,6 +319,16 @@ class _Customers(_Repo):
         self._guard()
         return max((len(c.account_managers) for c in self._data.customers.rows.values()), default=0)
 
+    def in_scope(
+        self, scope: Scope, *, after: str | None, limit: int, search: str | None
+    ) -> Sequence[Customer]:
+        self._guard()
+        rows = self._data.customers.rows
+        ids = customer_ids_in_scope(scope, self._data.customers, self._data.organizations)
+        if search is not None:
+            ids = [i for i in ids if _matches(i, rows[i].name, search)]
+        return [rows[i] for i in first_page(ids, after, limit)]
+
     def add(self, customer: Customer) -> None:
         self._guard()
         self._data.customers.add(customer)
@@ -297,6 +351,16 @@ class _Organizations(_Repo):
         self._guard()
         return self._data.organizations.lookup("portfolio", portfolio_id)
 
+    def in_scope(
+        self, scope: Scope, *, after: str | None, limit: int, search: str | None
+    ) -> Sequence[Organization]:
+        self._guard()
+        rows = self._data.organizations.rows
+        ids = organization_ids_in_scope(scope, self._data.organizations)
+        if search is not None:
+            ids = [i for i in ids if _matches(i, rows[i].name, search)]
+        return [rows[i] for i in first_page(ids, after, limit)]
+
     def add(self, organization: Organization) -> None:
         self._guard()
         self._data.organizations.add(organization)
@@ -304,6 +368,70 @@ class _Organizations(_Repo):
     def update_many(self, organizations: Iterable[Organization]) -> None:
         self._guard()
         _update_all(self._data.organizations, organizations)
+
+
+class _Tickets(_Repo):
+    def get(self, ticket_id: str) -> Ticket | None:
+        self._guard()
+        return self._data.tickets.get(ticket_id)
+
+    def open_assigned_to(self, manager_id: str) -> Sequence[Ticket]:
+        self._guard()
+        return [t for t in self._data.tickets.lookup("assignee", manager_id) if t.open]
+
+    def open_load(self, department_id: str, manager_ids: Iterable[str]) -> Mapping[str, int]:
+        self._guard()
+        table = self._data.tickets
+        return {m: len(table.ids("load", (department_id, m))) for m in manager_ids}
+
+    def busy_since(self, department_id: str, manager_ids: Iterable[str]) -> Mapping[str, datetime]:
+        self._guard()
+        table = self._data.tickets
+        found = {}
+        for manager in manager_ids:
+            times = [table.rows[i].assigned_at for i in table.ids("load", (department_id, manager))]
+            latest = max((t for t in times if t is not None), default=None)
+            if latest is not None:
+                found[manager] = latest
+        return found
+
+    def in_scope(
+        self, scope: Scope, *, after: str | None, limit: int, open_only: bool
+    ) -> Sequence[Ticket]:
+        self._guard()
+        data = self._data
+        rows = data.tickets.rows
+        ids = ticket_ids_in_scope(scope, data.tickets, data.customers, data.organizations)
+        if open_only:
+            ids = [i for i in ids if rows[i].open]
+        return [rows[i] for i in first_page(ids, after, limit)]
+
+    def add(self, ticket: Ticket) -> None:
+        self._guard()
+        self._data.tickets.add(ticket)
+
+    def update_many(self, tickets: Iterable[Ticket]) -> None:
+        self._guard()
+        _update_all(self._data.tickets, tickets)
+
+
+class _Departments(_Repo):
+    def get(self, department_id: str) -> Department | None:
+        self._guard()
+        return self._data.departments.get(department_id)
+
+    def list(self) -> Sequence[Department]:
+        self._guard()
+        rows = self._data.departments.rows
+        return [rows[i] for i in sorted(rows)]
+
+    def add(self, department: Department) -> None:
+        self._guard()
+        self._data.departments.add(department)
+
+    def update(self, department: Department) -> None:
+        self._guard()
+        self._data.departments.update(department)
 
 
 class _History(_Repo):

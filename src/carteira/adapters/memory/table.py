@@ -21,6 +21,7 @@ class _Row(Protocol):
 
 
 R = TypeVar("R", bound=_Row)
+_EMPTY: frozenset[str] = frozenset()
 IndexKeys = Callable[[Any], Iterable[Hashable]]
 
 
@@ -68,6 +69,10 @@ class Table(Generic[R]):
     def get(self, row_id: str) -> R | None:
         """Return the row with ``row_id``, or ``None``."""
         return self.rows.get(row_id)
+
+    def ids(self, index: str, key: Hashable) -> frozenset[str] | set[str]:
+        """Return the ids filed under ``key`` in ``index`` (do not change the result)."""
+        return self.indexes[index].get(key, _EMPTY)
 
     def lookup(self, index: str, key: Hashable) -> list[R]:
         """Return the rows filed under ``key`` in ``index``, ordered by id."""

@@ -1,0 +1,105 @@
+"""Tickets and departments: what routing and visibility need of them (RT, VS-2, WA).
+
+A ticket is one request or conversation of a customer; a department is where it waits
+when no owner takes it. The customer-portal workflow (stages, fields, approvals) grows
+on this aggregate in a later release.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+
+import attrs
+
+__all__ = ["ChoiceMode", "Department", "RoutingMode", "Ticket", "TicketStatus"]
+
+
+class TicketStatus(enum.StrEnum):
+    """Whether a ticket is still being served."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RoutingMode(enum.StrEnum):
+    """How a department routes new conversations (RT-1)."""
+
+    QUEUE = "queue"
+    PORTFOLIO = "portfolio"
+
+
+class ChoiceMode(enum.StrEnum):
+    """What happens when several owners could take a conversation (RT-1)."""
+
+    CUSTOMER_CHOOSES = "customer_chooses"
+    AUTOMATIC = "automatic"
+
+
+def _members(value: Iterable[str] | None) -> frozenset[str] | None:
+    return None if value is None else frozenset(value)
+
+
+def _capacities(value: Mapping[str, int]) -> Mapping[str, int]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen
+class Department:
+    """Where unassigned conversations wait, and how it routes them (RT-1, RT-2).
+
+    ``members`` is ``None`` when the department does not list its members (anyone may
+    serve it); ``capacity`` caps open tickets per manager, ``capacities`` overrides it
+    per manager; ``account_managers_only`` keeps portfolio managers out of the owner
+    chain (RT-2).
+    """
+
+    tenant: str
+    id: str
+    name: str
+    routing: RoutingMode = RoutingMode.PORTFOLIO
+    choice: ChoiceMode = ChoiceMode.AUTOMATIC
+    members: frozenset[str] | None = attrs.field(default=None, converter=_members)
+    capacity: int | None = None
+    capacities: Mapping[str, int] = attrs.field(
+        factory=dict, converter=_capacities, eq=attrs.cmp_using(eq=lambda a, b: dict(a) == dict(b))
+    )
+    account_managers_only: bool = False
+    version: int = 0
+
+    def admits(self, manager_id: str) -> bool:
+        """Tell whether ``manager_id`` may serve this department (RT-2)."""
+        return self.members is None or manager_id in self.members
+
+    def capacity_of(self, manager_id: str) -> int | None:
+        """Return how many open tickets ``manager_id`` may hold here, or ``None``."""
+        return self.capacities.get(manager_id, self.capacity)
+
+
+@attrs.frozen
+class Ticket:
+    """One request or conversation of a customer (VS-2, RT, WA-1/2/4/6, PM-3).
+
+    ``assignee`` is the manager serving it now (since ``assigned_at``), or ``None``
+    while it waits in its department's queue; ``offered`` lists the candidates a
+    customer may choose among (RT-1).
+    """
+
+    tenant: str
+    id: str
+    customer: str
+    department: str
+    opened_at: datetime
+    status: TicketStatus = TicketStatus.OPEN
+    assignee: str | None = None
+    assigned_at: datetime | None = None
+    offered: tuple[str, ...] = ()
+    last_activity: datetime | None = None
+    version: int = 0
+
+    @property
+    def open(self) -> bool:
+        """Tell whether the ticket is still open."""
+        return self.status is TicketStatus.OPEN
