@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carteira import (
+    ChoiceMode,
     Customer,
     Event,
     Journey,
@@ -27,6 +28,7 @@ from carteira import (
     PortfolioCreated,
     Profile,
     Role,
+    RoutingMode,
     SubjectKind,
     TenantSettings,
     Way,
@@ -225,6 +227,23 @@ SAMPLE_FIELDS: dict[str, Any] = {
     "after": Ownership(),
     "segmentation": False,
     "max_account_managers": 2,
+    "owner_only": True,
+    "department_id": "vendas",
+    "routing": RoutingMode.PORTFOLIO,
+    "choice": ChoiceMode.CUSTOMER_CHOOSES,
+    "members": frozenset({"ana", "bia"}),
+    "capacity": 3,
+    "account_managers_only": True,
+    "ticket_id": "t1",
+    "outcome": "assign",
+    "step": "primary_account_manager",
+    "assignee": "ana",
+    "previous": None,
+    "offered": ("ana", "bia"),
+    "absence_id": "a1",
+    "start": AT,
+    "end": AT + timedelta(days=2),
+    "backup": "bia",
 }
 
 

@@ -6,6 +6,8 @@ implementation and may move.
 
 from carteira.adapters.clock import ManualClock, SystemClock
 from carteira.adapters.memory import InMemoryStore
+from carteira.adapters.presence import EveryoneOnline, InMemoryPresence
+from carteira.domain.absence import Absence
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import (
     CarteiraError,
@@ -19,9 +21,12 @@ from carteira.domain.errors import (
     StorageError,
 )
 from carteira.domain.events import (
+    AbsenceCancelled,
+    AbsenceScheduled,
     CustomerRegistered,
     CustomerUpdated,
     DefaultPortfolioChanged,
+    DepartmentSaved,
     Event,
     LeaveMode,
     LeaveReason,
@@ -36,6 +41,10 @@ from carteira.domain.events import (
     PortfolioDeleted,
     PortfolioEdited,
     SettingsChanged,
+    TicketAssigned,
+    TicketClosed,
+    TicketOpened,
+    TicketReplied,
 )
 from carteira.domain.manager import Manager
 from carteira.domain.names import MAX_NAME_LENGTH, name_key
@@ -43,20 +52,49 @@ from carteira.domain.ownership import Ownership, SubjectKind, Way
 from carteira.domain.permissions import ALL_PERMISSIONS, Permission, Profile, Role
 from carteira.domain.portfolio import Journey, Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
+from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
+from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
 from carteira.policies.eligibility import Eligibility, EligibilityPolicy, ProfileEligibility
-from carteira.policies.visibility import Clause, Visibility
+from carteira.policies.routing import (
+    Candidate,
+    Exclusion,
+    Outcome,
+    Reason,
+    RoutingDecision,
+    RoutingInput,
+    Step,
+    TieBreak,
+    fewest_open_then_longest_idle,
+    route,
+)
+from carteira.policies.visibility import (
+    Clause,
+    Viewer,
+    Visibility,
+    customer_visibility,
+    organization_visibility,
+    scope_of,
+    ticket_visibility,
+)
+from carteira.ports.presence import Presence
 from carteira.serialization import make_converter
 from carteira.services.app import Carteira
 from carteira.services.queries import CustomerView, PortfolioSummary
 from carteira.services.results import UNCHANGED, Page, Result, Unchanged
+from carteira.services.visibility import Subject
 
 __all__ = [
     "ALL_PERMISSIONS",
     "MAX_NAME_LENGTH",
     "UNCHANGED",
+    "Absence",
+    "AbsenceCancelled",
+    "AbsenceScheduled",
+    "Candidate",
     "Carteira",
     "CarteiraError",
+    "ChoiceMode",
     "Clause",
     "ConcurrencyError",
     "Conflict",
@@ -65,10 +103,15 @@ __all__ = [
     "CustomerUpdated",
     "CustomerView",
     "DefaultPortfolioChanged",
+    "Department",
+    "DepartmentSaved",
     "Eligibility",
     "EligibilityPolicy",
     "Event",
+    "EveryoneOnline",
+    "Exclusion",
     "FieldError",
+    "InMemoryPresence",
     "InMemoryStore",
     "InvalidInput",
     "Journey",
@@ -85,6 +128,7 @@ __all__ = [
     "Organization",
     "OrganizationRegistered",
     "OrganizationUpdated",
+    "Outcome",
     "Ownership",
     "Page",
     "Permission",
@@ -94,21 +138,43 @@ __all__ = [
     "PortfolioDeleted",
     "PortfolioEdited",
     "PortfolioSummary",
+    "Presence",
     "Principal",
     "PrincipalKind",
     "Profile",
     "ProfileEligibility",
+    "Reason",
     "Result",
     "Role",
+    "RoutingDecision",
+    "RoutingInput",
+    "RoutingMode",
     "RuleViolation",
+    "Scope",
     "SettingsChanged",
+    "Step",
     "StorageError",
+    "Subject",
     "SubjectKind",
     "SystemClock",
     "TenantSettings",
+    "Ticket",
+    "TicketAssigned",
+    "TicketClosed",
+    "TicketOpened",
+    "TicketReplied",
+    "TicketStatus",
+    "TieBreak",
     "Unchanged",
+    "Viewer",
     "Visibility",
     "Way",
+    "customer_visibility",
+    "fewest_open_then_longest_idle",
     "make_converter",
     "name_key",
+    "organization_visibility",
+    "route",
+    "scope_of",
+    "ticket_visibility",
 ]

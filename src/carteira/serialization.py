@@ -32,10 +32,14 @@ from carteira.domain.permissions import Permission, Profile, Role
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.principal import PrincipalKind
 from carteira.domain.settings import TenantSettings
+from carteira.domain.ticket import ChoiceMode, RoutingMode, TicketStatus
 
 __all__ = ["make_converter"]
 
 _ENUMS: tuple[type[enum.Enum], ...] = (
+    ChoiceMode,
+    RoutingMode,
+    TicketStatus,
     LeaveMode,
     LeaveReason,
     Permission,
@@ -67,6 +71,11 @@ def make_converter() -> cattrs.Converter:
         converter.register_unstructure_hook(kind, lambda member: member.value)
         converter.register_structure_hook(kind, _structure_enum)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
+    # Sets of ids become sorted lists, so that every unstructured form is JSON and stable.
+    converter.register_unstructure_hook_func(
+        lambda t: t in (frozenset[str], frozenset[str] | None),
+        lambda ids: None if ids is None else sorted(ids),
+    )
     converter.register_structure_hook(datetime, _structure_datetime)
     converter.register_structure_hook_factory(_is_collection, _collection_hook)
     converter.register_unstructure_hook_func(

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["InMemoryPresence"]
+__all__ = ["EveryoneOnline", "InMemoryPresence"]
+
+
+class EveryoneOnline:
+    """Presence for hosts that track none: every manager counts as available (RT-2)."""
+
+    def online(self, tenant: str, manager_ids: Iterable[str]) -> frozenset[str]:
+        """Return all of ``manager_ids``."""
+        return frozenset(manager_ids)
 
 
 class InMemoryPresence:

@@ -11,7 +11,15 @@ from carteira.domain.errors import FieldError, InvalidInput
 __all__ = ["Absence"]
 
 
+def _aware(instance: Absence, attribute: attrs.Attribute[datetime], value: datetime) -> None:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidInput(
+            "absence", [FieldError(f"$.{attribute.name}", "must be a timezone-aware datetime")]
+        )
+
+
 def _after_start(instance: Absence, attribute: attrs.Attribute[datetime], end: datetime) -> None:
+    _aware(instance, attribute, end)
     if end <= instance.start:
         raise InvalidInput(
             "absence", [FieldError("$.end", "must come after the start")], rule="MG-5"
@@ -27,7 +35,7 @@ class Absence:
     """
 
     id: str
-    start: datetime
+    start: datetime = attrs.field(validator=_aware)
     end: datetime = attrs.field(validator=_after_start)
     backup: str
 

@@ -15,11 +15,15 @@ import attrs
 from carteira.domain.ownership import Ownership, SubjectKind, Way
 from carteira.domain.permissions import Profile, Role
 from carteira.domain.portfolio import Journey
+from carteira.domain.ticket import ChoiceMode, RoutingMode
 
 __all__ = [
+    "AbsenceCancelled",
+    "AbsenceScheduled",
     "CustomerRegistered",
     "CustomerUpdated",
     "DefaultPortfolioChanged",
+    "DepartmentSaved",
     "Event",
     "LeaveMode",
     "LeaveReason",
@@ -34,6 +38,10 @@ __all__ = [
     "PortfolioDeleted",
     "PortfolioEdited",
     "SettingsChanged",
+    "TicketAssigned",
+    "TicketClosed",
+    "TicketOpened",
+    "TicketReplied",
 ]
 
 
@@ -198,10 +206,80 @@ class MembershipChanged(Event):
 
 @attrs.frozen(kw_only=True)
 class SettingsChanged(Event):
-    """The tenant's settings changed; the new values (VS-1, MB-3)."""
+    """The tenant's settings changed; the new values (VS-1, MB-3, PM-3)."""
 
     segmentation: bool
     max_account_managers: int
+    owner_only: bool
+
+
+@attrs.frozen(kw_only=True)
+class DepartmentSaved(Event):
+    """A department was created or changed; its routing setup (RT-1, RT-2)."""
+
+    department_id: str
+    name: str
+    routing: RoutingMode
+    choice: ChoiceMode
+    members: frozenset[str] | None
+    capacity: int | None
+    account_managers_only: bool
+
+
+@attrs.frozen(kw_only=True)
+class TicketOpened(Event):
+    """A ticket was opened and routed: to whom, or why to the queue (RT-3, RT-7)."""
+
+    ticket_id: str
+    customer_id: str
+    department_id: str
+    outcome: str
+    reason: str
+    step: str
+    assignee: str | None
+    offered: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class TicketAssigned(Event):
+    """A ticket changed hands: chosen by the customer, or reassigned (RT-1, PM-3)."""
+
+    ticket_id: str
+    assignee: str | None
+    previous: str | None
+
+
+@attrs.frozen(kw_only=True)
+class TicketReplied(Event):
+    """Someone replied on an open ticket (PM-3)."""
+
+    ticket_id: str
+
+
+@attrs.frozen(kw_only=True)
+class TicketClosed(Event):
+    """A ticket was closed; membership did not change because of it (MB-5)."""
+
+    ticket_id: str
+
+
+@attrs.frozen(kw_only=True)
+class AbsenceScheduled(Event):
+    """A manager will be away, with a backup standing in (MG-5)."""
+
+    manager_id: str
+    absence_id: str
+    start: datetime
+    end: datetime
+    backup: str
+
+
+@attrs.frozen(kw_only=True)
+class AbsenceCancelled(Event):
+    """A scheduled absence was withdrawn (MG-5)."""
+
+    manager_id: str
+    absence_id: str
 
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -219,4 +297,11 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     OrganizationUpdated,
     MembershipChanged,
     SettingsChanged,
+    DepartmentSaved,
+    TicketOpened,
+    TicketAssigned,
+    TicketReplied,
+    TicketClosed,
+    AbsenceScheduled,
+    AbsenceCancelled,
 )

@@ -25,6 +25,10 @@ class ManagerRepository(Protocol):
         """Return every manager, ordered by id."""
         ...
 
+    def backed_up_by(self, manager_id: str) -> Sequence[Manager]:
+        """Return the managers having an absence that names ``manager_id`` backup (MG-5)."""
+        ...
+
     def add(self, manager: Manager) -> None:
         """Store a new manager; a taken id is a conflict."""
         ...

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from carteira.adapters.clock import SystemClock
+from carteira.adapters.presence import EveryoneOnline
+from carteira.domain.absence import Absence
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.manager import Manager
@@ -15,20 +17,40 @@ from carteira.domain.permissions import Profile, Role
 from carteira.domain.portfolio import Journey, Portfolio
 from carteira.domain.principal import Principal
 from carteira.domain.settings import TenantSettings
+from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket
 from carteira.policies.eligibility import EligibilityPolicy, ProfileEligibility
+from carteira.policies.routing import RoutingDecision
+from carteira.policies.visibility import Visibility
 from carteira.ports.clock import Clock
+from carteira.ports.presence import Presence
 from carteira.ports.unit_of_work import UnitOfWorkFactory
-from carteira.services import customers, managers, portfolios, queries, settings
+from carteira.services import (
+    absences,
+    customers,
+    managers,
+    portfolios,
+    queries,
+    routing,
+    settings,
+    tickets,
+    visibility,
+    ways,
+)
 from carteira.services.context import Runner
 from carteira.services.managers import Leave
 from carteira.services.queries import CustomerView, PortfolioSummary
 from carteira.services.results import UNCHANGED, Page, Result, Unchanged
+from carteira.services.visibility import Subject
 
 __all__ = ["Carteira"]
 
 
 def _new_id() -> str:
     return uuid.uuid4().hex
+
+
+def _absence(absence_id: str, start: datetime, end: datetime, backup: str) -> Absence:
+    return Absence(absence_id, start, end, backup)
 
 
 class Carteira:
@@ -39,6 +61,9 @@ class Carteira:
     visibility before changing anything (PM-2), and either applies all of its change
     or none. Commands return a :class:`~carteira.Result` holding the value and the
     domain events produced (EV-1); refusals raise a :class:`~carteira.CarteiraError`.
+
+    ``presence`` tells routing who is online (RT-2); without one, everyone counts as
+    online. ``eligibility`` replaces the MG-1 policy; ``clock`` is where "now" comes from.
 
     >>> from carteira import Carteira, InMemoryStore, Principal
     >>> app = Carteira(InMemoryStore().unit_of_work)
@@ -53,10 +78,14 @@ class Carteira:
         *,
         clock: Clock | None = None,
         eligibility: EligibilityPolicy | None = None,
+        presence: Presence | None = None,
         new_id: Callable[[], str] = _new_id,
     ) -> None:
         self._run = Runner(
-            unit_of_work, clock or SystemClock(), eligibility or ProfileEligibility()
+            unit_of_work,
+            clock or SystemClock(),
+            eligibility or ProfileEligibility(),
+            presence or EveryoneOnline(),
         )
         self._new_id = new_id
 
@@ -275,11 +304,204 @@ class Carteira:
         *,
         segmentation: bool | Unchanged = UNCHANGED,
         max_account_managers: int | Unchanged = UNCHANGED,
+        owner_only: bool | Unchanged = UNCHANGED,
     ) -> Result[TenantSettings]:
-        """Switch segmentation (VS-1) or change the account-manager cap (MB-3)."""
+        """Switch segmentation (VS-1) or owner-only (PM-3), or change the cap (MB-3)."""
         return self._run.command(
             principal,
-            lambda c: settings.update_settings(c, segmentation, max_account_managers),
+            lambda c: settings.update_settings(c, segmentation, max_account_managers, owner_only),
+        )
+
+    # -- absences (MG-5) -------------------------------------------------------------------
+
+    def schedule_absence(
+        self,
+        principal: Principal,
+        manager_id: str,
+        *,
+        start: datetime,
+        end: datetime,
+        backup: str,
+        absence_id: str | None = None,
+    ) -> Result[Manager]:
+        """Schedule a period away with a backup; it ends by itself (MG-5)."""
+        new_id = absence_id if absence_id is not None else self._new_id()
+        return self._run.command(
+            principal,
+            lambda c: absences.schedule_absence(
+                c, manager_id, _absence(new_id, start, end, backup)
+            ),
+        )
+
+    def cancel_absence(
+        self, principal: Principal, manager_id: str, absence_id: str
+    ) -> Result[Manager]:
+        """Withdraw a scheduled absence (MG-5)."""
+        return self._run.command(
+            principal, lambda c: absences.cancel_absence(c, manager_id, absence_id)
+        )
+
+    # -- departments, tickets and routing (RT, PM-3) ---------------------------------------
+
+    def save_department(
+        self,
+        principal: Principal,
+        department_id: str,
+        name: str,
+        *,
+        routing: RoutingMode = RoutingMode.PORTFOLIO,
+        choice: ChoiceMode = ChoiceMode.AUTOMATIC,
+        members: Iterable[str] | None = None,
+        capacity: int | None = None,
+        capacities: Mapping[str, int] | None = None,
+        account_managers_only: bool = False,
+    ) -> Result[Department]:
+        """Create or change a department's routing setup (RT-1, RT-2)."""
+        return self._run.command(
+            principal,
+            lambda c: tickets.save_department(
+                c,
+                department_id,
+                name,
+                routing,
+                choice,
+                members,
+                capacity,
+                capacities or {},
+                account_managers_only,
+            ),
+        )
+
+    def route(self, principal: Principal, customer_id: str, department_id: str) -> RoutingDecision:
+        """Return where a new conversation of a customer would go, changing nothing (RT-4)."""
+        return self._run.query(principal, lambda c: routing.decide(c, customer_id, department_id))
+
+    def open_ticket(
+        self, principal: Principal, ticket_id: str, customer_id: str, department_id: str
+    ) -> Result[Ticket]:
+        """Open a ticket and route it through the owner chain (RT-1..RT-5, RT-7)."""
+        return self._run.command(
+            principal, lambda c: tickets.open_ticket(c, ticket_id, customer_id, department_id)
+        )
+
+    def choose_agent(self, principal: Principal, ticket_id: str, manager_id: str) -> Result[Ticket]:
+        """Record the customer's choice among the offered agents (RT-1)."""
+        return self._run.command(
+            principal, lambda c: tickets.choose_agent(c, ticket_id, manager_id)
+        )
+
+    def reassign_ticket(
+        self, principal: Principal, ticket_id: str, manager_id: str | None
+    ) -> Result[Ticket]:
+        """Give an open ticket to another manager, or back to the queue (PM-3)."""
+        return self._run.command(principal, lambda c: tickets.reassign(c, ticket_id, manager_id))
+
+    def reply(self, principal: Principal, ticket_id: str) -> Result[Ticket]:
+        """Record a reply on an open ticket (PM-3)."""
+        return self._run.command(principal, lambda c: tickets.reply(c, ticket_id))
+
+    def close_ticket(
+        self, principal: Principal, ticket_id: str, *, associate: bool = False
+    ) -> Result[Ticket]:
+        """Close a ticket; ``associate`` answers WA-2's question (MB-5, WA-2, PM-3)."""
+        return self._run.command(principal, lambda c: ways.close_ticket(c, ticket_id, associate))
+
+    def offers_association(self, principal: Principal, ticket_id: str) -> bool:
+        """Tell whether closing this ticket should ask to associate its customer (WA-2)."""
+        return self._run.query(principal, lambda c: ways.offers_association(c, ticket_id))
+
+    # -- the ways from agents' work (WA-1, WA-4, WA-6, WA-7) --------------------------------
+
+    def add_to_my_portfolio(self, principal: Principal, ticket_id: str) -> Result[Customer]:
+        """WA-1: the serving agent adds the ticket's customer to his own portfolio."""
+        return self._run.command(principal, lambda c: ways.add_to_my_portfolio(c, ticket_id))
+
+    def bulk_close(
+        self, principal: Principal, agent_id: str, *, associate: bool = False
+    ) -> Result[list[Ticket]]:
+        """WA-4: close all open conversations of an agent; ``associate`` assigns them."""
+        return self._run.command(principal, lambda c: ways.bulk_close(c, agent_id, associate))
+
+    def assign_to_me(self, principal: Principal, ticket_id: str) -> Result[Customer]:
+        """WA-6: make the acting agent an account manager of the ticket's customer."""
+        return self._run.command(principal, lambda c: ways.assign_to_me(c, ticket_id))
+
+    def unassign_me(self, principal: Principal, ticket_id: str) -> Result[Customer]:
+        """WA-6: take the acting agent off the ticket's customer."""
+        return self._run.command(principal, lambda c: ways.unassign_me(c, ticket_id))
+
+    def assign_customers(
+        self, principal: Principal, agent_id: str, customer_ids: Sequence[str]
+    ) -> Result[list[Customer]]:
+        """WA-7: from an agent's record, assign a list of customers to him."""
+        return self._run.command(
+            principal, lambda c: ways.assign_customers(c, agent_id, customer_ids)
+        )
+
+    def unassign_customers(
+        self, principal: Principal, agent_id: str, customer_ids: Sequence[str]
+    ) -> Result[list[Customer]]:
+        """WA-7: from an agent's record, unassign a list of customers from him."""
+        return self._run.command(
+            principal, lambda c: ways.unassign_customers(c, agent_id, customer_ids)
+        )
+
+    # -- visibility (VS) ---------------------------------------------------------------------
+
+    def can_view(self, principal: Principal, subject: Subject, object_id: str) -> bool:
+        """Tell whether the principal sees a customer, organization or ticket (VS-2)."""
+        return self._run.query(principal, lambda c: visibility.can_view(c, subject, object_id))
+
+    def explain(
+        self,
+        principal: Principal,
+        subject: Subject,
+        object_id: str,
+        *,
+        viewer_id: str | None = None,
+    ) -> Visibility:
+        """Say which clause lets a manager see an object, or why not (VS-5)."""
+        return self._run.query(
+            principal, lambda c: visibility.explain(c, subject, object_id, viewer_id)
+        )
+
+    def visible_customers(
+        self,
+        principal: Principal,
+        *,
+        search: str | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[Customer]:
+        """Return a page of the customers the principal sees, by id (VS-3)."""
+        return self._run.query(
+            principal, lambda c: visibility.visible_customers(c, search, after, limit)
+        )
+
+    def visible_organizations(
+        self,
+        principal: Principal,
+        *,
+        search: str | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[Organization]:
+        """Return a page of the organizations the principal sees, by id (VS-3)."""
+        return self._run.query(
+            principal, lambda c: visibility.visible_organizations(c, search, after, limit)
+        )
+
+    def visible_tickets(
+        self,
+        principal: Principal,
+        *,
+        open_only: bool = False,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[Ticket]:
+        """Return a page of the tickets the principal sees, by id (VS-2, VS-3)."""
+        return self._run.query(
+            principal, lambda c: visibility.visible_tickets(c, open_only, after, limit)
         )
 
     def settings(self, principal: Principal) -> TenantSettings:

@@ -14,16 +14,21 @@ from carteira.domain.manager import Manager
 from carteira.domain.permissions import ALL_PERMISSIONS, Permission
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
+from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
 from carteira.domain.stamp import Stamp
+from carteira.domain.ticket import Department, Ticket
 from carteira.policies.eligibility import EligibilityPolicy
 from carteira.policies.visibility import (
     Viewer,
     Visibility,
     customer_visibility,
     organization_visibility,
+    scope_of,
+    ticket_visibility,
 )
 from carteira.ports.clock import Clock
+from carteira.ports.presence import Presence
 from carteira.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from carteira.services.results import Result
 
@@ -49,11 +54,6 @@ class Actor:
     def is_system(self) -> bool:
         """Tell whether the host application itself is acting."""
         return self.principal.kind is PrincipalKind.SYSTEM
-
-    @property
-    def viewer(self) -> Viewer:
-        """The actor as the visibility policy sees him."""
-        return Viewer(self.id, True, self.permissions, system=self.is_system)
 
     def may(self, permission: Permission) -> bool:
         """Tell whether the actor holds ``permission``."""
@@ -93,7 +93,9 @@ class Context:
     actor: Actor
     stamp: Stamp
     eligibility: EligibilityPolicy
+    presence: Presence
     events: list[Event] = attrs.field(factory=list)
+    _viewer: Viewer | None = attrs.field(default=None, init=False)
 
     @property
     def stamp_fields(self) -> dict[str, Any]:
@@ -146,24 +148,83 @@ class Context:
         found = self.uow.managers.get_many(portfolio.managers)
         return [m for m in portfolio.managers if m in found and found[m].active]
 
-    def customer_visibility(self, customer: Customer) -> Visibility:
-        """Decide whether the actor sees ``customer`` (VS-2)."""
+    @property
+    def viewer(self) -> Viewer:
+        """The actor as the visibility policy sees him, with whom he stands in for (MG-5)."""
+        if self._viewer is None:
+            self._viewer = self.viewer_of(self.actor.manager, system=self.actor.is_system)
+        return self._viewer
+
+    def viewer_of(self, manager: Manager | None, *, system: bool = False) -> Viewer:
+        """Return how the visibility policy sees ``manager`` right now (MG-4, MG-5)."""
+        if manager is None:
+            return Viewer(self.actor.id, True, ALL_PERMISSIONS, system=system)
+        now = self.stamp.at
+        absent = frozenset(
+            m.id
+            for m in self.uow.managers.backed_up_by(manager.id)
+            if m.backup_at(now) == manager.id
+        )
+        return Viewer(manager.id, manager.active, manager.permissions, absent)
+
+    def scope(self, viewer: Viewer) -> Scope:
+        """Return what ``viewer`` sees as sets storage can answer (VS-3)."""
+        managed = {
+            p.id for identity in viewer.identities for p in self.uow.portfolios.managed_by(identity)
+        }
+        return scope_of(viewer, segmentation=self.settings.segmentation, managed_portfolios=managed)
+
+    def customer_visibility(self, customer: Customer, viewer: Viewer | None = None) -> Visibility:
+        """Decide whether the actor (or ``viewer``) sees ``customer`` (VS-2)."""
         effective = customer.effective_portfolio(self.organization_of(customer))
         managers = None if effective is None else self.portfolio(effective).managers
         return customer_visibility(
-            self.actor.viewer,
+            viewer or self.viewer,
             segmentation=self.settings.segmentation,
             portfolio_managers=managers,
             account_managers=customer.account_managers,
         )
 
-    def organization_visibility(self, organization: Organization) -> Visibility:
-        """Decide whether the actor sees ``organization`` (VS-2)."""
+    def organization_visibility(
+        self, organization: Organization, viewer: Viewer | None = None
+    ) -> Visibility:
+        """Decide whether the actor (or ``viewer``) sees ``organization`` (VS-2)."""
         portfolio = organization.portfolio
         managers = None if portfolio is None else self.portfolio(portfolio).managers
         return organization_visibility(
-            self.actor.viewer, segmentation=self.settings.segmentation, portfolio_managers=managers
+            viewer or self.viewer,
+            segmentation=self.settings.segmentation,
+            portfolio_managers=managers,
         )
+
+    def ticket_visibility(self, ticket: Ticket, viewer: Viewer | None = None) -> Visibility:
+        """Decide whether the actor (or ``viewer``) sees ``ticket`` (VS-2)."""
+        viewer = viewer or self.viewer
+        customer = self.customer(ticket.customer)
+        return ticket_visibility(
+            viewer, self.customer_visibility(customer, viewer), ticket.assignee
+        )
+
+    def ticket(self, ticket_id: str) -> Ticket:
+        """Return the ticket or refuse with :class:`NotFound` (TN-1)."""
+        found = self.uow.tickets.get(ticket_id)
+        if found is None:
+            raise NotFound("ticket", ticket_id)
+        return found
+
+    def visible_ticket(self, ticket_id: str) -> Ticket:
+        """Return the ticket if the actor sees it; otherwise it does not exist (VS-3)."""
+        ticket = self.ticket(ticket_id)
+        if not self.ticket_visibility(ticket):
+            raise NotFound("ticket", ticket_id)
+        return ticket
+
+    def department(self, department_id: str) -> Department:
+        """Return the department or refuse with :class:`NotFound` (TN-1)."""
+        found = self.uow.departments.get(department_id)
+        if found is None:
+            raise NotFound("department", department_id)
+        return found
 
     def visible_customer(self, customer_id: str) -> Customer:
         """Return the customer if the actor sees it; otherwise it does not exist (VS-3, PM-2)."""
@@ -187,6 +248,7 @@ class Runner:
     uow_factory: UnitOfWorkFactory
     clock: Clock
     eligibility: EligibilityPolicy
+    presence: Presence
 
     def command(self, principal: Principal, body: Callable[[Context], T]) -> Result[T]:
         """Run ``body``; store its events and history with its changes, or nothing (EV-1)."""
@@ -206,7 +268,7 @@ class Runner:
     def _context(self, uow: UnitOfWork, principal: Principal) -> Context:
         actor = resolve_actor(uow, principal)
         stamp = Stamp(principal.tenant, principal.id, self.clock.now())
-        return Context(uow, actor, stamp, self.eligibility)
+        return Context(uow, actor, stamp, self.eligibility, self.presence)
 
 
 def _membership(events: Iterable[Event]) -> list[MembershipChanged]:

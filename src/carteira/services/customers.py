@@ -32,11 +32,13 @@ from carteira.services.results import UNCHANGED, Unchanged
 
 __all__ = [
     "assign_customer",
+    "give_to",
     "place_customer",
     "register_customer",
     "register_organization",
     "set_customer_membership",
     "set_organization_portfolio",
+    "take_from",
     "unassign_customer",
     "update_customer",
     "update_organization",
@@ -220,14 +222,21 @@ def set_customer_membership(
 def assign_customer(
     context: Context, customer_id: str, manager_id: str, portfolio: str | None, way: Way
 ) -> Customer:
-    """Make ``manager_id`` an account manager of a customer (MG-2, MB-3).
-
-    Without a named portfolio the customer goes to the manager's default portfolio;
-    without a default it keeps its own. With a cap of one the manager replaces the
-    current account manager; otherwise he is added after them.
-    """
+    """Make ``manager_id`` an account manager of a customer he may see (WA-3, MG-2)."""
     context.actor.require(Permission.SET_PORTFOLIO, "assign customers", way.rule)
     customer = context.visible_customer(customer_id)
+    return give_to(context, customer, manager_id, portfolio, way)
+
+
+def give_to(
+    context: Context, customer: Customer, manager_id: str, portfolio: str | None, way: Way
+) -> Customer:
+    """Make ``manager_id`` an account manager of ``customer``; callers check the actor.
+
+    MG-2, MB-3: without a named portfolio the customer goes to the manager's default
+    portfolio; without a default it keeps its own. With a cap of one the manager
+    replaces the current account manager; otherwise he is added after them.
+    """
     manager = context.manager(manager_id)
     if portfolio is not None:
         if not context.portfolio(portfolio).manages(manager_id):
@@ -253,7 +262,11 @@ def assign_customer(
 def unassign_customer(context: Context, customer_id: str, manager_id: str, way: Way) -> Customer:
     """Remove ``manager_id`` from a customer's account managers; its portfolio stays (MB-3)."""
     context.actor.require(Permission.SET_PORTFOLIO, "unassign customers", way.rule)
-    customer = context.visible_customer(customer_id)
+    return take_from(context, context.visible_customer(customer_id), manager_id, way)
+
+
+def take_from(context: Context, customer: Customer, manager_id: str, way: Way) -> Customer:
+    """Remove ``manager_id`` from ``customer``'s account managers; callers check the actor."""
     if manager_id not in customer.account_managers:
         return customer
     managers = tuple(m for m in customer.account_managers if m != manager_id)

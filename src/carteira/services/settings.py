@@ -15,7 +15,10 @@ __all__ = ["update_settings"]
 
 
 def update_settings(
-    context: Context, segmentation: bool | Unchanged, max_account_managers: int | Unchanged
+    context: Context,
+    segmentation: bool | Unchanged,
+    max_account_managers: int | Unchanged,
+    owner_only: bool | Unchanged = UNCHANGED,
 ) -> TenantSettings:
     """Change the tenant's settings; a cap below what customers already have is refused."""
     context.actor.require(Permission.MANAGE_PORTFOLIOS, "change the tenant's settings", "VS-1")
@@ -25,6 +28,10 @@ def update_settings(
         if not isinstance(segmentation, bool):
             raise InvalidInput("settings", [FieldError("$.segmentation", "must be true or false")])
         changed = attrs.evolve(changed, segmentation=segmentation)
+    if owner_only is not UNCHANGED:
+        if not isinstance(owner_only, bool):
+            raise InvalidInput("settings", [FieldError("$.owner_only", "must be true or false")])
+        changed = attrs.evolve(changed, owner_only=owner_only)
     if max_account_managers is not UNCHANGED:
         changed = attrs.evolve(changed, max_account_managers=max_account_managers)
         most = context.uow.customers.most_account_managers()
@@ -43,6 +50,7 @@ def update_settings(
             **context.stamp_fields,
             segmentation=changed.segmentation,
             max_account_managers=changed.max_account_managers,
+            owner_only=changed.owner_only,
         )
     )
     return context.settings

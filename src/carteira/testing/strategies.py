@@ -31,6 +31,7 @@ from carteira.domain.portfolio import Journey, Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
+from carteira.policies.routing import Outcome, Reason, Step
 
 __all__ = [
     "absences",
@@ -276,11 +277,30 @@ _FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "after": ownerships(),
     "segmentation": st.booleans(),
     "max_account_managers": st.integers(min_value=1, max_value=20),
+    "owner_only": st.booleans(),
+    "department_id": identifiers(),
+    "routing": st.sampled_from(RoutingMode),
+    "choice": st.sampled_from(ChoiceMode),
+    "members": st.none() | st.frozensets(identifiers(), max_size=4),
+    "capacity": st.none() | st.integers(min_value=0, max_value=10),
+    "account_managers_only": st.booleans(),
+    "ticket_id": identifiers(),
+    "outcome": st.sampled_from([o.value for o in Outcome]),
+    "step": st.sampled_from([s.value for s in Step]),
+    "assignee": st.none() | identifiers(),
+    "previous": st.none() | identifiers(),
+    "offered": _ids(),
+    "absence_id": identifiers(),
+    "start": instants(),
+    "end": instants(),
+    "backup": identifiers(),
 }
 
 
 def _event(cls: type[Event]) -> st.SearchStrategy[Event]:
     fields = {f.name: _FIELD_STRATEGIES[f.name] for f in attrs.fields(cls)}
+    if cls.__name__ == "TicketOpened":
+        fields["reason"] = st.sampled_from([r.value for r in Reason])
     fields["portfolio_id"] = (
         st.none() | identifiers() if cls.__name__ == "DefaultPortfolioChanged" else identifiers()
     )

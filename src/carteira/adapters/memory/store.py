@@ -46,7 +46,9 @@ class _Tenant:
             {"name": lambda p: (p.key,), "manager": lambda p: p.managers},
             unique=frozenset({"name"}),
         )
-        self.managers: Table[Manager] = Table("manager", journal)
+        self.managers: Table[Manager] = Table(
+            "manager", journal, {"backup": lambda m: {a.backup for a in m.absences}}
+        )
         self.customers: Table[Customer] = Table(
             "customer",
             journal,
@@ -272,6 +274,10 @@ class _Managers(_Repo):
     def list(self) -> Sequence[Manager]:
         self._guard()
         return [self._data.managers.rows[i] for i in sorted(self._data.managers.rows)]
+
+    def backed_up_by(self, manager_id: str) -> Sequence[Manager]:
+        self._guard()
+        return self._data.managers.lookup("backup", manager_id)
 
     def add(self, manager: Manager) -> None:
         self._guard()

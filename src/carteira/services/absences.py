@@ -1,0 +1,74 @@
+"""Absences with a backup: scheduled ahead, over by themselves (MG-5)."""
+
+from __future__ import annotations
+
+import attrs
+
+from carteira.domain.absence import Absence
+from carteira.domain.errors import NotFound, RuleViolation
+from carteira.domain.events import AbsenceCancelled, AbsenceScheduled
+from carteira.domain.identifiers import check_id
+from carteira.domain.manager import Manager
+from carteira.domain.permissions import Permission
+from carteira.services.context import Context
+
+__all__ = ["cancel_absence", "schedule_absence"]
+
+
+def schedule_absence(context: Context, manager_id: str, absence: Absence) -> Manager:
+    """Schedule a period away with a backup; membership does not change (MG-5).
+
+    A manager schedules his own; anyone else needs MANAGE_MANAGERS. The backup must be
+    another active manager, and absences of one manager may not overlap.
+    """
+    _authorize(context, manager_id)
+    check_id("absence", absence.id, path="$.absence_id")
+    manager = context.manager(manager_id)
+    backup = context.manager(absence.backup)
+    if backup.id == manager.id or not backup.active:
+        raise RuleViolation(
+            f"manager {absence.backup!r} cannot stand in for {manager_id!r}",
+            code="invalid_backup",
+            rule="MG-5",
+            details={"backup": absence.backup},
+        )
+    for other in manager.absences:
+        if other.id == absence.id or (other.start < absence.end and absence.start < other.end):
+            raise RuleViolation(
+                f"absence {absence.id!r} of {manager_id!r} overlaps absence {other.id!r}",
+                code="absence_overlaps",
+                rule="MG-5",
+                details={"absence": other.id},
+            )
+    changed = attrs.evolve(manager, absences=(*manager.absences, absence))
+    context.uow.managers.update(changed)
+    context.emit(
+        AbsenceScheduled(
+            **context.stamp_fields,
+            manager_id=manager_id,
+            absence_id=absence.id,
+            start=absence.start,
+            end=absence.end,
+            backup=absence.backup,
+        )
+    )
+    return context.manager(manager_id)
+
+
+def cancel_absence(context: Context, manager_id: str, absence_id: str) -> Manager:
+    """Withdraw a scheduled absence (MG-5)."""
+    _authorize(context, manager_id)
+    manager = context.manager(manager_id)
+    kept = tuple(a for a in manager.absences if a.id != absence_id)
+    if len(kept) == len(manager.absences):
+        raise NotFound("absence", absence_id)
+    context.uow.managers.update(attrs.evolve(manager, absences=kept))
+    context.emit(
+        AbsenceCancelled(**context.stamp_fields, manager_id=manager_id, absence_id=absence_id)
+    )
+    return context.manager(manager_id)
+
+
+def _authorize(context: Context, manager_id: str) -> None:
+    if context.actor.is_system or context.actor.id != manager_id:
+        context.actor.require(Permission.MANAGE_MANAGERS, "schedule another's absence", "MG-5")

@@ -1,0 +1,129 @@
+"""The ways a customer enters or leaves a portfolio from the agents' work (WA-1..WA-7).
+
+WA-3 (the record) and WA-5 (deactivation with transfer) live with customers and
+managers; these are the ways that start from a conversation or an agent's record.
+Each checks the acting principal's permissions and is recorded with its way (MB-6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from carteira.domain.customer import Customer
+from carteira.domain.errors import PermissionDenied, RuleViolation
+from carteira.domain.ownership import Way
+from carteira.domain.permissions import Permission
+from carteira.domain.ticket import Ticket
+from carteira.services.context import Context
+from carteira.services.customers import give_to, take_from
+from carteira.services.tickets import close
+
+__all__ = [
+    "add_to_my_portfolio",
+    "assign_customers",
+    "assign_to_me",
+    "bulk_close",
+    "close_ticket",
+    "offers_association",
+    "unassign_customers",
+    "unassign_me",
+]
+
+
+def add_to_my_portfolio(context: Context, ticket_id: str) -> Customer:
+    """WA-1: during a conversation its agent adds the customer to his own portfolio."""
+    agent = _agent(context, "add customers to his portfolio", "WA-1")
+    ticket = context.visible_ticket(ticket_id)
+    if ticket.assignee != agent or not ticket.open:
+        raise RuleViolation(
+            f"only the agent serving open ticket {ticket_id!r} adds its customer this way",
+            code="not_serving_agent",
+            rule="WA-1",
+            details={"ticket": ticket_id, "assignee": ticket.assignee},
+        )
+    return give_to(context, context.customer(ticket.customer), agent, None, Way.CONVERSATION)
+
+
+def offers_association(context: Context, ticket_id: str) -> bool:
+    """WA-2: tell whether closing this ticket should ask to associate its customer."""
+    ticket = context.visible_ticket(ticket_id)
+    if context.actor.is_system or not context.actor.may(Permission.ASSIGN_SELF):
+        return False
+    customer = context.customer(ticket.customer)
+    return ticket.open and context.actor.id not in customer.account_managers
+
+
+def close_ticket(context: Context, ticket_id: str, associate: bool) -> Ticket:
+    """Close a ticket (MB-5); WA-2: answering yes associates its customer with the agent.
+
+    The question is only asked where the customer is not already his; "no" changes
+    nothing but the ticket.
+    """
+    ticket = context.visible_ticket(ticket_id)
+    asked = associate and offers_association(context, ticket_id)
+    close(context, ticket)
+    if associate and not asked:
+        return context.ticket(ticket_id)
+    if asked:
+        give_to(context, context.customer(ticket.customer), context.actor.id, None, Way.CLOSING)
+    return context.ticket(ticket_id)
+
+
+def bulk_close(context: Context, agent_id: str, associate: bool) -> list[Ticket]:
+    """WA-4: an administrator closes all open conversations of an agent at once.
+
+    With ``associate`` (the *portfolio* option) each of those customers gets the agent
+    as account manager. All of it applies, or nothing (ST-1). An administrator's bulk
+    close is not bound by *owner-only* (PM-3), which governs agents' own work.
+    """
+    context.actor.require(Permission.BULK_CLOSE, "close an agent's conversations", "WA-4")
+    context.manager(agent_id)
+    tickets = list(context.uow.tickets.open_assigned_to(agent_id))
+    for ticket in tickets:
+        close(context, ticket, check_owner=False)
+    if associate:
+        for customer_id in dict.fromkeys(t.customer for t in tickets):
+            customer = context.customer(customer_id)
+            if agent_id not in customer.account_managers:
+                give_to(context, customer, agent_id, None, Way.BULK_CLOSE)
+    return [context.ticket(t.id) for t in tickets]
+
+
+def assign_to_me(context: Context, ticket_id: str) -> Customer:
+    """WA-6: "assign to me" from a ticket makes the agent an account manager of its customer."""
+    agent = _agent(context, "assign customers to himself", "WA-6")
+    ticket = context.visible_ticket(ticket_id)
+    return give_to(context, context.customer(ticket.customer), agent, None, Way.TICKET)
+
+
+def unassign_me(context: Context, ticket_id: str) -> Customer:
+    """WA-6: "unassign" from a ticket takes the agent off its customer's account managers."""
+    agent = _agent(context, "unassign customers from himself", "WA-6")
+    ticket = context.visible_ticket(ticket_id)
+    return take_from(context, context.customer(ticket.customer), agent, Way.TICKET)
+
+
+def assign_customers(
+    context: Context, agent_id: str, customer_ids: Sequence[str]
+) -> list[Customer]:
+    """WA-7: from an agent's record, assign a list of customers to him, all or none."""
+    context.actor.require(Permission.SET_PORTFOLIO, "assign customers to an agent", "WA-7")
+    customers = [context.visible_customer(c) for c in dict.fromkeys(customer_ids)]
+    return [give_to(context, c, agent_id, None, Way.AGENT_RECORD) for c in customers]
+
+
+def unassign_customers(
+    context: Context, agent_id: str, customer_ids: Sequence[str]
+) -> list[Customer]:
+    """WA-7: from an agent's record, unassign a list of customers from him, all or none."""
+    context.actor.require(Permission.SET_PORTFOLIO, "unassign customers from an agent", "WA-7")
+    context.manager(agent_id)
+    customers = [context.visible_customer(c) for c in dict.fromkeys(customer_ids)]
+    return [take_from(context, c, agent_id, Way.AGENT_RECORD) for c in customers]
+
+
+def _agent(context: Context, action: str, rule: str) -> str:
+    if context.actor.is_system:
+        raise PermissionDenied(f"only an agent may {action}", rule=rule)
+    context.actor.require(Permission.ASSIGN_SELF, action, rule)
+    return context.actor.id
