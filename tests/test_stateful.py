@@ -32,8 +32,10 @@ from carteira import (
     MAX_NAME_LENGTH,
     Carteira,
     CarteiraError,
+    ChoiceMode,
     Customer,
     Event,
+    InMemoryPresence,
     InMemoryStore,
     LeaveMode,
     Manager,
@@ -48,20 +50,32 @@ from carteira import (
     Profile,
     ProfileEligibility,
     Role,
+    Subject,
     SubjectKind,
     TenantSettings,
+    TicketOpened,
 )
+from oracle import World
 
 TENANTS = ("t1", "t2")
 MANAGERS = ("m0", "m1", "m2", "m3", "m4")
 CUSTOMERS = ("c0", "c1", "c2", "c3")
 ORGANIZATIONS = ("o0", "o1")
 PORTFOLIOS = ("p0", "p1", "p2")
+TICKETS = ("t0", "t1", "t2")
+DEPARTMENTS = ("d0", "d1")
+ABSENCES = ("a0", "a1")
 NAMES = ("Sul", "SUL", " sul ", "Norte", "Straße", "STRASSE", "Ωmega", "\u2126mega", "", "x" * 129)
 ROLES = {
     "admin": (Role.administrator(),),
-    "clerk": (Role("clerk", {Permission.SET_PORTFOLIO, Permission.VIEW_UNASSIGNED}),),
-    "seller": (Role("seller", {Permission.SET_PORTFOLIO}),),
+    "clerk": (
+        Role(
+            "clerk",
+            {Permission.SET_PORTFOLIO, Permission.VIEW_UNASSIGNED, Permission.ASSIGN_SELF},
+        ),
+    ),
+    "seller": (Role("seller", {Permission.ASSIGN_SELF}),),
+    "viewer": (Role("viewer", {Permission.VIEW_ALL}),),
     "none": (),
 }
 
@@ -80,6 +94,9 @@ profiles = st.sampled_from([p.value for p in Profile])
 role_sets = st.sampled_from(sorted(ROLES))
 leaves = st.sampled_from(("none", "keep", *MANAGERS))
 manager_lists = st.lists(assignees, max_size=3)
+tickets = st.sampled_from(TICKETS)
+departments = st.sampled_from(DEPARTMENTS)
+absence_ids = st.sampled_from(ABSENCES)
 ELIGIBLE = ProfileEligibility()
 # What each rule's command needs (PM-2); a manager may set his own default without any.
 NEEDS: dict[str, Permission | None] = {
@@ -100,6 +117,11 @@ NEEDS: dict[str, Permission | None] = {
     "set_customer_membership": Permission.SET_PORTFOLIO,
     "assign_customer": Permission.SET_PORTFOLIO,
     "unassign_customer": Permission.SET_PORTFOLIO,
+    "set_switches": Permission.MANAGE_PORTFOLIOS,
+    "save_department": Permission.MANAGE_PORTFOLIOS,
+    "open_ticket": None,
+    "bulk_close": Permission.BULK_CLOSE,
+    "assign_customers": Permission.SET_PORTFOLIO,
 }
 
 
@@ -125,7 +147,8 @@ class PortfolioMachine(RuleBasedStateMachine):
         super().__init__()
         self.store = InMemoryStore()
         self.clock = ManualClock()
-        self.app = Carteira(self.store.unit_of_work, clock=self.clock)
+        self.presence = InMemoryPresence()
+        self.app = Carteira(self.store.unit_of_work, clock=self.clock, presence=self.presence)
         self.most = dict.fromkeys(TENANTS, 0)
 
     @initialize()
@@ -149,6 +172,20 @@ class PortfolioMachine(RuleBasedStateMachine):
             self.app.register_customer(host, "c1", "C1")
             self.app.assign_customer(host, "c1", "m1", portfolio="p0")
             self.app.register_customer(host, "c2", "C2")
+            self.app.save_department(host, "d0", "Vendas")
+            for manager in ("m0", "m1"):
+                self.presence.set_online(tenant, manager)
+            self.app.open_ticket(host, "t0", "c1", "d0")
+            self.app.open_ticket(host, "t1", "c0", "d0")
+            later = self.clock.now() + timedelta(hours=3)
+            self.app.schedule_absence(
+                host,
+                "m1",
+                start=later,
+                end=later + timedelta(hours=4),
+                backup="m2",
+                absence_id="a0",
+            )
 
     # -- managers ------------------------------------------------------------------
 
@@ -199,7 +236,7 @@ class PortfolioMachine(RuleBasedStateMachine):
             tenant,
             lambda p: self.app.set_default_portfolio(p, manager, portfolio),
             actor,
-            allowed=own or self._may(tenant, actor, Permission.MANAGE_MANAGERS),
+            allowed=lambda w: own or self._may(tenant, actor, Permission.MANAGE_MANAGERS),
         )
 
     # -- portfolios ----------------------------------------------------------------
@@ -330,30 +367,252 @@ class PortfolioMachine(RuleBasedStateMachine):
     def unassign_customer(self, tenant: str, actor: str, customer: str, manager: str) -> None:
         self._attempt(tenant, lambda p: self.app.unassign_customer(p, customer, manager), actor)
 
+    # -- switches, presence, time ----------------------------------------------------
+
+    @rule(tenant=tenants, actor=actors, segmentation=st.booleans(), owner_only=st.booleans())
+    def set_switches(self, tenant: str, actor: str, segmentation: bool, owner_only: bool) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.update_settings(p, segmentation=segmentation, owner_only=owner_only),
+            actor,
+        )
+
+    @rule(tenant=tenants, manager=managers, online=st.booleans())
+    def set_presence(self, tenant: str, manager: str, online: bool) -> None:
+        self.presence.set_online(tenant, manager, online)
+
+    @rule(hours=st.integers(min_value=0, max_value=5))
+    def let_time_pass(self, hours: int) -> None:
+        self.clock.advance(timedelta(hours=hours))
+
+    @rule(
+        tenant=tenants,
+        actor=actors,
+        manager=managers,
+        backup=assignees,
+        absence=absence_ids,
+        starts_in=st.integers(min_value=-2, max_value=3),
+        hours=st.integers(min_value=1, max_value=4),
+    )
+    def schedule_absence(
+        self,
+        tenant: str,
+        actor: str,
+        manager: str,
+        backup: str,
+        absence: str,
+        starts_in: int,
+        hours: int,
+    ) -> None:
+        start = self.clock.now() + timedelta(hours=starts_in)
+        self._attempt(
+            tenant,
+            lambda p: self.app.schedule_absence(
+                p,
+                manager,
+                start=start,
+                end=start + timedelta(hours=hours),
+                backup=backup,
+                absence_id=absence,
+            ),
+            actor,
+            allowed=lambda w: self._may_for(tenant, actor, manager),
+        )
+
+    @rule(tenant=tenants, actor=actors, manager=managers, absence=absence_ids)
+    def cancel_absence(self, tenant: str, actor: str, manager: str, absence: str) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.cancel_absence(p, manager, absence),
+            actor,
+            allowed=lambda w: self._may_for(tenant, actor, manager),
+        )
+
+    # -- departments and tickets ------------------------------------------------------
+
+    @rule(
+        tenant=tenants,
+        actor=actors,
+        department=departments,
+        choice=st.sampled_from([c.value for c in ChoiceMode]),
+        members=st.none() | st.lists(assignees, max_size=3),
+        capacity=st.none() | st.integers(min_value=0, max_value=2),
+    )
+    def save_department(
+        self,
+        tenant: str,
+        actor: str,
+        department: str,
+        choice: str,
+        members: list[str] | None,
+        capacity: int | None,
+    ) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.save_department(
+                p,
+                department,
+                department.upper(),
+                choice=ChoiceMode(choice),
+                members=members,
+                capacity=capacity,
+            ),
+            actor,
+        )
+
+    @rule(
+        tenant=tenants,
+        actor=actors,
+        ticket=tickets,
+        customer=customers,
+        department=departments,
+    )
+    def open_ticket(
+        self, tenant: str, actor: str, ticket: str, customer: str, department: str
+    ) -> None:
+        self._attempt(
+            tenant, lambda p: self.app.open_ticket(p, ticket, customer, department), actor
+        )
+
+    @rule(tenant=tenants, actor=actors, ticket=tickets, manager=st.none() | assignees)
+    def reassign_ticket(self, tenant: str, actor: str, ticket: str, manager: str | None) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.reassign_ticket(p, ticket, manager),
+            actor,
+            allowed=lambda w: self._may_act(w, actor, ticket),
+        )
+
+    @rule(tenant=tenants, actor=actors, ticket=tickets)
+    def reply(self, tenant: str, actor: str, ticket: str) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.reply(p, ticket),
+            actor,
+            allowed=lambda w: self._may_act(w, actor, ticket),
+        )
+
+    @rule(tenant=tenants, actor=actors, ticket=tickets, associate=st.booleans())
+    def close_ticket(self, tenant: str, actor: str, ticket: str, associate: bool) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.close_ticket(p, ticket, associate=associate),
+            actor,
+            allowed=lambda w: self._may_act(w, actor, ticket),
+        )
+
+    @rule(tenant=tenants, actor=actors, agent=assignees, associate=st.booleans())
+    def bulk_close(self, tenant: str, actor: str, agent: str, associate: bool) -> None:
+        self._attempt(tenant, lambda p: self.app.bulk_close(p, agent, associate=associate), actor)
+
+    @rule(tenant=tenants, actor=actors, ticket=tickets)
+    def add_to_my_portfolio(self, tenant: str, actor: str, ticket: str) -> None:
+        self._attempt(
+            tenant,
+            lambda p: self.app.add_to_my_portfolio(p, ticket),
+            actor,
+            allowed=lambda w: self._may_self(tenant, actor),
+        )
+
+    @rule(tenant=tenants, actor=actors, ticket=tickets, me=st.booleans())
+    def assign_to_me(self, tenant: str, actor: str, ticket: str, me: bool) -> None:
+        self._attempt(
+            tenant,
+            (lambda p: self.app.assign_to_me(p, ticket))
+            if me
+            else (lambda p: self.app.unassign_me(p, ticket)),
+            actor,
+            allowed=lambda w: self._may_self(tenant, actor),
+        )
+
+    @rule(tenant=tenants, actor=actors, agent=assignees, chosen=st.lists(customers, max_size=3))
+    def assign_customers(self, tenant: str, actor: str, agent: str, chosen: list[str]) -> None:
+        self._attempt(tenant, lambda p: self.app.assign_customers(p, agent, chosen), actor)
+
     # -- the checks ------------------------------------------------------------------
+
+    def _may_for(self, tenant: str, actor: str, manager: str) -> bool:
+        """A manager arranges his own absences; others need MANAGE_MANAGERS (MG-5)."""
+        own = actor == manager and self._may(tenant, actor, None)
+        return own or self._may(tenant, actor, Permission.MANAGE_MANAGERS)
+
+    def _may_self(self, tenant: str, actor: str) -> bool:
+        """WA-1, WA-6: an agent with ASSIGN_SELF; never the host itself."""
+        return actor != "system" and self._may(tenant, actor, Permission.ASSIGN_SELF)
+
+    def _may_act(self, world: World, actor: str, ticket: str) -> bool:
+        """PM-3 for replies, reassignments and closings."""
+        found = world.tickets.get(ticket)
+        if actor != "system" and not world.active(actor):
+            return False
+        return found is None or world.may_act_on(actor, found)
+
+    def _check_routing(self, tenant: str, world: World, events: Iterable[Event]) -> None:
+        """Invariant 6: routing picks or offers only available managers of the owner chain."""
+        for opened in events:
+            if not isinstance(opened, TicketOpened):
+                continue
+            chosen = [opened.assignee] if opened.assignee else []
+            customer = world.customers[opened.customer_id]
+            online = set(self.presence.online(tenant, MANAGERS))
+            for manager in (*chosen, *opened.offered):
+                assert world.routable(manager, opened.department_id, online), (
+                    f"routed {opened.ticket_id} to unavailable {manager}"
+                )
+                assert manager in world.owner_chain(customer), f"{manager} is not an owner"
+
+    @invariant()
+    def visibility_matches_the_oracle(self) -> None:
+        """Invariant 5: every single and listed visibility answer equals the oracle (VS-1..VS-3)."""
+        for tenant in TENANTS:
+            world = World(self._tenant(tenant), self.clock.now())
+            for manager in MANAGERS:
+                if not world.active(manager):
+                    continue
+                principal = Principal.manager(tenant, manager)
+                self._check_views(principal, world, manager)
+
+    def _check_views(self, principal: Principal, world: World, manager: str) -> None:
+        kinds = (
+            (Subject.CUSTOMER, world.customers, world.sees_customer),
+            (Subject.ORGANIZATION, world.organizations, world.sees_organization),
+            (Subject.TICKET, world.tickets, world.sees_ticket),
+        )
+        for subject, rows, sees in kinds:
+            expected = {i for i, row in rows.items() if sees(manager, row)}
+            single = {i for i in rows if self.app.can_view(principal, subject, i)}
+            assert single == expected, f"{manager} {subject}: {single} != {expected}"
+        listed = {
+            "customers": self.app.visible_customers(principal, limit=100).items,
+            "organizations": self.app.visible_organizations(principal, limit=100).items,
+            "tickets": self.app.visible_tickets(principal, limit=100).items,
+        }
+        for (name, items), (_, rows, sees) in zip(listed.items(), kinds, strict=True):
+            expected_ids = sorted(i for i, row in rows.items() if sees(manager, row))
+            assert [x.id for x in items] == expected_ids, f"{manager} lists {name} wrongly"
 
     def _attempt(
         self,
         tenant: str,
         command: Callable[[Principal], Any],
         actor: str,
-        allowed: bool | None = None,
-    ) -> None:
-        """Run one command; check PM-2, invariants 1, 8 and 9 and orphaning around it."""
+        allowed: Callable[[World], bool] | None = None,
+    ) -> Any:
+        """Run one command; check PM-2, invariants 1, 6, 8 and 9 and orphaning around it."""
         self.clock.advance(timedelta(minutes=1))
         before = self.store.snapshot()
+        world = World(before.get(tenant, {}), self.clock.now())
         orphaned_before = self._orphaned(tenant)
         label = command.__qualname__.split(".")[1]
-        if allowed is None:
-            allowed = self._may(tenant, actor, NEEDS[label])
+        may = self._may(tenant, actor, NEEDS.get(label)) if allowed is None else allowed(world)
         try:
             result = command(_principal(tenant, actor))
         except CarteiraError as error:
             event(f"{label}: refused ({error.code})")
             assert before == self.store.snapshot(), "a refused command changed the store"
-            return
+            return None
         event(f"{label}: applied")
-        assert allowed, f"{actor} applied {label} without the permission it needs"
+        assert may, f"{actor} applied {label} without the permission it needs"
         after = self.store.snapshot()
         for other in TENANTS:
             if other != tenant:
@@ -361,6 +620,8 @@ class PortfolioMachine(RuleBasedStateMachine):
         assert all(e.tenant == tenant for e in result.events), "an event of another tenant"
         self._check_entries(tenant, result.events)
         self._check_orphaning(tenant, orphaned_before, result.events)
+        self._check_routing(tenant, world, result.events)
+        return result
 
     def _may(self, tenant: str, actor: str, permission: Permission | None) -> bool:
         """The PM-2 oracle: the host may do anything, an active manager what his roles allow."""
