@@ -49,21 +49,22 @@ def explain(
     About himself a manager learns nothing of objects he cannot see (NotFound); asking
     about another manager needs MANAGE_MANAGERS and an object the asker sees.
     """
+    subject = _subject(subject)
     if viewer_id is None or (viewer_id == context.actor.id and not context.actor.is_system):
-        verdict = _decide(context, Subject(subject), object_id, context.viewer)
+        verdict = _decide(context, subject, object_id, context.viewer)
         if not verdict.granted:
             raise NotFound(subject.value, object_id)
         return verdict
     context.actor.require(Permission.MANAGE_MANAGERS, "explain another's view", "VS-5")
-    _decide_visible(context, Subject(subject), object_id)
+    _decide_visible(context, subject, object_id)
     viewer = context.viewer_of(context.manager(viewer_id))
-    return _decide(context, Subject(subject), object_id, viewer)
+    return _decide(context, subject, object_id, viewer)
 
 
 def can_view(context: Context, subject: Subject, object_id: str) -> bool:
     """Tell whether the actor sees an object; a missing one is simply not seen (VS-2)."""
     try:
-        return _decide(context, Subject(subject), object_id, context.viewer).granted
+        return _decide(context, _subject(subject), object_id, context.viewer).granted
     except NotFound:
         return False
 
@@ -99,6 +100,14 @@ def visible_tickets(
         lambda n: context.uow.tickets.in_scope(scope, after=after, limit=n, open_only=open_only),
         limit,
     )
+
+
+def _subject(value: object) -> Subject:
+    subjects = {s.value: s for s in Subject}
+    if isinstance(value, str) and value in subjects:
+        return subjects[value]
+    choices = ", ".join(subjects)
+    raise InvalidInput("subject", [FieldError("$.subject", f"must be one of {choices}")])
 
 
 def _decide(context: Context, subject: Subject, object_id: str, viewer: Viewer) -> Visibility:
