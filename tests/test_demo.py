@@ -1,4 +1,4 @@
-"""The demo (`make demo`) runs, tells the scenarios of seeds 000, 001 and 003, and never varies."""
+"""The demo (`make demo`) runs, tells the scenarios of seeds 000 to 003, and never varies."""
 
 from __future__ import annotations
 
@@ -56,6 +56,50 @@ KEY_SENTENCES = [
     ("MB-6", "Who owned beatriz on 2026-03-05? joao."),
     ("MB-6", "Who owned beatriz on 2026-03-15? maria."),
     ("MB-6", "Who owned beatriz on 2026-03-25? pedro."),
+    # seed 001: sticky routing to the responsible user
+    (
+        "RT-1",
+        "beatriz writes in (chat-1): straight to pedro "
+        "(one_candidate, step primary_account_manager).",
+    ),
+    ("MB-5", "pedro closes the conversation; beatriz is still in portfolio: account manager pedro"),
+    ("RT-7", "The chain walked: pedro at primary_account_manager (offline)."),
+    ("RT-3", "beatriz writes in (chat-2): to the chat queue (all_offline)."),
+    ("RT-5", "Waiting in the queue changes no ownership: beatriz is in portfolio: account manager"),
+    # seed 002: several agents, direct transfer, queue, the customer chooses
+    ("MB-3", "Here a customer may have up to 3 assigned agents (MB-3)"),
+    ("RT-2", "Presence: online otavio, rui, sara; offline lia."),
+    (
+        "RT-3",
+        "davi writes in (s-1): straight to otavio (one_candidate, step account_managers).",
+    ),
+    (
+        "RT-1",
+        "clara writes in (s-2): the customer is offered otavio, sara "
+        "(customer_chooses, step account_managers).",
+    ),
+    ("RT-1", "clara picks sara in the chat (choose_agent); s-2 is now served by sara."),
+    ("RT-3", "clara writes in (s-3): to the suporte queue (all_offline)."),
+    ("RT-1", "clara writes in (f-1): to the financeiro queue (department_routes_by_queue)."),
+    # MG-5 and RT-7: an absent owner's backup, and back again
+    ("MG-5", "otavio is on holiday until 2026-03-29, with rui as his backup (MG-5)."),
+    (
+        "RT-7",
+        "The chain walked: otavio at account_managers (absent); "
+        "rui at backups_of_absent_account_managers (available).",
+    ),
+    (
+        "MG-5",
+        "davi writes in (s-4): straight to rui "
+        "(one_candidate, step backups_of_absent_account_managers).",
+    ),
+    ("MG-5", "Meanwhile rui sees davi (account_manager, through otavio),"),
+    ("MG-5", "and nothing moved: davi is in portfolio: account manager otavio."),
+    (
+        "MG-5",
+        "davi writes in (s-5): straight to otavio (one_candidate, step account_managers).",
+    ),
+    ("MG-5", "Does rui still see davi? no."),
     # seed 003: customer success
     ("PF-1", "Refused (PF-1, portfolio_name_taken): a portfolio named 'São Paulo' exists"),
     ("PF-1", "(asked for 'SÃO PAULO')."),

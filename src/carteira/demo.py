@@ -1,9 +1,11 @@
-"""A guided tour of carteira: the portfolio scenarios of seeds 000, 001 and 003.
+"""A guided tour of carteira: the portfolio and routing scenarios of seeds 000 to 003.
 
 Run it with ``python -m carteira.demo`` (``make demo``). It uses only the public API,
-on the in-memory adapter with a :class:`~carteira.ManualClock`, so every run prints the
-same story. Each seed gets its own tenant in one store: a help desk (000), a chat
-platform for a store (001) and a customer-success team (003).
+on the in-memory adapter with a :class:`~carteira.ManualClock` and an
+:class:`~carteira.InMemoryPresence` set by hand, so every run prints the same story.
+Each seed gets its own tenant in one store: a help desk (000), a chat platform for a
+store (001, with sticky routing), an omnichannel help desk where a customer may have
+several agents (002) and a customer-success team (003).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from typing import TextIO
 from carteira import (
     Carteira,
     CarteiraError,
+    ChoiceMode,
     Event,
+    InMemoryPresence,
     InMemoryStore,
     Journey,
     ManagerLeft,
@@ -30,6 +34,10 @@ from carteira import (
     Profile,
     ProfileEligibility,
     Role,
+    RoutingDecision,
+    RoutingMode,
+    Subject,
+    TicketOpened,
     make_converter,
 )
 
@@ -45,12 +53,21 @@ class _OffScript(Exception):
 class _Scene:
     """One tenant's stage: the app, the clock, the host's principal, the narration."""
 
-    def __init__(self, out: TextIO, app: Carteira, clock: ManualClock, tenant: str) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        app: Carteira,
+        clock: ManualClock,
+        tenant: str,
+        presence: InMemoryPresence | None = None,
+    ) -> None:
         self.out = out
         self.app = app
         self.clock = clock
         self.tenant = tenant
         self.host = Principal.system(tenant)
+        self.presence = presence or InMemoryPresence()
+        self._present: dict[str, bool] = {}
 
     def who(self, manager_id: str) -> Principal:
         """Return the principal of one of this tenant's managers."""
@@ -83,6 +100,23 @@ class _Scene:
         """Return the clock's date as text."""
         return self.clock.now().date().isoformat()
 
+    def online(self, *online: str, offline: Iterable[str] = ()) -> None:
+        """Tell presence who came online and who left, and say who is on now (RT-2)."""
+        changes = [(m, True) for m in online] + [(m, False) for m in offline]
+        for manager_id, present in changes:
+            self.presence.set_online(self.tenant, manager_id, present)
+            self._present[manager_id] = present
+        on = sorted(m for m, present in self._present.items() if present)
+        off = sorted(m for m, present in self._present.items() if not present)
+        self.say(f"Presence: online {_names(on)}; offline {_names(off)}.")
+
+    def write_in(self, ticket_id: str, customer_id: str, department_id: str) -> TicketOpened:
+        """Open a ticket for the customer as the host does, and narrate where it went."""
+        result = self.app.open_ticket(self.host, ticket_id, customer_id, department_id)
+        opened = next(e for e in result.events if isinstance(e, TicketOpened))
+        self.say(f"  {customer_id} writes in ({ticket_id}): {_routed(opened)}.")
+        return opened
+
 
 def _names(ids: Iterable[str]) -> str:
     listed = list(ids)
@@ -99,6 +133,25 @@ def _where(ownership: Ownership) -> str:
         return f"in portfolio: {owner}"
     through = " via its organization" if ownership.inherited else ""
     return f"in portfolio {ownership.portfolio}{through}, {owner}"
+
+
+def _routed(opened: TicketOpened) -> str:
+    """Describe where a new conversation went, with the reason and the step (RT-3, RT-7)."""
+    how = f"{opened.reason}, step {opened.step}"
+    if opened.outcome == "assign":
+        return f"straight to {opened.assignee} ({how})"
+    if opened.outcome == "offer":
+        return f"the customer is offered {_names(opened.offered)} ({how})"
+    return f"to the {opened.department_id} queue ({opened.reason})"
+
+
+def _walk(decision: RoutingDecision) -> str:
+    """Describe the owner chain a decision walked: who, at which step, why not (RT-7)."""
+    steps = [
+        f"{c.manager} at {c.step.value} ({c.excluded.value if c.excluded else 'available'})"
+        for c in decision.considered
+    ]
+    return "; ".join(steps) if steps else "nobody"
 
 
 def _on(flag: bool) -> str:
@@ -206,6 +259,7 @@ def _seed_001_store(scene: _Scene) -> None:
     _store_assignments(scene, admin)
     _store_deactivation(scene, admin)
     _store_history(scene)
+    _store_routing(scene, admin)
 
 
 def _store_assignments(scene: _Scene, admin: Principal) -> None:
@@ -246,13 +300,98 @@ def _store_history(scene: _Scene) -> None:
         at = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
         owner = app.owners_at(scene.host, "beatriz", at)
         say(f"Who owned beatriz on {day}? {_names(owner.account_managers)}.")
-    say("Sending beatriz's new conversations to pedro (sticky routing, RT) is planned.")
+
+
+def _store_routing(scene: _Scene, admin: Principal) -> None:
+    """Seed 001: the responsible user gets the customer's conversations, even later ones."""
+    app, say = scene.app, scene.say
+    app.save_department(admin, "chat", "Atendimento", routing=RoutingMode.PORTFOLIO)
+    say("The store's chat department routes by portfolio: a returning customer goes")
+    say("straight to the user responsible for her (sticky routing, RT-1, RT-2).")
+    scene.online("pedro")
+    scene.write_in("chat-1", "beatriz", "chat")
+    app.close_ticket(scene.who("pedro"), "chat-1")
+    after = app.customer(admin, "beatriz")
+    say(f"pedro closes the conversation; beatriz is still {_where(after.ownership)} (MB-5).")
+    say(f"{scene.next_day()}: beatriz writes again while pedro is away from his desk.")
+    scene.online(offline=["pedro"])
+    say(f"  The chain walked: {_walk(app.route(scene.host, 'beatriz', 'chat'))}.")
+    scene.write_in("chat-2", "beatriz", "chat")
+    again = app.customer(admin, "beatriz")
+    say(f"Waiting in the queue changes no ownership: beatriz is {_where(again.ownership)} (RT-5).")
 
 
 def _change(events: Iterable[Event]) -> str:
     """Describe the first customer membership change among ``events``."""
     change = next(e for e in events if isinstance(e, MembershipChanged))
     return f"{change.subject_id}: {_where(change.before)} -> {_where(change.after)}"
+
+
+# -- seed 002: an omnichannel help desk -----------------------------------------------------
+
+
+def _seed_002_omnichannel(scene: _Scene) -> None:
+    """Seed 002: several agents per customer, direct transfer, queue, the customer chooses."""
+    scene.title("Seed 002: an omnichannel help desk where customers have several agents")
+    admin = _admin(scene)
+    app, say = scene.app, scene.say
+    app.update_settings(admin, max_account_managers=3)
+    for agent_id, name in [("lia", "Lia"), ("otavio", "Otávio"), ("sara", "Sara"), ("rui", "Rui")]:
+        app.register_manager(scene.host, agent_id, name, roles=[Role("agent")])
+    for customer_id, name in [("clara", "Clara"), ("davi", "Davi")]:
+        app.register_customer(admin, customer_id, name)
+    app.set_customer_membership(admin, "clara", account_managers=["lia", "otavio", "sara"])
+    app.set_customer_membership(admin, "davi", account_managers=["otavio"])
+    say("Here a customer may have up to 3 assigned agents (MB-3): clara has lia (her")
+    say("primary agent), otavio and sara; davi has otavio.")
+    app.save_department(
+        admin,
+        "suporte",
+        "Suporte",
+        routing=RoutingMode.PORTFOLIO,
+        choice=ChoiceMode.CUSTOMER_CHOOSES,
+    )
+    app.save_department(admin, "financeiro", "Financeiro", routing=RoutingMode.QUEUE)
+    say('Department suporte has "direct transfer to assigned agents" on, and lets the')
+    say("customer choose when several are online (RT-1); financeiro routes by queue.")
+    _omni_direct(scene)
+    _omni_absence(scene, admin)
+
+
+def _omni_direct(scene: _Scene) -> None:
+    app, say = scene.app, scene.say
+    scene.online("otavio", "sara", "rui", offline=["lia"])
+    say("Only one agent assigned and online: the conversation is transferred to him.")
+    scene.write_in("s-1", "davi", "suporte")
+    say("clara's primary agent is offline, two of her other agents are online (RT-7):")
+    scene.write_in("s-2", "clara", "suporte")
+    ticket = app.choose_agent(scene.host, "s-2", "sara").value
+    say(f"  clara picks sara in the chat (choose_agent); s-2 is now served by {ticket.assignee}.")
+    say("None of clara's agents is online: the department's queue, with the reason (RT-3).")
+    scene.online(offline=["otavio", "sara"])
+    scene.write_in("s-3", "clara", "suporte")
+    say("financeiro routes by queue, whoever owns the customer:")
+    scene.write_in("f-1", "clara", "financeiro")
+
+
+def _omni_absence(scene: _Scene, admin: Principal) -> None:
+    app, say = scene.app, scene.say
+    start = scene.clock.now()
+    end = start + timedelta(days=7)
+    app.schedule_absence(admin, "otavio", start=start, end=end, backup="rui", absence_id="ferias")
+    say(f"otavio is on holiday until {end.date().isoformat()}, with rui as his backup (MG-5).")
+    say("His chat is still logged in, but an absent agent is never routed to:")
+    scene.online("otavio", "rui")
+    say(f"  The chain walked: {_walk(app.route(scene.host, 'davi', 'suporte'))}.")
+    scene.write_in("s-4", "davi", "suporte")
+    seen = app.explain(scene.who("rui"), Subject.CUSTOMER, "davi")
+    say(f"  Meanwhile rui sees davi ({seen.clause.value}, through {seen.via}),")
+    davi = app.customer(admin, "davi")
+    say(f"  and nothing moved: davi is {_where(davi.ownership)}.")
+    say(f"{scene.next_day(8)}: the holiday is over; everything returns to otavio by itself.")
+    scene.write_in("s-5", "davi", "suporte")
+    sees = app.can_view(scene.who("rui"), Subject.CUSTOMER, "davi")
+    say(f"  Does rui still see davi? {'yes' if sees else 'no'}.")
 
 
 # -- seed 003: customer success -------------------------------------------------------------
@@ -367,16 +506,18 @@ def _tenancy(scene: _Scene) -> None:
 
 
 def main(out: TextIO = sys.stdout) -> int:
-    """Play the scenarios of seeds 000, 001 and 003, narrating to ``out``; return 0 on success."""
+    """Play the scenarios of seeds 000 to 003, narrating to ``out``; return 0 on success."""
     data = InMemoryStore()
     clock = ManualClock(START)
-    app = Carteira(data.unit_of_work, clock=clock)
+    presence = InMemoryPresence()
+    app = Carteira(data.unit_of_work, clock=clock, presence=presence)
     any_agent = ProfileEligibility.of(Profile)
     helpdesk_app = Carteira(data.unit_of_work, clock=clock, eligibility=any_agent)
     print("carteira demo: customer portfolios, played on the in-memory store.", file=out)
     try:
         _seed_000_helpdesk(_Scene(out, helpdesk_app, clock, "helpdesk"))
-        _seed_001_store(_Scene(out, app, clock, "store"))
+        _seed_001_store(_Scene(out, app, clock, "store", presence))
+        _seed_002_omnichannel(_Scene(out, app, clock, "omni", presence))
         _seed_003_success(_Scene(out, app, clock, "success"))
         _tenancy(_Scene(out, app, clock, "store"))
     except _OffScript as error:

@@ -3,8 +3,10 @@
 RT-1..RT-5 and RT-7, MG-4, MG-5. :func:`route` walks the owner chain — primary account
 manager, the other account managers, the backups of absent ones, the managers of the
 effective portfolio (and their backups), then the queue — and stops at the first step
-with an available candidate. The same inputs always give the same decision, whose
-``reason`` and ``step`` say, machine-readably, what decided (RT-4, RT-7).
+with an available candidate. In a department where the customer chooses, his account
+managers form one step, so he is offered every available one (seed 002). The same
+inputs always give the same decision, whose ``reason`` and ``step`` say,
+machine-readably, what decided (RT-4, RT-7).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "RoutingInput",
     "Step",
     "TieBreak",
+    "availability",
     "fewest_open_then_longest_idle",
     "route",
 ]
@@ -45,6 +48,8 @@ class Step(enum.StrEnum):
 
     PRIMARY = "primary_account_manager"
     ACCOUNT_MANAGERS = "other_account_managers"
+    #: Where the customer chooses, all his account managers at once (RT-1, seed 002).
+    ALL_ACCOUNT_MANAGERS = "account_managers"
     BACKUPS = "backups_of_absent_account_managers"
     PORTFOLIO = "portfolio_managers"
     QUEUE = "queue"
@@ -149,7 +154,7 @@ def route(
             if manager in seen:
                 continue
             seen.add(manager)
-            excluded = _exclusion(manager, inputs)
+            excluded = availability(manager, inputs)
             considered.append(Candidate(manager, step, excluded))
             if excluded is None:
                 available.append(manager)
@@ -162,8 +167,12 @@ def route(
 
 def _chain(inputs: RoutingInput) -> Iterable[tuple[Step, Sequence[str]]]:
     owners = inputs.account_managers
-    yield Step.PRIMARY, owners[:1]
-    yield Step.ACCOUNT_MANAGERS, owners[1:]
+    if inputs.department.choice is ChoiceMode.CUSTOMER_CHOOSES:
+        # Seed 002: where the customer chooses, he chooses among all his available agents.
+        yield Step.ALL_ACCOUNT_MANAGERS, owners
+    else:
+        yield Step.PRIMARY, owners[:1]
+        yield Step.ACCOUNT_MANAGERS, owners[1:]
     yield Step.BACKUPS, _backups(owners, inputs)
     if not inputs.department.account_managers_only:
         portfolio = inputs.portfolio_managers
@@ -180,7 +189,8 @@ def _backups(owners: Sequence[str], inputs: RoutingInput) -> list[str]:
     return backups
 
 
-def _exclusion(manager: str, inputs: RoutingInput) -> Exclusion | None:  # noqa: PLR0911
+def availability(manager: str, inputs: RoutingInput) -> Exclusion | None:  # noqa: PLR0911
+    """Return why ``manager`` cannot take the conversation now, or ``None`` (RT-2, MG-4, MG-5)."""
     # One early return per reason: the order is the order in which reasons are reported.
     record = inputs.managers.get(manager)
     if record is None:

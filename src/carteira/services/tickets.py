@@ -23,7 +23,7 @@ from carteira.domain.events import (
 from carteira.domain.identifiers import check_id, check_ids, check_text
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
-from carteira.policies.routing import Outcome, route
+from carteira.policies.routing import Outcome, availability, route
 from carteira.services.context import Context
 from carteira.services.ownership import organization_portfolio
 from carteira.services.routing import routing_input
@@ -133,6 +133,16 @@ def choose_agent(context: Context, ticket_id: str, manager_id: str) -> Ticket:
             code="not_offered",
             rule="RT-1",
             details={"offered": ticket.offered},
+        )
+    customer = context.customer(ticket.customer)
+    inputs = routing_input(context, customer, context.department(ticket.department))
+    excluded = availability(manager_id, inputs)
+    if excluded is not None:
+        raise RuleViolation(
+            f"manager {manager_id!r} can no longer take ticket {ticket_id!r}: {excluded.value}",
+            code="not_available",
+            rule="MG-4",
+            details={"manager": manager_id, "exclusion": excluded.value},
         )
     return _assign(context, ticket, manager_id)
 

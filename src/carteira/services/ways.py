@@ -60,6 +60,8 @@ def close_ticket(context: Context, ticket_id: str, associate: bool) -> Ticket:
     nothing but the ticket.
     """
     ticket = context.visible_ticket(ticket_id)
+    if associate:
+        _agent(context, "associate a customer with his portfolio", "WA-2")
     asked = associate and offers_association(context, ticket_id)
     close(context, ticket)
     if associate and not asked:
