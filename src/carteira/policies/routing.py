@@ -12,8 +12,9 @@ machine-readably, what decided (RT-4, RT-7).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import attrs
 
@@ -79,8 +80,7 @@ class Exclusion(enum.StrEnum):
     AT_CAPACITY = "at_capacity"
 
 
-@attrs.frozen
-class Candidate:
+class Candidate(NamedTuple):
     """One manager the chain considered, at which step, and why he did not count."""
 
     manager: str
@@ -144,48 +144,71 @@ def route(
     inputs: RoutingInput, tie_break: TieBreak = fewest_open_then_longest_idle
 ) -> RoutingDecision:
     """Decide where a new conversation goes (RT-1..RT-4, RT-7). Pure: changes nothing (RT-5)."""
-    if inputs.department.routing is RoutingMode.QUEUE:
-        return RoutingDecision(Outcome.QUEUE, Reason.QUEUE_MODE, Step.QUEUE)
+    department = inputs.department
+    if department.routing is RoutingMode.QUEUE:
+        return _QUEUE_MODE
     considered: list[Candidate] = []
     seen: set[str] = set()
-    for step, managers in _chain(inputs):
-        available = []
-        for manager in managers:
-            if manager in seen:
-                continue
-            seen.add(manager)
-            excluded = availability(manager, inputs)
-            considered.append(Candidate(manager, step, excluded))
-            if excluded is None:
-                available.append(manager)
+    # Each step is worked out only when the chain reaches it: most decisions stop early.
+    for step, managers in _owner_steps(inputs):
+        if managers:
+            available = _walk(step, managers, inputs, seen, considered)
+            if available:
+                return _decide(step, available, inputs, tuple(considered), tie_break)
+    backups = _backups(inputs.account_managers, inputs)
+    if backups:
+        available = _walk(Step.BACKUPS, backups, inputs, seen, considered)
         if available:
-            return _decide(step, available, inputs, tuple(considered), tie_break)
+            return _decide(Step.BACKUPS, available, inputs, tuple(considered), tie_break)
+    if not department.account_managers_only and inputs.portfolio_managers:
+        portfolio = inputs.portfolio_managers
+        managers = (*portfolio, *_backups(portfolio, inputs))
+        available = _walk(Step.PORTFOLIO, managers, inputs, seen, considered)
+        if available:
+            return _decide(Step.PORTFOLIO, available, inputs, tuple(considered), tie_break)
     return RoutingDecision(
         Outcome.QUEUE, _queue_reason(considered), Step.QUEUE, considered=tuple(considered)
     )
 
 
-def _chain(inputs: RoutingInput) -> Iterable[tuple[Step, Sequence[str]]]:
+_QUEUE_MODE = RoutingDecision(Outcome.QUEUE, Reason.QUEUE_MODE, Step.QUEUE)
+
+
+def _owner_steps(inputs: RoutingInput) -> tuple[tuple[Step, Sequence[str]], ...]:
     owners = inputs.account_managers
     if inputs.department.choice is ChoiceMode.CUSTOMER_CHOOSES:
         # Seed 002: where the customer chooses, he chooses among all his available agents.
-        yield Step.ALL_ACCOUNT_MANAGERS, owners
-    else:
-        yield Step.PRIMARY, owners[:1]
-        yield Step.ACCOUNT_MANAGERS, owners[1:]
-    yield Step.BACKUPS, _backups(owners, inputs)
-    if not inputs.department.account_managers_only:
-        portfolio = inputs.portfolio_managers
-        yield Step.PORTFOLIO, (*portfolio, *_backups(portfolio, inputs))
+        return ((Step.ALL_ACCOUNT_MANAGERS, owners),)
+    return ((Step.PRIMARY, owners[:1]), (Step.ACCOUNT_MANAGERS, owners[1:]))
+
+
+def _walk(
+    step: Step,
+    managers: Sequence[str],
+    inputs: RoutingInput,
+    seen: set[str],
+    considered: list[Candidate],
+) -> list[str]:
+    available = []
+    for manager in managers:
+        if manager in seen:
+            continue
+        seen.add(manager)
+        excluded = availability(manager, inputs)
+        considered.append(Candidate(manager, step, excluded))
+        if excluded is None:
+            available.append(manager)
+    return available
 
 
 def _backups(owners: Sequence[str], inputs: RoutingInput) -> list[str]:
     backups = []
     for owner in owners:
         record = inputs.managers.get(owner)
-        backup = None if record is None else record.backup_at(inputs.now)
-        if backup is not None:
-            backups.append(backup)
+        if record is not None and record.absences:
+            backup = record.backup_at(inputs.now)
+            if backup is not None:
+                backups.append(backup)
     return backups
 
 
@@ -200,11 +223,13 @@ def availability(manager: str, inputs: RoutingInput) -> Exclusion | None:  # noq
     if record.absences and record.absence_at(inputs.now) is not None:
         return Exclusion.ABSENT
     department = inputs.department
-    if not department.admits(manager):
+    members = department.members
+    if members is not None and manager not in members:
         return Exclusion.NOT_MEMBER
     if manager not in inputs.online:
         return Exclusion.OFFLINE
-    capacity = department.capacity_of(manager)
+    capacities = department.capacities
+    capacity = capacities.get(manager, department.capacity) if capacities else department.capacity
     if capacity is not None and inputs.loads.get(manager, 0) >= capacity:
         return Exclusion.AT_CAPACITY
     return None

@@ -10,7 +10,7 @@ answer through their indexes, so listings and single checks agree (VS-3).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import attrs
 
@@ -73,38 +73,63 @@ class Viewer:
     permissions: frozenset[Permission]
     stands_in_for: frozenset[str] = frozenset()
     system: bool = False
+    _others: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
+    _view_all: bool = attrs.field(init=False, eq=False, repr=False)
+    _view_unassigned: bool = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Decisions run millions of times: work these out once per viewer.
+        others = tuple(sorted(self.stands_in_for - {self.id}))
+        object.__setattr__(self, "_others", others)
+        object.__setattr__(self, "_view_all", Permission.VIEW_ALL in self.permissions)
+        unassigned = Permission.VIEW_UNASSIGNED in self.permissions
+        object.__setattr__(self, "_view_unassigned", unassigned)
 
     @property
     def identities(self) -> tuple[str, ...]:
         """His own id first, then those he stands in for, in a stable order."""
-        return (self.id, *sorted(self.stands_in_for - {self.id}))
+        return (self.id, *self._others)
+
+
+# Answers are values: share one instance per clause instead of building one per check.
+_GRANTED = {clause: Visibility(True, clause) for clause in Clause}
+_DENIED = {clause: Visibility(False, clause) for clause in Clause}
 
 
 def _common(viewer: Viewer, segmentation: bool) -> Visibility | None:
     if viewer.system:
-        return Visibility(True, Clause.SYSTEM)
+        return _GRANTED[Clause.SYSTEM]
     if not viewer.active:
-        return Visibility(False, Clause.INACTIVE)
+        return _DENIED[Clause.INACTIVE]
     if not segmentation:
-        return Visibility(True, Clause.SEGMENTATION_OFF)
+        return _GRANTED[Clause.SEGMENTATION_OFF]
     return None
 
 
-def _through(viewer: Viewer, holders: Iterable[str]) -> str | None:
-    held = set(holders)
-    return next((identity for identity in viewer.identities if identity in held), None)
+def _held(clause: Clause, viewer: Viewer, holders: Collection[str]) -> Visibility | None:
+    """Grant ``clause`` if the viewer, or someone he stands in for, is among ``holders``."""
+    if viewer.id in holders:
+        return _GRANTED[clause]
+    for absent in viewer._others:
+        if absent in holders:
+            return Visibility(True, clause, absent)
+    return None
 
 
-def _granted(clause: Clause, viewer: Viewer, identity: str) -> Visibility:
-    return Visibility(True, clause, None if identity == viewer.id else identity)
+def _by_permission(viewer: Viewer, outside: bool) -> Visibility:
+    if outside and viewer._view_unassigned:
+        return _GRANTED[Clause.OUTSIDE_PORTFOLIO]
+    if viewer._view_all:
+        return _GRANTED[Clause.VIEW_ALL]
+    return _DENIED[Clause.OUTSIDE_WITHOUT_PERMISSION if outside else Clause.NOT_OWNER]
 
 
 def customer_visibility(
     viewer: Viewer,
     *,
     segmentation: bool,
-    portfolio_managers: tuple[str, ...] | None,
-    account_managers: tuple[str, ...],
+    portfolio_managers: Collection[str] | None,
+    account_managers: Collection[str],
 ) -> Visibility:
     """Decide whether ``viewer`` sees a customer (VS-1, VS-2 a-d, MG-4, MG-5).
 
@@ -115,37 +140,27 @@ def customer_visibility(
     if decided is not None:
         return decided
     if portfolio_managers is not None:
-        identity = _through(viewer, portfolio_managers)
-        if identity is not None:
-            return _granted(Clause.MANAGES_PORTFOLIO, viewer, identity)
-    identity = _through(viewer, account_managers)
-    if identity is not None:
-        return _granted(Clause.ACCOUNT_MANAGER, viewer, identity)
-    outside = portfolio_managers is None and not account_managers
-    if outside and Permission.VIEW_UNASSIGNED in viewer.permissions:
-        return Visibility(True, Clause.OUTSIDE_PORTFOLIO)
-    if Permission.VIEW_ALL in viewer.permissions:
-        return Visibility(True, Clause.VIEW_ALL)
-    return Visibility(False, Clause.OUTSIDE_WITHOUT_PERMISSION if outside else Clause.NOT_OWNER)
+        held = _held(Clause.MANAGES_PORTFOLIO, viewer, portfolio_managers)
+        if held is not None:
+            return held
+    held = _held(Clause.ACCOUNT_MANAGER, viewer, account_managers)
+    if held is not None:
+        return held
+    return _by_permission(viewer, portfolio_managers is None and not account_managers)
 
 
 def organization_visibility(
-    viewer: Viewer, *, segmentation: bool, portfolio_managers: tuple[str, ...] | None
+    viewer: Viewer, *, segmentation: bool, portfolio_managers: Collection[str] | None
 ) -> Visibility:
     """Decide whether ``viewer`` sees an organization (VS-2 a, c, d; MG-4, MG-5)."""
     decided = _common(viewer, segmentation)
     if decided is not None:
         return decided
     if portfolio_managers is not None:
-        identity = _through(viewer, portfolio_managers)
-        if identity is not None:
-            return _granted(Clause.MANAGES_PORTFOLIO, viewer, identity)
-    outside = portfolio_managers is None
-    if outside and Permission.VIEW_UNASSIGNED in viewer.permissions:
-        return Visibility(True, Clause.OUTSIDE_PORTFOLIO)
-    if Permission.VIEW_ALL in viewer.permissions:
-        return Visibility(True, Clause.VIEW_ALL)
-    return Visibility(False, Clause.OUTSIDE_WITHOUT_PERMISSION if outside else Clause.NOT_OWNER)
+        held = _held(Clause.MANAGES_PORTFOLIO, viewer, portfolio_managers)
+        if held is not None:
+            return held
+    return _by_permission(viewer, portfolio_managers is None)
 
 
 def ticket_visibility(viewer: Viewer, customer: Visibility, assignee: str | None) -> Visibility:
@@ -153,7 +168,7 @@ def ticket_visibility(viewer: Viewer, customer: Visibility, assignee: str | None
     if customer.granted or not viewer.active:
         return customer
     if assignee is not None and assignee == viewer.id:
-        return Visibility(True, Clause.ASSIGNEE)
+        return _GRANTED[Clause.ASSIGNEE]
     return customer
 
 

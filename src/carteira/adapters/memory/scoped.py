@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection
 
 from carteira.adapters.memory.table import Table
 from carteira.domain.customer import Customer, Organization
@@ -20,7 +20,7 @@ __all__ = [
 
 def customer_ids_in_scope(
     scope: Scope, customers: Table[Customer], organizations: Table[Organization]
-) -> Iterable[str]:
+) -> Collection[str]:
     """Return the ids of the customers in ``scope``; the cost follows the scope's size."""
     if scope.everything:
         return customers.rows.keys()
@@ -43,7 +43,7 @@ def customer_ids_in_scope(
     return found
 
 
-def organization_ids_in_scope(scope: Scope, organizations: Table[Organization]) -> Iterable[str]:
+def organization_ids_in_scope(scope: Scope, organizations: Table[Organization]) -> Collection[str]:
     """Return the ids of the organizations in ``scope``."""
     if scope.everything:
         return organizations.rows.keys()
@@ -60,7 +60,7 @@ def ticket_ids_in_scope(
     tickets: Table[Ticket],
     customers: Table[Customer],
     organizations: Table[Organization],
-) -> Iterable[str]:
+) -> Collection[str]:
     """Return the ids of the tickets whose customer is in scope or that a viewer serves."""
     if scope.everything:
         return tickets.rows.keys()
@@ -72,7 +72,10 @@ def ticket_ids_in_scope(
     return found
 
 
-def first_page(ids: Iterable[str], after: str | None, limit: int) -> list[str]:
+def first_page(ids: Collection[str], after: str | None, limit: int) -> list[str]:
     """Return the ``limit`` smallest ids greater than ``after`` (keyset pagination)."""
-    candidates: Iterator[str] = iter(ids) if after is None else (i for i in ids if i > after)
+    candidates = ids if after is None else [i for i in ids if i > after]
+    # A heap pays off only when the page is a small part of what there is to sort.
+    if limit * 8 >= len(candidates):
+        return sorted(candidates)[:limit]
     return heapq.nsmallest(limit, candidates)
