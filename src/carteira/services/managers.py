@@ -25,7 +25,7 @@ from carteira.domain.permissions import Permission, Profile, Role
 from carteira.domain.portfolio import Portfolio
 from carteira.services.context import Context
 from carteira.services.ownership import apply_moves, relink
-from carteira.services.portfolios import holds_customers, require_eligible
+from carteira.services.portfolios import holds_customers, portfolio_state, require_eligible
 from carteira.services.results import UNCHANGED, Unchanged
 
 __all__ = [
@@ -229,16 +229,7 @@ def _replace(managers: tuple[str, ...], leaving: str, successor: str | None) -> 
 def _write_portfolios(context: Context, portfolios: list[Portfolio]) -> None:
     for portfolio in portfolios:
         context.uow.portfolios.update(portfolio)
-        context.emit(
-            PortfolioEdited(
-                **context.stamp_fields,
-                portfolio_id=portfolio.id,
-                name=portfolio.name,
-                description=portfolio.description,
-                journey=portfolio.journey,
-                managers=portfolio.managers,
-            )
-        )
+        context.emit(PortfolioEdited(**context.stamp_fields, **portfolio_state(portfolio)))
 
 
 def _write_customers(

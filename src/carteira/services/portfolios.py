@@ -38,6 +38,7 @@ __all__ = [
     "edit_portfolio",
     "effective_members",
     "holds_customers",
+    "portfolio_state",
     "require_eligible",
     "set_default_portfolio",
 ]
@@ -64,7 +65,7 @@ def create_portfolio(
     _require_unique_name(context, portfolio)
     require_eligible(context, portfolio.managers)
     context.uow.portfolios.add(portfolio)
-    context.emit(PortfolioCreated(**context.stamp_fields, **_state(portfolio)))
+    context.emit(PortfolioCreated(**context.stamp_fields, **portfolio_state(portfolio)))
     return context.portfolio(portfolio_id)
 
 
@@ -102,7 +103,7 @@ def edit_portfolio(
     _require_not_orphaned(context, current, edited)
     _drop_removed_managers(context, current, removed)
     context.uow.portfolios.update(edited)
-    context.emit(PortfolioEdited(**context.stamp_fields, **_state(edited)))
+    context.emit(PortfolioEdited(**context.stamp_fields, **portfolio_state(edited)))
     return context.portfolio(portfolio_id)
 
 
@@ -214,7 +215,8 @@ def _build(
     return Portfolio(context.stamp.tenant, portfolio_id, name, description, journey, checked)
 
 
-def _state(portfolio: Portfolio) -> dict[str, Any]:
+def portfolio_state(portfolio: Portfolio) -> dict[str, Any]:
+    """The fields of PortfolioCreated and PortfolioEdited: the portfolio as it now stands."""
     return {
         "portfolio_id": portfolio.id,
         "name": portfolio.name,
