@@ -216,7 +216,7 @@ def _build(
 
 
 def portfolio_state(portfolio: Portfolio) -> dict[str, Any]:
-    """The fields of PortfolioCreated and PortfolioEdited: the portfolio as it now stands."""
+    """Return the fields of PortfolioCreated and PortfolioEdited: the portfolio as it stands."""
     return {
         "portfolio_id": portfolio.id,
         "name": portfolio.name,
