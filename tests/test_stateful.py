@@ -62,7 +62,8 @@ MANAGERS = ("m0", "m1", "m2", "m3", "m4")
 CUSTOMERS = ("c0", "c1", "c2", "c3")
 ORGANIZATIONS = ("o0", "o1")
 PORTFOLIOS = ("p0", "p1", "p2")
-TICKETS = ("t0", "t1", "t2")
+TICKETS = ("t0", "t1", "t2", "t3")
+NEW_TICKETS = ("t2", "t3", "t4", "t5")
 DEPARTMENTS = ("d0", "d1")
 ABSENCES = ("a0", "a1")
 NAMES = ("Sul", "SUL", " sul ", "Norte", "Straße", "STRASSE", "Ωmega", "\u2126mega", "", "x" * 129)
@@ -95,6 +96,8 @@ role_sets = st.sampled_from(sorted(ROLES))
 leaves = st.sampled_from(("none", "keep", *MANAGERS))
 manager_lists = st.lists(assignees, max_size=3)
 tickets = st.sampled_from(TICKETS)
+# Opening draws mostly ids not seeded, so that tickets get opened, not refused as taken.
+new_tickets = st.sampled_from(NEW_TICKETS)
 departments = st.sampled_from(DEPARTMENTS)
 absence_ids = st.sampled_from(ABSENCES)
 ELIGIBLE = ProfileEligibility()
@@ -463,7 +466,7 @@ class PortfolioMachine(RuleBasedStateMachine):
     @rule(
         tenant=tenants,
         actor=actors,
-        ticket=tickets,
+        ticket=new_tickets,
         customer=customers,
         department=departments,
     )
