@@ -176,6 +176,7 @@ class PortfolioMachine(RuleBasedStateMachine):
             self.app.assign_customer(host, "c1", "m1", portfolio="p0")
             self.app.register_customer(host, "c2", "C2")
             self.app.save_department(host, "d0", "Vendas")
+            self.app.save_department(host, "d1", "Suporte", capacity=1)
             for manager in ("m0", "m1"):
                 self.presence.set_online(tenant, manager)
             self.app.open_ticket(host, "t0", "c1", "d0")
