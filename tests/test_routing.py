@@ -956,3 +956,23 @@ def test_seed002_rt3_nobody_online_sends_it_to_the_queue(
     ticket = rapp.open_ticket(system, "t1", "c1", "d").value
     assert (ticket.assignee, ticket.offered) == (None, ())
     assert rapp.route(system, "c1", "d").reason == Reason.ALL_OFFLINE
+
+
+def test_rt1_a_host_replaces_the_tie_break_through_carteira() -> None:
+    """RT-1: the tie-break is replaceable, for the service's routing too, not only route()."""
+
+    def last_by_id(candidates: Sequence[str], inputs: RoutingInput) -> str:
+        return max(candidates)
+
+    store = InMemoryStore()
+    app = Carteira(store.unit_of_work, clock=ManualClock(), tie_break=last_by_id)
+    host = Principal.system("acme")
+    for manager in ("ana", "bia", "caio"):
+        app.register_manager(host, manager, manager.title(), profile=Profile.ANALYST)
+    app.create_portfolio(host, "Sul", managers=["ana", "bia", "caio"], portfolio_id="sul")
+    app.register_customer(host, "c1", "C1")
+    app.set_customer_membership(host, "c1", portfolio="sul")
+    app.save_department(host, "d", "Vendas")
+
+    assert app.route(host, "c1", "d").assignee == "caio"
+    assert app.open_ticket(host, "t1", "c1", "d").value.assignee == "caio"

@@ -19,7 +19,7 @@ from carteira.domain.principal import Principal
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket
 from carteira.policies.eligibility import EligibilityPolicy, ProfileEligibility
-from carteira.policies.routing import RoutingDecision
+from carteira.policies.routing import RoutingDecision, TieBreak, fewest_open_then_longest_idle
 from carteira.policies.visibility import Visibility
 from carteira.ports.clock import Clock
 from carteira.ports.presence import Presence
@@ -63,7 +63,8 @@ class Carteira:
     domain events produced (EV-1); refusals raise a :class:`~carteira.CarteiraError`.
 
     ``presence`` tells routing who is online (RT-2); without one, everyone counts as
-    online. ``eligibility`` replaces the MG-1 policy; ``clock`` is where "now" comes from.
+    online. ``tie_break`` picks among several available owners in automatic departments
+    (RT-1). ``eligibility`` replaces the MG-1 policy; ``clock`` is where "now" comes from.
 
     >>> from carteira import Carteira, InMemoryStore, Principal
     >>> app = Carteira(InMemoryStore().unit_of_work)
@@ -79,6 +80,7 @@ class Carteira:
         clock: Clock | None = None,
         eligibility: EligibilityPolicy | None = None,
         presence: Presence | None = None,
+        tie_break: TieBreak = fewest_open_then_longest_idle,
         new_id: Callable[[], str] = _new_id,
     ) -> None:
         self._run = Runner(
@@ -86,6 +88,7 @@ class Carteira:
             clock or SystemClock(),
             eligibility or ProfileEligibility(),
             presence or EveryoneOnline(),
+            tie_break,
         )
         self._new_id = new_id
 

@@ -19,6 +19,7 @@ from carteira.domain.settings import TenantSettings
 from carteira.domain.stamp import Stamp
 from carteira.domain.ticket import Department, Ticket
 from carteira.policies.eligibility import EligibilityPolicy
+from carteira.policies.routing import TieBreak, fewest_open_then_longest_idle
 from carteira.policies.visibility import (
     Viewer,
     Visibility,
@@ -94,6 +95,7 @@ class Context:
     stamp: Stamp
     eligibility: EligibilityPolicy
     presence: Presence
+    tie_break: TieBreak = fewest_open_then_longest_idle
     events: list[Event] = attrs.field(factory=list)
     _viewer: Viewer | None = attrs.field(default=None, init=False)
 
@@ -249,6 +251,7 @@ class Runner:
     clock: Clock
     eligibility: EligibilityPolicy
     presence: Presence
+    tie_break: TieBreak = fewest_open_then_longest_idle
 
     def command(self, principal: Principal, body: Callable[[Context], T]) -> Result[T]:
         """Run ``body``; store its events and history with its changes, or nothing (EV-1)."""
@@ -268,7 +271,7 @@ class Runner:
     def _context(self, uow: UnitOfWork, principal: Principal) -> Context:
         actor = resolve_actor(uow, principal)
         stamp = Stamp(principal.tenant, principal.id, self.clock.now())
-        return Context(uow, actor, stamp, self.eligibility, self.presence)
+        return Context(uow, actor, stamp, self.eligibility, self.presence, self.tie_break)
 
 
 def _membership(events: Iterable[Event]) -> list[MembershipChanged]:

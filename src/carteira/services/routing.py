@@ -37,4 +37,5 @@ def routing_input(context: Context, customer: Customer, department: Department) 
 def decide(context: Context, customer_id: str, department_id: str) -> RoutingDecision:
     """Return where a new conversation of a customer the actor sees would go (RT-4, RT-5)."""
     customer = context.visible_customer(customer_id)
-    return route(routing_input(context, customer, context.department(department_id)))
+    inputs = routing_input(context, customer, context.department(department_id))
+    return route(inputs, context.tie_break)

@@ -91,7 +91,7 @@ def open_ticket(context: Context, ticket_id: str, customer_id: str, department_i
     department = context.department(department_id)
     if context.uow.tickets.get(ticket_id) is not None:
         raise Conflict(f"ticket {ticket_id!r} already exists", code="ticket_exists", rule="RT-3")
-    decision = route(routing_input(context, customer, department))
+    decision = route(routing_input(context, customer, department), context.tie_break)
     now = context.stamp.at
     assigned = decision.outcome is Outcome.ASSIGN
     offered = decision.candidates if decision.outcome is Outcome.OFFER else ()
