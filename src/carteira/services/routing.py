@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from carteira.domain.customer import Customer
-from carteira.domain.ticket import Department
+from carteira.domain.ticket import Department, RoutingMode
 from carteira.policies.routing import RoutingDecision, RoutingInput, route
 from carteira.services.context import Context
 from carteira.services.ownership import organization_portfolio
@@ -13,9 +13,12 @@ __all__ = ["decide", "routing_input"]
 
 def routing_input(context: Context, customer: Customer, department: Department) -> RoutingInput:
     """Collect everything the routing policy needs about ``customer`` right now (RT-4)."""
+    now = context.stamp.at
+    if department.routing is RoutingMode.QUEUE:
+        # A queue department ignores owners (RT-1): nothing about them needs reading.
+        return RoutingInput((), (), {}, department, frozenset(), {}, {}, now)
     effective = customer.portfolio or organization_portfolio(context, customer)
     portfolio_managers = () if effective is None else context.portfolio(effective).managers
-    now = context.stamp.at
     managers = dict(
         context.uow.managers.get_many((*customer.account_managers, *portfolio_managers))
     )
