@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Collection
+import bisect
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Hashable, Mapping
+from typing import Any, TypeVar
 
 from carteira.adapters.memory.table import Table
 from carteira.domain.customer import Customer, Organization
@@ -11,11 +13,14 @@ from carteira.domain.scope import Scope
 from carteira.domain.ticket import Ticket
 
 __all__ = [
+    "ScopeCache",
     "customer_ids_in_scope",
-    "first_page",
     "organization_ids_in_scope",
+    "page_of",
     "ticket_ids_in_scope",
 ]
+
+R = TypeVar("R")
 
 
 def customer_ids_in_scope(
@@ -72,10 +77,55 @@ def ticket_ids_in_scope(
     return found
 
 
-def first_page(ids: Collection[str], after: str | None, limit: int) -> list[str]:
-    """Return the ``limit`` smallest ids greater than ``after`` (keyset pagination)."""
-    candidates = ids if after is None else [i for i in ids if i > after]
-    # A heap pays off only when the page is a small part of what there is to sort.
-    if limit * 8 >= len(candidates):
-        return sorted(candidates)[:limit]
-    return heapq.nsmallest(limit, candidates)
+class ScopeCache:
+    """The sorted ids of recent scopes, each kept while the tables it read stand still.
+
+    An entry is stamped with the ``generation`` of every table its ids came from; a row
+    added, removed or moved between index keys changes a generation, so the next look-up
+    recomputes (revocation is seen at once). Walking pages then costs one computation
+    and a binary search per page instead of the whole scope per page.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._entries: OrderedDict[Hashable, tuple[tuple[int, ...], list[str]]] = OrderedDict()
+
+    def sorted_ids(
+        self,
+        key: Hashable,
+        tables: tuple[Table[Any], ...],
+        compute: Callable[[], Collection[str]],
+    ) -> list[str]:
+        """Return the sorted ids for ``key``, computing them when any table changed."""
+        stamp = tuple(t.generation for t in tables)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == stamp:
+            self._entries.move_to_end(key)
+            return entry[1]
+        ids = sorted(compute())
+        self._entries[key] = (stamp, ids)
+        self._entries.move_to_end(key)
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return ids
+
+
+def page_of(
+    ids: list[str],
+    rows: Mapping[str, R],
+    after: str | None,
+    limit: int,
+    keep: Callable[[R], bool] | None = None,
+) -> list[R]:
+    """Return up to ``limit`` rows kept by ``keep``, in id order after ``after`` (keyset)."""
+    start = 0 if after is None else bisect.bisect_right(ids, after)
+    if keep is None:
+        return [rows[i] for i in ids[start : start + limit]]
+    found: list[R] = []
+    for position in range(start, len(ids)):
+        row = rows[ids[position]]
+        if keep(row):
+            found.append(row)
+            if len(found) == limit:
+                break
+    return found

@@ -8,7 +8,7 @@ refused leaves the store exactly as it was (ST-1, invariant 8).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from types import TracebackType
@@ -17,9 +17,10 @@ from typing import Any, Self
 import attrs
 
 from carteira.adapters.memory.scoped import (
+    ScopeCache,
     customer_ids_in_scope,
-    first_page,
     organization_ids_in_scope,
+    page_of,
     ticket_ids_in_scope,
 )
 from carteira.adapters.memory.table import Journal, Table
@@ -77,6 +78,7 @@ class _Tenant:
             },
         )
         self.departments: Table[Department] = Table("department", journal)
+        self.scopes = ScopeCache()
         self.history: dict[tuple[SubjectKind, str], list[MembershipChanged]] = {}
         self.events: list[Event] = []
         self.settings = TenantSettings()
@@ -115,8 +117,15 @@ def _serving(ticket: Ticket) -> tuple[tuple[str, str], ...]:
     return ()
 
 
-def _matches(record_id: str, name: str, search: str) -> bool:
-    return record_id == search or search.casefold() in name.casefold()
+def _named(search: str | None) -> Callable[[Customer | Organization], bool] | None:
+    if search is None:
+        return None
+    folded = search.casefold()
+    return lambda row: row.id == search or folded in row.name.casefold()
+
+
+def _is_open(ticket: Ticket) -> bool:
+    return ticket.open
 
 
 class _JournalRef:
@@ -329,11 +338,13 @@ class _Customers(_Repo):
         self, scope: Scope, *, after: str | None, limit: int, search: str | None
     ) -> Sequence[Customer]:
         self._guard()
-        rows = self._data.customers.rows
-        ids = customer_ids_in_scope(scope, self._data.customers, self._data.organizations)
-        if search is not None:
-            ids = [i for i in ids if _matches(i, rows[i].name, search)]
-        return [rows[i] for i in first_page(ids, after, limit)]
+        customers, organizations = self._data.customers, self._data.organizations
+        ids = self._data.scopes.sorted_ids(
+            ("customers", scope),
+            (customers, organizations),
+            lambda: customer_ids_in_scope(scope, customers, organizations),
+        )
+        return page_of(ids, customers.rows, after, limit, _named(search))
 
     def add(self, customer: Customer) -> None:
         self._guard()
@@ -361,11 +372,13 @@ class _Organizations(_Repo):
         self, scope: Scope, *, after: str | None, limit: int, search: str | None
     ) -> Sequence[Organization]:
         self._guard()
-        rows = self._data.organizations.rows
-        ids = organization_ids_in_scope(scope, self._data.organizations)
-        if search is not None:
-            ids = [i for i in ids if _matches(i, rows[i].name, search)]
-        return [rows[i] for i in first_page(ids, after, limit)]
+        organizations = self._data.organizations
+        ids = self._data.scopes.sorted_ids(
+            ("organizations", scope),
+            (organizations,),
+            lambda: organization_ids_in_scope(scope, organizations),
+        )
+        return page_of(ids, organizations.rows, after, limit, _named(search))
 
     def add(self, organization: Organization) -> None:
         self._guard()
@@ -406,11 +419,12 @@ class _Tickets(_Repo):
     ) -> Sequence[Ticket]:
         self._guard()
         data = self._data
-        rows = data.tickets.rows
-        ids = ticket_ids_in_scope(scope, data.tickets, data.customers, data.organizations)
-        if open_only:
-            ids = [i for i in ids if rows[i].open]
-        return [rows[i] for i in first_page(ids, after, limit)]
+        ids = data.scopes.sorted_ids(
+            ("tickets", scope),
+            (data.tickets, data.customers, data.organizations),
+            lambda: ticket_ids_in_scope(scope, data.tickets, data.customers, data.organizations),
+        )
+        return page_of(ids, data.tickets.rows, after, limit, _is_open if open_only else None)
 
     def add(self, ticket: Ticket) -> None:
         self._guard()

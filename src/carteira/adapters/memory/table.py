@@ -50,6 +50,8 @@ class Table(Generic[R]):
 
     ``indexes`` map a name to a function giving the keys a row is filed under;
     ``unique`` names those indexes where a key may belong to one row only.
+    ``generation`` grows whenever a row comes, goes or changes an index key, rollbacks
+    included, so anything derived from the indexes alone is fresh while it stands still.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class Table(Generic[R]):
         self._unique = unique
         self.rows: dict[str, R] = {}
         self.indexes: dict[str, dict[Hashable, set[str]]] = {n: {} for n in self._index_keys}
+        self.generation = 0
 
     def get(self, row_id: str) -> R | None:
         """Return the row with ``row_id``, or ``None``."""
@@ -135,16 +138,22 @@ class Table(Generic[R]):
 
     def _put(self, row_id: str, row: R | None) -> None:
         old = self.rows.pop(row_id, None)
-        if old is not None:
-            for name, keys in self._index_keys.items():
-                index = self.indexes[name]
-                for key in keys(old):
-                    holders = index[key]
-                    holders.discard(row_id)
-                    if not holders:
-                        del index[key]
         if row is not None:
             self.rows[row_id] = row
-            for name, keys in self._index_keys.items():
-                for key in keys(row):
-                    self.indexes[name].setdefault(key, set()).add(row_id)
+        moved = old is None or row is None
+        for name, keys in self._index_keys.items():
+            before = set() if old is None else set(keys(old))
+            after = set() if row is None else set(keys(row))
+            if before == after:
+                continue
+            moved = True
+            index = self.indexes[name]
+            for key in before - after:
+                holders = index[key]
+                holders.discard(row_id)
+                if not holders:
+                    del index[key]
+            for key in after - before:
+                index.setdefault(key, set()).add(row_id)
+        if moved:
+            self.generation += 1
