@@ -108,12 +108,13 @@ class RoutingInput:
     now: datetime
 
 
-@attrs.frozen
-class RoutingDecision:
+class RoutingDecision(NamedTuple):
     """The decision: assign, offer a choice, or queue, with what decided it (RT-3, RT-7).
 
     ``candidates`` are the available managers of the deciding step (those offered, or
     those the tie-break chose among); ``considered`` is the whole walk of the chain.
+    A named tuple rather than an attrs class: routing makes one per conversation, and
+    building a tuple costs a third of building a frozen attrs instance.
     """
 
     outcome: Outcome
@@ -123,6 +124,11 @@ class RoutingDecision:
     candidates: tuple[str, ...] = ()
     considered: tuple[Candidate, ...] = ()
 
+
+# Builds a named tuple from its fields without the generated ``__new__``'s Python frame.
+_new = tuple.__new__
+
+_Fields = tuple[Outcome, Reason, Step, str | None, tuple[str, ...], tuple[Candidate, ...]]
 
 TieBreak = Callable[[Sequence[str], RoutingInput], str]
 """Picks one manager among several available candidates (RT-1)."""
@@ -150,11 +156,10 @@ def route(
     considered: list[Candidate] = []
     seen: set[str] = set()
     # Each step is worked out only when the chain reaches it: most decisions stop early.
-    for step, managers in _owner_steps(inputs):
-        if managers:
-            available = _walk(step, managers, inputs, seen, considered)
-            if available:
-                return _decide(step, available, inputs, tuple(considered), tie_break)
+    for step, managers in _owner_steps(inputs.account_managers, department.choice):
+        available = _walk(step, managers, inputs, seen, considered)
+        if available:
+            return _decide(step, available, inputs, tuple(considered), tie_break)
     backups = _backups(inputs.account_managers, inputs)
     if backups:
         available = _walk(Step.BACKUPS, backups, inputs, seen, considered)
@@ -166,19 +171,28 @@ def route(
         available = _walk(Step.PORTFOLIO, managers, inputs, seen, considered)
         if available:
             return _decide(Step.PORTFOLIO, available, inputs, tuple(considered), tie_break)
-    return RoutingDecision(
-        Outcome.QUEUE, _queue_reason(considered), Step.QUEUE, considered=tuple(considered)
-    )
+    if not considered:
+        return _NONE_ASSIGNED
+    reason = _queue_reason(considered)
+    return _new(RoutingDecision, (Outcome.QUEUE, reason, Step.QUEUE, None, (), tuple(considered)))
 
 
 _QUEUE_MODE = RoutingDecision(Outcome.QUEUE, Reason.QUEUE_MODE, Step.QUEUE)
 
 
-def _owner_steps(inputs: RoutingInput) -> tuple[tuple[Step, Sequence[str]], ...]:
-    owners = inputs.account_managers
-    if inputs.department.choice is ChoiceMode.CUSTOMER_CHOOSES:
+_NONE_ASSIGNED = RoutingDecision(Outcome.QUEUE, Reason.NONE_ASSIGNED, Step.QUEUE)
+
+
+def _owner_steps(
+    owners: tuple[str, ...], choice: ChoiceMode
+) -> tuple[tuple[Step, Sequence[str]], ...]:
+    if not owners:
+        return ()
+    if choice is ChoiceMode.CUSTOMER_CHOOSES:
         # Seed 002: where the customer chooses, he chooses among all his available agents.
         return ((Step.ALL_ACCOUNT_MANAGERS, owners),)
+    if len(owners) == 1:
+        return ((Step.PRIMARY, owners),)
     return ((Step.PRIMARY, owners[:1]), (Step.ACCOUNT_MANAGERS, owners[1:]))
 
 
@@ -189,16 +203,40 @@ def _walk(
     seen: set[str],
     considered: list[Candidate],
 ) -> list[str]:
+    """Judge each manager not judged before at ``step``; return the available ones."""
+    # The one place where availability is judged (RT-2, MG-4, MG-5); the checks are
+    # written out here, with the inputs read once, because routing runs them per manager.
+    records, now, online, loads = inputs.managers, inputs.now, inputs.online, inputs.loads
+    department = inputs.department
+    members, capacities, capacity = department.members, department.capacities, department.capacity
     available = []
+    excluded: Exclusion | None
     for manager in managers:
         if manager in seen:
             continue
         seen.add(manager)
-        excluded = availability(manager, inputs)
-        considered.append(Candidate(manager, step, excluded))
-        if excluded is None:
+        record = records.get(manager)
+        if record is None:
+            excluded = Exclusion.UNKNOWN
+        elif not record.active:
+            excluded = Exclusion.INACTIVE
+        elif record.absences and record.absence_at(now) is not None:
+            excluded = Exclusion.ABSENT
+        elif members is not None and manager not in members:
+            excluded = Exclusion.NOT_MEMBER
+        elif manager not in online:
+            excluded = Exclusion.OFFLINE
+        elif _full(capacities.get(manager, capacity) if capacities else capacity, loads, manager):
+            excluded = Exclusion.AT_CAPACITY
+        else:
+            excluded = None
             available.append(manager)
+        considered.append(_new(Candidate, (manager, step, excluded)))
     return available
+
+
+def _full(capacity: int | None, loads: Mapping[str, int], manager: str) -> bool:
+    return capacity is not None and loads.get(manager, 0) >= capacity
 
 
 def _backups(owners: Sequence[str], inputs: RoutingInput) -> list[str]:
@@ -212,27 +250,15 @@ def _backups(owners: Sequence[str], inputs: RoutingInput) -> list[str]:
     return backups
 
 
-def availability(manager: str, inputs: RoutingInput) -> Exclusion | None:  # noqa: PLR0911
-    """Return why ``manager`` cannot take the conversation now, or ``None`` (RT-2, MG-4, MG-5)."""
-    # One early return per reason: the order is the order in which reasons are reported.
-    record = inputs.managers.get(manager)
-    if record is None:
-        return Exclusion.UNKNOWN
-    if not record.active:
-        return Exclusion.INACTIVE
-    if record.absences and record.absence_at(inputs.now) is not None:
-        return Exclusion.ABSENT
-    department = inputs.department
-    members = department.members
-    if members is not None and manager not in members:
-        return Exclusion.NOT_MEMBER
-    if manager not in inputs.online:
-        return Exclusion.OFFLINE
-    capacities = department.capacities
-    capacity = capacities.get(manager, department.capacity) if capacities else department.capacity
-    if capacity is not None and inputs.loads.get(manager, 0) >= capacity:
-        return Exclusion.AT_CAPACITY
-    return None
+def availability(manager: str, inputs: RoutingInput) -> Exclusion | None:
+    """Return why ``manager`` cannot take the conversation now, or ``None`` (RT-2, MG-4, MG-5).
+
+    The reasons, in the order they are reported: unknown, inactive, absent, not a member
+    of the department, offline, at capacity.
+    """
+    considered: list[Candidate] = []
+    _walk(Step.QUEUE, (manager,), inputs, set(), considered)
+    return considered[0].excluded
 
 
 def _decide(
@@ -244,15 +270,20 @@ def _decide(
 ) -> RoutingDecision:
     candidates = tuple(available)
     if len(available) == 1:
-        return RoutingDecision(
-            Outcome.ASSIGN, Reason.ONE_CANDIDATE, step, available[0], candidates, considered
+        fields: _Fields = (
+            Outcome.ASSIGN,
+            Reason.ONE_CANDIDATE,
+            step,
+            available[0],
+            candidates,
+            considered,
         )
-    if inputs.department.choice is ChoiceMode.CUSTOMER_CHOOSES:
-        return RoutingDecision(
-            Outcome.OFFER, Reason.CUSTOMER_CHOOSES, step, None, candidates, considered
-        )
-    chosen = tie_break(candidates, inputs)
-    return RoutingDecision(Outcome.ASSIGN, Reason.TIE_BREAK, step, chosen, candidates, considered)
+    elif inputs.department.choice is ChoiceMode.CUSTOMER_CHOOSES:
+        fields = (Outcome.OFFER, Reason.CUSTOMER_CHOOSES, step, None, candidates, considered)
+    else:
+        chosen = tie_break(candidates, inputs)
+        fields = (Outcome.ASSIGN, Reason.TIE_BREAK, step, chosen, candidates, considered)
+    return _new(RoutingDecision, fields)
 
 
 def _queue_reason(considered: list[Candidate]) -> Reason:
