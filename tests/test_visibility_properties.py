@@ -309,6 +309,8 @@ def _check_refused(app: Carteira, principal: Principal, world: World) -> None:
         for object_id in ids:
             with pytest.raises(PermissionDenied):
                 app.can_view(principal, subject, object_id)
+        with pytest.raises(PermissionDenied):
+            app.visible_among(principal, subject, ids)
     with pytest.raises(PermissionDenied):
         app.visible_customers(principal)
     with pytest.raises(PermissionDenied):
@@ -328,6 +330,8 @@ def _check_viewer(app: Carteira, principal: Principal, world: World) -> None:
         actual = {i: app.can_view(principal, subject, i) for i in sorted(ids)}
         expected = {i: bool(g) for i, g in grants.items()}
         assert (viewer, subject, actual) == (viewer, subject, expected)
+        among = app.visible_among(principal, subject, [*sorted(ids), "missing"])
+        assert among == {i for i, seen in expected.items() if seen}
         allowed[subject] = [i for i, seen in actual.items() if seen]
         for object_id in allowed[subject]:
             _check_explained(app, principal, subject, object_id, grants[object_id])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from carteira.domain.errors import FieldError, InvalidInput
 
@@ -13,6 +13,14 @@ MAX_ID_LENGTH = 255
 
 def check_id(kind: str, value: object, *, path: str = "$.id") -> str:
     """Return ``value`` if it is a usable identifier: a non-blank string of at most 255."""
+    # The common case first, cheaply: every repository look-up passes through here.
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_ID_LENGTH
+        and not value[0].isspace()
+        and not value[-1].isspace()
+    ):
+        return value
     if not isinstance(value, str):
         raise InvalidInput(f"{kind} id", [FieldError(path, "must be a string")])
     if not value.strip() or value != value.strip():
@@ -26,6 +34,9 @@ def check_id(kind: str, value: object, *, path: str = "$.id") -> str:
 
 def check_ids(kind: str, values: Iterable[object], *, path: str) -> list[str]:
     """Return ``values`` if every one is a usable identifier; else list every bad one."""
+    # A string or a mapping is iterable too, but passing one here is a mistake.
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise InvalidInput(f"{kind} ids", [FieldError(path, "must be a list of identifiers")])
     checked: list[str] = []
     errors: list[FieldError] = []
     for index, value in enumerate(values):

@@ -455,6 +455,17 @@ class Carteira:
         """Tell whether the principal sees a customer, organization or ticket (VS-2)."""
         return self._run.query(principal, lambda c: visibility.can_view(c, subject, object_id))
 
+    def visible_among(
+        self, principal: Principal, subject: Subject, object_ids: Iterable[str]
+    ) -> frozenset[str]:
+        """Return those of ``object_ids`` the principal sees, in one call (VS-2).
+
+        For filtering a host's own search results: unknown ids are simply not seen.
+        """
+        return self._run.query(
+            principal, lambda c: visibility.visible_among(c, subject, object_ids)
+        )
+
     def explain(
         self,
         principal: Principal,

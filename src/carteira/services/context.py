@@ -10,6 +10,7 @@ import attrs
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import NotFound, PermissionDenied
 from carteira.domain.events import Event, MembershipChanged
+from carteira.domain.identifiers import check_id
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import ALL_PERMISSIONS, Permission
 from carteira.domain.portfolio import Portfolio
@@ -115,28 +116,28 @@ class Context:
 
     def portfolio(self, portfolio_id: str) -> Portfolio:
         """Return the portfolio or refuse with :class:`NotFound` (TN-1)."""
-        found = self.uow.portfolios.get(portfolio_id)
+        found = self.uow.portfolios.get(check_id("portfolio", portfolio_id))
         if found is None:
             raise NotFound("portfolio", portfolio_id)
         return found
 
     def manager(self, manager_id: str) -> Manager:
         """Return the manager or refuse with :class:`NotFound` (TN-1)."""
-        found = self.uow.managers.get(manager_id)
+        found = self.uow.managers.get(check_id("manager", manager_id))
         if found is None:
             raise NotFound("manager", manager_id)
         return found
 
     def customer(self, customer_id: str) -> Customer:
         """Return the customer or refuse with :class:`NotFound` (TN-1)."""
-        found = self.uow.customers.get(customer_id)
+        found = self.uow.customers.get(check_id("customer", customer_id))
         if found is None:
             raise NotFound("customer", customer_id)
         return found
 
     def organization(self, organization_id: str) -> Organization:
         """Return the organization or refuse with :class:`NotFound` (TN-1)."""
-        found = self.uow.organizations.get(organization_id)
+        found = self.uow.organizations.get(check_id("organization", organization_id))
         if found is None:
             raise NotFound("organization", organization_id)
         return found
@@ -209,7 +210,7 @@ class Context:
 
     def ticket(self, ticket_id: str) -> Ticket:
         """Return the ticket or refuse with :class:`NotFound` (TN-1)."""
-        found = self.uow.tickets.get(ticket_id)
+        found = self.uow.tickets.get(check_id("ticket", ticket_id))
         if found is None:
             raise NotFound("ticket", ticket_id)
         return found
@@ -223,7 +224,7 @@ class Context:
 
     def department(self, department_id: str) -> Department:
         """Return the department or refuse with :class:`NotFound` (TN-1)."""
-        found = self.uow.departments.get(department_id)
+        found = self.uow.departments.get(check_id("department", department_id))
         if found is None:
             raise NotFound("department", department_id)
         return found

@@ -19,6 +19,7 @@ from carteira.domain.events import (
     PortfolioEdited,
 )
 from carteira.domain.identifiers import check_id, check_text
+from carteira.domain.inputs import check_flag
 from carteira.domain.manager import Manager
 from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission, Profile, Role
@@ -52,6 +53,7 @@ class Leave:
     keep: bool = False
 
     def __attrs_post_init__(self) -> None:
+        check_flag("manager departure", self.keep, path="$.keep")
         if self.transfer_to is not None and self.keep:
             raise InvalidInput(
                 "manager departure",

@@ -11,6 +11,7 @@ import attrs
 from carteira.domain.customer import Customer
 from carteira.domain.errors import FieldError, InvalidInput, PermissionDenied
 from carteira.domain.events import Event, MembershipChanged
+from carteira.domain.inputs import check_instant
 from carteira.domain.ownership import Ownership, SubjectKind
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Portfolio
@@ -124,8 +125,7 @@ def owners_at(context: Context, customer_id: str, at: datetime) -> Ownership:
 
     Before its first recorded change the customer stood where that change found it.
     """
-    if at.tzinfo is None:
-        raise InvalidInput("instant", [FieldError("$.at", "must be timezone-aware")], rule="MB-6")
+    check_instant("instant", at, path="$.at", rule="MB-6")
     view = customer_view(context, customer_id)
     changes = context.uow.history.of(SubjectKind.CUSTOMER, customer_id)
     if not changes:
@@ -139,6 +139,8 @@ def read_events(context: Context, after: int, limit: int) -> Sequence[tuple[int,
     if not context.actor.is_system:
         raise PermissionDenied("only the host application reads the event log", rule="EV-1")
     _check_limit(limit)
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise InvalidInput("position", [FieldError("$.after", "must be a whole number >= 0")])
     return context.uow.events.read(after, limit)
 
 

@@ -21,6 +21,7 @@ from carteira.domain.events import (
     TicketReplied,
 )
 from carteira.domain.identifiers import check_id, check_ids, check_text
+from carteira.domain.inputs import check_choice, check_flag
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
 from carteira.policies.routing import Outcome, availability, route
@@ -57,12 +58,12 @@ def save_department(
         context.stamp.tenant,
         department_id,
         check_text("department", name, path="$.name"),
-        RoutingMode(routing),
-        ChoiceMode(choice),
+        check_choice(RoutingMode, routing, path="$.routing"),
+        check_choice(ChoiceMode, choice, path="$.choice"),
         None if members is None else check_ids("manager", members, path="$.members"),
         _capacity(capacity, "$.capacity"),
-        {m: _count(c, f"$.capacities[{m!r}]") for m, c in dict(capacities).items()},
-        bool(account_managers_only),
+        _capacities(capacities),
+        check_flag("department", account_managers_only, path="$.account_managers_only"),
     )
     current = context.uow.departments.get(department_id)
     if current is None:
@@ -241,6 +242,15 @@ def _open(context: Context, ticket: Ticket) -> Ticket:
 
 def _capacity(value: object, path: str) -> int | None:
     return None if value is None else _count(value, path)
+
+
+def _capacities(value: object) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        raise InvalidInput(
+            "department", [FieldError("$.capacities", "must map managers to counts")]
+        )
+    keys = check_ids("manager", list(value), path="$.capacities")
+    return {m: _count(value[m], f"$.capacities[{m!r}]") for m in keys}
 
 
 def _count(value: object, path: str) -> int:

@@ -8,11 +8,13 @@ and the tests hold them equal (VS-3).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import FieldError, InvalidInput, NotFound
+from carteira.domain.identifiers import check_ids
+from carteira.domain.inputs import check_flag, check_optional_text
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import Ticket
 from carteira.policies.visibility import Viewer, Visibility
@@ -24,6 +26,7 @@ __all__ = [
     "Subject",
     "can_view",
     "explain",
+    "visible_among",
     "visible_customers",
     "visible_organizations",
     "visible_tickets",
@@ -63,20 +66,30 @@ def explain(
 
 def can_view(context: Context, subject: Subject, object_id: str) -> bool:
     """Tell whether the actor sees an object; a missing one is simply not seen (VS-2)."""
-    try:
-        return _decide(context, _subject(subject), object_id, context.viewer).granted
-    except NotFound:
-        return False
+    return _sees(context, _subject(subject), object_id, context.viewer)
+
+
+def visible_among(context: Context, subject: Subject, object_ids: Iterable[str]) -> frozenset[str]:
+    """Return those of ``object_ids`` the actor sees; unknown ones are not seen (VS-2).
+
+    The batch form of :func:`can_view`, for a host filtering its own search results:
+    one unit of work and one actor for the whole list.
+    """
+    subject = _subject(subject)
+    ids = check_ids(subject.value, object_ids, path="$.object_ids")
+    viewer = context.viewer
+    return frozenset(i for i in dict.fromkeys(ids) if _sees(context, subject, i, viewer))
 
 
 def visible_customers(
     context: Context, search: str | None, after: str | None, limit: int
 ) -> Page[Customer]:
     """Return a page of the customers the actor sees, optionally searched (VS-3)."""
+    search = check_optional_text("search", search, path="$.search")
     scope = context.scope(context.viewer)
+    customers = context.uow.customers
     return _page(
-        lambda n: context.uow.customers.in_scope(scope, after=after, limit=n, search=search),
-        limit,
+        lambda a, n: customers.in_scope(scope, after=a, limit=n, search=search), after, limit
     )
 
 
@@ -84,10 +97,11 @@ def visible_organizations(
     context: Context, search: str | None, after: str | None, limit: int
 ) -> Page[Organization]:
     """Return a page of the organizations the actor sees (VS-3)."""
+    search = check_optional_text("search", search, path="$.search")
     scope = context.scope(context.viewer)
+    organizations = context.uow.organizations
     return _page(
-        lambda n: context.uow.organizations.in_scope(scope, after=after, limit=n, search=search),
-        limit,
+        lambda a, n: organizations.in_scope(scope, after=a, limit=n, search=search), after, limit
     )
 
 
@@ -95,10 +109,11 @@ def visible_tickets(
     context: Context, open_only: bool, after: str | None, limit: int
 ) -> Page[Ticket]:
     """Return a page of the tickets the actor sees (VS-2, VS-3)."""
+    open_only = check_flag("page", open_only, path="$.open_only")
     scope = context.scope(context.viewer)
+    tickets = context.uow.tickets
     return _page(
-        lambda n: context.uow.tickets.in_scope(scope, after=after, limit=n, open_only=open_only),
-        limit,
+        lambda a, n: tickets.in_scope(scope, after=a, limit=n, open_only=open_only), after, limit
     )
 
 
@@ -118,14 +133,21 @@ def _decide(context: Context, subject: Subject, object_id: str, viewer: Viewer) 
     return context.ticket_visibility(context.ticket(object_id), viewer)
 
 
+def _sees(context: Context, subject: Subject, object_id: str, viewer: Viewer) -> bool:
+    try:
+        return _decide(context, subject, object_id, viewer).granted
+    except NotFound:
+        return False
+
+
 def _decide_visible(context: Context, subject: Subject, object_id: str) -> None:
     if not _decide(context, subject, object_id, context.viewer).granted:
         raise NotFound(subject.value, object_id)
 
 
-def _page(fetch: Callable[[int], Sequence[T]], limit: int) -> Page[T]:
+def _page(fetch: Callable[[str | None, int], Sequence[T]], after: object, limit: int) -> Page[T]:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
         raise InvalidInput("page", [FieldError("$.limit", f"must be from 1 to {MAX_PAGE}")])
-    found = fetch(limit + 1)
+    found = fetch(check_optional_text("page", after, path="$.after"), limit + 1)
     items = found[:limit]
     return Page(items, items[-1].id if len(found) > limit else None)

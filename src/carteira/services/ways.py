@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from carteira.domain.customer import Customer
 from carteira.domain.errors import PermissionDenied, RuleViolation
+from carteira.domain.identifiers import check_ids
+from carteira.domain.inputs import check_flag
 from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import Ticket
@@ -59,13 +61,12 @@ def close_ticket(context: Context, ticket_id: str, associate: bool) -> Ticket:
     The question is only asked where the customer is not already his; "no" changes
     nothing but the ticket.
     """
+    associate = check_flag("closing", associate, path="$.associate")
     ticket = context.visible_ticket(ticket_id)
     if associate:
         _agent(context, "associate a customer with his portfolio", "WA-2")
     asked = associate and offers_association(context, ticket_id)
     close(context, ticket)
-    if associate and not asked:
-        return context.ticket(ticket_id)
     if asked:
         give_to(context, context.customer(ticket.customer), context.actor.id, None, Way.CLOSING)
     return context.ticket(ticket_id)
@@ -78,6 +79,7 @@ def bulk_close(context: Context, agent_id: str, associate: bool) -> list[Ticket]
     as account manager. All of it applies, or nothing (ST-1). An administrator's bulk
     close is not bound by *owner-only* (PM-3), which governs agents' own work.
     """
+    associate = check_flag("bulk close", associate, path="$.associate")
     context.actor.require(Permission.BULK_CLOSE, "close an agent's conversations", "WA-4")
     context.manager(agent_id)
     tickets = list(context.uow.tickets.open_assigned_to(agent_id))
@@ -110,7 +112,8 @@ def assign_customers(
 ) -> list[Customer]:
     """WA-7: from an agent's record, assign a list of customers to him, all or none."""
     context.actor.require(Permission.SET_PORTFOLIO, "assign customers to an agent", "WA-7")
-    customers = [context.visible_customer(c) for c in dict.fromkeys(customer_ids)]
+    ids = check_ids("customer", customer_ids, path="$.customer_ids")
+    customers = [context.visible_customer(c) for c in dict.fromkeys(ids)]
     return [give_to(context, c, agent_id, None, Way.AGENT_RECORD) for c in customers]
 
 
@@ -120,7 +123,8 @@ def unassign_customers(
     """WA-7: from an agent's record, unassign a list of customers from him, all or none."""
     context.actor.require(Permission.SET_PORTFOLIO, "unassign customers from an agent", "WA-7")
     context.manager(agent_id)
-    customers = [context.visible_customer(c) for c in dict.fromkeys(customer_ids)]
+    ids = check_ids("customer", customer_ids, path="$.customer_ids")
+    customers = [context.visible_customer(c) for c in dict.fromkeys(ids)]
     return [take_from(context, c, agent_id, Way.AGENT_RECORD) for c in customers]
 
 

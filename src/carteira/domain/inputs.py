@@ -1,0 +1,50 @@
+"""Checks for the flags, choices, instants and texts a host passes in (ER-2).
+
+Identifiers and names have theirs in :mod:`carteira.domain.identifiers`.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TypeVar
+
+from carteira.domain.errors import FieldError, InvalidInput
+
+__all__ = ["check_choice", "check_flag", "check_instant", "check_optional_text"]
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def check_flag(subject: str, value: object, *, path: str) -> bool:
+    """Return ``value`` if it is a ``bool`` (a truthy list is a mistake, not a yes)."""
+    if not isinstance(value, bool):
+        raise InvalidInput(subject, [FieldError(path, "must be true or false")])
+    return value
+
+
+def check_choice(kind: type[E], value: object, *, path: str) -> E:
+    """Return the member of ``kind`` that ``value`` is or names; else list the choices."""
+    if isinstance(value, kind):
+        return value
+    for member in kind:
+        if isinstance(value, str) and value == member.value:
+            return member
+    choices = ", ".join(str(m.value) for m in kind)
+    raise InvalidInput(kind.__name__, [FieldError(path, f"must be one of {choices}")])
+
+
+def check_instant(subject: str, value: object, *, path: str, rule: str | None = None) -> datetime:
+    """Return ``value`` if it is a timezone-aware ``datetime``."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidInput(
+            subject, [FieldError(path, "must be a timezone-aware datetime")], rule=rule
+        )
+    return value
+
+
+def check_optional_text(subject: str, value: object, *, path: str) -> str | None:
+    """Return ``value`` if it is a string or ``None``."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(subject, [FieldError(path, "must be a string")])
+    return value
