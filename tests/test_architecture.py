@@ -56,6 +56,7 @@ def test_the_core_uses_only_the_standard_library_and_attrs(layer: str) -> None:
         "collections",
         "datetime",
         "enum",
+        "math",
         "typing",
         "types",
         "unicodedata",

@@ -4,6 +4,7 @@ Everything a host application needs is importable from here; the submodules are 
 implementation and may move.
 """
 
+from carteira.adapters.attachments import FileSystemAttachmentStore, InMemoryAttachmentStore
 from carteira.adapters.clock import ManualClock, SystemClock
 from carteira.adapters.memory import InMemoryStore
 from carteira.adapters.presence import EveryoneOnline, InMemoryPresence
@@ -23,6 +24,7 @@ from carteira.domain.errors import (
 from carteira.domain.events import (
     AbsenceCancelled,
     AbsenceScheduled,
+    AttachmentAdded,
     CustomerRegistered,
     CustomerUpdated,
     DefaultPortfolioChanged,
@@ -35,6 +37,7 @@ from carteira.domain.events import (
     ManagerRemoved,
     ManagerUpdated,
     MembershipChanged,
+    MessagePosted,
     OrganizationRegistered,
     OrganizationUpdated,
     PortfolioCreated,
@@ -42,19 +45,34 @@ from carteira.domain.events import (
     PortfolioEdited,
     SettingsChanged,
     TicketAssigned,
+    TicketCancelled,
     TicketClosed,
+    TicketDeleted,
+    TicketFieldsChanged,
+    TicketMoved,
     TicketOpened,
     TicketReplied,
+    TicketTypeSaved,
 )
 from carteira.domain.manager import Manager
 from carteira.domain.names import MAX_NAME_LENGTH, name_key
 from carteira.domain.ownership import Ownership, SubjectKind, Way
 from carteira.domain.permissions import ALL_PERMISSIONS, Permission, Profile, Role
+from carteira.domain.portal import Attachment, Message, MoveKind, PortalFilter, StageMove
 from carteira.domain.portfolio import Journey, Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
 from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
+from carteira.domain.workflow import (
+    ExtraField,
+    FieldAccess,
+    FieldKind,
+    FieldValue,
+    Responsible,
+    Stage,
+    TicketType,
+)
 from carteira.policies.eligibility import Eligibility, EligibilityPolicy, ProfileEligibility
 from carteira.policies.routing import (
     Candidate,
@@ -77,9 +95,12 @@ from carteira.policies.visibility import (
     scope_of,
     ticket_visibility,
 )
+from carteira.ports.attachments import AttachmentStore
 from carteira.ports.presence import Presence
 from carteira.serialization import make_converter
 from carteira.services.app import Carteira
+from carteira.services.customer_portal import CustomerPortal
+from carteira.services.portal import PortalTicket
 from carteira.services.queries import CustomerView, PortfolioSummary
 from carteira.services.results import UNCHANGED, Page, Result, Unchanged
 from carteira.services.visibility import Subject
@@ -91,6 +112,9 @@ __all__ = [
     "Absence",
     "AbsenceCancelled",
     "AbsenceScheduled",
+    "Attachment",
+    "AttachmentAdded",
+    "AttachmentStore",
     "Candidate",
     "Carteira",
     "CarteiraError",
@@ -99,6 +123,7 @@ __all__ = [
     "ConcurrencyError",
     "Conflict",
     "Customer",
+    "CustomerPortal",
     "CustomerRegistered",
     "CustomerUpdated",
     "CustomerView",
@@ -110,7 +135,13 @@ __all__ = [
     "Event",
     "EveryoneOnline",
     "Exclusion",
+    "ExtraField",
+    "FieldAccess",
     "FieldError",
+    "FieldKind",
+    "FieldValue",
+    "FileSystemAttachmentStore",
+    "InMemoryAttachmentStore",
     "InMemoryPresence",
     "InMemoryStore",
     "InvalidInput",
@@ -124,6 +155,9 @@ __all__ = [
     "ManagerUpdated",
     "ManualClock",
     "MembershipChanged",
+    "Message",
+    "MessagePosted",
+    "MoveKind",
     "NotFound",
     "Organization",
     "OrganizationRegistered",
@@ -133,6 +167,8 @@ __all__ = [
     "Page",
     "Permission",
     "PermissionDenied",
+    "PortalFilter",
+    "PortalTicket",
     "Portfolio",
     "PortfolioCreated",
     "PortfolioDeleted",
@@ -144,6 +180,7 @@ __all__ = [
     "Profile",
     "ProfileEligibility",
     "Reason",
+    "Responsible",
     "Result",
     "Role",
     "RoutingDecision",
@@ -152,6 +189,8 @@ __all__ = [
     "RuleViolation",
     "Scope",
     "SettingsChanged",
+    "Stage",
+    "StageMove",
     "Step",
     "StorageError",
     "Subject",
@@ -160,10 +199,16 @@ __all__ = [
     "TenantSettings",
     "Ticket",
     "TicketAssigned",
+    "TicketCancelled",
     "TicketClosed",
+    "TicketDeleted",
+    "TicketFieldsChanged",
+    "TicketMoved",
     "TicketOpened",
     "TicketReplied",
     "TicketStatus",
+    "TicketType",
+    "TicketTypeSaved",
     "TieBreak",
     "Unchanged",
     "Viewer",

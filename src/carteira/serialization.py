@@ -2,7 +2,8 @@
 
 :func:`make_converter` returns a new converter each call (never cattrs' global one).
 It turns entities, value objects and events into JSON-ready dicts and back; events
-carry a ``"type"`` tag naming their class. Structuring bad input raises one
+carry a ``"type"`` tag naming their class, and a portal ticket's extra-field values a tag
+naming their kind (see :func:`_unstructure_value`). Structuring bad input raises one
 :class:`~carteira.InvalidInput` listing every bad field with its path
 (``$.managers[0]``), never a bare ``KeyError`` or ``TypeError``.
 """
@@ -10,8 +11,10 @@ carry a ``"type"`` tag naming their class. Structuring bad input raises one
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from datetime import datetime
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from typing import Any, get_args, get_origin
 
 import cattrs
@@ -29,10 +32,12 @@ from carteira.domain.events import EVENT_TYPES, Event, LeaveMode, LeaveReason
 from carteira.domain.names import clean_name
 from carteira.domain.ownership import SubjectKind, Way
 from carteira.domain.permissions import Permission, Profile, Role
+from carteira.domain.portal import MoveKind, PortalFilter
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.principal import PrincipalKind
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import ChoiceMode, RoutingMode, TicketStatus
+from carteira.domain.workflow import FieldAccess, FieldKind, FieldValue, Responsible
 
 __all__ = ["make_converter"]
 
@@ -47,6 +52,11 @@ _ENUMS: tuple[type[enum.Enum], ...] = (
     Profile,
     SubjectKind,
     Way,
+    Responsible,
+    FieldKind,
+    FieldAccess,
+    MoveKind,
+    PortalFilter,
 )
 _EVENTS_BY_TAG = {cls.__name__: cls for cls in EVENT_TYPES}
 
@@ -71,13 +81,24 @@ def make_converter() -> cattrs.Converter:
         converter.register_unstructure_hook(kind, lambda member: member.value)
         converter.register_structure_hook(kind, _structure_enum)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
+    converter.register_unstructure_hook(date, date.isoformat)
     # Sets of ids become sorted lists, so that every unstructured form is JSON and stable.
     converter.register_unstructure_hook_func(
         lambda t: t in (frozenset[str], frozenset[str] | None),
         lambda ids: None if ids is None else sorted(ids),
     )
+    # A workflow's (source, target) transitions: a sorted list of two-item lists.
+    converter.register_unstructure_hook_func(
+        lambda t: t == frozenset[tuple[str, str]],
+        lambda pairs: [list(pair) for pair in sorted(pairs)],
+    )
     converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_structure_hook(date, _structure_date)
     converter.register_structure_hook_factory(_is_collection, _collection_hook)
+    converter.register_unstructure_hook_func(_is_field_values, _unstructure_values)
+    converter.register_structure_hook_func(_is_field_values, _structure_values)
+    converter.register_unstructure_hook_factory(_is_mapping, _mapping_unstructure_hook)
+    converter.register_structure_hook_factory(_is_mapping, _mapping_structure_hook)
     converter.register_unstructure_hook_func(
         lambda t: t == frozenset[Permission], lambda ps: sorted(p.value for p in ps)
     )
@@ -96,7 +117,7 @@ def _checked_fields(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(
         Portfolio,
         make_dict_structure_fn(
-            Portfolio, converter, name=override(struct_hook=lambda v, _: clean_name(v))
+            Portfolio, converter, name=override(struct_hook=lambda v, _: clean_name(v, path="$"))
         ),
     )
 
@@ -108,7 +129,10 @@ def _checked_fields(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(
         TenantSettings,
         make_dict_structure_fn(
-            TenantSettings, converter, max_account_managers=override(struct_hook=cap)
+            TenantSettings,
+            converter,
+            max_account_managers=override(struct_hook=cap),
+            attachment_max_bytes=override(struct_hook=cap),
         ),
     )
 
@@ -165,25 +189,154 @@ def _is_collection(cl: Any) -> bool:
 
 def _collection_hook(cl: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
     origin = get_origin(cl)
-    element = get_args(cl)[0]
-    element_hook = converter.get_structure_hook(element)
+    args = get_args(cl)
+    # tuple[str, str] has a fixed length, one type per item; tuple[str, ...] does not.
+    fixed = origin is tuple and not (len(args) == 2 and args[1] is Ellipsis)
+    elements = args if fixed else args[:1]
+    hooks = [(element, converter.get_structure_hook(element)) for element in elements]
 
     def hook(value: object, _: object) -> Any:
         if not isinstance(value, list | tuple):
             raise TypeError("expected a list")
+        if fixed and len(value) != len(hooks):
+            raise ValueError(f"expected a list of {len(hooks)} items")
         items, errors = [], []
         for index, item in enumerate(value):
+            element, element_hook = hooks[index if fixed else 0]
             try:
                 items.append(element_hook(item, element))
             except Exception as error:
-                note = IterableValidationNote(f"Structuring @ index {index}", index, element)
-                error.__notes__ = [*getattr(error, "__notes__", []), note]
-                errors.append(error)
+                errors.append(_at(error, index, element))
         if errors:
             raise IterableValidationError(f"While structuring {cl!r}", errors, cl)
         return origin(items)
 
     return hook
+
+
+def _at(error: Exception, index: int | str, element: Any) -> Exception:
+    note = IterableValidationNote(f"Structuring @ index {index!r}", index, element)
+    error.__notes__ = [*getattr(error, "__notes__", []), note]
+    return error
+
+
+def _is_mapping(cl: Any) -> bool:
+    args = get_args(cl)
+    return get_origin(cl) in (Mapping, dict) and args[:1] == (str,) and not _is_field_values(cl)
+
+
+def _mapping_unstructure_hook(cl: Any, converter: cattrs.Converter) -> Callable[[Any], Any]:
+    element = get_args(cl)[1]
+    element_hook = converter.get_unstructure_hook(element)
+
+    # Sorted by key, so that equal mappings give the same JSON whatever their order.
+    def hook(value: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: element_hook(value[key]) for key in sorted(value)}
+
+    return hook
+
+
+def _mapping_structure_hook(cl: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    element = get_args(cl)[1]
+    element_hook = converter.get_structure_hook(element)
+    return lambda value, _: _structure_mapping(value, cl, lambda item: element_hook(item, element))
+
+
+def _structure_mapping(value: object, cl: Any, structure: Callable[[Any], Any]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError("expected an object")
+    items, errors = {}, []
+    for key, item in value.items():
+        try:
+            if type(key) is not str:
+                raise TypeError("expected a string key")
+            items[key] = structure(item)
+        except Exception as error:
+            errors.append(_at(error, key, cl))
+    if errors:
+        raise IterableValidationError(f"While structuring {cl!r}", errors, cl)
+    return items
+
+
+def _is_field_values(cl: Any) -> bool:
+    return get_origin(cl) in (Mapping, dict) and get_args(cl) == (str, FieldValue)
+
+
+# A portal ticket's extra-field values (TK-3) are kept apart by kind, which JSON alone
+# would blur (a date is a string there; 1, 1.0 and true are all numbers to some readers):
+# each value is an object with one key naming its kind:
+#     {"text": "x"}  {"integer": 12}  {"float": 1.5}  {"boolean": true}
+#     {"date": "2026-12-01"}
+# A choice is text. A float keeps its tag even when a JSON stack writes 2.0 as 2.
+_VALUE_TAGS: tuple[str, ...] = ("text", "integer", "float", "boolean", "date")
+
+
+def _unstructure_values(values: Mapping[str, FieldValue]) -> dict[str, dict[str, Any]]:
+    return {key: _unstructure_value(values[key]) for key in sorted(values)}
+
+
+def _unstructure_value(value: FieldValue) -> dict[str, Any]:
+    # bool before int, and no datetime: a bool is an int and a datetime a date.
+    if isinstance(value, str):
+        return {"text": value}
+    if isinstance(value, bool):
+        return {"boolean": value}
+    if isinstance(value, int):
+        return {"integer": value}
+    if isinstance(value, float) and math.isfinite(value):
+        return {"float": value}
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return {"date": value.isoformat()}
+    raise TypeError(f"not an extra-field value: {value!r}")
+
+
+def _structure_values(value: object, cl: Any) -> dict[str, FieldValue]:
+    return _structure_mapping(value, cl, _structure_value)
+
+
+def _structure_value(value: object) -> FieldValue:
+    if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in _VALUE_TAGS:
+        raise ValueError(f"expected an object with one key of {', '.join(_VALUE_TAGS)}")
+    ((tag, content),) = value.items()
+    try:
+        return _VALUE_STRUCTURERS[tag](content)
+    except (TypeError, ValueError) as error:
+        raise ClassValidationError(
+            "While structuring a value", [_noted(error, tag)], dict
+        ) from None
+
+
+def _structure_text(value: object) -> str:
+    if type(value) is not str:
+        raise TypeError("expected a string")
+    return value
+
+
+def _structure_integer(value: object) -> int:
+    if type(value) is not int:
+        raise TypeError("expected a whole number")
+    return value
+
+
+def _structure_float(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TypeError("expected a finite number")
+    return float(value)
+
+
+def _structure_boolean(value: object) -> bool:
+    if type(value) is not bool:
+        raise TypeError("expected true or false")
+    return value
+
+
+_VALUE_STRUCTURERS: dict[str, Callable[[object], FieldValue]] = {
+    "text": _structure_text,
+    "integer": _structure_integer,
+    "float": _structure_float,
+    "boolean": _structure_boolean,
+    "date": lambda value: _structure_date(value, date),
+}
 
 
 def _structure_enum(value: object, cl: type[enum.Enum]) -> enum.Enum:
@@ -200,6 +353,18 @@ def _structure_datetime(value: object, _: object) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError("expected a date-time with a timezone offset")
     return parsed
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _structure_date(value: object, _: object) -> date:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise TypeError("expected a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"no such date: {value}") from None
 
 
 def _role_key(role: Role) -> tuple[str, list[str]]:
@@ -224,7 +389,8 @@ def _field_errors(error: BaseException, path: str) -> list[FieldError]:
         ]
         return found + [e for inner in unindexed for e in _field_errors(inner, path)]
     if isinstance(error, InvalidInput):
-        return [FieldError(path + e.path.removeprefix("$.name"), e.message) for e in error.errors]
+        # A domain check's paths are relative to the value it checked ("$.approve_to").
+        return [FieldError(path + e.path.removeprefix("$"), e.message) for e in error.errors]
     return [FieldError(path, _describe(error))]
 
 

@@ -15,11 +15,13 @@ import attrs
 from carteira.domain.ownership import Ownership, SubjectKind, Way
 from carteira.domain.permissions import Profile, Role
 from carteira.domain.portfolio import Journey
+from carteira.domain.principal import PrincipalKind
 from carteira.domain.ticket import ChoiceMode, RoutingMode
 
 __all__ = [
     "AbsenceCancelled",
     "AbsenceScheduled",
+    "AttachmentAdded",
     "CustomerRegistered",
     "CustomerUpdated",
     "DefaultPortfolioChanged",
@@ -32,6 +34,7 @@ __all__ = [
     "ManagerRemoved",
     "ManagerUpdated",
     "MembershipChanged",
+    "MessagePosted",
     "OrganizationRegistered",
     "OrganizationUpdated",
     "PortfolioCreated",
@@ -39,9 +42,14 @@ __all__ = [
     "PortfolioEdited",
     "SettingsChanged",
     "TicketAssigned",
+    "TicketCancelled",
     "TicketClosed",
+    "TicketDeleted",
+    "TicketFieldsChanged",
+    "TicketMoved",
     "TicketOpened",
     "TicketReplied",
+    "TicketTypeSaved",
 ]
 
 
@@ -68,11 +76,15 @@ class LeaveMode(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class Event:
-    """Base of every domain event: the tenant, the acting principal and the instant."""
+    """Base of every domain event: the tenant, the acting principal and the instant.
+
+    ``actor_kind`` tells a manager, the host application and a portal customer apart.
+    """
 
     tenant: str
     actor: str
     at: datetime
+    actor_kind: PrincipalKind = PrincipalKind.MANAGER
 
 
 @attrs.frozen(kw_only=True)
@@ -211,6 +223,9 @@ class SettingsChanged(Event):
     segmentation: bool
     max_account_managers: int
     owner_only: bool
+    portal_attendant: str | None = None
+    attachment_max_bytes: int | None = None
+    attachment_types: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -238,6 +253,11 @@ class TicketOpened(Event):
     step: str
     assignee: str | None
     offered: tuple[str, ...]
+    #: The portal ticket's type and first stage (TK-1); ``None`` for a conversation.
+    ticket_type: str | None = None
+    stage: str | None = None
+    #: Whether the portal's default attendant took it, nothing else assigning it (RT-6).
+    attendant: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -261,6 +281,73 @@ class TicketClosed(Event):
     """A ticket was closed; membership did not change because of it (MB-5)."""
 
     ticket_id: str
+
+
+@attrs.frozen(kw_only=True)
+class TicketTypeSaved(Event):
+    """A ticket type was created or changed: its group, name and stage ids (TK-2)."""
+
+    ticket_type: str
+    group: str
+    name: str
+    stages: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class TicketMoved(Event):
+    """A portal ticket changed stage, by hand or by an approval decision (TK-2, TK-6)."""
+
+    ticket_id: str
+    source: str | None
+    target: str
+    kind: str
+    note: str
+
+
+@attrs.frozen(kw_only=True)
+class TicketFieldsChanged(Event):
+    """Extra fields of a portal ticket were filled or cleared: which ones (TK-3)."""
+
+    ticket_id: str
+    fields: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class MessagePosted(Event):
+    """A message joined a ticket's discussion; ``internal`` if for the service side (TK-5)."""
+
+    ticket_id: str
+    message_id: str
+    internal: bool
+
+
+@attrs.frozen(kw_only=True)
+class AttachmentAdded(Event):
+    """A file was attached to a ticket (TK-4)."""
+
+    ticket_id: str
+    attachment_id: str
+    name: str
+    content_type: str
+    size: int
+
+
+@attrs.frozen(kw_only=True)
+class TicketCancelled(Event):
+    """The customer cancelled a ticket under his responsibility (TK-8)."""
+
+    ticket_id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class TicketDeleted(Event):
+    """An administrator deleted a cancelled ticket; what it was, for the audit (TK-8)."""
+
+    ticket_id: str
+    customer_id: str
+    ticket_type: str | None
+    subject: str
 
 
 @attrs.frozen(kw_only=True)
@@ -304,4 +391,11 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     TicketClosed,
     AbsenceScheduled,
     AbsenceCancelled,
+    TicketTypeSaved,
+    TicketMoved,
+    TicketFieldsChanged,
+    MessagePosted,
+    AttachmentAdded,
+    TicketCancelled,
+    TicketDeleted,
 )

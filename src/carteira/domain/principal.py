@@ -10,10 +10,11 @@ __all__ = ["Principal", "PrincipalKind"]
 
 
 class PrincipalKind(enum.StrEnum):
-    """A manager acting through the host's UI, or the host's own trusted code."""
+    """Who acts: a manager, the host's own code, or a portal customer (VS-4)."""
 
     MANAGER = "manager"
     SYSTEM = "system"
+    CUSTOMER = "customer"
 
 
 @attrs.frozen
@@ -22,8 +23,10 @@ class Principal:
 
     A *manager* principal acts with the permissions of his stored roles and only while
     he is active (MG-4); a *system* principal is the host application itself (imports,
-    synchronisation jobs) and holds every permission. Build them with
-    :meth:`manager` and :meth:`system`.
+    synchronisation jobs) and holds every permission; a *customer* principal is a
+    customer signed in to the portal, who acts on his own tickets only and is refused
+    everything else (VS-4, TK). Build them with :meth:`manager`, :meth:`system` and
+    :meth:`customer`.
     """
 
     tenant: str
@@ -34,6 +37,11 @@ class Principal:
     def manager(cls, tenant: str, manager_id: str) -> Principal:
         """Return the principal of manager ``manager_id`` of ``tenant``."""
         return cls(tenant, manager_id, PrincipalKind.MANAGER)
+
+    @classmethod
+    def customer(cls, tenant: str, customer_id: str) -> Principal:
+        """Return the principal of customer ``customer_id`` signed in to the portal."""
+        return cls(tenant, customer_id, PrincipalKind.CUSTOMER)
 
     @classmethod
     def system(cls, tenant: str, name: str = "system") -> Principal:

@@ -1,8 +1,9 @@
 """Tickets and departments: what routing and visibility need of them (RT, VS-2, WA).
 
 A ticket is one request or conversation of a customer; a department is where it waits
-when no owner takes it. The customer-portal workflow (stages, fields, approvals) grows
-on this aggregate in a later release.
+when no owner takes it. A ticket opened in the portal also has a type, whose workflow
+it follows: its stage, who is responsible there, its extra fields' values, its stage
+history, its discussion and its attachments (TK-1..TK-9).
 """
 
 from __future__ import annotations
@@ -14,14 +15,26 @@ from types import MappingProxyType
 
 import attrs
 
+from carteira.domain.portal import Attachment, Message, PortalFilter, StageMove
+from carteira.domain.workflow import FieldValue, Responsible
+
 __all__ = ["ChoiceMode", "Department", "RoutingMode", "Ticket", "TicketStatus"]
 
 
+def _values(value: Mapping[str, FieldValue]) -> Mapping[str, FieldValue]:
+    return MappingProxyType(dict(value))
+
+
 class TicketStatus(enum.StrEnum):
-    """Whether a ticket is still being served."""
+    """Whether a ticket is still being served (TK-9).
+
+    ``CLOSED`` is a conversation closed or a portal ticket completed; closed and
+    cancelled tickets are read-only.
+    """
 
     OPEN = "open"
     CLOSED = "closed"
+    CANCELLED = "cancelled"
 
 
 class RoutingMode(enum.StrEnum):
@@ -85,6 +98,12 @@ class Ticket:
     ``assignee`` is the manager serving it now (since ``assigned_at``), or ``None``
     while it waits in its department's queue; ``offered`` lists the candidates a
     customer may choose among (RT-1).
+
+    A portal ticket names its ``type`` and carries ``subject`` and ``request`` (TK-1),
+    its current ``stage`` and who is ``responsible`` there, its extra fields'
+    ``values`` (TK-3), and three append-only logs: ``history`` (TK-2), ``discussion``
+    (TK-5) and ``attachments`` (TK-4). A conversation has no type and no stage, and
+    is the service side's responsibility.
     """
 
     tenant: str
@@ -97,9 +116,31 @@ class Ticket:
     assigned_at: datetime | None = None
     offered: tuple[str, ...] = ()
     last_activity: datetime | None = None
+    type: str | None = None
+    subject: str = ""
+    request: str = ""
+    stage: str | None = None
+    responsible: Responsible = Responsible.SERVICE
+    values: Mapping[str, FieldValue] = attrs.field(
+        factory=dict, converter=_values, eq=attrs.cmp_using(eq=lambda a, b: dict(a) == dict(b))
+    )
+    history: tuple[StageMove, ...] = ()
+    discussion: tuple[Message, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
     version: int = 0
 
     @property
     def open(self) -> bool:
         """Tell whether the ticket is still open."""
         return self.status is TicketStatus.OPEN
+
+    @property
+    def portal_filter(self) -> PortalFilter:
+        """The one portal view, besides *All*, that shows this ticket (TK-7)."""
+        if self.status is TicketStatus.CLOSED:
+            return PortalFilter.COMPLETED
+        if self.status is TicketStatus.CANCELLED:
+            return PortalFilter.CANCELLED
+        if self.responsible is Responsible.CUSTOMER:
+            return PortalFilter.MINE
+        return PortalFilter.AWAITING

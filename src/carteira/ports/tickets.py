@@ -1,4 +1,4 @@
-"""The ticket and department repository ports (RT, VS-2, VS-3, WA)."""
+"""The ticket, department and ticket-type repository ports (RT, VS, WA, TK)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from carteira.domain.portal import PortalFilter
 from carteira.domain.scope import Scope
 from carteira.domain.ticket import Department, Ticket
+from carteira.domain.workflow import TicketType
 
-__all__ = ["DepartmentRepository", "TicketRepository"]
+__all__ = ["DepartmentRepository", "TicketRepository", "TicketTypeRepository"]
 
 
 class TicketRepository(Protocol):
@@ -41,12 +43,50 @@ class TicketRepository(Protocol):
         """
         ...
 
+    def of_customer(
+        self, customer_id: str, view: PortalFilter, *, after: str | None, limit: int
+    ) -> Sequence[Ticket]:
+        """Return the first ``limit`` portal tickets of a customer in ``view`` after ``after``.
+
+        Only tickets with a type are portal tickets; answered through an index of
+        (customer, view), by id (TK-7, VS-4, ST-4).
+        """
+        ...
+
+    def count_open_at(self, ticket_type: str, stages: Iterable[str]) -> int:
+        """Return how many open tickets of ``ticket_type`` stand at one of ``stages`` (TK-2)."""
+        ...
+
     def add(self, ticket: Ticket) -> None:
         """Store a new ticket; a taken id is a conflict."""
         ...
 
     def update_many(self, tickets: Iterable[Ticket]) -> None:
         """Store changed tickets, each version-checked, all or none (ST-5)."""
+        ...
+
+    def remove(self, ticket: Ticket) -> None:
+        """Delete a ticket as read (version-checked); only TK-8 deletes tickets."""
+        ...
+
+
+class TicketTypeRepository(Protocol):
+    """Ticket types of the unit of work's tenant; writes are version-checked (ST-3)."""
+
+    def get(self, type_id: str) -> TicketType | None:
+        """Return the ticket type, or ``None``."""
+        ...
+
+    def list(self) -> Sequence[TicketType]:
+        """Return every ticket type, by group, then name, then id (TK-1)."""
+        ...
+
+    def add(self, ticket_type: TicketType) -> None:
+        """Store a new ticket type; a taken id is a conflict."""
+        ...
+
+    def update(self, ticket_type: TicketType) -> None:
+        """Store a changed ticket type (version-checked)."""
         ...
 
 

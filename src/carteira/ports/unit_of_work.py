@@ -10,7 +10,7 @@ from carteira.ports.history import EventLog, OwnershipHistory
 from carteira.ports.managers import ManagerRepository
 from carteira.ports.portfolios import PortfolioRepository
 from carteira.ports.settings import SettingsRepository
-from carteira.ports.tickets import DepartmentRepository, TicketRepository
+from carteira.ports.tickets import DepartmentRepository, TicketRepository, TicketTypeRepository
 
 __all__ = ["UnitOfWork", "UnitOfWorkFactory"]
 
@@ -56,6 +56,11 @@ class UnitOfWork(Protocol):
     @property
     def departments(self) -> DepartmentRepository:
         """The tenant's departments."""
+        ...
+
+    @property
+    def ticket_types(self) -> TicketTypeRepository:
+        """The tenant's ticket types and their workflows (TK-2)."""
         ...
 
     @property

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
+from carteira.adapters.attachments import InMemoryAttachmentStore
 from carteira.adapters.clock import SystemClock
 from carteira.adapters.presence import EveryoneOnline
 from carteira.domain.absence import Absence
@@ -14,13 +15,16 @@ from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.manager import Manager
 from carteira.domain.ownership import Ownership, Way
 from carteira.domain.permissions import Profile, Role
+from carteira.domain.portal import Attachment, Message
 from carteira.domain.portfolio import Journey, Portfolio
 from carteira.domain.principal import Principal
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket
+from carteira.domain.workflow import ExtraField, FieldValue, Stage, TicketType
 from carteira.policies.eligibility import EligibilityPolicy, ProfileEligibility
 from carteira.policies.routing import RoutingDecision, TieBreak, fewest_open_then_longest_idle
 from carteira.policies.visibility import Visibility
+from carteira.ports.attachments import AttachmentStore
 from carteira.ports.clock import Clock
 from carteira.ports.presence import Presence
 from carteira.ports.unit_of_work import UnitOfWorkFactory
@@ -32,11 +36,15 @@ from carteira.services import (
     queries,
     routing,
     settings,
+    ticket_types,
     tickets,
+    uploads,
     visibility,
     ways,
+    workflow,
 )
 from carteira.services.context import Runner
+from carteira.services.customer_portal import CustomerPortal
 from carteira.services.managers import Leave
 from carteira.services.queries import CustomerView, PortfolioSummary
 from carteira.services.results import UNCHANGED, Page, Result, Unchanged
@@ -65,6 +73,9 @@ class Carteira:
     ``presence`` tells routing who is online (RT-2); without one, everyone counts as
     online. ``tie_break`` picks among several available owners in automatic departments
     (RT-1). ``eligibility`` replaces the MG-1 policy; ``clock`` is where "now" comes from.
+    ``attachments`` keeps the content of files attached to tickets (TK-4); without one,
+    it stays in memory. The customer's side of portal tickets is ``portal``
+    (:class:`~carteira.CustomerPortal`).
 
     >>> from carteira import Carteira, InMemoryStore, Principal
     >>> app = Carteira(InMemoryStore().unit_of_work)
@@ -82,6 +93,7 @@ class Carteira:
         presence: Presence | None = None,
         tie_break: TieBreak = fewest_open_then_longest_idle,
         new_id: Callable[[], str] = _new_id,
+        attachments: AttachmentStore | None = None,
     ) -> None:
         self._run = Runner(
             unit_of_work,
@@ -91,6 +103,9 @@ class Carteira:
             tie_break,
         )
         self._new_id = new_id
+        self._attachments = attachments if attachments is not None else InMemoryAttachmentStore()
+        #: The customer's side: open, follow, discuss, approve, cancel (TK, VS-4).
+        self.portal = CustomerPortal(self._run, self._attachments, new_id)
 
     # -- portfolios (PF) ---------------------------------------------------------------
 
@@ -308,11 +323,27 @@ class Carteira:
         segmentation: bool | Unchanged = UNCHANGED,
         max_account_managers: int | Unchanged = UNCHANGED,
         owner_only: bool | Unchanged = UNCHANGED,
+        portal_attendant: str | Unchanged | None = UNCHANGED,
+        attachment_max_bytes: int | Unchanged = UNCHANGED,
+        attachment_types: Iterable[str] | Unchanged = UNCHANGED,
     ) -> Result[TenantSettings]:
-        """Switch segmentation (VS-1) or owner-only (PM-3), or change the cap (MB-3)."""
+        """Change the tenant's settings; only those named change.
+
+        Segmentation (VS-1), the account-manager cap (MB-3), owner-only (PM-3), the
+        portal's default attendant (RT-6), and the attachments' size limit and allowed
+        content types (TK-4).
+        """
         return self._run.command(
             principal,
-            lambda c: settings.update_settings(c, segmentation, max_account_managers, owner_only),
+            lambda c: settings.update_settings(
+                c,
+                segmentation,
+                max_account_managers,
+                owner_only,
+                portal_attendant,
+                attachment_max_bytes,
+                attachment_types,
+            ),
         )
 
     # -- absences (MG-5) -------------------------------------------------------------------
@@ -412,6 +443,118 @@ class Carteira:
     def offers_association(self, principal: Principal, ticket_id: str) -> bool:
         """Tell whether closing this ticket should ask to associate its customer (WA-2)."""
         return self._run.query(principal, lambda c: ways.offers_association(c, ticket_id))
+
+    # -- portal tickets, the service side (TK) ---------------------------------------------
+
+    def save_ticket_type(
+        self,
+        principal: Principal,
+        type_id: str,
+        *,
+        group: str,
+        name: str,
+        stages: Sequence[Stage],
+        transitions: Iterable[tuple[str, str]] = (),
+        fields: Sequence[ExtraField] = (),
+        department: str | None = None,
+    ) -> Result[TicketType]:
+        """Create or change a ticket type and its workflow (TK-2, TK-3, TK-6)."""
+        return self._run.command(
+            principal,
+            lambda c: ticket_types.save_ticket_type(
+                c, type_id, group, name, stages, transitions, fields, department
+            ),
+        )
+
+    def ticket_types(self, principal: Principal) -> Sequence[TicketType]:
+        """Return every ticket type, by group and name (TK-1)."""
+        return self._run.query(principal, ticket_types.ticket_types)
+
+    def open_portal_ticket(
+        self,
+        principal: Principal,
+        customer_id: str,
+        *,
+        group: str,
+        ticket_type: str,
+        subject: str,
+        request: str,
+        values: Mapping[str, FieldValue] | None = None,
+        ticket_id: str | None = None,
+    ) -> Result[Ticket]:
+        """Open a portal ticket for a customer, as the host application (TK-1, RT-6)."""
+        new_id = ticket_id if ticket_id is not None else self._new_id()
+        return self._run.command(
+            principal,
+            lambda c: workflow.open_portal_ticket(
+                c, new_id, customer_id, group, ticket_type, subject, request, values or {}
+            ),
+        )
+
+    def move_ticket(
+        self, principal: Principal, ticket_id: str, target: str, *, note: str = ""
+    ) -> Result[Ticket]:
+        """Move a portal ticket with the service side to another stage (TK-2, PM-3)."""
+        return self._run.command(principal, lambda c: workflow.move(c, ticket_id, target, note))
+
+    def fill_fields(
+        self, principal: Principal, ticket_id: str, values: Mapping[str, FieldValue | None]
+    ) -> Result[Ticket]:
+        """Fill or clear extra fields of a portal ticket with the service side (TK-3)."""
+        return self._run.command(principal, lambda c: workflow.fill(c, ticket_id, values))
+
+    def post_message(
+        self,
+        principal: Principal,
+        ticket_id: str,
+        text: str,
+        *,
+        internal: bool = False,
+        message_id: str | None = None,
+    ) -> Result[Message]:
+        """Write in an open portal ticket's discussion; ``internal`` hides it (TK-5)."""
+        new_id = message_id if message_id is not None else self._new_id()
+        return self._run.command(
+            principal, lambda c: workflow.post_message(c, ticket_id, new_id, text, internal)
+        )
+
+    def attach(
+        self,
+        principal: Principal,
+        ticket_id: str,
+        *,
+        name: str,
+        content_type: str,
+        content: bytes,
+        attachment_id: str | None = None,
+    ) -> Result[Attachment]:
+        """Attach a file to an open portal ticket (TK-4)."""
+        new_id = attachment_id if attachment_id is not None else self._new_id()
+        return uploads.store_upload(
+            self._run,
+            self._attachments,
+            principal,
+            ticket_id,
+            new_id,
+            name,
+            content_type,
+            content,
+            portal_side=False,
+        )
+
+    def attachment(
+        self, principal: Principal, ticket_id: str, attachment_id: str
+    ) -> tuple[Attachment, bytes]:
+        """Return an attachment of a portal ticket the principal sees (TK-4, VS-2)."""
+        return uploads.read_upload(
+            self._run, self._attachments, principal, ticket_id, attachment_id, portal_side=False
+        )
+
+    def delete_ticket(self, principal: Principal, ticket_id: str) -> Result[Ticket]:
+        """Delete a cancelled ticket, as an administrator; an audit event remains (TK-8)."""
+        result = self._run.command(principal, lambda c: workflow.delete(c, ticket_id))
+        uploads.drop_contents(self._attachments, principal.tenant, result.value)
+        return result
 
     # -- the ways from agents' work (WA-1, WA-4, WA-6, WA-7) --------------------------------
 

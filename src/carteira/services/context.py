@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import attrs
 
 from carteira.domain.customer import Customer, Organization
-from carteira.domain.errors import NotFound, PermissionDenied
+from carteira.domain.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.identifiers import check_id
 from carteira.domain.manager import Manager
@@ -57,6 +57,11 @@ class Actor:
         """Tell whether the host application itself is acting."""
         return self.principal.kind is PrincipalKind.SYSTEM
 
+    @property
+    def is_customer(self) -> bool:
+        """Tell whether a customer signed in to the portal is acting (VS-4)."""
+        return self.principal.kind is PrincipalKind.CUSTOMER
+
     def may(self, permission: Permission) -> bool:
         """Tell whether the actor holds ``permission``."""
         return permission in self.permissions
@@ -76,6 +81,15 @@ def resolve_actor(uow: UnitOfWork, principal: Principal) -> Actor:
     """Load the principal's permissions; an unknown or inactive manager may not act (MG-4)."""
     if principal.kind is PrincipalKind.SYSTEM:
         return Actor(principal, None, ALL_PERMISSIONS)
+    if principal.kind is PrincipalKind.CUSTOMER:
+        if uow.customers.get(check_id("customer", principal.id)) is None:
+            raise PermissionDenied(
+                f"customer {principal.id!r} may not act: unknown",
+                code="principal_unknown",
+                rule="VS-4",
+                details={"actor": principal.id},
+            )
+        return Actor(principal, None, frozenset())
     manager = uow.managers.get(principal.id)
     if manager is None or not manager.active:
         raise PermissionDenied(
@@ -103,7 +117,13 @@ class Context:
     @property
     def stamp_fields(self) -> dict[str, Any]:
         """The tenant, actor and instant every event of this command carries (EV-1)."""
-        return {"tenant": self.stamp.tenant, "actor": self.stamp.actor, "at": self.stamp.at}
+        stamp = self.stamp
+        return {
+            "tenant": stamp.tenant,
+            "actor": stamp.actor,
+            "at": stamp.at,
+            "actor_kind": stamp.kind,
+        }
 
     def emit(self, *events: Event) -> None:
         """Add events this command produced, in order."""
@@ -161,7 +181,11 @@ class Context:
     def viewer_of(self, manager: Manager | None, *, system: bool = False) -> Viewer:
         """Return how the visibility policy sees ``manager`` right now (MG-4, MG-5)."""
         if manager is None:
-            return Viewer(self.actor.id, True, ALL_PERMISSIONS, system=system)
+            # The host sees everything; a portal customer sees nothing through the
+            # agents' side (his own tickets come through the portal, VS-4).
+            if system:
+                return Viewer(self.actor.id, True, ALL_PERMISSIONS, system=True)
+            return Viewer(self.actor.id, False, frozenset())
         now = self.stamp.at
         absent = frozenset(
             m.id
@@ -254,8 +278,14 @@ class Runner:
     presence: Presence
     tie_break: TieBreak = fewest_open_then_longest_idle
 
-    def command(self, principal: Principal, body: Callable[[Context], T]) -> Result[T]:
-        """Run ``body``; store its events and history with its changes, or nothing (EV-1)."""
+    def command(
+        self, principal: Principal, body: Callable[[Context], T], *, portal: bool = False
+    ) -> Result[T]:
+        """Run ``body``; store its events and history with its changes, or nothing (EV-1).
+
+        Only ``portal`` commands take a customer principal (VS-4).
+        """
+        _admit(principal, portal)
         with self.uow_factory(principal.tenant) as uow:
             context = self._context(uow, principal)
             value = body(context)
@@ -264,15 +294,33 @@ class Runner:
             uow.commit()
         return Result(value, tuple(context.events))
 
-    def query(self, principal: Principal, body: Callable[[Context], T]) -> T:
-        """Run ``body`` for reading; nothing it might write is kept."""
+    def query(
+        self, principal: Principal, body: Callable[[Context], T], *, portal: bool = False
+    ) -> T:
+        """Run ``body`` for reading; nothing it might write is kept.
+
+        Only ``portal`` queries take a customer principal (VS-4).
+        """
+        _admit(principal, portal)
         with self.uow_factory(principal.tenant) as uow:
             return body(self._context(uow, principal))
 
     def _context(self, uow: UnitOfWork, principal: Principal) -> Context:
         actor = resolve_actor(uow, principal)
-        stamp = Stamp(principal.tenant, principal.id, self.clock.now())
+        stamp = Stamp(principal.tenant, principal.id, self.clock.now(), principal.kind)
         return Context(uow, actor, stamp, self.eligibility, self.presence, self.tie_break)
+
+
+def _admit(principal: Principal, portal: bool) -> None:
+    if not isinstance(principal, Principal):
+        raise InvalidInput("principal", [FieldError("$.principal", "must be a Principal")])
+    if principal.kind is PrincipalKind.CUSTOMER and not portal:
+        raise PermissionDenied(
+            f"customer {principal.id!r} acts only through the portal",
+            code="portal_only",
+            rule="VS-4",
+            details={"actor": principal.id},
+        )
 
 
 def _membership(events: Iterable[Event]) -> list[MembershipChanged]:

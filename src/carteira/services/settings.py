@@ -1,11 +1,14 @@
-"""The tenant's switches: segmentation and the account-manager cap (VS-1, MB-3)."""
+"""The tenant's switches and limits (VS-1, MB-3, PM-3, RT-6, TK-4)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import attrs
 
 from carteira.domain.errors import FieldError, InvalidInput, RuleViolation
 from carteira.domain.events import SettingsChanged
+from carteira.domain.identifiers import check_ids
 from carteira.domain.permissions import Permission
 from carteira.domain.settings import TenantSettings
 from carteira.services.context import Context
@@ -19,11 +22,14 @@ def update_settings(
     segmentation: bool | Unchanged,
     max_account_managers: int | Unchanged,
     owner_only: bool | Unchanged = UNCHANGED,
+    portal_attendant: str | Unchanged | None = UNCHANGED,
+    attachment_max_bytes: int | Unchanged = UNCHANGED,
+    attachment_types: Iterable[str] | Unchanged = UNCHANGED,
 ) -> TenantSettings:
     """Change the tenant's settings; a cap below what customers already have is refused."""
     context.actor.require(Permission.MANAGE_PORTFOLIOS, "change the tenant's settings", "VS-1")
     current = context.settings
-    changed = current
+    changed = _portal(context, current, portal_attendant, attachment_max_bytes, attachment_types)
     if segmentation is not UNCHANGED:
         if not isinstance(segmentation, bool):
             raise InvalidInput("settings", [FieldError("$.segmentation", "must be true or false")])
@@ -51,6 +57,33 @@ def update_settings(
             segmentation=changed.segmentation,
             max_account_managers=changed.max_account_managers,
             owner_only=changed.owner_only,
+            portal_attendant=changed.portal_attendant,
+            attachment_max_bytes=changed.attachment_max_bytes,
+            attachment_types=tuple(sorted(changed.attachment_types)),
         )
     )
     return context.settings
+
+
+def _portal(
+    context: Context,
+    settings: TenantSettings,
+    attendant: str | Unchanged | None,
+    max_bytes: int | Unchanged,
+    types: Iterable[str] | Unchanged,
+) -> TenantSettings:
+    if attendant is not UNCHANGED:
+        if attendant is not None and not context.manager(attendant).active:
+            raise RuleViolation(
+                f"manager {attendant!r} is inactive and cannot attend the portal",
+                code="attendant_inactive",
+                rule="RT-6",
+                details={"manager": attendant},
+            )
+        settings = attrs.evolve(settings, portal_attendant=attendant)
+    if max_bytes is not UNCHANGED:
+        settings = attrs.evolve(settings, attachment_max_bytes=max_bytes)
+    if types is not UNCHANGED:
+        allowed = check_ids("content type", types, path="$.attachment_types")
+        settings = attrs.evolve(settings, attachment_types=allowed)
+    return settings

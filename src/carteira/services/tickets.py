@@ -35,6 +35,7 @@ __all__ = [
     "open_ticket",
     "reassign",
     "reply",
+    "require_open",
     "require_owner",
     "save_department",
 ]
@@ -127,7 +128,7 @@ def choose_agent(context: Context, ticket_id: str, manager_id: str) -> Ticket:
     """Record the customer's choice among the offered agents (RT-1); the host acts for him."""
     if not context.actor.is_system:
         raise PermissionDenied("only the host application records a customer's choice", rule="RT-1")
-    ticket = _open(context, context.ticket(ticket_id))
+    ticket = require_open(context.ticket(ticket_id))
     if manager_id not in ticket.offered:
         raise RuleViolation(
             f"manager {manager_id!r} was not offered for ticket {ticket_id!r}",
@@ -150,7 +151,7 @@ def choose_agent(context: Context, ticket_id: str, manager_id: str) -> Ticket:
 
 def reassign(context: Context, ticket_id: str, manager_id: str | None) -> Ticket:
     """Give a ticket to another manager, or back to the queue (RT-2, PM-3)."""
-    ticket = _open(context, context.visible_ticket(ticket_id))
+    ticket = require_open(context.visible_ticket(ticket_id))
     require_owner(context, ticket, "reassign")
     if manager_id is not None:
         manager = context.manager(manager_id)
@@ -167,7 +168,7 @@ def reassign(context: Context, ticket_id: str, manager_id: str | None) -> Ticket
 
 def reply(context: Context, ticket_id: str) -> Ticket:
     """Record a reply on an open ticket (PM-3)."""
-    ticket = _open(context, context.visible_ticket(ticket_id))
+    ticket = require_open(context.visible_ticket(ticket_id))
     require_owner(context, ticket, "reply to")
     context.uow.tickets.update_many([attrs.evolve(ticket, last_activity=context.stamp.at)])
     context.emit(TicketReplied(**context.stamp_fields, ticket_id=ticket_id))
@@ -176,7 +177,7 @@ def reply(context: Context, ticket_id: str) -> Ticket:
 
 def close(context: Context, ticket: Ticket, *, check_owner: bool = True) -> None:
     """Close an open ticket the actor may act on; membership is untouched (MB-5, PM-3)."""
-    _open(context, ticket)
+    require_open(ticket)
     if check_owner:
         require_owner(context, ticket, "close")
     closed = attrs.evolve(ticket, status=TicketStatus.CLOSED, last_activity=context.stamp.at)
@@ -229,13 +230,14 @@ def _assign(context: Context, ticket: Ticket, manager_id: str | None) -> Ticket:
     return context.ticket(ticket.id)
 
 
-def _open(context: Context, ticket: Ticket) -> Ticket:
+def require_open(ticket: Ticket) -> Ticket:
+    """Refuse any change to a closed, completed or cancelled ticket: it is read-only (TK-9)."""
     if not ticket.open:
         raise RuleViolation(
-            f"ticket {ticket.id!r} is closed",
-            code="ticket_closed",
+            f"ticket {ticket.id!r} is {ticket.status}: it is read-only",
+            code=f"ticket_{ticket.status}",
             rule="TK-9",
-            details={"ticket": ticket.id},
+            details={"ticket": ticket.id, "status": ticket.status.value},
         )
     return ticket
 

@@ -2,12 +2,15 @@
 
 Shipped to users (``pip install carteira[testing]``) for their own property tests and
 kept in step with every new field. Each strategy builds valid values: names pass
-PF-1, identifiers pass the id checks, datetimes are timezone-aware.
+PF-1, identifiers pass the id checks, datetimes are timezone-aware, ticket types are
+usable workflows (TK-2, TK-3, TK-6) and portal tickets follow their type's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,34 +25,61 @@ except ImportError as error:  # pragma: no cover - depends on the installed extr
 
 from carteira.domain.absence import Absence
 from carteira.domain.customer import Customer, Organization
-from carteira.domain.events import EVENT_TYPES, Event, LeaveMode, LeaveReason
+from carteira.domain.events import (
+    EVENT_TYPES,
+    DefaultPortfolioChanged,
+    Event,
+    LeaveMode,
+    LeaveReason,
+    TicketCancelled,
+    TicketDeleted,
+    TicketOpened,
+    TicketTypeSaved,
+)
 from carteira.domain.manager import Manager
 from carteira.domain.names import MAX_NAME_LENGTH
 from carteira.domain.ownership import Ownership, SubjectKind, Way
 from carteira.domain.permissions import Permission, Profile, Role
+from carteira.domain.portal import Attachment, Message, MoveKind, StageMove
 from carteira.domain.portfolio import Journey, Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
-from carteira.domain.settings import TenantSettings
+from carteira.domain.settings import DEFAULT_ATTACHMENT_TYPES, TenantSettings
 from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
+from carteira.domain.workflow import (
+    ExtraField,
+    FieldAccess,
+    FieldKind,
+    FieldValue,
+    Responsible,
+    Stage,
+    TicketType,
+)
 from carteira.policies.routing import Outcome, Reason, Step
 
 __all__ = [
     "absences",
+    "attachments",
     "customers",
     "departments",
     "events",
+    "extra_fields",
+    "field_values",
     "identifiers",
     "instants",
     "journeys",
     "managers",
+    "messages",
     "organizations",
     "ownerships",
     "portfolio_names",
     "portfolios",
     "principals",
     "roles",
+    "stage_moves",
+    "stages",
     "tenant_settings",
     "tenants",
+    "ticket_types",
     "tickets",
 ]
 
@@ -81,6 +111,11 @@ def identifiers() -> st.SearchStrategy[str]:
 def tenants() -> st.SearchStrategy[str]:
     """Generate tenant identifiers."""
     return identifiers()
+
+
+def _tenant(tenant: st.SearchStrategy[str] | None) -> st.SearchStrategy[str]:
+    # Not ``tenant or tenants()``: Hypothesis warns on the truth value of a strategy.
+    return tenants() if tenant is None else tenant
 
 
 def portfolio_names() -> st.SearchStrategy[str]:
@@ -119,6 +154,15 @@ def _versions() -> st.SearchStrategy[int]:
     return st.integers(min_value=0, max_value=10**6)
 
 
+def _texts(max_size: int = 40) -> st.SearchStrategy[str]:
+    return st.text(min_size=1, max_size=max_size).filter(lambda s: bool(s.strip()))
+
+
+def _content_types() -> st.SearchStrategy[str]:
+    made_up = st.from_regex(r"[a-z]{1,12}/[a-z0-9][a-z0-9.+-]{0,30}", fullmatch=True)
+    return st.sampled_from(sorted(DEFAULT_ATTACHMENT_TYPES)) | made_up
+
+
 def absences() -> st.SearchStrategy[Absence]:
     """Generate absences with their backups (MG-5)."""
     return st.builds(
@@ -136,7 +180,7 @@ def departments(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrate
     """Generate departments with any routing setup (RT-1, RT-2)."""
     return st.builds(
         Department,
-        tenant=tenant or tenants(),
+        tenant=_tenant(tenant),
         id=identifiers(),
         name=st.text(min_size=1, max_size=40),
         routing=st.sampled_from(RoutingMode),
@@ -152,15 +196,27 @@ def departments(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrate
 
 
 def tickets(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Ticket]:
-    """Generate tickets, open or closed, assigned or queued."""
+    """Generate tickets: conversations and portal tickets, open or finished (TK-1..TK-9).
+
+    A conversation has no type and no stage, open or closed, assigned or queued. A
+    portal ticket is drawn with a valid type: it sits at a stage reached through that
+    type's transitions and approvals, its stage history starts with the opening move
+    and only then grows (TK-2), its values fit its type's fields (TK-3), a ticket at a
+    final stage is closed and a cancelled one ends with the cancellation move (TK-8).
+    """
+    tenant = _tenant(tenant)
+    return st.one_of(_conversations(tenant), _portal_tickets(tenant))
+
+
+def _conversations(tenant: st.SearchStrategy[str]) -> st.SearchStrategy[Ticket]:
     return st.builds(
         Ticket,
-        tenant=tenant or tenants(),
+        tenant=tenant,
         id=identifiers(),
         customer=identifiers(),
         department=identifiers(),
         opened_at=instants(),
-        status=st.sampled_from(TicketStatus),
+        status=st.sampled_from([TicketStatus.OPEN, TicketStatus.CLOSED]),
         assignee=st.none() | identifiers(),
         assigned_at=st.none() | instants(),
         offered=_ids(),
@@ -169,11 +225,246 @@ def tickets(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[T
     )
 
 
+@st.composite
+def _portal_tickets(draw: st.DrawFn, tenant: st.SearchStrategy[str]) -> Ticket:
+    kind = draw(ticket_types(st.just(draw(tenant))))
+    customer = draw(identifiers())
+    history = draw(_histories(kind, customer, draw(instants())))
+    stage = kind.stage(history[-1].target)
+    status = TicketStatus.CLOSED
+    if not stage.final:
+        status = draw(st.sampled_from([TicketStatus.OPEN, TicketStatus.CANCELLED]))
+    if status is TicketStatus.CANCELLED:
+        at = history[-1].at + timedelta(hours=1)
+        cancel = StageMove(
+            stage.id, stage.id, customer, PrincipalKind.CUSTOMER, at, MoveKind.CANCELLED
+        )
+        history.append(cancel)
+    fields = draw(st.lists(st.sampled_from(kind.fields), unique=True)) if kind.fields else []
+    return Ticket(
+        tenant=kind.tenant,
+        id=draw(identifiers()),
+        customer=customer,
+        department=kind.department or draw(identifiers()),
+        opened_at=history[0].at,
+        status=status,
+        assignee=draw(st.none() | identifiers()),
+        assigned_at=draw(st.none() | instants()),
+        last_activity=history[-1].at,
+        type=kind.id,
+        subject=draw(_texts(60)),
+        request=draw(_texts(200)),
+        stage=stage.id,
+        responsible=stage.responsible,
+        values={field.name: draw(field_values(field)) for field in fields},
+        history=tuple(history),
+        discussion=tuple(draw(st.lists(messages(), max_size=3, unique_by=lambda m: m.id))),
+        attachments=tuple(draw(st.lists(attachments(), max_size=3, unique_by=lambda a: a.id))),
+        version=draw(_versions()),
+    )
+
+
+@st.composite
+def _histories(
+    draw: st.DrawFn, kind: TicketType, customer: str, opened_at: datetime
+) -> list[StageMove]:
+    """Walk ``kind``'s workflow from its first stage, by its own moves (TK-2)."""
+    history = [
+        StageMove(None, kind.first.id, customer, PrincipalKind.CUSTOMER, opened_at, MoveKind.OPENED)
+    ]
+    for _ in range(draw(st.integers(min_value=0, max_value=4))):
+        here = kind.stage(history[-1].target)
+        options = [(to, MoveKind.MOVED) for at, to in sorted(kind.transitions) if at == here.id]
+        if here.approve_to is not None and here.reject_to is not None:  # it asks approval
+            options += [(here.approve_to, MoveKind.APPROVED), (here.reject_to, MoveKind.REJECTED)]
+        if not options:
+            break
+        target, move = draw(st.sampled_from(options))
+        by_customer = move is not MoveKind.MOVED
+        history.append(
+            StageMove(
+                source=here.id,
+                target=target,
+                actor=customer if by_customer else draw(identifiers()),
+                actor_kind=PrincipalKind.CUSTOMER if by_customer else PrincipalKind.MANAGER,
+                at=history[-1].at + timedelta(minutes=draw(st.integers(0, 10**5))),
+                kind=move,
+                note=draw(st.text(max_size=40)),
+            )
+        )
+    return history
+
+
+def extra_fields() -> st.SearchStrategy[ExtraField]:
+    """Generate valid extra fields of every kind (TK-3); a choice field has unique choices."""
+
+    def build(name: str, kind: FieldKind, label: str, choices: list[str]) -> ExtraField:
+        return ExtraField(name, kind, label, choices if kind is FieldKind.CHOICE else ())
+
+    return st.builds(
+        build,
+        identifiers(),
+        st.sampled_from(FieldKind),
+        st.text(max_size=30),
+        st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=4, unique=True),
+    )
+
+
+def field_values(field: ExtraField) -> st.SearchStrategy[FieldValue]:
+    """Generate values that fit ``field``: each passes ``field.check`` (TK-3).
+
+    Text is any string, a number an ``int`` or a finite ``float``, a date a
+    :class:`~datetime.date` (never a datetime), a choice one of the field's choices.
+    """
+    if field.kind is FieldKind.CHOICE:
+        return st.sampled_from(field.choices)
+    by_kind: dict[FieldKind, st.SearchStrategy[FieldValue]] = {
+        FieldKind.TEXT: st.text(max_size=60),
+        FieldKind.NUMBER: st.integers(min_value=-(2**63), max_value=2**63 - 1)
+        | st.floats(allow_nan=False, allow_infinity=False),
+        FieldKind.DATE: st.dates(),
+        FieldKind.BOOLEAN: st.booleans(),
+    }
+    return by_kind[field.kind]
+
+
+def stages(
+    stage_id: st.SearchStrategy[str] | None = None,
+    *,
+    targets: Sequence[str] | None = None,
+    fields: Sequence[str] | None = None,
+) -> st.SearchStrategy[Stage]:
+    """Generate valid stages (TK-2, TK-3, TK-6).
+
+    A stage asking approval is the customer's and names ``approve_to`` and
+    ``reject_to`` among ``targets`` (any ids if ``None``); a final stage asks nothing;
+    ``access`` names only ``fields`` (any ids if ``None``, none if empty).
+    """
+    target = st.sampled_from(targets) if targets else identifiers()
+    if fields is None:
+        access = st.dictionaries(identifiers(), st.sampled_from(FieldAccess), max_size=3)
+    elif fields:
+        access = st.dictionaries(st.sampled_from(fields), st.sampled_from(FieldAccess))
+    else:
+        access = st.just({})
+    return _stages(identifiers() if stage_id is None else stage_id, target, access)
+
+
+@st.composite
+def _stages(
+    draw: st.DrawFn,
+    stage_id: st.SearchStrategy[str],
+    target: st.SearchStrategy[str],
+    access: st.SearchStrategy[dict[str, FieldAccess]],
+) -> Stage:
+    final = draw(st.sampled_from([False, False, True]))  # most stages lead somewhere
+    asks = not final and draw(st.booleans())
+    responsible = Responsible.CUSTOMER if asks else draw(st.sampled_from(Responsible))
+    return Stage(
+        id=draw(stage_id),
+        name=draw(_texts()),
+        responsible=responsible,
+        access=draw(access),
+        asks_approval=asks,
+        approve_to=draw(target) if asks else None,
+        reject_to=draw(target) if asks else None,
+        final=final,
+    )
+
+
+def ticket_types(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[TicketType]:
+    """Generate ticket types that are always usable workflows (TK-1, TK-2, TK-3, TK-6).
+
+    Stage ids are unique; transitions join two distinct known stages and never leave a
+    final one; approval stages are the customer's and name existing ``approve_to`` and
+    ``reject_to`` stages; stages give access only to the type's own fields, whose
+    names are unique and whose choices are unique.
+    """
+    return _ticket_types(_tenant(tenant))
+
+
+@st.composite
+def _ticket_types(draw: st.DrawFn, tenant: st.SearchStrategy[str]) -> TicketType:
+    fields = draw(st.lists(extra_fields(), max_size=4, unique_by=lambda f: f.name))
+    names = [f.name for f in fields]
+    ids = draw(st.lists(identifiers(), min_size=1, max_size=5, unique=True))
+    workflow = [draw(stages(st.just(i), targets=ids, fields=names)) for i in ids]
+    pairs = [(s.id, target) for s in workflow if not s.final for target in ids if target != s.id]
+    transitions = (
+        st.frozensets(st.sampled_from(pairs), max_size=6) if pairs else st.just(frozenset())
+    )
+    return TicketType(
+        tenant=draw(tenant),
+        id=draw(identifiers()),
+        group=draw(_texts()),
+        name=draw(_texts()),
+        stages=workflow,
+        transitions=draw(transitions),
+        fields=fields,
+        department=draw(st.none() | identifiers()),
+        version=draw(_versions()),
+    )
+
+
+@st.composite
+def _stage_moves(draw: st.DrawFn) -> StageMove:
+    kind = draw(st.sampled_from(MoveKind))
+    target = draw(identifiers())
+    source = None if kind is MoveKind.OPENED else draw(identifiers())
+    return StageMove(
+        source=target if kind is MoveKind.CANCELLED else source,
+        target=target,
+        actor=draw(identifiers()),
+        actor_kind=draw(st.sampled_from(PrincipalKind)),
+        at=draw(instants()),
+        kind=kind,
+        note=draw(st.text(max_size=40)),
+    )
+
+
+def stage_moves() -> st.SearchStrategy[StageMove]:
+    """Generate single stage-history entries (TK-2).
+
+    An opening move comes from no stage; a cancellation keeps the stage (TK-8).
+    """
+    return _stage_moves()
+
+
+def messages() -> st.SearchStrategy[Message]:
+    """Generate discussion messages (TK-5); only the service side writes internal notes."""
+    return st.builds(
+        Message,
+        id=identifiers(),
+        author=identifiers(),
+        author_kind=st.sampled_from(PrincipalKind),
+        at=instants(),
+        text=_texts(200),
+        internal=st.booleans(),
+    ).map(
+        lambda m: attrs.evolve(m, internal=False) if m.author_kind is PrincipalKind.CUSTOMER else m
+    )
+
+
+def attachments() -> st.SearchStrategy[Attachment]:
+    """Generate attachments' metadata (TK-4): a content type, a size, a SHA-256 digest."""
+    return st.builds(
+        Attachment,
+        id=identifiers(),
+        name=_texts(),
+        content_type=_content_types(),
+        size=st.integers(min_value=0, max_value=10**9),
+        sha256=st.binary(max_size=32).map(lambda data: hashlib.sha256(data).hexdigest()),
+        added_by=identifiers(),
+        added_by_kind=st.sampled_from(PrincipalKind),
+        at=instants(),
+    )
+
+
 def managers(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Manager]:
     """Generate managers (MG-1)."""
     return st.builds(
         Manager,
-        tenant=tenant or tenants(),
+        tenant=_tenant(tenant),
         id=identifiers(),
         name=st.text(min_size=1, max_size=40),
         profile=st.sampled_from(Profile),
@@ -189,7 +480,7 @@ def portfolios(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrateg
     """Generate portfolios (PF-1, PF-2)."""
     return st.builds(
         Portfolio,
-        tenant=tenant or tenants(),
+        tenant=_tenant(tenant),
         id=identifiers(),
         name=portfolio_names(),
         description=st.none() | st.text(max_size=60),
@@ -205,7 +496,7 @@ def organizations(
     """Generate organizations (MB-1)."""
     return st.builds(
         Organization,
-        tenant=tenant or tenants(),
+        tenant=_tenant(tenant),
         id=identifiers(),
         name=st.text(min_size=1, max_size=40),
         portfolio=st.none() | identifiers(),
@@ -217,7 +508,7 @@ def customers(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrategy
     """Generate customers (MB-1, MB-3)."""
     return st.builds(
         Customer,
-        tenant=tenant or tenants(),
+        tenant=_tenant(tenant),
         id=identifiers(),
         name=st.text(min_size=1, max_size=40),
         organization=st.none() | identifiers(),
@@ -233,24 +524,28 @@ def ownerships() -> st.SearchStrategy[Ownership]:
 
 
 def tenant_settings() -> st.SearchStrategy[TenantSettings]:
-    """Generate tenant settings (VS-1, MB-3)."""
+    """Generate tenant settings (VS-1, MB-3, PM-3, RT-6, TK-4)."""
     return st.builds(
         TenantSettings,
         segmentation=st.booleans(),
         max_account_managers=st.integers(min_value=1, max_value=20),
         owner_only=st.booleans(),
+        portal_attendant=st.none() | identifiers(),
+        attachment_max_bytes=st.integers(min_value=1, max_value=10**9),
+        attachment_types=st.frozensets(_content_types(), max_size=5),
         version=_versions(),
     )
 
 
 def principals(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Principal]:
-    """Generate principals of both kinds (PM-2)."""
-    return st.builds(Principal, tenant or tenants(), identifiers(), st.sampled_from(PrincipalKind))
+    """Generate principals of every kind: manager, system, portal customer (PM-2, VS-4)."""
+    return st.builds(Principal, _tenant(tenant), identifiers(), st.sampled_from(PrincipalKind))
 
 
 _FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "tenant": tenants(),
     "actor": identifiers(),
+    "actor_kind": st.sampled_from(PrincipalKind),
     "at": instants(),
     "portfolio_id": identifiers(),
     "manager_id": identifiers(),
@@ -294,17 +589,51 @@ _FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "start": instants(),
     "end": instants(),
     "backup": identifiers(),
+    "portal_attendant": st.none() | identifiers(),
+    "attachment_max_bytes": st.none() | st.integers(min_value=1, max_value=10**9),
+    "attachment_types": st.lists(_content_types(), max_size=5, unique=True).map(
+        lambda types: tuple(sorted(types))
+    ),
+    "ticket_type": st.none() | identifiers(),
+    "stage": st.none() | identifiers(),
+    "attendant": st.booleans(),
+    "group": _texts(),
+    "stages": st.lists(identifiers(), min_size=1, max_size=5, unique=True).map(tuple),
+    "source": st.none() | identifiers(),
+    "target": identifiers(),
+    "kind": st.sampled_from([k.value for k in MoveKind]),
+    "note": st.text(max_size=40),
+    "fields": st.lists(identifiers(), min_size=1, max_size=4, unique=True).map(tuple),
+    "message_id": identifiers(),
+    "internal": st.booleans(),
+    "attachment_id": identifiers(),
+    "content_type": _content_types(),
+    "size": st.integers(min_value=0, max_value=10**9),
+}
+
+# Fields whose name other events use with another type or meaning.
+_EVENT_FIELD_STRATEGIES: dict[type[Event], dict[str, st.SearchStrategy[Any]]] = {
+    DefaultPortfolioChanged: {"portfolio_id": st.none() | identifiers()},
+    TicketOpened: {"reason": st.sampled_from([r.value for r in Reason])},
+    TicketTypeSaved: {"ticket_type": identifiers()},
+    TicketCancelled: {"reason": st.text(max_size=60)},
+    TicketDeleted: {"subject": _texts(60)},
 }
 
 
 def _event(cls: type[Event]) -> st.SearchStrategy[Event]:
-    fields = {f.name: _FIELD_STRATEGIES[f.name] for f in attrs.fields(cls)}
-    if cls.__name__ == "TicketOpened":
-        fields["reason"] = st.sampled_from([r.value for r in Reason])
-    fields["portfolio_id"] = (
-        st.none() | identifiers() if cls.__name__ == "DefaultPortfolioChanged" else identifiers()
-    )
-    return st.builds(cls, **{k: v for k, v in fields.items() if k in attrs.fields_dict(cls)})
+    special = _EVENT_FIELD_STRATEGIES.get(cls, {})
+    fields = {}
+    for field in attrs.fields(cls):
+        if field.name in special:
+            fields[field.name] = special[field.name]
+        elif field.name in _FIELD_STRATEGIES:
+            fields[field.name] = _FIELD_STRATEGIES[field.name]
+        else:
+            raise LookupError(
+                f"no strategy for {cls.__name__}.{field.name}: add one to _FIELD_STRATEGIES"
+            )
+    return st.builds(cls, **fields)
 
 
 def events(*types: type[Event]) -> st.SearchStrategy[Event]:

@@ -29,10 +29,12 @@ from carteira.domain.errors import ConcurrencyError, StorageError
 from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.manager import Manager
 from carteira.domain.ownership import SubjectKind
+from carteira.domain.portal import PortalFilter
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import Department, Ticket
+from carteira.domain.workflow import TicketType
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
 
@@ -75,9 +77,12 @@ class _Tenant:
                 "customer": lambda t: (t.customer,),
                 "assignee": lambda t: () if t.assignee is None else (t.assignee,),
                 "load": _serving,
+                "portal": _portal_views,
+                "stage": _open_stage,
             },
         )
         self.departments: Table[Department] = Table("department", journal)
+        self.ticket_types: Table[TicketType] = Table("ticket_type", journal)
         self.scopes = ScopeCache()
         self.history: dict[tuple[SubjectKind, str], list[MembershipChanged]] = {}
         self.events: list[Event] = []
@@ -93,6 +98,7 @@ class _Tenant:
             self.organizations,
             self.tickets,
             self.departments,
+            self.ticket_types,
         )
         untouched = self.settings == TenantSettings()
         return untouched and not self.events and not any(t.rows for t in tables)
@@ -105,6 +111,7 @@ class _Tenant:
             "organizations": self.organizations.snapshot(),
             "tickets": self.tickets.snapshot(),
             "departments": self.departments.snapshot(),
+            "ticket_types": self.ticket_types.snapshot(),
             "history": {k: tuple(v) for k, v in self.history.items()},
             "events": tuple(self.events),
             "settings": self.settings,
@@ -115,6 +122,18 @@ def _serving(ticket: Ticket) -> tuple[tuple[str, str], ...]:
     if ticket.open and ticket.assignee is not None:
         return ((ticket.department, ticket.assignee),)
     return ()
+
+
+def _portal_views(ticket: Ticket) -> tuple[tuple[str, PortalFilter], ...]:
+    if ticket.type is None:
+        return ()
+    return ((ticket.customer, PortalFilter.ALL), (ticket.customer, ticket.portal_filter))
+
+
+def _open_stage(ticket: Ticket) -> tuple[tuple[str, str], ...]:
+    if ticket.type is None or ticket.stage is None or not ticket.open:
+        return ()
+    return ((ticket.type, ticket.stage),)
 
 
 def _named(search: str | None) -> Callable[[Customer | Organization], bool] | None:
@@ -187,6 +206,7 @@ class InMemoryUnitOfWork:
         self.organizations = _Organizations(data, self._guard)
         self.tickets = _Tickets(data, self._guard)
         self.departments = _Departments(data, self._guard)
+        self.ticket_types = _TicketTypes(data, self._guard)
         self.history = _History(data, self._guard)
         self.events = _Events(data, self._guard)
         self.settings = _Settings(data, self._guard)
@@ -426,6 +446,21 @@ class _Tickets(_Repo):
         )
         return page_of(ids, data.tickets.rows, after, limit, _is_open if open_only else None)
 
+    def of_customer(
+        self, customer_id: str, view: PortalFilter, *, after: str | None, limit: int
+    ) -> Sequence[Ticket]:
+        self._guard()
+        tickets = self._data.tickets
+        key = (customer_id, view)
+        ids = self._data.scopes.sorted_ids(
+            ("portal", key), (tickets,), lambda: tickets.ids("portal", key)
+        )
+        return page_of(ids, tickets.rows, after, limit)
+
+    def count_open_at(self, ticket_type: str, stages: Iterable[str]) -> int:
+        self._guard()
+        return sum(len(self._data.tickets.ids("stage", (ticket_type, s))) for s in set(stages))
+
     def add(self, ticket: Ticket) -> None:
         self._guard()
         self._data.tickets.add(ticket)
@@ -433,6 +468,28 @@ class _Tickets(_Repo):
     def update_many(self, tickets: Iterable[Ticket]) -> None:
         self._guard()
         _update_all(self._data.tickets, tickets)
+
+    def remove(self, ticket: Ticket) -> None:
+        self._guard()
+        self._data.tickets.remove(ticket)
+
+
+class _TicketTypes(_Repo):
+    def get(self, type_id: str) -> TicketType | None:
+        self._guard()
+        return self._data.ticket_types.get(type_id)
+
+    def list(self) -> Sequence[TicketType]:
+        self._guard()
+        return sorted(self._data.ticket_types.rows.values(), key=lambda t: (t.group, t.name, t.id))
+
+    def add(self, ticket_type: TicketType) -> None:
+        self._guard()
+        self._data.ticket_types.add(ticket_type)
+
+    def update(self, ticket_type: TicketType) -> None:
+        self._guard()
+        self._data.ticket_types.update(ticket_type)
 
 
 class _Departments(_Repo):

@@ -1,0 +1,107 @@
+"""Attachment content beside its metadata: stored only when accepted, never lost (TK-4).
+
+The content goes to the :class:`~carteira.ports.attachments.AttachmentStore` inside
+the command, after every check passed, and is taken back if the command then fails:
+a refused or failed upload leaves nothing behind. A deleted ticket's contents go once
+its deletion is committed (TK-8).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from carteira.domain.errors import Conflict, FieldError, InvalidInput
+from carteira.domain.portal import Attachment
+from carteira.domain.principal import Principal
+from carteira.domain.ticket import Ticket
+from carteira.ports.attachments import AttachmentStore
+from carteira.services import portal, workflow
+from carteira.services.context import Context, Runner
+from carteira.services.results import Result
+
+__all__ = ["content_key", "drop_contents", "read_upload", "store_upload"]
+
+
+def content_key(ticket_id: str, attachment_id: str) -> str:
+    """Return where an attachment's content is stored within its tenant."""
+    return f"{ticket_id}/{attachment_id}"
+
+
+def store_upload(
+    run: Runner,
+    store: AttachmentStore,
+    principal: Principal,
+    ticket_id: str,
+    attachment_id: str,
+    name: str,
+    content_type: str,
+    content: bytes,
+    *,
+    portal_side: bool,
+) -> Result[Attachment]:
+    """Check, store the content, record the metadata; on any failure, store nothing (TK-4)."""
+    stored: list[str] = []
+
+    def body(context: Context) -> Attachment:
+        if not isinstance(content, bytes | bytearray | memoryview):
+            raise InvalidInput("attachment", [FieldError("$.content", "must be bytes")])
+        data = bytes(content)
+        digest = hashlib.sha256(data).hexdigest()
+        attachment = workflow.attach(
+            context,
+            ticket_id,
+            attachment_id,
+            name,
+            content_type,
+            len(data),
+            digest,
+        )
+        key = content_key(ticket_id, attachment.id)
+        try:
+            store.put(principal.tenant, key, data)
+        except Conflict:
+            raise  # the content there is not ours to take back
+        except BaseException as error:
+            # A store may have written part or all of it before failing.
+            _take_back(store, principal.tenant, key, error)
+            raise
+        stored.append(key)
+        return attachment
+
+    try:
+        return run.command(principal, body, portal=portal_side)
+    except BaseException as error:
+        for key in stored:
+            _take_back(store, principal.tenant, key, error)
+        raise
+
+
+def _take_back(store: AttachmentStore, tenant: str, key: str, error: BaseException) -> None:
+    try:
+        store.delete(tenant, key)
+    except Exception as failure:  # keep the first error; say what else went wrong
+        error.add_note(f"and the content stored under {key!r} could not be removed: {failure}")
+
+
+def read_upload(
+    run: Runner,
+    store: AttachmentStore,
+    principal: Principal,
+    ticket_id: str,
+    attachment_id: str,
+    *,
+    portal_side: bool,
+) -> tuple[Attachment, bytes]:
+    """Return an attachment's metadata and content, if the principal reaches its ticket."""
+    attachment = run.query(
+        principal,
+        lambda c: portal.attachment_of(c, ticket_id, attachment_id),
+        portal=portal_side,
+    )
+    return attachment, store.get(principal.tenant, content_key(ticket_id, attachment_id))
+
+
+def drop_contents(store: AttachmentStore, tenant: str, ticket: Ticket) -> None:
+    """Delete the stored content of every attachment of a deleted ticket (TK-8)."""
+    for attachment in ticket.attachments:
+        store.delete(tenant, content_key(ticket.id, attachment.id))
