@@ -220,13 +220,7 @@ def decide(context: Context, ticket_id: str, approve: bool, reason: str) -> Tick
     """Approve the understanding, moving on, or reject it, going back: the customer's (TK-6)."""
     approve = check_flag("understanding", approve, path="$.approve")
     ticket, kind, side = _changeable(context, ticket_id)
-    if side is not Responsible.CUSTOMER:
-        raise PermissionDenied(
-            "only the customer approves or rejects the understanding",
-            code="customer_only",
-            rule="TK-6",
-            details={"ticket": ticket_id},
-        )
+    _require_customer(side, ticket, "approves or rejects the understanding", "TK-6")
     stage = _stage(kind, ticket)
     if not stage.asks_approval:
         raise RuleViolation(
@@ -246,13 +240,7 @@ def decide(context: Context, ticket_id: str, approve: bool, reason: str) -> Tick
 def cancel(context: Context, ticket_id: str, reason: str) -> Ticket:
     """Cancel a ticket under the customer's responsibility, by him (TK-8); it turns read-only."""
     ticket, _, side = _changeable(context, ticket_id)
-    if side is not Responsible.CUSTOMER:
-        raise PermissionDenied(
-            "only the customer who opened a ticket cancels it",
-            code="customer_only",
-            rule="TK-8",
-            details={"ticket": ticket_id},
-        )
+    _require_customer(side, ticket, "cancels it", "TK-8")
     _require_turn(ticket, side, "cancel")
     note = _note(reason, required=False)
     assert ticket.stage is not None
@@ -394,6 +382,16 @@ def _changeable(context: Context, ticket_id: str) -> Reached:
     if reached.side is Responsible.SERVICE:
         require_owner(context, reached.ticket, "change")
     return reached
+
+
+def _require_customer(side: Responsible, ticket: Ticket, action: str, rule: str) -> None:
+    if side is not Responsible.CUSTOMER:
+        raise PermissionDenied(
+            f"only the customer who opened ticket {ticket.id!r} {action}",
+            code="customer_only",
+            rule=rule,
+            details={"ticket": ticket.id},
+        )
 
 
 def _require_turn(ticket: Ticket, side: Responsible, action: str) -> None:
