@@ -1,4 +1,4 @@
-"""The demo (`make demo`) runs, tells the scenarios of seeds 000 to 003, and never varies."""
+"""The demo (`make demo`) runs, tells the scenarios of seeds 000 to 004, and never varies."""
 
 from __future__ import annotations
 
@@ -126,6 +126,67 @@ KEY_SENTENCES = [
     ("PF-5", "Deleted Campinas for good; customers left outside: mercado."),
     ("PF-5", "Refused (TN-1, not_found): portfolio 'cps' does not exist."),
     ("PF-5", "A new portfolio named Campinas (cps-2) starts empty: (none)."),
+    # seed 004: the customer portal
+    ("RT-6", "The administrator names agent ana the portal's default attendant"),
+    ("TK-2", "1. Solicitação: the customer's; modulo required."),
+    ("TK-3", "2. Triagem: the service side's; horas invisible to the customer."),
+    (
+        "TK-6",
+        "3. Entendimento: the customer's; he approves the understanding (-> Execução) "
+        "or rejects it (-> Triagem).",
+    ),
+    ("TK-3", "4. Execução: the service side's; modulo read-only."),
+    ("TK-2", "5. Concluído: final, the ticket is completed."),
+    ("VS-4", 'It then acts for him as Principal.customer("portal", "marcos")'),
+    ("TK-1", "Refused (TK-1, invalid_input): invalid portal ticket: is required @ $.subject."),
+    ("TK-1", "It enters the type's first stage, Solicitação (TK-1), and goes to ana,"),
+    ("RT-6", "the default attendant (RT-6). He finds it under Em minha responsabilidade"),
+    (
+        "TK-3",
+        "Refused (TK-3, required_fields_missing): stage 'solicitacao' needs modulo filled "
+        "before the ticket leaves it.",
+    ),
+    (
+        "TK-7",
+        "He fills in modulo=Fiscal and sends it on: Triagem, "
+        "under Aguardando retorno (awaiting return).",
+    ),
+    ("TK-7", "Refused (TK-7, not_your_turn): ticket 'rq-1' is with the service side"),
+    ("TK-5", "but he may still write in the discussion and attach files (TK-5, TK-4):"),
+    ("TK-4", 'he writes "Segue o modelo." and attaches modelo.csv (18 bytes).'),
+    ("TK-5", "What marcos sees now: fields modulo=Fiscal; messages by marcos."),
+    ("TK-6", "it waits for him to approve or reject that understanding (TK-6)."),
+    ("TK-3", "horas is visible at this stage: he sees horas=6, modulo=Fiscal."),
+    ("TK-6", 'marcos rejects it: "Faltaram as notas de entrada." It goes back to Triagem'),
+    ("TK-6", "Execução, with the service side (TK-6)."),
+    (
+        "TK-3",
+        "Refused (TK-3, field_read_only): field 'modulo' is read-only at stage 'execucao'.",
+    ),
+    ("TK-2", "completes it: Concluído, under Concluído (completed)."),
+    ("TK-2", "marcos opened it at Solicitação."),
+    ("TK-2", "marcos moved it: Solicitação -> Triagem."),
+    ("TK-2", 'marcos rejected it: Entendimento -> Triagem ("Faltaram as notas de entrada.").'),
+    ("TK-2", "marcos approved it: Entendimento -> Execução."),
+    ("TK-2", "ana moved it: Execução -> Concluído"),
+    (
+        "TK-8",
+        "Refused (TK-8, not_your_turn): ticket 'rq-2' is with the service side: "
+        "the customer side cannot cancel it now.",
+    ),
+    ("TK-7", "Todos (all: every ticket of his): rq-1, rq-2, rq-3, rq-4."),
+    ("TK-7", "Em minha responsabilidade (under my responsibility: waiting for him to act): rq-3."),
+    ("TK-7", "Aguardando retorno (awaiting return: with the service side"),
+    ("TK-7", "Concluído (completed: read-only): rq-1."),
+    ("TK-7", "Cancelado (cancelled: read-only): rq-4."),
+    ("TK-9", "Refused (TK-9, ticket_closed): ticket 'rq-1' is completed: it is read-only."),
+    ("VS-4", "her Todos lists (none)."),
+    ("VS-4", "Refused (TN-1, not_found): ticket 'rq-1' does not exist."),
+    ("TK-8", "Refused (TK-8, permission_denied): manager 'ana' may not delete tickets"),
+    ("TK-8", "Refused (TK-8, not_cancelled): ticket 'rq-3' is open"),
+    ("TK-8", '"type": "TicketDeleted", "tenant": "portal", "actor": "admin"'),
+    ("TK-8", '"ticket_id": "rq-4", "customer_id": "marcos"'),
+    ("TK-8", "marcos's Cancelado filter now shows: (none)."),
 ]
 
 

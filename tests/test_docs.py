@@ -60,3 +60,11 @@ def test_python_blocks_run(path: Path) -> None:
         # Pad with newlines so a traceback points at the line in the Markdown file.
         code = compile("\n" * (line - 1) + body, str(path), "exec")
         exec(code, namespace)
+
+
+def test_er1_every_error_code_raised_is_listed_in_the_errors_page() -> None:
+    """ER-1: a stable code is a documented one: docs/errors.md names every code in src."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "src").rglob("*.py"))
+    codes = set(re.findall(r'code="([a-z_]+)"', source))
+    page = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    assert sorted(c for c in codes if f"`{c}`" not in page) == []

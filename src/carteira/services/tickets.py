@@ -233,8 +233,14 @@ def _assign(context: Context, ticket: Ticket, manager_id: str | None) -> Ticket:
 def require_open(ticket: Ticket) -> Ticket:
     """Refuse any change to a closed, completed or cancelled ticket: it is read-only (TK-9)."""
     if not ticket.open:
+        # A portal ticket closed at its final stage is, in the portal's words, completed.
+        state = (
+            "completed"
+            if ticket.type is not None and ticket.status is TicketStatus.CLOSED
+            else ticket.status
+        )
         raise RuleViolation(
-            f"ticket {ticket.id!r} is {ticket.status}: it is read-only",
+            f"ticket {ticket.id!r} is {state}: it is read-only",
             code=f"ticket_{ticket.status}",
             rule="TK-9",
             details={"ticket": ticket.id, "status": ticket.status.value},

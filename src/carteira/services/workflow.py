@@ -241,7 +241,7 @@ def cancel(context: Context, ticket_id: str, reason: str) -> Ticket:
     """Cancel a ticket under the customer's responsibility, by him (TK-8); it turns read-only."""
     ticket, _, side = _changeable(context, ticket_id)
     _require_customer(side, ticket, "cancels it", "TK-8")
-    _require_turn(ticket, side, "cancel")
+    _require_turn(ticket, side, "cancel", rule="TK-8")
     note = _note(reason, required=False)
     assert ticket.stage is not None
     entry = _move(context, ticket.stage, ticket.stage, MoveKind.CANCELLED, note)
@@ -394,13 +394,13 @@ def _require_customer(side: Responsible, ticket: Ticket, action: str, rule: str)
         )
 
 
-def _require_turn(ticket: Ticket, side: Responsible, action: str) -> None:
+def _require_turn(ticket: Ticket, side: Responsible, action: str, rule: str = "TK-7") -> None:
     if ticket.responsible is not side:
         raise RuleViolation(
             f"ticket {ticket.id!r} is with the {ticket.responsible} side: "
             f"the {side} side cannot {action} it now",
             code="not_your_turn",
-            rule="TK-7",
+            rule=rule,
             details={"ticket": ticket.id, "responsible": ticket.responsible.value},
         )
 
