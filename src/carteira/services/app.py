@@ -74,7 +74,9 @@ class Carteira:
     online. ``tie_break`` picks among several available owners in automatic departments
     (RT-1). ``eligibility`` replaces the MG-1 policy; ``clock`` is where "now" comes from.
     ``attachments`` keeps the content of files attached to tickets (TK-4); without one,
-    it stays in memory. The customer's side of portal tickets is ``portal``
+    it stays in memory. A command or query whose unit of work meets a concurrent change
+    (:class:`~carteira.ConcurrencyError`) is run again from the start, up to ``attempts``
+    times in all (ST-3). The customer's side of portal tickets is ``portal``
     (:class:`~carteira.CustomerPortal`).
 
     >>> from carteira import Carteira, InMemoryStore, Principal
@@ -94,6 +96,7 @@ class Carteira:
         tie_break: TieBreak = fewest_open_then_longest_idle,
         new_id: Callable[[], str] = _new_id,
         attachments: AttachmentStore | None = None,
+        attempts: int = 3,
     ) -> None:
         self._run = Runner(
             unit_of_work,
@@ -101,6 +104,7 @@ class Carteira:
             eligibility or ProfileEligibility(),
             presence or EveryoneOnline(),
             tie_break,
+            attempts,
         )
         self._new_id = new_id
         self._attachments = attachments if attachments is not None else InMemoryAttachmentStore()

@@ -8,7 +8,13 @@ from typing import Any, TypeVar
 import attrs
 
 from carteira.domain.customer import Customer, Organization
-from carteira.domain.errors import FieldError, InvalidInput, NotFound, PermissionDenied
+from carteira.domain.errors import (
+    ConcurrencyError,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.identifiers import check_id
 from carteira.domain.manager import Manager
@@ -270,13 +276,20 @@ class Context:
 
 @attrs.frozen
 class Runner:
-    """Runs commands and queries, each in one unit of work of the principal's tenant (ST-1)."""
+    """Runs commands and queries, each in one unit of work of the principal's tenant (ST-1).
+
+    A unit of work that fails with :class:`ConcurrencyError` (a stale version, a
+    serialization failure, a busy database) is run again from the start, reading
+    everything afresh, up to ``attempts`` times in all (ST-3); a command is safe to
+    run again because a failed unit of work kept nothing.
+    """
 
     uow_factory: UnitOfWorkFactory
     clock: Clock
     eligibility: EligibilityPolicy
     presence: Presence
     tie_break: TieBreak = fewest_open_then_longest_idle
+    attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
 
     def command(
         self, principal: Principal, body: Callable[[Context], T], *, portal: bool = False
@@ -286,6 +299,9 @@ class Runner:
         Only ``portal`` commands take a customer principal (VS-4).
         """
         _admit(principal, portal)
+        return self._retrying(lambda: self._command_once(principal, body))
+
+    def _command_once(self, principal: Principal, body: Callable[[Context], T]) -> Result[T]:
         with self.uow_factory(principal.tenant) as uow:
             context = self._context(uow, principal)
             value = body(context)
@@ -293,6 +309,15 @@ class Runner:
             uow.events.append(context.events)
             uow.commit()
         return Result(value, tuple(context.events))
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        for left in range(self.attempts - 1, -1, -1):
+            try:
+                return attempt()
+            except ConcurrencyError:
+                if not left:
+                    raise
+        raise AssertionError("unreachable: attempts must be at least 1")
 
     def query(
         self, principal: Principal, body: Callable[[Context], T], *, portal: bool = False
@@ -302,8 +327,12 @@ class Runner:
         Only ``portal`` queries take a customer principal (VS-4).
         """
         _admit(principal, portal)
-        with self.uow_factory(principal.tenant) as uow:
-            return body(self._context(uow, principal))
+
+        def once() -> T:
+            with self.uow_factory(principal.tenant) as uow:
+                return body(self._context(uow, principal))
+
+        return self._retrying(once)
 
     def _context(self, uow: UnitOfWork, principal: Principal) -> Context:
         actor = resolve_actor(uow, principal)

@@ -43,6 +43,9 @@ def store_upload(
     stored: list[str] = []
 
     def body(context: Context) -> Attachment:
+        # A retried attempt (ST-3) starts clean: what an earlier one stored goes first.
+        while stored:
+            store.delete(principal.tenant, stored.pop())
         if not isinstance(content, bytes | bytearray | memoryview):
             raise InvalidInput("attachment", [FieldError("$.content", "must be bytes")])
         data = bytes(content)
