@@ -8,6 +8,7 @@ from carteira.adapters.attachments import FileSystemAttachmentStore, InMemoryAtt
 from carteira.adapters.clock import ManualClock, SystemClock
 from carteira.adapters.memory import InMemoryStore
 from carteira.adapters.presence import EveryoneOnline, InMemoryPresence
+from carteira.adapters.registry import adapter_names, open_store
 from carteira.domain.absence import Absence
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import (
@@ -214,10 +215,12 @@ __all__ = [
     "Viewer",
     "Visibility",
     "Way",
+    "adapter_names",
     "customer_visibility",
     "fewest_open_then_longest_idle",
     "make_converter",
     "name_key",
+    "open_store",
     "organization_visibility",
     "route",
     "scope_of",

@@ -1,0 +1,99 @@
+"""Storage adapters found by name: carteira's own and other packages' (ST-2).
+
+An adapter registers a factory under the entry-point group ``carteira.adapters``; the
+factory takes a URL string and returns a store, an object whose ``unit_of_work(tenant)``
+opens a unit of work. :func:`open_store` picks the adapter from the URL's scheme
+(``memory://``; ``sqlite:///...`` and ``postgresql+psycopg://...`` go to ``sql``; any
+other ``name://...`` or ``name+driver://...`` to the adapter registered as ``name``).
+Nothing is imported until it is asked for: an adapter's dependencies load with it.
+
+A third-party package registers its adapter in its ``pyproject.toml``::
+
+    [project.entry-points."carteira.adapters"]
+    mongodb = "carteira_mongodb:open_store"
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any, Protocol
+
+from carteira.adapters.memory import InMemoryStore
+from carteira.domain.errors import StorageError
+from carteira.ports.unit_of_work import UnitOfWork
+
+__all__ = [
+    "GROUP",
+    "Store",
+    "adapter_names",
+    "load_adapter",
+    "open_memory",
+    "open_sql",
+    "open_store",
+]
+
+GROUP = "carteira.adapters"
+"""The entry-point group storage adapters register under."""
+
+_SQL_SCHEMES = frozenset({"sqlite", "postgresql", "postgres"})
+
+
+class Store(Protocol):
+    """What an adapter's factory returns: units of work, one tenant each (ST-1, TN-1)."""
+
+    def unit_of_work(self, tenant: str) -> UnitOfWork:
+        """Open a unit of work scoped to ``tenant``."""
+        ...
+
+
+def adapter_names() -> list[str]:
+    """Return the names of every registered adapter, sorted."""
+    return sorted({e.name for e in entry_points(group=GROUP)})
+
+
+def load_adapter(name: str) -> Callable[[str], Store]:
+    """Return the factory registered as ``name``; an unknown name is a clear error."""
+    found = [e for e in entry_points(group=GROUP) if e.name == name]
+    if not found:
+        known = ", ".join(adapter_names()) or "none"
+        raise StorageError(
+            f"no storage adapter named {name!r} is installed (known: {known})",
+            code="unknown_adapter",
+            rule="ST-2",
+            details={"name": name, "known": adapter_names()},
+        )
+    factory: Callable[[str], Store] = found[0].load()
+    return factory
+
+
+def open_store(url: str) -> Store:
+    """Open the store a URL names, through the adapter its scheme names (ST-2)."""
+    if not isinstance(url, str) or "://" not in url:
+        raise StorageError(
+            f"{url!r} is not a storage URL such as memory:// or sqlite:///carteira.db",
+            code="invalid_url",
+            rule="ST-2",
+        )
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower()
+    return load_adapter("sql" if scheme in _SQL_SCHEMES else scheme)(url)
+
+
+def open_memory(url: str) -> InMemoryStore:
+    """Open a new, empty in-memory store (``memory://``), the reference adapter."""
+    return InMemoryStore()
+
+
+def open_sql(url: str) -> Any:
+    """Open the SQL store at ``url``; needs ``carteira[sql]`` (PostgreSQL: ``[postgres]``)."""
+    try:
+        module = importlib.import_module("carteira.adapters.sql")
+    except ImportError as error:
+        raise StorageError(
+            "the SQL adapter needs SQLAlchemy: pip install 'carteira[sql]'",
+            code="adapter_unavailable",
+            rule="ST-2",
+            details={"missing": str(error.name)},
+        ) from error
+    return module.SqlStore(url)
