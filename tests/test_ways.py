@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from carteira.adapters.memory import store as memory_store
+
 from carteira import (
     Carteira,
     InMemoryStore,
@@ -403,3 +405,36 @@ def test_wa7_needs_set_portfolio(
     for command in (app.assign_customers, app.unassign_customers):
         error = refused(store, PermissionDenied, lambda c=command: c(VERA, "ana", ["c2"]))
         assert error.details["permission"] == Permission.SET_PORTFOLIO.value
+
+
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count the calls to each repository's ``update_many`` (one call, one set-based write)."""
+    counts: dict[str, int] = {}
+    for repository in ("_Customers", "_Tickets"):
+        cls = getattr(memory_store, repository)
+        original = cls.update_many
+
+        def spy(self: Any, rows: Any, _name: str = repository, _original: Any = original) -> None:
+            counts[_name] = counts.get(_name, 0) + 1
+            _original(self, rows)
+
+        monkeypatch.setattr(cls, "update_many", spy)
+    return counts
+
+
+def test_st5_wa4_a_bulk_close_writes_each_table_once(
+    app: Carteira, system: Principal, admin: Principal, anas_tickets: None, writes: dict[str, int]
+) -> None:
+    writes.clear()
+    app.bulk_close(admin, "ana", associate=True)
+    assert writes == {"_Tickets": 1, "_Customers": 1}
+
+
+def test_st5_wa7_a_list_from_an_agents_record_is_written_once(
+    app: Carteira, system: Principal, world: None, writes: dict[str, int]
+) -> None:
+    writes.clear()
+    app.assign_customers(RITA, "ana", ["c2", "c4"])
+    app.unassign_customers(RITA, "ana", ["c2", "c4"])
+    assert writes == {"_Customers": 2}

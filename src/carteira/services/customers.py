@@ -25,6 +25,7 @@ from carteira.services.ownership import (
     apply_organization_moves,
     check_account_managers,
     ownership_of,
+    relink,
     require_available,
     resettle,
 )
@@ -33,12 +34,15 @@ from carteira.services.results import UNCHANGED, Unchanged
 __all__ = [
     "assign_customer",
     "give_to",
+    "giving",
     "place_customer",
+    "placement",
     "register_customer",
     "register_organization",
     "set_customer_membership",
     "set_organization_portfolio",
     "take_from",
+    "taking",
     "unassign_customer",
     "update_customer",
     "update_organization",
@@ -231,7 +235,13 @@ def assign_customer(
 def give_to(
     context: Context, customer: Customer, manager_id: str, portfolio: str | None, way: Way
 ) -> Customer:
-    """Make ``manager_id`` an account manager of ``customer``; callers check the actor.
+    """Make ``manager_id`` an account manager of ``customer``; callers check the actor."""
+    apply_moves(context, [giving(context, customer, manager_id, portfolio)], way)
+    return context.customer(customer.id)
+
+
+def giving(context: Context, customer: Customer, manager_id: str, portfolio: str | None) -> Move:
+    """Check and return the move making ``manager_id`` an account manager of ``customer``.
 
     MG-2, MB-3: without a named portfolio the customer goes to the manager's default
     portfolio; without a default it keeps its own. With a cap of one the manager
@@ -256,7 +266,7 @@ def give_to(
     else:
         kept = [m for m in customer.account_managers if effective is None or effective.manages(m)]
         managers = (*kept, manager_id) if manager_id not in kept else tuple(kept)
-    return place_customer(context, customer, target, managers, way)
+    return placement(context, customer, target, managers)
 
 
 def unassign_customer(context: Context, customer_id: str, manager_id: str, way: Way) -> Customer:
@@ -267,10 +277,16 @@ def unassign_customer(context: Context, customer_id: str, manager_id: str, way: 
 
 def take_from(context: Context, customer: Customer, manager_id: str, way: Way) -> Customer:
     """Remove ``manager_id`` from ``customer``'s account managers; callers check the actor."""
+    apply_moves(context, [taking(context, customer, manager_id)], way)
+    return context.customer(customer.id)
+
+
+def taking(context: Context, customer: Customer, manager_id: str) -> Move:
+    """Check and return the move taking ``manager_id`` off ``customer``'s account managers."""
     if manager_id not in customer.account_managers:
-        return customer
+        return relink(context, customer, customer.account_managers)  # nothing to take
     managers = tuple(m for m in customer.account_managers if m != manager_id)
-    return place_customer(context, customer, customer.portfolio, managers, way)
+    return placement(context, customer, customer.portfolio, managers)
 
 
 def place_customer(
@@ -281,6 +297,14 @@ def place_customer(
     way: Way,
 ) -> Customer:
     """Check and write a customer's new own portfolio and account managers (MB-2, MB-3)."""
+    apply_moves(context, [placement(context, customer, portfolio, account_managers)], way)
+    return context.customer(customer.id)
+
+
+def placement(
+    context: Context, customer: Customer, portfolio: str | None, account_managers: tuple[str, ...]
+) -> Move:
+    """Check and return the move giving a customer its own portfolio and account managers."""
     org_portfolio = _org_portfolio(context, customer.organization)
     effective = _effective(context, customer, portfolio)
     check_account_managers(context, customer.id, account_managers, effective)
@@ -289,8 +313,7 @@ def place_customer(
         customer, placed, ownership_of(customer, org_portfolio), ownership_of(placed, org_portfolio)
     )
     _require_entry(context, move, f"customer {customer.id!r}")
-    apply_moves(context, [move], way)
-    return context.customer(customer.id)
+    return move
 
 
 def _require_entry(context: Context, move: Move, subject: str) -> None:

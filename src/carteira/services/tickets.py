@@ -175,14 +175,18 @@ def reply(context: Context, ticket_id: str) -> Ticket:
     return context.ticket(ticket_id)
 
 
-def close(context: Context, ticket: Ticket, *, check_owner: bool = True) -> None:
-    """Close an open ticket the actor may act on; membership is untouched (MB-5, PM-3)."""
-    require_open(ticket)
-    if check_owner:
-        require_owner(context, ticket, "close")
-    closed = attrs.evolve(ticket, status=TicketStatus.CLOSED, last_activity=context.stamp.at)
-    context.uow.tickets.update_many([closed])
-    context.emit(TicketClosed(**context.stamp_fields, ticket_id=ticket.id))
+def close(context: Context, tickets: Iterable[Ticket], *, check_owner: bool = True) -> None:
+    """Close open tickets the actor may act on, in one write; membership stays (MB-5, PM-3)."""
+    tickets = list(tickets)
+    for ticket in tickets:
+        require_open(ticket)
+        if check_owner:
+            require_owner(context, ticket, "close")
+    now = context.stamp.at
+    context.uow.tickets.update_many(
+        attrs.evolve(t, status=TicketStatus.CLOSED, last_activity=now) for t in tickets
+    )
+    context.emit(*(TicketClosed(**context.stamp_fields, ticket_id=t.id) for t in tickets))
 
 
 def require_owner(context: Context, ticket: Ticket, action: str) -> None:

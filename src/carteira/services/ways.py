@@ -17,7 +17,8 @@ from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import Ticket
 from carteira.services.context import Context
-from carteira.services.customers import give_to, take_from
+from carteira.services.customers import give_to, giving, take_from, taking
+from carteira.services.ownership import apply_moves
 from carteira.services.tickets import close
 
 __all__ = [
@@ -66,7 +67,7 @@ def close_ticket(context: Context, ticket_id: str, associate: bool) -> Ticket:
     if associate:
         _agent(context, "associate a customer with his portfolio", "WA-2")
     asked = associate and offers_association(context, ticket_id)
-    close(context, ticket)
+    close(context, [ticket])
     if asked:
         give_to(context, context.customer(ticket.customer), context.actor.id, None, Way.CLOSING)
     return context.ticket(ticket_id)
@@ -83,13 +84,15 @@ def bulk_close(context: Context, agent_id: str, associate: bool) -> list[Ticket]
     context.actor.require(Permission.BULK_CLOSE, "close an agent's conversations", "WA-4")
     context.manager(agent_id)
     tickets = list(context.uow.tickets.open_assigned_to(agent_id))
-    for ticket in tickets:
-        close(context, ticket, check_owner=False)
+    close(context, tickets, check_owner=False)
     if associate:
-        for customer_id in dict.fromkeys(t.customer for t in tickets):
-            customer = context.customer(customer_id)
-            if agent_id not in customer.account_managers:
-                give_to(context, customer, agent_id, None, Way.BULK_CLOSE)
+        customers = [context.customer(c) for c in dict.fromkeys(t.customer for t in tickets)]
+        moves = [
+            giving(context, c, agent_id, None)
+            for c in customers
+            if agent_id not in c.account_managers
+        ]
+        apply_moves(context, moves, Way.BULK_CLOSE)
     return [context.ticket(t.id) for t in tickets]
 
 
@@ -114,7 +117,8 @@ def assign_customers(
     context.actor.require(Permission.SET_PORTFOLIO, "assign customers to an agent", "WA-7")
     ids = check_ids("customer", customer_ids, path="$.customer_ids")
     customers = [context.visible_customer(c) for c in dict.fromkeys(ids)]
-    return [give_to(context, c, agent_id, None, Way.AGENT_RECORD) for c in customers]
+    apply_moves(context, [giving(context, c, agent_id, None) for c in customers], Way.AGENT_RECORD)
+    return [context.customer(c.id) for c in customers]
 
 
 def unassign_customers(
@@ -125,7 +129,8 @@ def unassign_customers(
     context.manager(agent_id)
     ids = check_ids("customer", customer_ids, path="$.customer_ids")
     customers = [context.visible_customer(c) for c in dict.fromkeys(ids)]
-    return [take_from(context, c, agent_id, Way.AGENT_RECORD) for c in customers]
+    apply_moves(context, [taking(context, c, agent_id) for c in customers], Way.AGENT_RECORD)
+    return [context.customer(c.id) for c in customers]
 
 
 def _agent(context: Context, action: str, rule: str) -> str:
