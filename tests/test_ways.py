@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 
-from carteira.adapters.memory import store as memory_store
-
 from carteira import (
     Carteira,
     InMemoryStore,
@@ -24,6 +22,7 @@ from carteira import (
     TicketStatus,
     Way,
 )
+from carteira.adapters.memory import store as memory_store
 
 TENANT = "acme"
 AGENT = Role("agent", {Permission.ASSIGN_SELF})
