@@ -24,7 +24,11 @@ class OwnershipHistory(Protocol):
 
 
 class EventLog(Protocol):
-    """The tenant's events, stored in the same transaction as the change (EV-1)."""
+    """The tenant's events, stored in the same transaction as the change (EV-1).
+
+    It is also the host's outbox: a publisher reads what is not yet published, sends it
+    on, and marks it published; positions never change.
+    """
 
     def append(self, events: Iterable[Event]) -> None:
         """Record ``events`` in the order given."""
@@ -32,4 +36,12 @@ class EventLog(Protocol):
 
     def read(self, after: int = 0, limit: int = 100) -> Sequence[tuple[int, Event]]:
         """Return up to ``limit`` events with their position, the first after ``after``."""
+        ...
+
+    def unpublished(self, limit: int = 100) -> Sequence[tuple[int, Event]]:
+        """Return the first ``limit`` events not yet marked published, in order (EV-1)."""
+        ...
+
+    def mark_published(self, positions: Iterable[int]) -> int:
+        """Mark the events at ``positions`` published; return how many were not already."""
         ...

@@ -710,3 +710,17 @@ class Carteira:
     ) -> Sequence[tuple[int, Event]]:
         """Return stored events after position ``after``, for the host's publisher (EV-1)."""
         return self._run.query(principal, lambda c: queries.read_events(c, after, limit))
+
+    def unpublished_events(
+        self, principal: Principal, *, limit: int = 100
+    ) -> Sequence[tuple[int, Event]]:
+        """Return the first events not yet marked published: the host's outbox (EV-1)."""
+        return self._run.query(principal, lambda c: queries.unpublished_events(c, limit))
+
+    def mark_published(self, principal: Principal, positions: Iterable[int]) -> Result[int]:
+        """Mark events published after the host sent them on; return how many were new (EV-1).
+
+        Marking is idempotent: a position already marked, or past the log's end, counts
+        for nothing.
+        """
+        return self._run.command(principal, lambda c: queries.mark_published(c, positions))

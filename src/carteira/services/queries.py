@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import attrs
@@ -136,12 +136,39 @@ def owners_at(context: Context, customer_id: str, at: datetime) -> Ownership:
 
 def read_events(context: Context, after: int, limit: int) -> Sequence[tuple[int, Event]]:
     """Return the tenant's events after position ``after``, for the host's publisher (EV-1)."""
-    if not context.actor.is_system:
-        raise PermissionDenied("only the host application reads the event log", rule="EV-1")
+    _require_host(context)
     _check_limit(limit)
     if isinstance(after, bool) or not isinstance(after, int) or after < 0:
         raise InvalidInput("position", [FieldError("$.after", "must be a whole number >= 0")])
     return context.uow.events.read(after, limit)
+
+
+def unpublished_events(context: Context, limit: int) -> Sequence[tuple[int, Event]]:
+    """Return the first events not yet marked published, in order: the outbox (EV-1)."""
+    _require_host(context)
+    _check_limit(limit)
+    return context.uow.events.unpublished(limit)
+
+
+def mark_published(context: Context, positions: Iterable[int]) -> int:
+    """Mark events published once the host sent them on; return how many were new (EV-1)."""
+    _require_host(context)
+    if isinstance(positions, str | bytes) or not isinstance(positions, Iterable):
+        raise InvalidInput("positions", [FieldError("$.positions", "must be a list of positions")])
+    positions = list(positions)
+    wrong = [
+        FieldError(f"$.positions[{i}]", "must be a whole number >= 1")
+        for i, p in enumerate(positions)
+        if isinstance(p, bool) or not isinstance(p, int) or p < 1
+    ]
+    if wrong:
+        raise InvalidInput("positions", wrong)
+    return context.uow.events.mark_published(positions)
+
+
+def _require_host(context: Context) -> None:
+    if not context.actor.is_system:
+        raise PermissionDenied("only the host application reads the event log", rule="EV-1")
 
 
 def _summary(context: Context, portfolio: Portfolio, *, default: bool = False) -> PortfolioSummary:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
+from itertools import islice
 from types import TracebackType
 from typing import Any, Self
 
@@ -86,6 +87,7 @@ class _Tenant:
         self.scopes = ScopeCache()
         self.history: dict[tuple[SubjectKind, str], list[MembershipChanged]] = {}
         self.events: list[Event] = []
+        self.published: set[int] = set()
         self.settings = TenantSettings()
 
     @property
@@ -114,6 +116,7 @@ class _Tenant:
             "ticket_types": self.ticket_types.snapshot(),
             "history": {k: tuple(v) for k, v in self.history.items()},
             "events": tuple(self.events),
+            "published": frozenset(self.published),
             "settings": self.settings,
         }
 
@@ -542,6 +545,20 @@ class _Events(_Repo):
         self._guard()
         start = max(after, 0)
         return [(start + i + 1, e) for i, e in enumerate(self._data.events[start : start + limit])]
+
+    def unpublished(self, limit: int = 100) -> Sequence[tuple[int, Event]]:
+        self._guard()
+        done = self._data.published
+        waiting = ((i + 1, e) for i, e in enumerate(self._data.events) if i + 1 not in done)
+        return list(islice(waiting, max(limit, 0)))
+
+    def mark_published(self, positions: Iterable[int]) -> int:
+        journal: Journal = self._guard()
+        stored = len(self._data.events)
+        fresh = {p for p in positions if 1 <= p <= stored} - self._data.published
+        self._data.published |= fresh
+        journal.record(lambda: self._data.published.difference_update(fresh))
+        return len(fresh)
 
 
 class _Settings(_Repo):
