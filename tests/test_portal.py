@@ -539,3 +539,19 @@ def test_vs4_the_portal_takes_signed_in_customers_only(
     }
     error = portal.unchanged(lambda: method(who, **arguments), PermissionDenied)
     assert (error.code, error.rule) == ("customer_only", "VS-4")
+
+
+def test_tk3_blank_text_does_not_fill_a_required_field(portal: Portal) -> None:
+    portal.open()
+    portal.app.portal.fill(ME, "t1", {"invoice": "   "})
+    error = portal.unchanged(lambda: portal.app.portal.move(ME, "t1", "triage"), RuleViolation)
+    assert error.details["missing"] == ["invoice"]
+
+
+def test_tk5_a_message_id_is_used_once_per_ticket(portal: Portal) -> None:
+    portal.open()
+    portal.app.portal.post_message(ME, "t1", "primeira", message_id="m1")
+    error = portal.unchanged(
+        lambda: portal.app.post_message(ANA, "t1", "segunda", message_id="m1"), Conflict
+    )
+    assert (error.code, error.rule) == ("message_exists", "TK-5")

@@ -53,7 +53,11 @@ class CustomerPortal:
         values: Mapping[str, FieldValue] | None = None,
         ticket_id: str | None = None,
     ) -> Result[PortalTicket]:
-        """Open a ticket: it enters its type's first stage and is routed (TK-1, RT-6)."""
+        """Open a ticket: it enters its type's first stage and is routed (TK-1, RT-6).
+
+        ``ticket_id`` is for a host that numbers tickets itself; never take it from the
+        customer: an id another customer's ticket holds is refused as a conflict.
+        """
         new_id = ticket_id if ticket_id is not None else self._new_id()
         return self._command(
             customer,

@@ -292,6 +292,8 @@ def post_message(
     """
     internal = check_flag("message", internal, path="$.internal")
     ticket, _, side = _changeable(context, ticket_id)
+    if any(m.id == message_id for m in ticket.discussion):
+        raise Conflict(f"message {message_id!r} already exists", code="message_exists", rule="TK-5")
     if internal and side is Responsible.CUSTOMER:
         raise PermissionDenied(
             "internal notes are the service side's", code="service_only", rule="TK-5"
@@ -417,7 +419,7 @@ def _enter(
     missing = sorted(
         name
         for name, access in source.access.items()
-        if access is FieldAccess.REQUIRED and name not in ticket.values
+        if access is FieldAccess.REQUIRED and _blank(ticket.values.get(name))
     )
     if missing:
         raise RuleViolation(
@@ -449,6 +451,11 @@ def _enter(
     if stage.final:
         context.emit(TicketClosed(**context.stamp_fields, ticket_id=ticket.id))
     return context.ticket(ticket.id)
+
+
+def _blank(value: FieldValue | None) -> bool:
+    """Tell whether a required field still waits for a value (empty text counts as none)."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _move(context: Context, source: str | None, target: str, how: MoveKind, note: str) -> StageMove:
