@@ -16,7 +16,13 @@ ALLOWED = {
     "domain": {"carteira.domain"},
     "policies": {"carteira.domain", "carteira.policies"},
     "ports": {"carteira.domain", "carteira.ports"},
-    "adapters": {"carteira.domain", "carteira.ports", "carteira.adapters"},
+    # The SQL adapter stores nested value objects in the converter's JSON forms.
+    "adapters": {
+        "carteira.domain",
+        "carteira.ports",
+        "carteira.adapters",
+        "carteira.serialization",
+    },
 }
 # Standard library and the two runtime dependencies are all the core may use.
 THIRD_PARTY_IN_CORE = {"attrs"}

@@ -21,6 +21,7 @@ from carteira import (
     PortfolioCreated,
     PortfolioEdited,
     Principal,
+    PrincipalKind,
     Profile,
     Result,
     RuleViolation,
@@ -174,3 +175,16 @@ def test_ev1_every_event_is_an_event(
     assert all(isinstance(e, Event) for _, e in app.read_events(system))
     edited = app.edit_portfolio(system, "p1", description="new").events
     assert [type(e) for e in edited] == [PortfolioEdited]
+
+
+def test_ev1_every_event_of_a_command_says_what_kind_of_principal_acted() -> None:
+    """The host's, a manager's and a customer's changes are told apart, history included."""
+    app = Carteira(InMemoryStore().unit_of_work, clock=ManualClock())
+    host = Principal.system("acme")
+    app.register_manager(host, "ana", "Ana", profile=Profile.ANALYST)
+    app.create_portfolio(host, "Sul", managers=["ana"], portfolio_id="sul")
+    app.register_customer(host, "c1", "Padaria")
+    events = app.assign_customer(host, "c1", "ana").events
+    assert events
+    assert {e.actor_kind for e in events} == {PrincipalKind.SYSTEM}
+    assert {e.actor_kind for _, e in app.read_events(host)} == {PrincipalKind.SYSTEM}

@@ -182,11 +182,8 @@ def _change(
     before: Ownership,
     after: Ownership,
 ) -> MembershipChanged:
-    stamp = context.stamp
     return MembershipChanged(
-        tenant=stamp.tenant,
-        actor=stamp.actor,
-        at=stamp.at,
+        **context.stamp_fields,
         subject=subject,
         subject_id=subject_id,
         way=way,

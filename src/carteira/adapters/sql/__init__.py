@@ -1,0 +1,19 @@
+"""The SQL adapter: SQLite (the embedded default) and PostgreSQL on SQLAlchemy Core (ST-2).
+
+Open a store and hand its ``unit_of_work`` to :class:`~carteira.Carteira`::
+
+    from carteira import Carteira
+    from carteira.adapters.sql import SqlStore
+
+    store = SqlStore.sqlite("carteira.db")  # or SqlStore("postgresql+psycopg://...")
+    app = Carteira(store.unit_of_work)
+
+:data:`metadata` holds every table, for a host's own migrations; :func:`upgrade`
+creates or upgrades them and refuses a database newer than this code. Needs the
+``sql`` extra (SQLAlchemy); PostgreSQL also the ``postgres`` extra (psycopg 3).
+"""
+
+from carteira.adapters.sql.schema import SCHEMA_VERSION, create_schema, metadata, upgrade
+from carteira.adapters.sql.store import SqlStore, SqlUnitOfWork
+
+__all__ = ["SCHEMA_VERSION", "SqlStore", "SqlUnitOfWork", "create_schema", "metadata", "upgrade"]

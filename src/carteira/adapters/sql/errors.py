@@ -1,0 +1,129 @@
+"""Database errors translated into carteira's own (ER-1, ST-1, ST-3).
+
+No SQLAlchemy or driver exception leaves the adapter: a busy SQLite database, a
+PostgreSQL serialization failure or deadlock (SQLSTATE 40001, 40P01) becomes a
+retryable :class:`~carteira.ConcurrencyError`; a unique key taken by a concurrent
+writer becomes the :class:`~carteira.Conflict` the in-memory store raises (or, for the
+event and history numbering, a ``ConcurrencyError``); anything else is a
+:class:`~carteira.StorageError`. The original error stays chained as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from carteira.domain.errors import CarteiraError, ConcurrencyError, Conflict, StorageError
+
+__all__ = ["LARGEST", "translate", "translated"]
+
+LARGEST = 2**63 - 1
+"""The largest whole number both databases store (a BIGINT); larger ones are clamped."""
+
+_RETRY_STATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+_SQLITE_BUSY = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([a-z_]+)\.")
+
+# The aggregate tables' kinds; see schema.py for the constraint names ("<table>_pk").
+_KINDS = {
+    "carteira_portfolios": "portfolio",
+    "carteira_managers": "manager",
+    "carteira_customers": "customer",
+    "carteira_organizations": "organization",
+    "carteira_tickets": "ticket",
+    "carteira_departments": "department",
+    "carteira_ticket_types": "ticket_type",
+}
+_NUMBERED = frozenset({"carteira_events", "carteira_history"})
+_NAME_KEY = "carteira_portfolios_name_key"
+
+
+def translate(error: SQLAlchemyError) -> CarteiraError:
+    """Return the carteira error that stands for a database ``error`` (ER-1)."""
+    original = getattr(error, "orig", None)
+    if _retryable(original):
+        return ConcurrencyError(
+            "the database refused this unit of work because of a concurrent one; "
+            f"run it again ({_first_line(original)})",
+            rule="ST-3",
+        )
+    if isinstance(error, IntegrityError):
+        found = _taken(_constraint(original))
+        if found is not None:
+            return found
+    cause = original if original is not None else error
+    return StorageError(
+        f"the database failed: {type(cause).__name__}: {_first_line(cause)}",
+        rule="ST-1",
+        details={"error": type(cause).__name__},
+    )
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Raise carteira's error for any SQLAlchemy error raised inside (ER-1).
+
+    A value the driver cannot bind (a lone surrogate, a number beyond 64 bits) is a
+    :class:`~carteira.StorageError` too.
+    """
+    try:
+        yield
+    except SQLAlchemyError as error:
+        raise translate(error) from error
+    except (UnicodeEncodeError, OverflowError) as error:
+        raise StorageError(
+            f"a value cannot be stored in the database: {error}",
+            rule="ST-2",
+            details={"error": type(error).__name__},
+        ) from error
+
+
+def _retryable(original: object) -> bool:
+    if getattr(original, "sqlstate", None) in _RETRY_STATES:
+        return True
+    code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _SQLITE_BUSY:
+        return True
+    text = str(original)
+    return "database is locked" in text or "database table is locked" in text
+
+
+def _constraint(original: object) -> str | None:
+    """Return the name of the unique key ``original`` reports as taken, if any."""
+    diagnostics = getattr(original, "diag", None)
+    name = getattr(diagnostics, "constraint_name", None)
+    if isinstance(name, str):
+        return name
+    # SQLite names the columns ("UNIQUE constraint failed: t.tenant, t.name_key").
+    text = str(original)
+    match = _SQLITE_UNIQUE.search(text)
+    if match is None:
+        return None
+    table = match.group(1)
+    return _NAME_KEY if f"{table}.name_key" in text else f"{table}_pk"
+
+
+def _taken(constraint: str | None) -> CarteiraError | None:
+    if constraint == _NAME_KEY:
+        return Conflict(
+            "a concurrent unit of work took this portfolio name",
+            code="portfolio_name_taken",
+            details={"index": "name"},
+        )
+    table = (constraint or "").removesuffix("_pk")
+    if table in _NUMBERED:
+        return ConcurrencyError("a concurrent unit of work appended at the same time", rule="ST-3")
+    kind = _KINDS.get(table)
+    if kind is not None:
+        return Conflict(
+            f"a concurrent unit of work stored a {kind} with this id", code=f"{kind}_exists"
+        )
+    return None
+
+
+def _first_line(error: object) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

@@ -1,0 +1,390 @@
+"""The SQL adapter's tables, indexes and schema version (TN-1, TN-2, ST-4, EV-1).
+
+Every table and every index leads with ``tenant`` (TN-1, TN-2), and every table name
+starts with ``carteira_``, so a host can put :data:`metadata` into its own migrations
+beside its tables. Columns hold what a query filters or orders on (ids, portfolio,
+organization, status, stage...); nested value objects (roles, absences, stages, ticket
+histories...) are JSON text written by :func:`carteira.serialization.make_converter`.
+Text that is ordered or compared uses code-point order: SQLite's default ``BINARY``
+collation and PostgreSQL's ``"C"`` (UTF-8 bytes sort as code points), so listings run
+exactly like Python's ``sorted`` (ST-4).
+
+Three child tables index what an aggregate holds several of: a portfolio's managers, a
+customer's account managers (both in order) and the backups a manager's absences name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    insert,
+    inspect,
+    select,
+    update,
+)
+
+from carteira.adapters.sql.errors import translated
+from carteira.domain.errors import StorageError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "create_schema",
+    "metadata",
+    "schema_version",
+    "upgrade",
+]
+
+SCHEMA_VERSION = 1
+"""The version of the tables this code reads and writes; recorded in the database."""
+
+_COMPONENT = "carteira"
+
+#: Text compared or ordered by code point: SQLite's BINARY default, PostgreSQL's "C".
+KEY = Text().with_variant(Text(collation="C"), "postgresql")
+
+metadata = MetaData()
+"""Every table of the SQL adapter, for :func:`create_schema` and hosts' migrations."""
+
+
+def _key(name: str, *, nullable: bool = False) -> Column[str]:
+    return Column(name, KEY, nullable=nullable)
+
+
+def _json(name: str) -> Column[str]:
+    return Column(name, Text, nullable=False)
+
+
+def _text(name: str, *, nullable: bool = False) -> Column[str]:
+    return Column(name, Text, nullable=nullable)
+
+
+def _version() -> Column[int]:
+    return Column("version", Integer, nullable=False)
+
+
+def _pk(table: str, *columns: str) -> PrimaryKeyConstraint:
+    return PrimaryKeyConstraint("tenant", *columns, name=f"{table}_pk")
+
+
+def _parent(table: str, parent: str, column: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["tenant", column],
+        [f"{parent}.tenant", f"{parent}.id"],
+        ondelete="CASCADE",
+        name=f"{table}_{column}_fk",
+    )
+
+
+schema_versions = Table(
+    "carteira_schema_version",
+    metadata,
+    Column("component", KEY, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+"""The schema version a database holds; one row, not tenant data."""
+
+portfolios = Table(
+    "carteira_portfolios",
+    metadata,
+    _key("tenant"),
+    _key("id"),
+    _text("name"),
+    _key("name_key"),
+    _text("description", nullable=True),
+    _json("journey"),
+    _json("managers"),
+    _version(),
+    _pk("carteira_portfolios", "id"),
+    Index("carteira_portfolios_name_key", "tenant", "name_key", unique=True),
+)
+"""Portfolios (PF); ``name_key`` is :func:`~carteira.name_key` of the name, unique (PF-1)."""
+
+portfolio_managers = Table(
+    "carteira_portfolio_managers",
+    metadata,
+    _key("tenant"),
+    _key("portfolio_id"),
+    Column("position", Integer, nullable=False),
+    _key("manager_id"),
+    _pk("carteira_portfolio_managers", "portfolio_id", "position"),
+    _parent("carteira_portfolio_managers", "carteira_portfolios", "portfolio_id"),
+    Index("carteira_portfolio_managers_manager", "tenant", "manager_id", "portfolio_id"),
+)
+"""A portfolio's managers in order: answers ``managed_by`` (MG-2)."""
+
+managers = Table(
+    "carteira_managers",
+    metadata,
+    _key("tenant"),
+    _key("id"),
+    _text("name"),
+    _text("profile"),
+    _json("roles"),
+    Column("active", Boolean, nullable=False),
+    _key("default_portfolio", nullable=True),
+    _json("absences"),
+    _version(),
+    _pk("carteira_managers", "id"),
+)
+"""Managers (MG-1, MG-2, MG-5)."""
+
+manager_backups = Table(
+    "carteira_manager_backups",
+    metadata,
+    _key("tenant"),
+    _key("manager_id"),
+    _key("backup_id"),
+    _pk("carteira_manager_backups", "manager_id", "backup_id"),
+    _parent("carteira_manager_backups", "carteira_managers", "manager_id"),
+    Index("carteira_manager_backups_backup", "tenant", "backup_id", "manager_id"),
+)
+"""Who a manager's absences name as backup: answers ``backed_up_by`` (MG-5)."""
+
+organizations = Table(
+    "carteira_organizations",
+    metadata,
+    _key("tenant"),
+    _key("id"),
+    _text("name"),
+    _text("name_fold"),
+    _key("portfolio", nullable=True),
+    _version(),
+    _pk("carteira_organizations", "id"),
+    Index("carteira_organizations_portfolio", "tenant", "portfolio", "id"),
+)
+"""Organizations (MB-1); ``name_fold`` is the name case-folded by Python, for search."""
+
+customers = Table(
+    "carteira_customers",
+    metadata,
+    _key("tenant"),
+    _key("id"),
+    _text("name"),
+    _text("name_fold"),
+    _key("organization", nullable=True),
+    _key("portfolio", nullable=True),
+    _json("account_managers"),
+    Column("manager_count", Integer, nullable=False),
+    Column("unplaced", Boolean, nullable=False),
+    _version(),
+    _pk("carteira_customers", "id"),
+    Index("carteira_customers_portfolio", "tenant", "portfolio", "id"),
+    Index("carteira_customers_organization", "tenant", "organization", "id"),
+    Index("carteira_customers_unplaced", "tenant", "unplaced", "id"),
+    Index("carteira_customers_manager_count", "tenant", "manager_count"),
+)
+"""Customers (MB-1..MB-4); ``unplaced``: no own portfolio and no account manager."""
+
+customer_managers = Table(
+    "carteira_customer_managers",
+    metadata,
+    _key("tenant"),
+    _key("customer_id"),
+    Column("position", Integer, nullable=False),
+    _key("manager_id"),
+    _pk("carteira_customer_managers", "customer_id", "position"),
+    _parent("carteira_customer_managers", "carteira_customers", "customer_id"),
+    Index("carteira_customer_managers_manager", "tenant", "manager_id", "customer_id"),
+)
+"""A customer's account managers in order, primary first (MB-3)."""
+
+tickets = Table(
+    "carteira_tickets",
+    metadata,
+    _key("tenant"),
+    _key("id"),
+    _key("customer"),
+    _key("department"),
+    _text("opened_at"),
+    _key("status"),
+    _key("assignee", nullable=True),
+    _text("assigned_at", nullable=True),
+    Column("assigned_at_us", BigInteger, nullable=True),
+    _json("offered"),
+    _text("last_activity", nullable=True),
+    _key("ticket_type", nullable=True),
+    _text("subject"),
+    _text("request"),
+    _key("stage", nullable=True),
+    _text("responsible"),
+    _json("field_values"),
+    _json("history"),
+    _json("discussion"),
+    _json("attachments"),
+    _key("portal_view", nullable=True),
+    _version(),
+    _pk("carteira_tickets", "id"),
+    Index("carteira_tickets_customer", "tenant", "customer", "id"),
+    Index("carteira_tickets_portal", "tenant", "customer", "portal_view", "id"),
+    Index("carteira_tickets_assignee", "tenant", "assignee", "status", "id"),
+    Index("carteira_tickets_load", "tenant", "department", "assignee", "status"),
+    Index("carteira_tickets_stage", "tenant", "ticket_type", "stage", "status"),
+)
+"""Tickets (RT, TK); instants as ISO text, ``assigned_at_us`` to order by (RT-1).
+
+``portal_view`` is the one portal view besides *All* that shows a portal ticket, and
+``NULL`` for a conversation (TK-7).
+"""
+
+departments = Table(
+    "carteira_departments",
+    metadata,
+    _key("tenant"),
+    _key("id"),
+    _text("name"),
+    _text("routing"),
+    _text("choice"),
+    _json("members"),
+    Column("capacity", Integer, nullable=True),
+    _json("capacities"),
+    Column("account_managers_only", Boolean, nullable=False),
+    _version(),
+    _pk("carteira_departments", "id"),
+)
+"""Departments (RT-1, RT-2)."""
+
+ticket_types = Table(
+    "carteira_ticket_types",
+    metadata,
+    _key("tenant"),
+    _key("id"),
+    _key("type_group"),
+    _key("name"),
+    _json("stages"),
+    _json("transitions"),
+    _json("fields"),
+    _key("department", nullable=True),
+    _version(),
+    _pk("carteira_ticket_types", "id"),
+    Index("carteira_ticket_types_listing", "tenant", "type_group", "name", "id"),
+)
+"""Ticket types and their workflows (TK-1..TK-3)."""
+
+settings = Table(
+    "carteira_settings",
+    metadata,
+    _key("tenant"),
+    Column("segmentation", Boolean, nullable=False),
+    Column("max_account_managers", Integer, nullable=False),
+    Column("owner_only", Boolean, nullable=False),
+    _key("portal_attendant", nullable=True),
+    Column("attachment_max_bytes", BigInteger, nullable=False),
+    _json("attachment_types"),
+    _version(),
+    PrimaryKeyConstraint("tenant", name="carteira_settings_pk"),
+)
+"""One row per tenant that saved its settings (VS-1, MB-3, PM-3)."""
+
+history = Table(
+    "carteira_history",
+    metadata,
+    _key("tenant"),
+    Column("position", BigInteger, nullable=False),
+    _key("subject"),
+    _key("subject_id"),
+    _json("change"),
+    _pk("carteira_history", "position"),
+    Index("carteira_history_subject", "tenant", "subject", "subject_id", "position"),
+)
+"""Every membership change, numbered per tenant (MB-6)."""
+
+events = Table(
+    "carteira_events",
+    metadata,
+    _key("tenant"),
+    Column("position", BigInteger, nullable=False),
+    _key("type"),
+    _json("event"),
+    Column("published", Boolean, nullable=False),
+    _pk("carteira_events", "position"),
+    Index("carteira_events_unpublished", "tenant", "published", "position"),
+)
+"""The outbox: each tenant's events numbered 1, 2, 3... in commit order (EV-1)."""
+
+
+def schema_version(bind: Engine | Connection) -> int | None:
+    """Return the schema version the database records, or ``None`` for a bare database."""
+    with translated():
+        if isinstance(bind, Engine):
+            with bind.connect() as connection:
+                return schema_version(connection)
+        if not inspect(bind).has_table(schema_versions.name):
+            return None
+        found: int | None = bind.execute(
+            select(schema_versions.c.version).where(schema_versions.c.component == _COMPONENT)
+        ).scalar_one_or_none()
+    return found
+
+
+def create_schema(bind: Engine | Connection) -> None:
+    """Create every missing table and index and record :data:`SCHEMA_VERSION`; idempotent.
+
+    A database recording a newer version than this code is refused with
+    :class:`~carteira.StorageError` and left untouched. Given a connection, the work
+    joins its transaction and is not committed here (the host commits).
+    """
+    if isinstance(bind, Engine):
+        with translated(), bind.begin() as connection:
+            create_schema(connection)
+        return
+    found = _checked_version(bind)
+    with translated():
+        metadata.create_all(bind, checkfirst=True)
+        if found is None:
+            row = {"component": _COMPONENT, "version": SCHEMA_VERSION}
+            bind.execute(insert(schema_versions).values(row))
+
+
+def upgrade(bind: Engine | Connection) -> None:
+    """Bring the database to :data:`SCHEMA_VERSION`, creating it when bare; idempotent.
+
+    Applies the steps from the recorded version on and records the new one; a database
+    newer than this code is refused with :class:`~carteira.StorageError`.
+    """
+    if isinstance(bind, Engine):
+        with translated(), bind.begin() as connection:
+            upgrade(connection)
+        return
+    found = _checked_version(bind)
+    if found is None:
+        create_schema(bind)
+        return
+    for step in range(found, SCHEMA_VERSION):
+        _STEPS[step](bind)
+    if found != SCHEMA_VERSION:
+        with translated():
+            bind.execute(
+                update(schema_versions)
+                .where(schema_versions.c.component == _COMPONENT)
+                .values(version=SCHEMA_VERSION)
+            )
+
+
+def _checked_version(connection: Connection) -> int | None:
+    found = schema_version(connection)
+    if found is not None and found > SCHEMA_VERSION:
+        raise StorageError(
+            f"the database holds carteira schema version {found}, newer than this "
+            f"carteira's {SCHEMA_VERSION}: upgrade carteira before using this database",
+            code="schema_too_new",
+            rule="ST-2",
+            details={"found": found, "supported": SCHEMA_VERSION},
+        )
+    return found
+
+
+# _STEPS[n] upgrades a database from version n to n + 1; version 1 is the first.
+_STEPS: dict[int, Callable[[Connection], None]] = {}

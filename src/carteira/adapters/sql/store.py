@@ -1,0 +1,399 @@
+"""The SQL store: SQLite (embedded default) and PostgreSQL over SQLAlchemy Core (ST-1, ST-2).
+
+:class:`SqlStore` opens units of work, one transaction and one tenant each (ST-1,
+TN-1). On its own engine (built from a URL, a file path or a host's engine) every
+unit of work is one database transaction: ``BEGIN IMMEDIATE`` in SQLite, so that
+writers queue for the lock up front instead of failing halfway, and ``SERIALIZABLE``
+in PostgreSQL. On a host's :class:`~sqlalchemy.Connection` each unit of work is a
+``SAVEPOINT`` inside the host's transaction, which only the host commits.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import cattrs
+from sqlalchemy import URL, Connection, Engine, Executable, Transaction, create_engine, event
+from sqlalchemy import select as select_rows
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from carteira.adapters.sql import schema
+from carteira.adapters.sql.errors import translated
+from carteira.adapters.sql.logs import SqlEvents, SqlHistory
+from carteira.adapters.sql.parties import SqlCustomers, SqlOrganizations
+from carteira.adapters.sql.repositories import (
+    SqlDepartments,
+    SqlManagers,
+    SqlPortfolios,
+    SqlSettings,
+    SqlTicketTypes,
+)
+from carteira.adapters.sql.tickets import SqlTickets
+from carteira.adapters.sql.writes import Rows
+from carteira.domain.errors import CarteiraError, ConcurrencyError, StorageError
+from carteira.serialization import make_converter
+
+__all__ = ["SqlStore", "SqlUnitOfWork"]
+
+_SQLITE_NEEDED = (3, 35, 0)  # UPDATE ... FROM (3.33) and RETURNING (3.35)
+_READY = "carteira_sqlite_ready"
+
+Snapshot = dict[str, dict[str, tuple[dict[str, Any], ...]]]
+
+
+class SqlStore:
+    """Every tenant's records in a SQL database; open units of work with :meth:`unit_of_work`.
+
+    ``bind`` is a database URL (``sqlite:///carteira.db``,
+    ``postgresql+psycopg://user@host/db``), a :class:`~pathlib.Path` to a SQLite file,
+    an :class:`~sqlalchemy.Engine`, or a host's :class:`~sqlalchemy.Connection` whose
+    transaction carteira's writes then join (one ``SAVEPOINT`` per unit of work, so a
+    refused command undoes only its own writes; the host commits, never carteira).
+    ``create`` brings the schema to :data:`~carteira.adapters.sql.schema.SCHEMA_VERSION`
+    at once (:meth:`upgrade`); it defaults to ``True`` for a URL or a path and to
+    ``False`` for an engine or a connection, whose schema the host's migrations own.
+    ``busy_timeout`` (seconds) is how long a SQLite unit of work waits for the write
+    lock before it fails with a retryable :class:`~carteira.ConcurrencyError` (ST-3).
+
+    Threads may share a store built from a URL, a path or an engine: each unit of
+    work takes a connection of its own (``sqlite://``, in memory, is one database per
+    thread, so prefer a file). A store on a host's connection is the host's to
+    serialise, like the connection itself.
+
+    Pass ``store.unit_of_work`` wherever a :class:`~carteira.ports.UnitOfWorkFactory`
+    is wanted.
+    """
+
+    def __init__(
+        self,
+        bind: str | URL | Path | Engine | Connection,
+        *,
+        create: bool | None = None,
+        busy_timeout: float = 5.0,
+    ) -> None:
+        self._converter = make_converter()
+        self._host: Connection | None = bind if isinstance(bind, Connection) else None
+        self._owned = isinstance(bind, str | URL | Path)
+        busy = max(int(busy_timeout * 1000), 0)
+        if isinstance(bind, Connection):
+            engine = bind.engine
+        elif isinstance(bind, Engine):
+            engine = _configured(bind, busy, owned=False)
+        else:
+            engine = _configured(_engine(bind), busy, owned=True)
+        self._engine = engine
+        self.dialect = engine.dialect.name
+        """The database's dialect name: ``sqlite`` or ``postgresql``."""
+        if self.dialect == "sqlite" and sqlite3.sqlite_version_info < _SQLITE_NEEDED:
+            self.close()
+            raise StorageError(
+                f"SQLite {sqlite3.sqlite_version} is too old for carteira: it needs 3.35 or later",
+                rule="ST-2",
+            )
+        if self._owned if create is None else create:
+            try:
+                self.upgrade()
+            except BaseException:
+                self.close()
+                raise
+
+    @classmethod
+    def sqlite(cls, path: str | Path, *, busy_timeout: float = 5.0) -> SqlStore:
+        """Open (creating when needed) the SQLite database file at ``path`` (ST-2)."""
+        return cls(Path(path), busy_timeout=busy_timeout)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine units of work connect through (for event listeners, disposal)."""
+        return self._engine
+
+    def unit_of_work(self, tenant: str) -> SqlUnitOfWork:
+        """Return a unit of work scoped to ``tenant`` (TN-1, ST-1)."""
+        return SqlUnitOfWork(self, tenant)
+
+    def upgrade(self) -> None:
+        """Create or upgrade the schema to this code's version; refuse a newer one (ST-2)."""
+        schema.upgrade(self._host if self._host is not None else self._engine)
+
+    def snapshot(self, tenant: str | None = None) -> Snapshot:
+        """Return every stored row (of ``tenant``, or of all), for exact comparisons.
+
+        The result maps a tenant to its tables, each a tuple of rows (column to value)
+        in primary-key order; tenants and tables without rows are left out. Two
+        snapshots are equal exactly when the stored data is (invariant 8).
+        """
+        found: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        with self._connection_for_reading() as connection:
+            for table in schema.metadata.sorted_tables:
+                if table is schema.schema_versions:
+                    continue
+                statement = select_rows(table).order_by(*table.primary_key.columns)
+                if tenant is not None:
+                    statement = statement.where(table.c.tenant == tenant)
+                for row in connection.execute(statement).mappings():
+                    tables = found.setdefault(row["tenant"], {})
+                    tables.setdefault(table.name, []).append(dict(row))
+        return {
+            name: {table: tuple(rows) for table, rows in sorted(tables.items())}
+            for name, tables in sorted(found.items())
+        }
+
+    def close(self) -> None:
+        """Release the connections of an engine the store built itself."""
+        if self._owned:
+            self._engine.dispose()
+
+    @contextmanager
+    def _connection_for_reading(self) -> Iterator[Connection]:
+        with translated():
+            if self._host is not None:
+                yield self._host
+                return
+            with self._engine.connect() as connection, connection.begin():
+                yield connection
+
+    def _connect(self) -> Connection:
+        if self._host is not None:
+            return self._host
+        with translated():
+            return self._engine.connect()
+
+    def _release(self, connection: Connection) -> None:
+        if connection is not self._host:
+            with suppress(SQLAlchemyError):
+                connection.close()
+
+
+def _engine(bind: str | URL | Path) -> Engine:
+    if isinstance(bind, Path):
+        url = URL.create("sqlite", database=str(bind))
+    else:
+        try:
+            url = make_url(bind)
+        except ArgumentError as error:
+            raise StorageError(
+                f"{bind!r} is not a database URL; for a SQLite file use SqlStore.sqlite(path)",
+                rule="ST-2",
+            ) from error
+    options: dict[str, Any] = {}
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() == "postgresql":
+        options["isolation_level"] = "SERIALIZABLE"  # set once per connection, not per use
+    try:
+        return create_engine(url, **options)
+    except (ArgumentError, ImportError) as error:
+        raise StorageError(f"cannot open {url!r}: {error}", rule="ST-2") from error
+
+
+def _configured(engine: Engine, busy_ms: int, *, owned: bool) -> Engine:
+    """Return the engine units of work use: SQLite BEGIN IMMEDIATE, PostgreSQL SERIALIZABLE."""
+    name = engine.dialect.name
+    if name == "postgresql":
+        return engine if owned else engine.execution_options(isolation_level="SERIALIZABLE")
+    if name != "sqlite":
+        raise StorageError(f"SqlStore supports SQLite and PostgreSQL, not {name}", rule="ST-2")
+    if owned:
+        event.listen(engine, "connect", _sqlite_connect(busy_ms))
+    # Our own view of a host's engine: listeners on it leave the host's engine alone.
+    ours = engine if owned else engine.execution_options()
+    event.listen(ours, "begin", _begin_immediate(busy_ms))
+    return ours
+
+
+def _sqlite_connect(busy_ms: int) -> Callable[[Any, Any], None]:
+    """SQLAlchemy's recipe, part 1: the driver never emits BEGIN itself; WAL, FKs, timeout."""
+
+    def connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+        record.info[_READY] = True
+
+    return connect
+
+
+def _begin_immediate(busy_ms: int) -> Callable[[Connection], None]:
+    """SQLAlchemy's recipe, part 2: every transaction starts with ``BEGIN IMMEDIATE``.
+
+    The write lock is taken up front, waiting up to the busy timeout, so two writers
+    queue instead of deadlocking when both upgrade a read lock (SQLite's SQLITE_BUSY).
+    """
+
+    def begin(connection: Connection) -> None:
+        pooled = connection.connection
+        if pooled.dbapi_connection is None or pooled.dbapi_connection.in_transaction:
+            return
+        if not pooled.info.get(_READY):
+            # A host's engine: set the connection up once, outside any transaction.
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_ms}")
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+            pooled.info[_READY] = True
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return begin
+
+
+class SqlUnitOfWork:
+    """One transaction over one tenant of a :class:`SqlStore` (ST-1, TN-1).
+
+    Its repositories see only its tenant's rows. Leaving the ``with`` block without
+    :meth:`commit` rolls everything back; using a repository outside the block raises
+    :class:`~carteira.StorageError` (ST-1). After a failure that left the transaction
+    unusable it refuses every further call with :class:`~carteira.ConcurrencyError`.
+    """
+
+    def __init__(self, store: SqlStore, tenant: str) -> None:
+        self._store = store
+        self._tenant = tenant
+        self._connection: Connection | None = None
+        self._transaction: Transaction | None = None
+        self._abandoned: CarteiraError | None = None
+        self.portfolios = SqlPortfolios(self)
+        """The tenant's portfolios."""
+        self.managers = SqlManagers(self)
+        """The tenant's managers."""
+        self.customers = SqlCustomers(self)
+        """The tenant's customers."""
+        self.organizations = SqlOrganizations(self)
+        """The tenant's organizations."""
+        self.tickets = SqlTickets(self)
+        """The tenant's tickets."""
+        self.departments = SqlDepartments(self)
+        """The tenant's departments."""
+        self.ticket_types = SqlTicketTypes(self)
+        """The tenant's ticket types."""
+        self.history = SqlHistory(self)
+        """The tenant's ownership history (MB-6)."""
+        self.events = SqlEvents(self)
+        """The tenant's event log: the outbox (EV-1)."""
+        self.settings = SqlSettings(self)
+        """The tenant's settings."""
+
+    @property
+    def tenant(self) -> str:
+        """The tenant every repository of this unit of work is scoped to (TN-1)."""
+        return self._tenant
+
+    @property
+    def dialect(self) -> str:
+        """The database's dialect name: ``sqlite`` or ``postgresql``."""
+        return self._store.dialect
+
+    @property
+    def converter(self) -> cattrs.Converter:
+        """The converter of nested value objects to JSON and back."""
+        return self._store._converter
+
+    def __enter__(self) -> Self:
+        if self._connection is not None:
+            raise StorageError("a unit of work cannot be entered twice", rule="ST-1")
+        connection = self._store._connect()
+        self._connection = connection
+        try:
+            self._begin(connection)
+        except BaseException:
+            self._connection = None
+            self._store._release(connection)
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        try:
+            if exc is None:
+                self._end(lambda t: t.rollback())
+            else:
+                with suppress(CarteiraError):
+                    self._end(lambda t: t.rollback())
+        finally:
+            self._abandoned = None
+            if connection is not None:
+                self._store._release(connection)
+
+    def commit(self) -> None:
+        """Make every change of this unit of work durable, all at once (ST-1).
+
+        A serialization failure at commit is a :class:`~carteira.ConcurrencyError`.
+        """
+        if self._abandoned is not None:
+            raise self._abandoned
+        self._end(lambda t: t.commit())
+
+    def rollback(self) -> None:
+        """Undo every change of this unit of work since it began or last committed."""
+        self._end(lambda t: t.rollback())
+        self._abandoned = None
+
+    def execute(self, statement: Executable) -> Rows:
+        """Run ``statement`` in this unit of work's transaction, errors translated (ER-1)."""
+        connection = self._usable()
+        with translated():
+            result: Rows = connection.execute(statement)
+        return result
+
+    def abandon(self, error: CarteiraError) -> CarteiraError:
+        """Roll back, refuse any further use until :meth:`rollback`, and return ``error``."""
+        with suppress(CarteiraError):
+            self._end(lambda t: t.rollback())
+        self._abandoned = error
+        return error
+
+    def _usable(self) -> Connection:
+        if self._connection is None:
+            raise StorageError("unit of work used outside its 'with' block", rule="ST-1")
+        if self._abandoned is not None:
+            raise ConcurrencyError(
+                "this unit of work was abandoned after a concurrent change; run it again",
+                rule="ST-3",
+            )
+        if self._transaction is None:
+            self._begin(self._connection)
+        return self._connection
+
+    def _begin(self, connection: Connection) -> None:
+        with translated():
+            if self._store._host is None:
+                self._transaction = connection.begin()
+                return
+            if not connection.in_transaction():
+                connection.begin()
+            if self.dialect == "sqlite" and not _dbapi_in_transaction(connection):
+                # The driver would not BEGIN before a SAVEPOINT, whose RELEASE would then
+                # commit on the host's behalf: open the host's transaction first.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            self._transaction = connection.begin_nested()
+
+    def _end(self, finish: Callable[[Transaction], None]) -> None:
+        transaction, self._transaction = self._transaction, None
+        if transaction is None or not transaction.is_active:
+            return
+        try:
+            with translated():
+                finish(transaction)
+        except CarteiraError:
+            with suppress(SQLAlchemyError):
+                if transaction.is_active:
+                    transaction.rollback()
+            raise
+
+
+def _dbapi_in_transaction(connection: Connection) -> bool:
+    dbapi = connection.connection.dbapi_connection
+    return bool(getattr(dbapi, "in_transaction", False))

@@ -1,0 +1,253 @@
+"""Version-checked writes of whole aggregates, one statement per table (ST-3, ST-5).
+
+:func:`add_row` stores version 1 and refuses a taken id or unique key with the
+in-memory store's :class:`~carteira.Conflict`, leaving the transaction usable (``ON
+CONFLICT DO NOTHING``, never a failed statement); :func:`update_rows` writes any number
+of rows with one ``UPDATE ... FROM`` that changes all of them or none: each row must
+stand at the version it was read at (``ConcurrencyError``, rule ST-3, otherwise);
+:func:`remove_row` deletes a row as read. Child-table rows are replaced with one
+``DELETE`` and one ``INSERT``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
+
+import cattrs
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Executable,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    select,
+    update,
+)
+
+from carteira.adapters.sql.codec import Codec, Row
+from carteira.adapters.sql.schema import KEY
+from carteira.adapters.sql.sets import insert_ignoring_conflicts, insert_rows, rows_of, values_of
+from carteira.domain.errors import CarteiraError, ConcurrencyError, Conflict
+
+__all__ = ["Access", "Rows", "add_row", "remove_row", "stale", "update_rows"]
+
+R = TypeVar("R", bound=Row)
+
+Rows = CursorResult[*tuple[Any, ...]]
+"""What a statement returns: rows of any width."""
+
+
+class Access(Protocol):
+    """What repositories need of their unit of work: its tenant, database and statements."""
+
+    @property
+    def tenant(self) -> str:
+        """The tenant every statement is scoped to (TN-1)."""
+        ...
+
+    @property
+    def dialect(self) -> str:
+        """The database's dialect name: ``sqlite`` or ``postgresql``."""
+        ...
+
+    @property
+    def converter(self) -> cattrs.Converter:
+        """The converter of nested value objects to JSON and back."""
+        ...
+
+    def execute(self, statement: Executable) -> Rows:
+        """Run ``statement`` in the unit of work's transaction, errors translated (ST-1)."""
+        ...
+
+    def abandon(self, error: CarteiraError) -> CarteiraError:
+        """Roll the unit of work back, refuse any further use of it, return ``error``."""
+        ...
+
+
+def stale(kind: str, row: Row) -> ConcurrencyError:
+    """Return the in-memory store's error for a write based on a stale version (ST-3)."""
+    return ConcurrencyError(
+        f"{kind} {row.id!r} changed since it was read at version {row.version}",
+        rule="ST-3",
+        details={"kind": kind, "id": row.id, "version": row.version},
+    )
+
+
+def add_row(access: Access, codec: Codec[R], entity: R) -> None:
+    """Store a new ``entity`` at version 1; a taken id or unique key is a ``Conflict``."""
+    table = codec.table
+    row = codec.row(access.converter, access.tenant, entity, 1)
+    statement = insert_ignoring_conflicts(access.dialect, table, row).returning(table.c.id)
+    if access.execute(statement).first() is None:
+        raise _add_refused(access, codec, entity, row)
+    _insert_children(access, codec, [entity])
+
+
+def _add_refused(
+    access: Access, codec: Codec[R], entity: R, row: dict[str, object]
+) -> CarteiraError:
+    table = codec.table
+    taken = select(table.c.id).where(table.c.tenant == access.tenant, table.c.id == entity.id)
+    if access.execute(taken).first() is not None:
+        return Conflict(f"{codec.kind} {entity.id!r} already exists", code=f"{codec.kind}_exists")
+    return _collision(access, codec, entity, row) or ConcurrencyError(
+        f"{codec.kind} {entity.id!r} was stored meanwhile", rule="ST-3"
+    )
+
+
+def _collision(
+    access: Access, codec: Codec[R], entity: R, row: dict[str, object]
+) -> Conflict | None:
+    """Return the conflict of ``row`` with another row on a unique key, if any (PF-1)."""
+    table = codec.table
+    for name, key in codec.unique:
+        holder = access.execute(
+            select(table.c.id)
+            .where(
+                table.c.tenant == access.tenant,
+                table.c[key] == row[key],
+                table.c.id != entity.id,
+            )
+            .order_by(table.c.id)
+            .limit(1)
+        ).scalar()
+        if holder is not None:
+            return Conflict(
+                f"{codec.kind} {entity.id!r} collides with {holder!r} on {name}",
+                code=f"{codec.kind}_{name}_taken",
+                details={"index": name, "holder": holder},
+            )
+    return None
+
+
+def update_rows(access: Access, codec: Codec[R], entities: Sequence[R]) -> None:
+    """Store every entity over the version it was read at, all or none (ST-3, ST-5).
+
+    One ``UPDATE ... FROM`` changes every row, and only if every row still stands at
+    its version and keeps its unique keys free: otherwise it changes nothing and the
+    first refused entity, in the order given, names the error.
+    """
+    if not entities:
+        return
+    if len({e.id for e in entities}) != len(entities):
+        raise ConcurrencyError(f"the same {codec.kind} written twice in one call", rule="ST-3")
+    table = codec.table
+    rows = [codec.row(access.converter, access.tenant, e, e.version) for e in entities]
+    names = [name for name in rows[0] if name != "tenant"]
+    incoming = rows_of(access.dialect, table, [{n: r[n] for n in names} for r in rows])
+    cte = incoming.cte("incoming")
+    current = table.alias("current")
+    fitting = (
+        select(func.count())
+        .select_from(current.join(cte, current.c.id == cte.c.id))
+        .where(current.c.tenant == access.tenant, *_fits(access, codec, current, cte))
+        .correlate(None)
+        .scalar_subquery()
+    )
+    statement = (
+        update(table)
+        .where(
+            table.c.tenant == access.tenant,
+            table.c.id == cte.c.id,
+            *_fits(access, codec, table, cte),
+            fitting == len(rows),
+        )
+        .values(
+            {n: cte.c[n] for n in names if n not in ("id", "version")}
+            | {"version": cte.c.version + 1}
+        )
+        .add_cte(cte)
+        .returning(table.c.id)
+    )
+    changed = len(access.execute(statement).all())
+    if changed != len(rows):
+        error = _update_refused(access, codec, entities, rows)
+        # Only under READ COMMITTED (a host's transaction) can a row change between the
+        # count and the write; nothing can be undone row by row, so give up the unit.
+        raise access.abandon(error) if changed else error
+    _replace_children(access, codec, entities)
+
+
+def _fits(access: Access, codec: Codec[R], target: Any, incoming: Any) -> list[ColumnElement[bool]]:
+    """Conditions on a stored row (``target``) for ``incoming`` to overwrite it."""
+    conditions = [target.c.version == incoming.c.version]
+    other = codec.table.alias("other")
+    for _, key in codec.unique:
+        taken = exists().where(
+            other.c.tenant == access.tenant,
+            other.c[key] == incoming.c[key],
+            other.c.id != incoming.c.id,
+        )
+        conditions.append(~taken)
+    return conditions
+
+
+def _update_refused(
+    access: Access, codec: Codec[R], entities: Sequence[R], rows: list[dict[str, object]]
+) -> CarteiraError:
+    table = codec.table
+    ids = values_of(access.dialect, [e.id for e in entities], KEY)
+    found = access.execute(
+        select(table.c.id, table.c.version).where(
+            table.c.tenant == access.tenant, table.c.id.in_(ids)
+        )
+    )
+    versions = {row[0]: row[1] for row in found}
+    for entity, row in zip(entities, rows, strict=True):
+        if versions.get(entity.id) != entity.version:
+            return stale(codec.kind, entity)
+        conflict = _collision(access, codec, entity, row)
+        if conflict is not None:
+            return conflict
+    return ConcurrencyError(f"{codec.kind} rows changed while being written", rule="ST-3")
+
+
+def remove_row(access: Access, codec: Codec[R], entity: R) -> None:
+    """Delete ``entity`` as read, with its child rows; a stale version changes nothing."""
+    table = codec.table
+    statement = (
+        delete(table)
+        .where(
+            table.c.tenant == access.tenant,
+            table.c.id == entity.id,
+            table.c.version == entity.version,
+        )
+        .returning(table.c.id)
+    )
+    if access.execute(statement).first() is None:
+        raise stale(codec.kind, entity)
+    if codec.child is not None:
+        child = codec.child.table
+        access.execute(
+            delete(child).where(
+                child.c.tenant == access.tenant, child.c[codec.child.parent] == entity.id
+            )
+        )
+
+
+def _replace_children(access: Access, codec: Codec[R], entities: Sequence[R]) -> None:
+    if codec.child is None:
+        return
+    child = codec.child.table
+    ids: Select[Any] = values_of(access.dialect, [e.id for e in entities], KEY)
+    access.execute(
+        delete(child).where(
+            and_(
+                child.c.tenant == access.tenant,
+                child.c[codec.child.parent].in_(ids),
+            )
+        )
+    )
+    _insert_children(access, codec, entities)
+
+
+def _insert_children(access: Access, codec: Codec[R], entities: Sequence[R]) -> None:
+    if codec.child is None:
+        return
+    rows = [r for e in entities for r in codec.child_rows(access.tenant, e)]
+    if rows:
+        access.execute(insert_rows(access.dialect, codec.child.table, rows))
