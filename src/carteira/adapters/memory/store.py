@@ -328,8 +328,7 @@ def _update_all(table: Table[Any], rows: Iterable[Any]) -> None:
     rows = list(rows)
     if len({r.id for r in rows}) != len(rows):
         raise ConcurrencyError(f"the same {table.kind} written twice in one call", rule="ST-3")
-    for row in rows:
-        table.update(row)
+    table.update_all(rows)
 
 
 class _Customers(_Repo):

@@ -98,6 +98,21 @@ class Table(Generic[R]):
         self._write(row.id, stored)
         return stored
 
+    def update_all(self, rows: list[R]) -> None:
+        """Store every row over the version it was read at, or none of them (ST-5)."""
+        for row in rows:
+            self._check_version(row)
+        written: list[tuple[str, R | None]] = []
+        try:
+            for row in rows:
+                previous = self.rows.get(row.id)
+                self.update(row)
+                written.append((row.id, previous))
+        except BaseException:
+            for row_id, previous in reversed(written):
+                self._put(row_id, previous)
+            raise
+
     def remove(self, row: R) -> None:
         """Delete ``row`` as read."""
         self._check_version(row)
