@@ -43,7 +43,8 @@ def customer_ids_in_scope(
     if scope.outside:
         for customer_id in customers.ids("unplaced", True):
             org = customers.rows[customer_id].organization
-            if org is None or organizations.rows[org].portfolio is None:
+            holder = None if org is None else organizations.rows.get(org)
+            if holder is None or holder.portfolio is None:
                 found.add(customer_id)
     return found
 

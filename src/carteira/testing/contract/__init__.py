@@ -1,0 +1,68 @@
+"""The storage contract suite: abstract pytest classes every storage adapter passes (ST-2).
+
+One class per repository port and one for the unit of work. None is collected by
+pytest on its own (no name starts with ``Test``); an adapter author subclasses each
+and implements :meth:`~StorageContract.make_store`::
+
+    class TestMyPortfolios(PortfolioRepositoryContract):
+        def make_store(self) -> Store:
+            return MyStore("sqlite://")
+
+Capability flags (class attributes, documented on :class:`StorageContract`) tell
+the suite what the adapter does beyond the minimum. carteira's own adapters are
+tested through these same classes. See ``docs/storage-adapters.md``.
+
+Importing this package needs pytest and Hypothesis (``pip install 'carteira[testing]'
+pytest``); :mod:`carteira.testing.strategies` needs Hypothesis only.
+"""
+
+from carteira.testing.contract.base import StorageContract, Store
+from carteira.testing.contract.customers import (
+    CustomerRepositoryContract,
+    OrganizationRepositoryContract,
+)
+from carteira.testing.contract.logs import (
+    EventLogContract,
+    OwnershipHistoryContract,
+    SettingsRepositoryContract,
+)
+from carteira.testing.contract.managers import ManagerRepositoryContract
+from carteira.testing.contract.portfolios import PortfolioRepositoryContract
+from carteira.testing.contract.tickets import (
+    DepartmentRepositoryContract,
+    TicketRepositoryContract,
+    TicketTypeRepositoryContract,
+)
+from carteira.testing.contract.unit_of_work import UnitOfWorkContract
+
+__all__ = [
+    "CONTRACTS",
+    "CustomerRepositoryContract",
+    "DepartmentRepositoryContract",
+    "EventLogContract",
+    "ManagerRepositoryContract",
+    "OrganizationRepositoryContract",
+    "OwnershipHistoryContract",
+    "PortfolioRepositoryContract",
+    "SettingsRepositoryContract",
+    "StorageContract",
+    "Store",
+    "TicketRepositoryContract",
+    "TicketTypeRepositoryContract",
+    "UnitOfWorkContract",
+]
+
+CONTRACTS: tuple[type[StorageContract], ...] = (
+    PortfolioRepositoryContract,
+    ManagerRepositoryContract,
+    CustomerRepositoryContract,
+    OrganizationRepositoryContract,
+    TicketRepositoryContract,
+    DepartmentRepositoryContract,
+    TicketTypeRepositoryContract,
+    OwnershipHistoryContract,
+    EventLogContract,
+    SettingsRepositoryContract,
+    UnitOfWorkContract,
+)
+"""Every contract class, so that a test module can check it subclasses them all."""

@@ -1,0 +1,612 @@
+"""The contract of the customer and organization repository ports (MB, VS-3, TN-1, ST-3..ST-5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from carteira.domain.customer import Customer, Organization
+from carteira.domain.errors import ConcurrencyError, Conflict
+from carteira.domain.scope import Scope
+from carteira.ports.unit_of_work import UnitOfWork
+from carteira.testing.contract.base import (
+    BIG_PAGE,
+    CONTRACT_SETTINGS,
+    HEAVY_SETTINGS,
+    OTHER_TENANT,
+    TENANT,
+    StorageContract,
+    assert_keyset_pages,
+    assert_stored,
+)
+from carteira.testing.contract.worlds import (
+    SEARCHES,
+    World,
+    customer_in_scope,
+    customer_world,
+    matches_search,
+    organization_in_scope,
+    scopes,
+    worlds,
+)
+from carteira.testing.strategies import customers, organizations
+
+__all__ = ["CustomerRepositoryContract", "OrganizationRepositoryContract"]
+
+EVERYTHING = Scope(everything=True)
+searches = st.none() | st.sampled_from(SEARCHES)
+
+
+def _scoped(
+    scope: Scope, search: str | None
+) -> Callable[[UnitOfWork], Callable[[str | None, int], Sequence[Customer]]]:
+    def fetcher(uow: UnitOfWork) -> Callable[[str | None, int], Sequence[Customer]]:
+        return lambda after, limit: uow.customers.in_scope(
+            scope, after=after, limit=limit, search=search
+        )
+
+    return fetcher
+
+
+def _organizations_scoped(
+    scope: Scope, search: str | None
+) -> Callable[[UnitOfWork], Callable[[str | None, int], Sequence[Organization]]]:
+    def fetcher(uow: UnitOfWork) -> Callable[[str | None, int], Sequence[Organization]]:
+        return lambda after, limit: uow.organizations.in_scope(
+            scope, after=after, limit=limit, search=search
+        )
+
+    return fetcher
+
+
+CUSTOMER_SCOPES: tuple[tuple[Scope, list[str]], ...] = (
+    (Scope(), []),
+    (EVERYTHING, ["c1", "c2", "c3", "c4", "c5", "c6", "c7"]),
+    (Scope(portfolios=frozenset({"p1"})), ["c1", "c2"]),
+    (Scope(portfolios=frozenset({"p2", "ghost"})), ["c3", "c7"]),
+    (Scope(account_managers=frozenset({"m1"})), ["c5", "c7"]),
+    (Scope(outside=True), ["c4", "c6"]),
+    (Scope(assignees=frozenset({"m1", "m2"})), []),
+    (
+        Scope(portfolios=frozenset({"p1", "p2"}), account_managers=frozenset({"m1"}), outside=True),
+        ["c1", "c2", "c3", "c4", "c5", "c6", "c7"],
+    ),
+)
+"""Scopes over :func:`_customer_world` and the customers each holds, by id."""
+
+CUSTOMER_SEARCHES: tuple[tuple[str, list[str]], ...] = (
+    ("ana", ["c1", "c2"]),
+    ("ss", ["c3"]),
+    ("STRASSE", ["c3"]),
+    ("%", ["c4"]),
+    ("_", ["c5"]),
+    ("\u00c3O", ["c6"]),
+    ("c7", ["c7"]),
+    ("C7", []),
+    ("c", []),
+)
+"""Searches over the whole of :func:`_customer_world`: ``%`` and ``_`` are no wildcards,
+case is folded in names (``ß`` matches ``ss``) and ids match exactly."""
+
+
+class CustomerRepositoryContract(StorageContract):
+    """What every adapter's ``CustomerRepository`` does (MB-1, MB-3, MB-4, VS-3, TN-1, ST-3).
+
+    Every listing runs by id, by code point. ``in_scope`` holds exactly the customers
+    :class:`~carteira.domain.scope.Scope`'s docstring defines, where the effective
+    portfolio is the customer's own, else its organization's *as stored now*; it pages
+    by keyset (``after`` an id, ``limit``); ``search`` keeps those whose id equals it
+    or whose name contains it after ``str.casefold`` on both sides (no wildcards).
+    ``update_many`` writes all of its batch or none. A taken id is a
+    :class:`~carteira.Conflict` with code ``customer_exists``.
+    """
+
+    def _get(self, customer_id: str, tenant: str = TENANT) -> Customer | None:
+        return self.read(tenant, lambda uow: uow.customers.get(customer_id))
+
+    def _must(self, customer_id: str, tenant: str = TENANT) -> Customer:
+        found = self._get(customer_id, tenant)
+        assert found is not None, f"customer {customer_id!r} is not stored"
+        return found
+
+    def _in_scope(self, scope: Scope, search: str | None = None, tenant: str = TENANT) -> list[str]:
+        return self.read(
+            tenant,
+            lambda uow: [c.id for c in _scoped(scope, search)(uow)(None, BIG_PAGE)],
+        )
+
+    def test_a_missing_customer_is_none_everywhere(self) -> None:
+        """Nothing stored: ``get`` gives ``None``, counts are 0, every listing is empty."""
+
+        def look(uow: UnitOfWork) -> object:
+            repo = uow.customers
+            return (
+                repo.get("c1"),
+                repo.count(),
+                repo.most_account_managers(),
+                list(repo.in_portfolio("p1")),
+                list(repo.of_organization("o1")),
+                list(repo.managed_by("m1")),
+                list(repo.in_scope(EVERYTHING, after=None, limit=10, search=None)),
+            )
+
+        assert self.read(TENANT, look) == (None, 0, 0, [], [], [], [])
+
+    @CONTRACT_SETTINGS
+    @given(customers())
+    def test_a_customer_reads_back_as_added_at_version_1(self, drawn: Customer) -> None:
+        """Every field round-trips, account managers in their order (MB-3)."""
+        self.assume_storable(drawn)
+        tenant = self.new_tenant()
+        customer = attrs.evolve(drawn, tenant=tenant)
+        self.add(tenant, customer)
+        expected = attrs.evolve(customer, version=1)
+        assert_stored(expected, self._get(customer.id, tenant))
+        listed = self.read(tenant, lambda uow: list(_scoped(EVERYTHING, None)(uow)(None, 10)))
+        assert listed == [expected]
+
+    def test_edge_cases_read_back_as_added(self) -> None:
+        """Longest ids, astral characters, account managers in a non-sorted order."""
+        rows = [
+            Customer(TENANT, "x" * 255, "\U0001f600" * 100, organization="o" * 255),
+            Customer(TENANT, "\u00e7", "precomposed", portfolio="p\u00e7"),
+            Customer(TENANT, "c\u0327", "decomposed", account_managers=("m3", "m1", "m2")),
+            Customer(TENANT, "blank", " "),
+        ]
+        self.add(TENANT, *rows)
+        for row in rows:
+            assert_stored(attrs.evolve(row, version=1), self._get(row.id))
+
+    def test_st3_update_many_stores_every_row_and_moves_each_version_by_one(self) -> None:
+        """``update_many`` writes each row over its version read, at that version plus one."""
+        self.add(TENANT, Customer(TENANT, "c1", "A"), Customer(TENANT, "c2", "B"))
+        first, second = self._must("c1"), self._must("c2")
+        changed = [
+            attrs.evolve(
+                first, name="A2", organization="o1", portfolio="p1", account_managers=("m2", "m1")
+            ),
+            attrs.evolve(second, name="B2"),
+        ]
+        self.write(TENANT, lambda uow: uow.customers.update_many(changed))
+        assert_stored(attrs.evolve(changed[0], version=2), self._get("c1"))
+        assert_stored(attrs.evolve(changed[1], version=2), self._get("c2"))
+        self.write(TENANT, lambda uow: uow.customers.update_many([]))
+        assert self._must("c1").version == 2
+
+    def test_st3_a_stale_row_fails_the_whole_batch(self) -> None:
+        """A batch with one stale or missing row raises ``ConcurrencyError``; none of it stays."""
+        self.add(TENANT, Customer(TENANT, "c1", "A"), Customer(TENANT, "c2", "B"))
+        stale = self._must("c2")
+        self.write(TENANT, lambda uow: uow.customers.update_many([attrs.evolve(stale, name="B2")]))
+        before = [self._must("c1"), self._must("c2")]
+        batches = [
+            [attrs.evolve(before[0], name="lost"), attrs.evolve(stale, name="lost")],
+            [attrs.evolve(before[0], name="lost"), Customer(TENANT, "ghost", "G", version=1)],
+            [attrs.evolve(before[0], name="lost"), attrs.evolve(before[0], name="twice")],
+        ]
+        for batch in batches:
+            with self.store.unit_of_work(TENANT) as uow, pytest.raises(ConcurrencyError):
+                uow.customers.update_many(batch)
+        assert [self._must("c1"), self._must("c2")] == before
+
+    def test_st5_a_refused_batch_leaves_the_unit_of_work_as_it_was(self) -> None:
+        """ST-5 "all or none": after a refused batch, even its own unit sees none of it."""
+        self.add(TENANT, Customer(TENANT, "c1", "A"), Customer(TENANT, "c2", "B"))
+        first, second = self._must("c1"), self._must("c2")
+        stale = attrs.evolve(second, version=second.version + 5)
+
+        def refuse_then_look(uow: UnitOfWork) -> Customer | None:
+            with pytest.raises(ConcurrencyError):
+                uow.customers.update_many([attrs.evolve(first, name="lost"), stale])
+            return uow.customers.get("c1")
+
+        assert self.read(TENANT, refuse_then_look) == first
+
+    def test_a_taken_id_is_a_conflict(self) -> None:
+        """Adding an id in use fails with ``customer_exists`` and keeps the first."""
+        self.add(TENANT, Customer(TENANT, "c1", "A"))
+        with self.store.unit_of_work(TENANT) as uow, pytest.raises(Conflict) as caught:
+            uow.customers.add(Customer(TENANT, "c1", "Outro"))
+        assert caught.value.code == "customer_exists"
+        assert self._get("c1") == Customer(TENANT, "c1", "A", version=1)
+
+    @pytest.mark.parametrize(("scope", "expected"), CUSTOMER_SCOPES)
+    def test_vs3_in_scope_holds_what_the_scope_defines(
+        self, scope: Scope, expected: list[str]
+    ) -> None:
+        """Own portfolio before the organization's; outside means neither nor any manager."""
+        self.add(TENANT, *customer_world(TENANT))
+        assert self._in_scope(scope) == expected
+        self.read(TENANT, lambda uow: assert_keyset_pages(_scoped(scope, None)(uow), expected))
+
+    @pytest.mark.parametrize(("search", "expected"), CUSTOMER_SEARCHES)
+    def test_vs3_search_matches_ids_exactly_and_names_ignoring_case(
+        self, search: str, expected: list[str]
+    ) -> None:
+        """``search``: an equal id, or a name containing it after case folding; no wildcards."""
+        self.add(TENANT, *customer_world(TENANT))
+        assert self._in_scope(EVERYTHING, search) == expected
+        self.read(
+            TENANT, lambda uow: assert_keyset_pages(_scoped(EVERYTHING, search)(uow), expected)
+        )
+
+    def test_vs3_search_never_widens_the_scope(self) -> None:
+        """A search matching a customer outside the scope does not bring it in (VS-3)."""
+        self.add(TENANT, *customer_world(TENANT))
+        assert self._in_scope(Scope(portfolios=frozenset({"p1"})), "Stra\u00dfe") == []
+        assert self._in_scope(Scope(portfolios=frozenset({"p1"})), "c3") == []
+
+    def test_mb1_in_scope_follows_the_organizations_portfolio_as_stored_now(self) -> None:
+        """Moving an organization moves its customers without a portfolio of their own (MB-1)."""
+        self.add(TENANT, *customer_world(TENANT))
+        organization = self.read(TENANT, lambda uow: uow.organizations.get("o1"))
+        assert organization is not None
+
+        def move(uow: UnitOfWork) -> None:
+            uow.organizations.update_many([attrs.evolve(organization, portfolio="p9")])
+            assert [
+                c.id for c in _scoped(Scope(portfolios=frozenset({"p9"})), None)(uow)(None, 9)
+            ] == ["c2"]
+
+        self.write(TENANT, move)
+        assert self._in_scope(Scope(portfolios=frozenset({"p1"}))) == ["c1"]
+        assert self._in_scope(Scope(portfolios=frozenset({"p9"}))) == ["c2"]
+        self.write(
+            TENANT,
+            lambda uow: uow.organizations.update_many(
+                [attrs.evolve(organization, portfolio=None, version=2)]
+            ),
+        )
+        assert self._in_scope(Scope(outside=True)) == ["c2", "c4", "c6"]
+
+    def test_vs3_in_scope_follows_changes_within_the_unit_of_work(self) -> None:
+        """A customer moved in a unit of work leaves and enters scopes at once in that unit."""
+        self.add(TENANT, *customer_world(TENANT))
+        customer = self._must("c1")
+        p1 = Scope(portfolios=frozenset({"p1"}))
+
+        def move(uow: UnitOfWork) -> None:
+            uow.customers.update_many(
+                [attrs.evolve(customer, portfolio=None, account_managers=("m9",))]
+            )
+            assert [c.id for c in _scoped(p1, None)(uow)(None, 9)] == ["c2"]
+            found = _scoped(Scope(account_managers=frozenset({"m9"})), None)(uow)(None, 9)
+            assert [c.id for c in found] == ["c1"]
+
+        self.read(TENANT, move)
+        assert self._in_scope(p1) == ["c1", "c2"]
+
+    def test_listings_by_portfolio_organization_and_manager(self) -> None:
+        """``in_portfolio`` is the own portfolio only; each listing by id; counts (MB-1, MB-3)."""
+        self.add(TENANT, *customer_world(TENANT))
+
+        def look(uow: UnitOfWork) -> object:
+            repo = uow.customers
+            return (
+                [c.id for c in repo.in_portfolio("p1")],
+                [c.id for c in repo.in_portfolio("p2")],
+                [c.id for c in repo.of_organization("o1")],
+                [c.id for c in repo.managed_by("m1")],
+                [c.id for c in repo.managed_by("m2")],
+                repo.count(),
+                repo.most_account_managers(),
+            )
+
+        expected = (["c1"], ["c3", "c7"], ["c2", "c3"], ["c5", "c7"], ["c7"], 7, 2)
+        assert self.read(TENANT, look) == expected
+
+    @HEAVY_SETTINGS
+    @given(st.data())
+    def test_vs3_in_scope_equals_the_scope_definition_over_plain_gets(
+        self, data: st.DataObject
+    ) -> None:
+        """List/check parity: ``in_scope`` holds exactly the rows the Scope definition picks.
+
+        The expected rows come from ``get`` of every stored id and
+        :func:`~carteira.testing.contract.worlds.customer_in_scope`, not from the
+        adapter's indexes; every page size gives the same sequence (VS-3, ST-4).
+        """
+        tenant = self.new_tenant()
+        world: World = data.draw(worlds(tenant))
+        scope, search = data.draw(scopes()), data.draw(searches)
+        self.add(tenant, *world.rows)
+
+        cases = [
+            (scope, search),
+            *((s, None) for s in world.basic_scopes()),
+            *((EVERYTHING, s) for s in SEARCHES),
+        ]
+
+        def check(uow: UnitOfWork) -> None:
+            rows = {c.id: uow.customers.get(c.id) for c in world.customers}
+            orgs = {o.id: uow.organizations.get(o.id) for o in world.organizations}
+            stored = {i: c for i, c in rows.items() if c is not None}
+            known = {i: o for i, o in orgs.items() if o is not None}
+            for scope, search in cases:
+                expected = sorted(
+                    i
+                    for i, c in stored.items()
+                    if customer_in_scope(scope, c, known) and matches_search(search, c)
+                )
+                fetch = _scoped(scope, search)(uow)
+                assert list(fetch(None, BIG_PAGE)) == [stored[i] for i in expected], (scope, search)
+                assert_keyset_pages(fetch, expected)
+
+        self.read(tenant, check)
+
+    @HEAVY_SETTINGS
+    @given(st.data())
+    def test_every_listing_equals_its_definition_over_plain_gets(self, data: st.DataObject) -> None:
+        """``in_portfolio``, ``of_organization``, ``managed_by``, counts: from plain ``get``s."""
+        tenant = self.new_tenant()
+        world: World = data.draw(worlds(tenant))
+        self.add(tenant, *world.rows)
+
+        def check(uow: UnitOfWork) -> None:
+            repo = uow.customers
+            rows = sorted(
+                (c for c in map(repo.get, (c.id for c in world.customers)) if c), key=lambda c: c.id
+            )
+            for portfolio in [*(p.id for p in world.portfolios), "ghost"]:
+                assert list(repo.in_portfolio(portfolio)) == [
+                    c for c in rows if c.portfolio == portfolio
+                ]
+            for org in [*(o.id for o in world.organizations), "ghost"]:
+                assert list(repo.of_organization(org)) == [c for c in rows if c.organization == org]
+            for manager in [*(m.id for m in world.managers), "ghost"]:
+                assert list(repo.managed_by(manager)) == [
+                    c for c in rows if manager in c.account_managers
+                ]
+            assert repo.count() == len(rows)
+            assert repo.most_account_managers() == max(
+                (len(c.account_managers) for c in rows), default=0
+            )
+
+        self.read(tenant, check)
+
+    def test_tn1_a_customer_of_another_tenant_does_not_exist(self) -> None:
+        """TN-1: nothing of tenant A shows through tenant B, in any listing or count."""
+        self.add(TENANT, *customer_world(TENANT))
+
+        def look(uow: UnitOfWork) -> object:
+            repo = uow.customers
+            return (
+                repo.get("c1"),
+                repo.count(),
+                repo.most_account_managers(),
+                list(repo.in_portfolio("p1")),
+                list(repo.of_organization("o1")),
+                list(repo.managed_by("m1")),
+                [list(_scoped(scope, None)(uow)(None, 99)) for scope, _ in CUSTOMER_SCOPES],
+                list(_scoped(EVERYTHING, "c1")(uow)(None, 99)),
+            )
+
+        assert self.read(OTHER_TENANT, look) == (None, 0, 0, [], [], [], [[]] * 8, [])
+
+    def test_tn1_the_same_id_lives_in_two_tenants_apart(self) -> None:
+        """TN-1: one id in two tenants is two customers; scopes never mix them."""
+        self.add(TENANT, Customer(TENANT, "c1", "A", portfolio="p1"))
+        self.add(OTHER_TENANT, Customer(OTHER_TENANT, "c1", "A"))
+        mine = self._must("c1")
+        self.write(TENANT, lambda uow: uow.customers.update_many([attrs.evolve(mine, name="A2")]))
+        assert self._get("c1", OTHER_TENANT) == Customer(OTHER_TENANT, "c1", "A", version=1)
+        assert self._in_scope(Scope(outside=True), tenant=OTHER_TENANT) == ["c1"]
+        assert self._in_scope(Scope(outside=True)) == []
+        assert self._in_scope(Scope(portfolios=frozenset({"p1"})), tenant=OTHER_TENANT) == []
+
+
+ORGANIZATION_SCOPES: tuple[tuple[Scope, list[str]], ...] = (
+    (Scope(), []),
+    (EVERYTHING, ["o1", "o2", "o3"]),
+    (Scope(portfolios=frozenset({"p1", "ghost"})), ["o1"]),
+    (Scope(outside=True), ["o2"]),
+    (Scope(portfolios=frozenset({"p2"}), outside=True), ["o2", "o3"]),
+    (Scope(account_managers=frozenset({"m1"}), assignees=frozenset({"m1"})), []),
+)
+
+
+def _organization_world(tenant: str) -> list[Organization]:
+    return [
+        Organization(tenant, "o1", "Ana Ltda", portfolio="p1"),
+        Organization(tenant, "o2", "100% STRASSE"),
+        Organization(tenant, "o3", "a_b", portfolio="p2"),
+    ]
+
+
+class OrganizationRepositoryContract(StorageContract):
+    """What every adapter's ``OrganizationRepository`` does (MB-1, VS-3, TN-1, ST-3).
+
+    Listings run by id, by code point; ``in_scope`` uses ``everything``, ``portfolios``
+    and ``outside`` (no portfolio) of the scope, pages by keyset and searches as the
+    customers' does. A taken id is a :class:`~carteira.Conflict` with code
+    ``organization_exists``.
+    """
+
+    def _get(self, organization_id: str, tenant: str = TENANT) -> Organization | None:
+        return self.read(tenant, lambda uow: uow.organizations.get(organization_id))
+
+    def _must(self, organization_id: str, tenant: str = TENANT) -> Organization:
+        found = self._get(organization_id, tenant)
+        assert found is not None, f"organization {organization_id!r} is not stored"
+        return found
+
+    def _in_scope(self, scope: Scope, search: str | None = None, tenant: str = TENANT) -> list[str]:
+        return self.read(
+            tenant,
+            lambda uow: [o.id for o in _organizations_scoped(scope, search)(uow)(None, BIG_PAGE)],
+        )
+
+    def test_a_missing_organization_is_none_everywhere(self) -> None:
+        """Nothing stored: ``get`` gives ``None``, the count is 0, every listing is empty."""
+
+        def look(uow: UnitOfWork) -> object:
+            repo = uow.organizations
+            return (
+                repo.get("o1"),
+                repo.count(),
+                list(repo.in_portfolio("p1")),
+                list(repo.in_scope(EVERYTHING, after=None, limit=10, search=None)),
+            )
+
+        assert self.read(TENANT, look) == (None, 0, [], [])
+
+    @CONTRACT_SETTINGS
+    @given(organizations())
+    def test_an_organization_reads_back_as_added_at_version_1(self, drawn: Organization) -> None:
+        """Every field round-trips."""
+        self.assume_storable(drawn)
+        tenant = self.new_tenant()
+        organization = attrs.evolve(drawn, tenant=tenant)
+        self.add(tenant, organization)
+        assert_stored(attrs.evolve(organization, version=1), self._get(organization.id, tenant))
+
+    def test_st3_update_many_writes_all_or_none(self) -> None:
+        """``update_many`` moves each version by one; a stale row fails the whole batch."""
+        self.add(TENANT, *_organization_world(TENANT))
+        first, second = self._must("o1"), self._must("o2")
+        self.write(
+            TENANT,
+            lambda uow: uow.organizations.update_many(
+                [
+                    attrs.evolve(first, name="Ana SA", portfolio=None),
+                    attrs.evolve(second, portfolio="p1"),
+                ]
+            ),
+        )
+        assert self._get("o1") == attrs.evolve(first, name="Ana SA", portfolio=None, version=2)
+        assert self._get("o2") == attrs.evolve(second, portfolio="p1", version=2)
+        current = self._must("o3")
+        with self.store.unit_of_work(TENANT) as uow, pytest.raises(ConcurrencyError) as caught:
+            uow.organizations.update_many([attrs.evolve(current, name="lost"), first])
+        assert caught.value.code == "stale_version"
+        assert self._get("o3") == current
+
+    def test_st5_a_refused_batch_leaves_the_unit_of_work_as_it_was(self) -> None:
+        """ST-5 "all or none": after a refused batch, even its own unit sees none of it."""
+        self.add(TENANT, *_organization_world(TENANT))
+        first, second = self._must("o1"), self._must("o2")
+        stale = attrs.evolve(second, version=second.version + 5)
+
+        def refuse_then_look(uow: UnitOfWork) -> Organization | None:
+            with pytest.raises(ConcurrencyError):
+                uow.organizations.update_many([attrs.evolve(first, name="lost"), stale])
+            return uow.organizations.get("o1")
+
+        assert self.read(TENANT, refuse_then_look) == first
+
+    def test_a_taken_id_is_a_conflict(self) -> None:
+        """Adding an id in use fails with ``organization_exists`` and keeps the first."""
+        self.add(TENANT, Organization(TENANT, "o1", "A"))
+        with self.store.unit_of_work(TENANT) as uow, pytest.raises(Conflict) as caught:
+            uow.organizations.add(Organization(TENANT, "o1", "Outra"))
+        assert caught.value.code == "organization_exists"
+        assert self._get("o1") == Organization(TENANT, "o1", "A", version=1)
+
+    @pytest.mark.parametrize(("scope", "expected"), ORGANIZATION_SCOPES)
+    def test_vs3_in_scope_holds_what_the_scope_defines(
+        self, scope: Scope, expected: list[str]
+    ) -> None:
+        """Organizations: everything, their portfolio, or outside; no account managers."""
+        self.add(TENANT, *_organization_world(TENANT))
+        assert self._in_scope(scope) == expected
+        self.read(
+            TENANT,
+            lambda uow: assert_keyset_pages(_organizations_scoped(scope, None)(uow), expected),
+        )
+
+    def test_vs3_search_matches_ids_exactly_and_names_ignoring_case(self) -> None:
+        """Search as for customers: no wildcards, case folded in names, ids exact."""
+        self.add(TENANT, *_organization_world(TENANT))
+        cases = {"ana": ["o1"], "%": ["o2"], "\u00df": ["o2"], "_": ["o3"], "o3": ["o3"], "O3": []}
+        for search, expected in cases.items():
+            assert self._in_scope(EVERYTHING, search) == expected, search
+        assert self._in_scope(Scope(portfolios=frozenset({"p1"})), "o3") == []
+
+    def test_in_portfolio_runs_by_id_and_follows_moves(self) -> None:
+        """``in_portfolio`` lists by id and follows an organization moved in the unit (MB-1)."""
+        self.add(
+            TENANT,
+            *_organization_world(TENANT),
+            Organization(TENANT, "\u00e7", "C", portfolio="p1"),
+        )
+        moved = self._must("o3")
+
+        def move(uow: UnitOfWork) -> None:
+            uow.organizations.update_many([attrs.evolve(moved, portfolio="p1")])
+            assert [o.id for o in uow.organizations.in_portfolio("p2")] == []
+
+        self.write(TENANT, move)
+        found = self.read(TENANT, lambda uow: [o.id for o in uow.organizations.in_portfolio("p1")])
+        assert found == ["o1", "o3", "\u00e7"]
+        assert self.read(TENANT, lambda uow: uow.organizations.count()) == 4
+
+    @HEAVY_SETTINGS
+    @given(st.data())
+    def test_vs3_in_scope_equals_the_scope_definition_over_plain_gets(
+        self, data: st.DataObject
+    ) -> None:
+        """List/check parity for organizations, from plain ``get``s (VS-3, ST-4)."""
+        tenant = self.new_tenant()
+        world: World = data.draw(worlds(tenant))
+        scope, search = data.draw(scopes()), data.draw(searches)
+        self.add(tenant, *world.rows)
+
+        cases = [
+            (scope, search),
+            *((s, None) for s in world.basic_scopes()),
+            *((EVERYTHING, s) for s in SEARCHES),
+        ]
+
+        def check(uow: UnitOfWork) -> None:
+            got = {o.id: uow.organizations.get(o.id) for o in world.organizations}
+            stored = {i: o for i, o in got.items() if o is not None}
+            for scope, search in cases:
+                expected = sorted(
+                    i
+                    for i, o in stored.items()
+                    if organization_in_scope(scope, o) and matches_search(search, o)
+                )
+                fetch = _organizations_scoped(scope, search)(uow)
+                assert list(fetch(None, BIG_PAGE)) == [stored[i] for i in expected], (scope, search)
+                assert_keyset_pages(fetch, expected)
+            for portfolio in [*(p.id for p in world.portfolios), "ghost"]:
+                listed = list(uow.organizations.in_portfolio(portfolio))
+                assert listed == [
+                    stored[i] for i in sorted(stored) if stored[i].portfolio == portfolio
+                ]
+            assert uow.organizations.count() == len(stored)
+
+        self.read(tenant, check)
+
+    def test_tn1_an_organization_of_another_tenant_does_not_exist(self) -> None:
+        """TN-1: nothing of tenant A shows through tenant B, in any listing or count."""
+        self.add(TENANT, *_organization_world(TENANT))
+
+        def look(uow: UnitOfWork) -> object:
+            repo = uow.organizations
+            return (
+                repo.get("o1"),
+                repo.count(),
+                list(repo.in_portfolio("p1")),
+                [
+                    list(_organizations_scoped(s, None)(uow)(None, 99))
+                    for s, _ in ORGANIZATION_SCOPES
+                ],
+            )
+
+        assert self.read(OTHER_TENANT, look) == (None, 0, [], [[]] * len(ORGANIZATION_SCOPES))
+
+    def test_tn1_the_same_id_lives_in_two_tenants_apart(self) -> None:
+        """TN-1: one id in two tenants is two organizations, each versioned alone."""
+        self.add(TENANT, Organization(TENANT, "o1", "A", portfolio="p1"))
+        self.add(OTHER_TENANT, Organization(OTHER_TENANT, "o1", "A"))
+        mine = self._must("o1")
+        self.write(
+            TENANT, lambda uow: uow.organizations.update_many([attrs.evolve(mine, portfolio=None)])
+        )
+        assert self._get("o1", OTHER_TENANT) == Organization(OTHER_TENANT, "o1", "A", version=1)
+        assert self._get("o1") == Organization(TENANT, "o1", "A", version=2)

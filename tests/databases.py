@@ -1,0 +1,49 @@
+"""The databases SQL tests run on: a SQLite file and a PostgreSQL schema of their own.
+
+PostgreSQL is at ``CARTEIRA_TEST_POSTGRES_URL`` (default: the local server, database
+``test``). Without it the PostgreSQL tests skip, unless ``CI=true``: then they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import create_engine, text
+
+POSTGRES_URL = os.environ.get(
+    "CARTEIRA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def require_postgres() -> str:
+    """Return the PostgreSQL URL once it answers; skip without it, or fail when CI=true."""
+    engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any failure to reach it, whatever the driver raises
+        reason = f"PostgreSQL at {POSTGRES_URL} is unreachable: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(f"{reason} (set CI=true to make this a failure)")
+    finally:
+        engine.dispose()
+    return POSTGRES_URL
+
+
+def new_schema(server: str) -> tuple[str, Callable[[], None]]:
+    """Create an empty PostgreSQL schema; return a URL whose tables live there, and a drop."""
+    name = f"carteira_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{name}"'))
+
+    def drop() -> None:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        admin.dispose()
+
+    return f"{server}?options=-csearch_path%3D{name}", drop

@@ -1,0 +1,113 @@
+"""ST-1 on a real database: a failure at any write of a bulk command leaves it exactly as it was.
+
+A failure is injected at the n-th writing statement (INSERT, UPDATE, DELETE) of a
+portfolio deletion and of a manager's departure with transfer, for every n until the
+command gets through; after each failure the full dump of the database equals the one
+taken before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from carteira import Carteira, ManualClock, Principal, Profile
+from carteira.adapters.sql import SqlStore
+from databases import new_schema, require_postgres
+
+TENANT = "acme"
+HOST = Principal.system(TENANT)
+WRITES = ("INSERT", "UPDATE", "DELETE", "WITH")
+
+
+class Boom(Exception):
+    """The injected failure."""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    if request.param == "sqlite":
+        found = SqlStore.sqlite(tmp_path / "carteira.db")
+        yield found
+        found.close()
+        return
+    url, drop = new_schema(require_postgres())
+    found = SqlStore(url)
+    try:
+        yield found
+    finally:
+        found.close()
+        drop()
+
+
+@contextmanager
+def failing_at(store: SqlStore, write: int) -> Iterator[list[int]]:
+    """Make the ``write``-th writing statement on ``store`` raise; count the writes."""
+    seen = [0]
+
+    def before(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith(WRITES):
+            seen[0] += 1
+            if seen[0] == write:
+                raise Boom(f"injected at write {write}")
+
+    event.listen(store.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", before)
+
+
+def _world(app: Carteira, customers: int) -> None:
+    for manager in ("ana", "bia", "caio"):
+        app.register_manager(HOST, manager, manager.title(), profile=Profile.ANALYST)
+    app.create_portfolio(HOST, "Sul", managers=["ana", "bia"], portfolio_id="sul")
+    app.create_portfolio(HOST, "Norte", managers=["ana", "caio"], portfolio_id="norte")
+    app.update_settings(HOST, max_account_managers=2)
+    app.register_organization(HOST, "org", "Org")
+    app.set_organization_portfolio(HOST, "org", "sul")
+    for number in range(customers):
+        customer = f"c{number:03d}"
+        app.register_customer(HOST, customer, customer.upper(), organization="org")
+        app.assign_customer(HOST, customer, "ana", portfolio="sul" if number % 2 else "norte")
+
+
+COMMANDS: dict[str, Callable[[Carteira], object]] = {
+    "delete_portfolio": lambda app: app.delete_portfolio(HOST, "sul"),
+    "deactivate_with_transfer": lambda app: app.deactivate_manager(HOST, "ana", transfer_to="bia"),
+}
+
+
+def _attempt(command: Callable[[Carteira], object], app: Carteira) -> Exception | None:
+    try:
+        command(app)
+    except Exception as error:  # the injected failure, however the adapter wraps it
+        return error
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_st1_st5_a_failure_at_any_write_leaves_the_database_as_it_was(
+    store: SqlStore, name: str
+) -> None:
+    app = Carteira(store.unit_of_work, clock=ManualClock(), attempts=1)
+    _world(app, customers=12)
+    command = COMMANDS[name]
+    before = store.snapshot()
+    write = 1
+    while True:
+        with failing_at(store, write) as seen:
+            failure = _attempt(command, app)
+        if failure is None:
+            assert seen[0] == write - 1, "the command got through without reaching every write"
+            break
+        assert "injected" in f"{failure!r} {failure.__cause__!r}", failure
+        assert store.snapshot() == before, f"write {write} of {name} left changes"
+        write += 1
+    assert write > 2, "the command wrote too little to be a bulk change"
+    assert store.snapshot() != before
