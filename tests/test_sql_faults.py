@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +112,54 @@ def test_st1_st5_a_failure_at_any_write_leaves_the_database_as_it_was(
         write += 1
     assert write > 2, "the command wrote too little to be a bulk change"
     assert store.snapshot() != before
+
+
+def _statements(store: SqlStore, action: Callable[[], object]) -> int:
+    seen = [0]
+
+    def count(*_: Any) -> None:
+        seen[0] += 1
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    return seen[0]
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_st5_a_bulk_change_takes_as_many_statements_for_60_customers_as_for_6(
+    store: SqlStore, name: str
+) -> None:
+    """ST-5: set-based: the statement count does not grow with the customers moved."""
+    counts = []
+    for customers in (6, 60):
+        tenant = f"acme{customers}"
+        host = Principal.system(tenant)
+        app = Carteira(store.unit_of_work, clock=ManualClock())
+        _world_in(app, host, customers)
+        counts.append(_statements(store, partial(BULK[name], app, host)))
+    assert counts[0] == counts[1], counts
+
+
+BULK: dict[str, Callable[[Carteira, Principal], object]] = {
+    "delete_portfolio": lambda app, host: app.delete_portfolio(host, "sul"),
+    "deactivate_with_transfer": lambda app, host: app.deactivate_manager(
+        host, "ana", transfer_to="bia"
+    ),
+}
+
+
+def _world_in(app: Carteira, host: Principal, customers: int) -> None:
+    for manager in ("ana", "bia", "caio"):
+        app.register_manager(host, manager, manager.title(), profile=Profile.ANALYST)
+    app.create_portfolio(host, "Sul", managers=["ana", "bia"], portfolio_id="sul")
+    app.create_portfolio(host, "Norte", managers=["ana", "caio"], portfolio_id="norte")
+    app.update_settings(host, max_account_managers=2)
+    app.register_organization(host, "org", "Org")
+    app.set_organization_portfolio(host, "org", "sul")
+    for number in range(customers):
+        customer = f"c{number:03d}"
+        app.register_customer(host, customer, customer.upper(), organization="org")
+        app.assign_customer(host, customer, "ana", portfolio="sul" if number % 2 else "norte")

@@ -25,7 +25,7 @@ from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission, Profile, Role
 from carteira.domain.portfolio import Portfolio
 from carteira.services.context import Context
-from carteira.services.ownership import apply_moves, relink
+from carteira.services.ownership import apply_moves, organization_portfolios, relink
 from carteira.services.portfolios import holds_customers, portfolio_state, require_eligible
 from carteira.services.results import UNCHANGED, Unchanged
 
@@ -237,7 +237,8 @@ def _write_portfolios(context: Context, portfolios: list[Portfolio]) -> None:
 def _write_customers(
     context: Context, customers: list[Customer], managers: list[tuple[str, ...]], way: Way
 ) -> None:
-    moves = [relink(context, c, m) for c, m in zip(customers, managers, strict=True)]
+    orgs = organization_portfolios(context, customers)
+    moves = [relink(context, c, m, orgs) for c, m in zip(customers, managers, strict=True)]
     apply_moves(context, moves, way)
 
 

@@ -8,7 +8,7 @@ ownership changed, naming the way it used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
 
@@ -25,6 +25,7 @@ __all__ = [
     "apply_organization_moves",
     "check_account_managers",
     "organization_portfolio",
+    "organization_portfolios",
     "ownership_of",
     "relink",
     "require_available",
@@ -128,9 +129,29 @@ def organization_portfolio(context: Context, customer: Customer) -> str | None:
     return None if org is None else context.organization(org).portfolio
 
 
-def relink(context: Context, customer: Customer, account_managers: tuple[str, ...]) -> Move:
-    """Return the move giving ``customer`` new account managers, its portfolio unchanged."""
-    org_portfolio = organization_portfolio(context, customer)
+def organization_portfolios(
+    context: Context, customers: Iterable[Customer]
+) -> dict[str, str | None]:
+    """Return the portfolio of each of these customers' organizations, one look-up each (ST-5)."""
+    found = sorted({c.organization for c in customers if c.organization is not None})
+    return {o: context.organization(o).portfolio for o in found}
+
+
+def relink(
+    context: Context,
+    customer: Customer,
+    account_managers: tuple[str, ...],
+    org_portfolios: Mapping[str, str | None] | None = None,
+) -> Move:
+    """Return the move giving ``customer`` new account managers, its portfolio unchanged.
+
+    ``org_portfolios``, from :func:`organization_portfolios`, spares a look-up per customer.
+    """
+    org = customer.organization
+    if org_portfolios is not None and org is not None:
+        org_portfolio = org_portfolios[org]
+    else:
+        org_portfolio = organization_portfolio(context, customer)
     changed = attrs.evolve(customer, account_managers=account_managers)
     return Move(
         customer,

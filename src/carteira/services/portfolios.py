@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -25,7 +25,7 @@ from carteira.services.ownership import (
     Move,
     apply_moves,
     apply_organization_moves,
-    organization_portfolio,
+    organization_portfolios,
     ownership_of,
     relink,
     require_available,
@@ -119,7 +119,10 @@ def delete_portfolio(context: Context, portfolio_id: str) -> None:
     portfolio = context.portfolio(portfolio_id)
     organizations = context.uow.organizations.in_portfolio(portfolio_id)
     customers = effective_members(context, portfolio_id)
-    moves = [_left_behind(context, c, portfolio_id) for c in customers]
+    # One look-up per organization and per fallback portfolio, not per customer (ST-5).
+    org_portfolios = organization_portfolios(context, customers)
+    available: set[str] = set()
+    moves = [_left_behind(context, c, portfolio_id, org_portfolios, available) for c in customers]
     context.emit(
         PortfolioDeleted(
             **context.stamp_fields,
@@ -274,10 +277,18 @@ def _clear_defaults(context: Context, portfolio: Portfolio, manager_ids: Sequenc
             )
 
 
-def _left_behind(context: Context, customer: Customer, portfolio_id: str) -> Move:
-    org_portfolio = organization_portfolio(context, customer)
+def _left_behind(
+    context: Context,
+    customer: Customer,
+    portfolio_id: str,
+    org_portfolios: Mapping[str, str | None],
+    available: set[str],
+) -> Move:
+    org = customer.organization
+    org_portfolio = None if org is None else org_portfolios[org]
     fallback = None if org_portfolio == portfolio_id else org_portfolio
-    if fallback is not None:
+    if fallback is not None and fallback not in available:
         require_available(context, context.portfolio(fallback), f"customer {customer.id!r}")
+        available.add(fallback)
     left = attrs.evolve(customer, portfolio=None, account_managers=())
     return Move(customer, left, ownership_of(customer, org_portfolio), ownership_of(left, fallback))
