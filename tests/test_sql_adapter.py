@@ -9,7 +9,6 @@ transactions, the error mapping, the set-based writes and a smoke run of the ser
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -76,13 +75,11 @@ from carteira.domain.portal import Attachment, Message, MoveKind, StageMove
 from carteira.domain.principal import PrincipalKind
 from carteira.domain.scope import Scope
 from carteira.testing import strategies
+from databases import new_schema, require_postgres
 
 TENANT = "acme"
 HOST = Principal.system(TENANT)
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-POSTGRES_URL = os.environ.get(
-    "CARTEIRA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 SAMPLES = settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -94,18 +91,7 @@ SAMPLES = settings(
 @pytest.fixture(scope="module")
 def postgres_server() -> str:
     """The PostgreSQL URL, once it answers; skipped without it, failed with CI=true."""
-    engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # any failure to reach it, whatever the driver raises
-        reason = f"PostgreSQL at {POSTGRES_URL} is unreachable: {error}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
-        pytest.skip(f"{reason} (set CI=true to make this a failure)")
-    finally:
-        engine.dispose()
-    return POSTGRES_URL
+    return require_postgres()
 
 
 class Database:
@@ -136,21 +122,6 @@ class Database:
             engine.dispose()
 
 
-def _new_schema(server: str) -> tuple[str, Callable[[], None]]:
-    """Create an empty PostgreSQL schema; return its URL and how to drop it."""
-    name = f"carteira_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
-
-    return f"{server}?options=-csearch_path%3D{name}", drop
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """An empty database, with no table yet."""
@@ -159,7 +130,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield found
         found.close()
         return
-    url, drop = _new_schema(request.getfixturevalue("postgres_server"))
+    url, drop = new_schema(request.getfixturevalue("postgres_server"))
     found = Database("postgresql", url)
     try:
         yield found
@@ -171,7 +142,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 @pytest.fixture(scope="module")
 def shared_postgres(postgres_server: str) -> Iterator[SqlStore]:
     """One PostgreSQL schema and store for the module's tests; emptied before each."""
-    url, drop = _new_schema(postgres_server)
+    url, drop = new_schema(postgres_server)
     store = SqlStore(url)
     try:
         yield store
