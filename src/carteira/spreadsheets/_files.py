@@ -1,0 +1,204 @@
+"""Data sets from and to paths: a CSV file, an XLSX workbook or a directory of CSVs (WA-8)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+from carteira.domain.dataset import COLUMNS, REQUIRED, DataSet, RowProblem, Table, TableKind
+from carteira.spreadsheets._csv import parse_csv, write_csv
+from carteira.spreadsheets._problems import SpreadsheetError, problem
+from carteira.spreadsheets._xlsx import XLSX_LONGEST, parse_xlsx, write_xlsx, xlsx_text
+
+__all__ = ["read_dataset", "write_dataset"]
+
+
+def read_dataset(path: str | os.PathLike[str], *, kind: TableKind | None = None) -> DataSet:
+    """Read the tables of a spreadsheet import (WA-8).
+
+    ``path`` is a ``.csv`` file (one table), an ``.xlsx`` workbook (one table per
+    visible sheet; blank sheets are skipped) or a directory (every ``*.csv`` in it, by
+    name). A table's kind is, in order: ``kind`` (for a single CSV only); the file stem
+    or sheet name (``managers``/``gerentes``, ``portfolios``/``carteiras``,
+    ``memberships``/``clientes``/``vinculos``, ``history``/``historico``; case and
+    accents aside); else its headers: a customer or organization column makes
+    memberships; else a column only history has makes history; else a column only
+    managers have (``gerente``, ``manager_id``, ``perfil``, ``ativo``...) and none
+    only portfolios have makes managers; else a column only portfolios have
+    (``carteira``, ``descricao``, ``jornada``, ``gerentes``...) makes portfolios.
+
+    Headers may be English or Portuguese (the alias table is
+    ``carteira.spreadsheets._aliases``). A table's ``source`` is the CSV's path or
+    ``book.xlsx[sheet]``; each row keeps its line (CSV: the line where it starts, the
+    header being line 1; XLSX: its row number in the sheet).
+    Raises :class:`SpreadsheetError` listing every problem of every file, ``code``
+    ``"file_not_found"`` for a missing path, ``"xlsx_unavailable"`` without openpyxl.
+    """
+    where = Path(path)
+    source = str(path)
+    if not where.exists():
+        raise SpreadsheetError.single(source, "file_not_found", "no such file or directory")
+    if kind is not None and (where.is_dir() or _suffix(where) != ".csv"):
+        reason = "a table kind can be given for a single .csv file only"
+        raise SpreadsheetError.single(source, "kind_not_applicable", reason)
+    problems: list[RowProblem] = []
+    tables: list[Table] = []
+    if where.is_dir():
+        files = sorted(f for f in where.iterdir() if _suffix(f) == ".csv" and f.is_file())
+        if not files:
+            problems.append(problem(source, 0, "empty_file", "the directory holds no .csv file"))
+        for file in files:
+            table = _read_csv_file(file, problems, kind=None)
+            tables += [table] if table is not None else []
+    elif _suffix(where) == ".csv":
+        table = _read_csv_file(where, problems, kind=kind)
+        tables += [table] if table is not None else []
+    elif _suffix(where) == ".xlsx":
+        data = _bytes(where, problems)
+        tables += parse_xlsx(data, source, problems) if data is not None else []
+    else:
+        reason = "read a .csv file, an .xlsx workbook or a directory of .csv files"
+        raise SpreadsheetError.single(source, "unsupported_format", reason)
+    problems += _duplicates(tables)
+    if problems:
+        raise SpreadsheetError(problems)
+    return DataSet(tables=tuple(tables))
+
+
+def _suffix(path: Path) -> str:
+    return path.suffix.lower()
+
+
+def _bytes(path: Path, problems: list[RowProblem]) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        reason = f"the file cannot be read ({error.strerror or error})"
+        problems.append(problem(str(path), 0, "unreadable_file", reason))
+        return None
+
+
+def _read_csv_file(
+    path: Path, problems: list[RowProblem], *, kind: TableKind | None
+) -> Table | None:
+    data = _bytes(path, problems)
+    if data is None:
+        return None
+    return parse_csv(data, str(path), problems, kind=kind, name=path.stem)
+
+
+def _duplicates(tables: list[Table]) -> list[RowProblem]:
+    first: dict[TableKind, Table] = {}
+    found = []
+    for table in tables:
+        if table.kind in first:
+            reason = f"a second {table.kind} table; the first is {first[table.kind].source}"
+            found.append(problem(table.source, 0, "duplicate_table", reason))
+        first.setdefault(table.kind, table)
+    return found
+
+
+def write_dataset(dataset: DataSet, path: str | os.PathLike[str]) -> list[Path]:
+    r"""Write ``dataset`` as spreadsheet files and return the files written (WA-8).
+
+    ``path`` is a directory (any path not ending in ``.csv`` or ``.xlsx``; created if
+    needed; one ``<kind>.csv`` per table, replacing one already there), a
+    ``.csv`` file (when the data set has exactly one table) or an ``.xlsx`` workbook
+    (one sheet per table, named by its kind). CSV is UTF-8 without a byte-order mark,
+    ``,``-separated, quoted only where needed, with ``\n`` line ends; the header
+    holds the canonical column names in ``Table.columns`` order.
+
+    Reading the files back gives an equal data set when its cells carry no
+    surrounding whitespace and no row is all blank (the reader strips cells and skips
+    blank rows, so the writer leaves those rows out): same kinds, columns and cells;
+    lines are laid out afresh (XLSX: 2 for the first row, then one per row; CSV: the
+    line where each row starts, which a cell's line breaks push down). Raises
+    :class:`SpreadsheetError` (``cannot_write``) for a table a reader would refuse or
+    a path that cannot be written, before writing anything in the first case.
+    """
+    where = Path(path)
+    suffix = _suffix(where)
+    _check(dataset, str(path), xlsx=suffix == ".xlsx")
+    if suffix == ".xlsx":
+        write_xlsx(dataset, where)
+        return [where]
+    if suffix == ".csv":
+        if len(dataset.tables) != 1:
+            reason = f"a .csv file holds one table, not {len(dataset.tables)}: write a directory"
+            raise SpreadsheetError.single(str(path), "cannot_write", reason)
+        return [_write_csv_file(dataset.tables[0], where)]
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = f"cannot make the directory ({error.strerror or error})"
+        raise SpreadsheetError.single(str(path), "cannot_write", reason) from error
+    return [_write_csv_file(table, where / f"{table.kind}.csv") for table in dataset.tables]
+
+
+def _write_csv_file(table: Table, path: Path) -> Path:
+    try:
+        with path.open("w", encoding="utf-8", newline="") as out:
+            write_csv(table, out)
+    except OSError as error:
+        reason = f"cannot write the file ({error.strerror or error})"
+        raise SpreadsheetError.single(str(path), "cannot_write", reason) from error
+    return path
+
+
+def _check(dataset: DataSet, source: str, *, xlsx: bool) -> None:
+    """Refuse (``cannot_write``) what would not read back as written."""
+    problems: list[RowProblem] = []
+    if not dataset.tables:
+        problems.append(problem(source, 0, "cannot_write", "the data set has no table"))
+    kinds = [table.kind for table in dataset.tables]
+    for kind in sorted({kind for kind in kinds if kinds.count(kind) > 1}):
+        problems.append(problem(source, 0, "cannot_write", f"the data set has two {kind} tables"))
+    for table in dataset.tables:
+        problems += _table_problems(table, source)
+        problems += _cell_problems(table, source, xlsx=xlsx)
+    if problems:
+        raise SpreadsheetError(problems, code="cannot_write")
+
+
+def _table_problems(table: Table, source: str) -> list[RowProblem]:
+    kind, columns = table.kind, table.columns
+    found = [
+        problem(source, 0, "cannot_write", f"{column!r} is not a column of {kind}", column)
+        for column in dict.fromkeys(columns)
+        if column not in COLUMNS[kind]
+    ]
+    if not columns:
+        found.append(problem(source, 0, "cannot_write", f"the {kind} table has no columns"))
+    if len(set(columns)) < len(columns):
+        reason = f"the {kind} table names a column twice: {', '.join(columns)}"
+        found.append(problem(source, 0, "cannot_write", reason))
+    found += [
+        problem(source, 0, "cannot_write", f"the {kind} table has no {column} column", column)
+        for column in REQUIRED[kind]
+        if column not in columns
+    ]
+    if kind is TableKind.MEMBERSHIPS and not {"customer", "organization"} & set(columns):
+        reason = "the memberships table has no customer or organization column"
+        found.append(problem(source, 0, "cannot_write", reason))
+    return found
+
+
+def _cell_problems(table: Table, source: str, *, xlsx: bool) -> list[RowProblem]:
+    found = []
+    for row in table.rows:
+        for column, text in row.values.items():
+            if column not in table.columns:
+                reason = f"a {table.kind} row has a {column} value but the table no such column"
+            elif "\x00" in text and not xlsx:
+                reason = f"a {table.kind} cell holds a NUL character, which CSV cannot"
+            elif len(text) > csv.field_size_limit() and not xlsx:
+                reason = f"a {table.kind} cell is longer than a CSV reader takes"
+            elif xlsx and len(xlsx_text(text)) > XLSX_LONGEST:
+                reason = (
+                    f"a {table.kind} cell is longer than an XLSX cell ({XLSX_LONGEST} characters)"
+                )
+            else:
+                continue
+            found.append(problem(source, row.line, "cannot_write", reason, column))
+    return found

@@ -1,0 +1,176 @@
+"""From rows of text cells to a :class:`~carteira.domain.dataset.Table` (WA-8).
+
+Shared by the CSV and XLSX readers: find the header, tell the table's kind, map the
+headers to canonical columns and lay out the rows, collecting every problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from carteira.domain.dataset import COLUMNS, REQUIRED, RowProblem, SourceRow, Table, TableKind
+from carteira.spreadsheets._aliases import LOOKUP, TABLE_NAMES, accepted, normalize
+from carteira.spreadsheets._problems import problem
+
+__all__ = ["build_table", "kind_from_headers", "kind_from_name"]
+
+_NAMES = {normalize(name): kind for kind, names in TABLE_NAMES.items() for name in names}
+
+
+def _only(
+    kind: TableKind, *others: TableKind, columns: Iterable[str] | None = None
+) -> frozenset[str]:
+    """Header names ``kind`` accepts (for ``columns``, if given) that ``others`` do not."""
+    wanted = set(COLUMNS[kind] if columns is None else columns)
+    theirs = {name for other in others for name in LOOKUP[other]}
+    return frozenset(n for n, c in LOOKUP[kind].items() if c in wanted and n not in theirs)
+
+
+_M, _P, _S, _H = TableKind.MANAGERS, TableKind.PORTFOLIOS, TableKind.MEMBERSHIPS, TableKind.HISTORY
+_PARTIES = ("customer", "customer_name", "organization", "organization_name")
+# Headers that settle a kind, tried in this order; see kind_from_headers.
+_MEMBERSHIP_SIGNS = _only(_S, _M, _P, columns=_PARTIES)
+_HISTORY_SIGNS = _only(_H, _M, _P, _S)
+_MANAGER_SIGNS = _only(_M, _P)
+_PORTFOLIO_SIGNS = _only(_P, _M)
+
+
+def kind_from_name(name: str) -> TableKind | None:
+    """Return the kind a file stem or sheet name names, if any (WA-8).
+
+    ``managers``/``gerentes``, ``portfolios``/``carteiras``,
+    ``memberships``/``clientes``/``vinculos``, ``history``/``historico``; case and
+    accents do not matter.
+    """
+    return _NAMES.get(normalize(name))
+
+
+def kind_from_headers(headers: Iterable[str]) -> TableKind | None:
+    """Tell a table's kind from its header names alone, or ``None`` (WA-8).
+
+    In this order: a customer or organization column (``cliente``, ``empresa``,
+    ``nome do cliente``...) makes memberships; else a column only history has
+    (``subject``, ``way``, ``managers_after``...) makes history; else a column only
+    managers have (``gerente``, ``manager_id``, ``perfil``, ``ativo``, ``papeis``...)
+    with no column only portfolios have makes managers; else a column only portfolios
+    have (``carteira``, ``descricao``, ``jornada``, ``gerentes``...) makes portfolios.
+    Headers that both managers and portfolios accept (``id``, ``nome``) settle nothing.
+    """
+    names = {normalize(h) for h in headers}
+    if names & _MEMBERSHIP_SIGNS:
+        return TableKind.MEMBERSHIPS
+    if names & _HISTORY_SIGNS:
+        return TableKind.HISTORY
+    if names & _MANAGER_SIGNS and not names & _PORTFOLIO_SIGNS:
+        return TableKind.MANAGERS
+    if names & _PORTFOLIO_SIGNS:
+        return TableKind.PORTFOLIOS
+    return None
+
+
+def build_table(
+    source: str,
+    rows: Iterable[tuple[int, Sequence[str]]],
+    problems: list[RowProblem],
+    *,
+    kind: TableKind | None = None,
+    name: str | None = None,
+    report_empty: bool = True,
+) -> Table | None:
+    """Return the table of ``rows`` (line, cells), or ``None`` having added ``problems``.
+
+    The first row with a non-blank cell is the header; blank rows are skipped. The kind
+    is ``kind``, else the one ``name`` (a file stem or sheet name) names, else the one
+    the headers show. An empty source adds ``empty_file`` when ``report_empty``.
+    """
+    found = len(problems)
+    lines = iter(rows)
+    header_line, header = next(((n, h) for n, h in _stripped(lines) if any(h)), (0, []))
+    if not header:
+        if report_empty and len(problems) == found:
+            problems.append(problem(source, 0, "empty_file", "the file holds no header row"))
+        return None
+    kind = kind or (kind_from_name(name) if name else None) or kind_from_headers(header)
+    if kind is None:
+        reason = (
+            "cannot tell which table this is: name the file or sheet managers, portfolios, "
+            "memberships or history (gerentes, carteiras, clientes/vínculos, histórico), or "
+            f"use headers that only one of them has; headers: {', '.join(map(repr, header))}"
+        )
+        problems.append(problem(source, header_line, "unknown_table", reason))
+        return None
+    columns = _columns(source, header_line, kind, header, problems)
+    body = tuple(_rows(source, lines, columns, problems))
+    if len(problems) > found:
+        return None
+    return Table(kind=kind, source=source, columns=columns, rows=body)
+
+
+def _stripped(lines: Iterable[tuple[int, Sequence[str]]]) -> Iterator[tuple[int, list[str]]]:
+    return ((line, [cell.strip() for cell in cells]) for line, cells in lines)
+
+
+def _columns(
+    source: str, line: int, kind: TableKind, header: list[str], problems: list[RowProblem]
+) -> tuple[str, ...]:
+    """Map ``header`` to canonical columns; trailing blank headers are dropped."""
+    while not header[-1]:
+        header.pop()
+    lookup = LOOKUP[kind]
+    columns: list[str] = []
+    seen: dict[str, str] = {}
+    for position, text in enumerate(header, start=1):
+        column = lookup.get(normalize(text), "")
+        columns.append(column)
+        if not column:
+            what = repr(text) if text else f"column {position} (no name)"
+            reason = f"{what} is not a column of {kind}; accepted: {accepted(kind)}"
+            problems.append(problem(source, line, "unknown_column", reason))
+        elif column in seen:
+            reason = f"{seen[column]!r} and {text!r} are both the {column} column of {kind}"
+            problems.append(problem(source, line, "duplicate_column", reason, column))
+        else:
+            seen[column] = text
+    for column in REQUIRED[kind]:
+        if column not in seen:
+            reason = f"{kind} needs a {column} column; accepted: {accepted(kind)}"
+            problems.append(problem(source, line, "missing_column", reason, column))
+    if kind is TableKind.MEMBERSHIPS and not {"customer", "organization"} & seen.keys():
+        reason = "memberships need a customer or an organization column"
+        problems.append(problem(source, line, "missing_column", reason))
+    return tuple(columns)
+
+
+def _rows(
+    source: str,
+    lines: Iterable[tuple[int, Sequence[str]]],
+    columns: tuple[str, ...],
+    problems: list[RowProblem],
+) -> list[SourceRow]:
+    """Return the non-blank rows after the header; missing cells are ``""``.
+
+    Cells beyond the header's width are a ``too_many_cells`` problem unless all of them
+    are blank (the trailing separators some spreadsheet programs write).
+    """
+    width = len(columns)
+    strip = str.strip
+    found: list[SourceRow] = []
+    for line, raw in lines:  # the hot loop of a large file: kept lean on purpose
+        cells = list(map(strip, raw))
+        if len(cells) != width:
+            cells = _fitted(cells, width, source, line, problems)
+        if any(cells):
+            found.append(SourceRow(line, dict(zip(columns, cells, strict=True))))
+    return found
+
+
+def _fitted(
+    cells: list[str], width: int, source: str, line: int, problems: list[RowProblem]
+) -> list[str]:
+    """Pad ``cells`` to ``width`` with blanks, or cut blank ones beyond it."""
+    if len(cells) < width:
+        return cells + [""] * (width - len(cells))
+    if any(cells[width:]):
+        reason = f"the row has {len(cells)} cells but the header has {width}"
+        problems.append(problem(source, line, "too_many_cells", reason))
+    return cells[:width]
