@@ -27,8 +27,8 @@ Measured, per database:
     manager's scope plus the customers outside portfolio): p50 and p99 wall time;
 (b) ``Carteira.delete_portfolio`` of the 100,000-customer portfolio: wall time and the
     SQL statements it issued (with the slowest ones);
-(c) the plans of the listing queries (``EXPLAIN QUERY PLAN``; ``EXPLAIN (ANALYZE,
-    BUFFERS)``) and of every statement of the deletion, the latter taken on
+(c) the plans of every query of each listing (``EXPLAIN QUERY PLAN``; ``EXPLAIN
+    (ANALYZE, BUFFERS)``) and of every statement of the deletion, the latter taken on
     ``bench-plan`` just before each statement runs (on PostgreSQL inside a savepoint
     rolled back, so the statement then runs on the same rows).
 """
@@ -354,15 +354,19 @@ def listing_plans(store: SqlStore, recorder: Recorder, plan: Plan) -> dict[str, 
         recorder.on = True
         _first_page(store, scope)
         recorder.on = False
-        listing = next(s for s in recorder.statements if "carteira_tickets" in s["sql"])
+        # Every query of the listing: how crowded the scope is, the walk, the indexes.
+        listed = [s for s in recorder.statements if s["sql"].lstrip().upper().startswith("SELECT")]
+        explained = []
         raw = store.engine.raw_connection()
         try:
             cursor = raw.cursor()
-            plan_lines = _explain(store.dialect, cursor, listing["sql"], listing["parameters"])
+            for listing in listed:
+                lines = _explain(store.dialect, cursor, listing["sql"], listing["parameters"])
+                explained.append({"sql": listing["sql"], "plan": lines})
             raw.rollback()
         finally:
             raw.close()
-        found[kind] = {"sql": listing["sql"], "plan": plan_lines}
+        found[kind] = {"statements": explained}
     return found
 
 

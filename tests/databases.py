@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+
+from carteira.adapters.sql import SqlStore
 
 POSTGRES_URL = os.environ.get(
     "CARTEIRA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -47,3 +51,22 @@ def new_schema(server: str) -> tuple[str, Callable[[], None]]:
         admin.dispose()
 
     return f"{server}?options=-csearch_path%3D{name}", drop
+
+
+@contextmanager
+def sql_store(kind: str, directory: Path) -> Iterator[SqlStore]:
+    """Yield a new ``SqlStore``: a SQLite file in ``directory``, or a PostgreSQL schema."""
+    if kind == "sqlite":
+        store = SqlStore.sqlite(directory / "carteira.db")
+        try:
+            yield store
+        finally:
+            store.close()
+        return
+    url, drop = new_schema(require_postgres())
+    store = SqlStore(url)
+    try:
+        yield store
+    finally:
+        store.close()
+        drop()

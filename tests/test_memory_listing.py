@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import attrs
+import pytest
 
-from carteira import InMemoryStore
+from carteira import Conflict, InMemoryStore
 from carteira.domain.customer import Customer
 from carteira.domain.scope import Scope
 from carteira.domain.ticket import Ticket, TicketStatus
@@ -156,3 +157,35 @@ def test_st4_many_scopes_in_turn_each_get_their_own_answer() -> None:
         for number in range(100):
             scope = Scope(portfolios=frozenset({f"p{number % 4}"}))
             assert _customer_ids(store, scope) == [f"c{number % 4}"]
+
+
+def test_st5_customers_added_in_bulk_appear_in_the_next_listing_and_leave_on_rollback() -> None:
+    """ST-5 with VS-3: ``add_many`` moves the stamps, inside the unit and after its rollback."""
+    store = _store(customers=2)
+    assert _walk(store, 2) == ["c0", "c1"]
+    batch = [Customer(TENANT, f"n{n}", f"Novo {n}", portfolio="sul") for n in range(3)]
+    with store.unit_of_work(TENANT) as uow:
+        uow.customers.add_many(batch)
+        assert _ids_inside(uow) == ["c0", "c1", "n0", "n1", "n2"]
+    assert _walk(store, 2) == ["c0", "c1"]
+    with store.unit_of_work(TENANT) as uow:
+        uow.customers.add_many(batch)
+        uow.commit()
+    assert _walk(store, 2) == ["c0", "c1", "n0", "n1", "n2"]
+    assert _customer_ids(store, Scope(outside=True)) == []
+
+
+def test_st5_a_refused_bulk_add_leaves_the_cached_listing_as_it_was() -> None:
+    """ST-5: a batch refused for a taken id changes no listing, cached or recomputed."""
+    store = _store(customers=2)
+    assert _customer_ids(store) == ["c0", "c1"]
+    with store.unit_of_work(TENANT) as uow:
+        with pytest.raises(Conflict):
+            uow.customers.add_many([Customer(TENANT, "n0", "N", portfolio="sul"), _c1()])
+        assert _ids_inside(uow) == ["c0", "c1"]
+        uow.commit()
+    assert _customer_ids(store) == ["c0", "c1"]
+
+
+def _c1() -> Customer:
+    return Customer(TENANT, "c1", "Outro", portfolio="sul")

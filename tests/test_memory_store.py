@@ -12,7 +12,9 @@ import pytest
 from carteira import (
     Carteira,
     ConcurrencyError,
+    Customer,
     InMemoryStore,
+    Organization,
     Principal,
     Profile,
     StorageError,
@@ -144,3 +146,31 @@ def test_st3_every_stored_write_moves_the_version_on() -> None:
         stored = uow.customers.get("c1")
     assert (registered.version, renamed.version) == (1, 2)
     assert stored == renamed == assigned
+
+
+def test_st5_add_many_failing_at_any_write_keeps_none_of_the_batch_even_if_committed() -> None:
+    """ST-5 all or none: a batch cut short by a failure is undone at once, not at rollback."""
+    batch = [Customer(TENANT, f"n{n}", f"N{n}", account_managers=("ana",)) for n in range(4)]
+    for write in range(1, len(batch) + 1):
+        store = InMemoryStore()
+        app = Carteira(store.unit_of_work)
+        _world(app, Principal.system(TENANT))
+        before = store.snapshot()
+        with store.unit_of_work(TENANT) as uow:
+            with failing_at(write), pytest.raises(Boom):
+                uow.customers.add_many(batch)
+            assert uow.customers.get_many([c.id for c in batch]) == {}
+            uow.commit()
+        assert before == store.snapshot(), f"write {write} left part of the batch behind"
+
+
+def test_st1_add_many_in_a_unit_left_without_commit_applies_nothing() -> None:
+    store = InMemoryStore()
+    app = Carteira(store.unit_of_work)
+    _world(app, Principal.system(TENANT))
+    before = store.snapshot()
+    with store.unit_of_work(TENANT) as uow:
+        uow.customers.add_many([Customer(TENANT, "n1", "N1"), Customer(TENANT, "n2", "N2")])
+        uow.organizations.add_many([Organization(TENANT, "o9", "O9", portfolio="sul")])
+        assert list(uow.customers.get_many(["n2", "n1"])) == ["n2", "n1"]
+    assert before == store.snapshot()

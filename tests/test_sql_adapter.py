@@ -67,6 +67,7 @@ from carteira import (
     TicketType,
 )
 from carteira.adapters.sql import SCHEMA_VERSION, SqlStore, create_schema, metadata, upgrade
+from carteira.adapters.sql import tickets as sql_tickets
 from carteira.adapters.sql.schema import schema_version, schema_versions
 from carteira.domain.events import MembershipChanged, PortfolioCreated, PortfolioDeleted
 from carteira.domain.ownership import Ownership, SubjectKind, Way
@@ -75,6 +76,7 @@ from carteira.domain.portal import Attachment, Message, MoveKind, StageMove
 from carteira.domain.principal import PrincipalKind
 from carteira.domain.scope import Scope
 from carteira.testing import strategies
+from carteira.testing.contract.base import add_rows
 from databases import new_schema, require_postgres
 
 TENANT = "acme"
@@ -206,6 +208,44 @@ def test_st2_schema_creation_is_idempotent_and_recorded(database: Database) -> N
     _write(store, lambda uow: uow.customers.add(Customer(TENANT, "c1", "C1")))
     database.store().upgrade()
     assert _read(store, lambda uow: uow.customers.count()) == 1
+
+
+def test_st2_st4_upgrade_takes_a_version_1_database_to_version_2_keeping_its_rows(
+    database: Database,
+) -> None:
+    """Version 2 adds ``carteira_tickets_assignee_id``; ``upgrade`` adds it and nothing else."""
+    engine = database.engine()
+    create_schema(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX carteira_tickets_assignee_id"))
+        connection.execute(update(schema_versions).values(version=1))
+    assert schema_version(engine) == 1
+    old = SqlStore(engine)
+    with old.unit_of_work(TENANT) as uow:
+        add_rows(uow, _many_tickets(TENANT)[:80])
+        uow.commit()
+    before = old.snapshot()
+    upgrade(engine)
+    assert schema_version(engine) == SCHEMA_VERSION == 2
+    indexes = {
+        ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("carteira_tickets")
+    }
+    assert indexes["carteira_tickets_assignee_id"] == ["tenant", "assignee", "id"]
+    assert old.snapshot() == before
+    upgrade(engine)
+    store = database.store()
+    assert store.snapshot() == before
+    reference = InMemoryStore()
+    with reference.unit_of_work(TENANT) as memory:
+        add_rows(memory, _many_tickets(TENANT)[:80])
+        memory.commit()
+    scope = Scope(assignees=frozenset({"m1"}), outside=True)
+
+    def page(uow: Any) -> list[str]:
+        return [t.id for t in uow.tickets.in_scope(scope, after="t0", limit=5, open_only=True)]
+
+    assert _read(store, page) == _read(reference, page)  # type: ignore[arg-type]
+    assert len(_read(store, page)) == 5
 
 
 def test_st2_a_database_newer_than_the_code_is_refused(database: Database) -> None:
@@ -752,6 +792,101 @@ def test_st5_bulk_writes_take_the_same_statements_for_ten_rows_or_a_thousand(
     assert statements(10) == statements(1000) == [3, 1, 1, 1]
 
 
+def test_st5_get_many_and_add_many_take_the_same_statements_for_ten_rows_or_a_thousand(
+    store: SqlStore,
+) -> None:
+    """ST-5: bulk reads and inserts of customers and organizations are set-based.
+
+    The statement count and the number of bound parameters do not grow with the batch
+    (no IN-list: SQLite and psycopg cap bound parameters), stored or refused.
+    """
+
+    def measure(size: int) -> list[tuple[int, int]]:
+        tenant = f"many-{size}"
+        customers = [
+            Customer(tenant, f"c{n:05}", f"C{n}", organization=f"o{n:05}", account_managers=("m1",))
+            for n in range(size)
+        ]
+        organizations = [Organization(tenant, f"o{n:05}", f"O{n}", "sul") for n in range(size)]
+        ids = [c.id for c in reversed(customers)] + ["ghost"]
+        taken = [Customer(tenant, f"n{n:05}", "N") for n in range(size)] + customers[-1:]
+        found: list[tuple[int, int]] = []
+        with store.unit_of_work(tenant) as uow:
+            actions: list[Callable[[], object]] = [
+                lambda: uow.customers.add_many(customers),
+                lambda: uow.organizations.add_many(organizations),
+                lambda: uow.customers.get_many(ids),
+                lambda: uow.organizations.get_many(o.id for o in organizations),
+                partial(_refused, uow.customers.add_many, taken),
+            ]
+            for action in actions:
+                seen: list[tuple[str, int]] = []
+                listener = _parameters_counter(seen)
+                event.listen(store.engine, "before_cursor_execute", listener)
+                try:
+                    action()
+                finally:
+                    event.remove(store.engine, "before_cursor_execute", listener)
+                found.append((len(seen), max(n for _, n in seen)))
+            assert list(uow.customers.get_many(ids)) == ids[:-1]
+            assert uow.customers.count() == size
+            uow.commit()
+        return found
+
+    small, large = measure(10), measure(1000)
+    assert small == large
+    assert [count for count, _ in small] == [2, 1, 1, 1, 2]
+
+
+def _refused(add_many: Callable[[list[Customer]], None], batch: list[Customer]) -> None:
+    with pytest.raises(Conflict):
+        add_many(batch)
+
+
+def _parameters_counter(seen: list[tuple[str, int]]) -> Callable[..., None]:
+    def count(conn: object, cursor: object, statement: str, parameters: Any, *args: object) -> None:
+        seen.append((statement, len(parameters or ())))
+
+    return count
+
+
+def test_st5_twenty_thousand_customers_go_through_add_many_and_get_many(store: SqlStore) -> None:
+    """ST-5 at import size: 20,000 rows in one call, beyond any bound-parameter cap."""
+    size = 20_000
+    customers = [
+        Customer(
+            TENANT,
+            f"c{n:06}",
+            f"Cliente {n}",
+            organization=f"o{n % 100:03}" if n % 3 == 0 else None,
+            portfolio="sul" if n % 2 else None,
+            account_managers=("m1", "m2")[: n % 3],
+        )
+        for n in range(size)
+    ]
+    organizations = [Organization(TENANT, f"o{n:03}", f"Org {n}", "sul") for n in range(100)]
+
+    def add(uow: Any) -> None:
+        uow.organizations.add_many(organizations)
+        uow.customers.add_many(customers)
+
+    _write(store, add)
+    ids = [c.id for c in customers[::-1]]
+    found = _read(store, lambda uow: uow.customers.get_many([*ids, "ghost", *ids[:10]]))
+    assert list(found) == ids
+    assert list(found.values()) == [attrs.evolve(c, version=1) for c in customers[::-1]]
+    assert _read(store, lambda uow: len(uow.customers.managed_by("m2"))) == size // 3
+    again = [Customer(TENANT, f"n{n:06}", "Novo") for n in range(size)] + customers[-1:]
+    with store.unit_of_work(TENANT) as uow:
+        with pytest.raises(Conflict) as caught:
+            uow.customers.add_many(again)
+        assert caught.value.details["id"] == customers[-1].id
+        assert uow.customers.count() == size
+        uow.customers.add_many(again[:-1])
+        uow.commit()
+    assert _read(store, lambda uow: uow.customers.count()) == 2 * size
+
+
 def _counter(seen: list[str]) -> Callable[..., None]:
     def count_statement(conn: object, cursor: object, statement: str, *args: object) -> None:
         seen.append(statement)
@@ -900,6 +1035,94 @@ def test_st4_every_listing_agrees_with_the_in_memory_store(store: SqlStore) -> N
             uow.commit()
     expected = _read(reference, _listings)  # type: ignore[arg-type]
     assert _read(store, _listings) == expected
+
+
+def _many_tickets(tenant: str) -> list[Any]:
+    """300 tickets of 60 customers, in an id order unrelated to their customers' scopes."""
+    organizations = [
+        Organization(tenant, "o1", "Sul", portfolio="p1"),
+        Organization(tenant, "o2", "Fora"),
+    ]
+    customers = [
+        Customer(
+            tenant,
+            f"c{n:02}",
+            f"C{n}",
+            organization=(None, "o1", "o2", None, "ghost")[n % 5],
+            portfolio=(None, "p1", None, "p2", None, None, "p3")[n % 7],
+            account_managers=((), ("m1",), (), ("m2", "m1"), ())[n % 5] if n != 59 else ("m9",),
+        )
+        for n in range(60)
+    ]
+    tickets = [
+        Ticket(
+            tenant,
+            f"t{n:03}",
+            f"c{(n * 37) % 59:02}" if n != 290 else "c59",
+            "d1",
+            NOW,
+            status=(TicketStatus.OPEN, TicketStatus.CLOSED)[n % 3 == 0],
+            assignee=(None, "m1", "m2", None, "m3")[n % 5] if n < 250 else None,
+        )
+        for n in range(300)
+    ]
+    return organizations + customers + tickets
+
+
+TICKET_SCOPES = (
+    Scope(outside=True),
+    Scope(portfolios=frozenset({"p1"})),
+    Scope(portfolios=frozenset({"p3"}), outside=True),
+    Scope(account_managers=frozenset({"m9"})),
+    Scope(assignees=frozenset({"m3"})),
+    Scope(assignees=frozenset({"m2", "m3", "m8"})),
+    Scope(portfolios=frozenset({"p2", "ghost"}), account_managers=frozenset({"m1"})),
+    Scope(account_managers=frozenset({"m9"}), assignees=frozenset({"m1"}), outside=True),
+    Scope(portfolios=frozenset({"nowhere"})),
+    Scope(),
+)
+"""Dense scopes (a page fills within the walk), sparse ones (one ticket, t290, near the
+end: the walk falls short and the indexes go on) and empty ones."""
+
+
+@pytest.mark.parametrize(
+    ("crowded", "walk", "most"),
+    [(0, 10, 2_000), (0, 2, 5), (0, 1, 1), (10, 10, 2_000), (sql_tickets.CROWDED, 10, 2_000)],
+)
+def test_vs3_st4_ticket_pages_agree_with_memory_within_and_past_the_walk(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch, crowded: int, walk: int, most: int
+) -> None:
+    """VS-3, ST-4: a ticket page found in the walk, past it, or both, is the reference's.
+
+    Every scope, page size, ``after`` (stored or not) and ``open_only``: every scope
+    walked first (``CROWDED`` 0), with the walk at its size or cut down so that the
+    indexes take over at once; the crowded ones only (10); none (the default, for 60
+    customers).
+    """
+    monkeypatch.setattr(sql_tickets, "CROWDED", crowded)
+    monkeypatch.setattr(sql_tickets, "WALK", walk)
+    monkeypatch.setattr(sql_tickets, "MOST_WALKED", most)
+    reference = InMemoryStore()
+    for target in (reference, store):
+        with target.unit_of_work(TENANT) as uow:
+            add_rows(uow, _many_tickets(TENANT))
+            uow.commit()
+
+    def pages(uow: Any) -> list[object]:
+        found: list[object] = []
+        for scope in TICKET_SCOPES:
+            for open_only in (False, True):
+                for limit in (1, 7, 51, 1_000):
+                    for after in (None, "t", "t100", "t1000", "t289", "t299", "u"):
+                        page = uow.tickets.in_scope(
+                            scope, after=after, limit=limit, open_only=open_only
+                        )
+                        found.append([t.id for t in page])
+        return found
+
+    expected = _read(reference, pages)  # type: ignore[arg-type]
+    assert _read(store, pages) == expected
+    assert ["t290"] in expected
 
 
 # -- the services over SqlStore ------------------------------------------------------------

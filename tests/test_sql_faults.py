@@ -14,12 +14,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
-from carteira import Carteira, ManualClock, Principal, Profile
+from carteira import Carteira, ConcurrencyError, ManualClock, Principal, Profile, StorageError
 from carteira.adapters.sql import SqlStore
-from databases import new_schema, require_postgres
+from carteira.adapters.sql.errors import translate, translated
+from databases import sql_store
 
 TENANT = "acme"
 HOST = Principal.system(TENANT)
@@ -32,18 +35,8 @@ class Boom(Exception):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    if request.param == "sqlite":
-        found = SqlStore.sqlite(tmp_path / "carteira.db")
+    with sql_store(request.param, tmp_path) as found:
         yield found
-        found.close()
-        return
-    url, drop = new_schema(require_postgres())
-    found = SqlStore(url)
-    try:
-        yield found
-    finally:
-        found.close()
-        drop()
 
 
 @contextmanager
@@ -163,3 +156,54 @@ def _world_in(app: Carteira, host: Principal, customers: int) -> None:
         customer = f"c{number:03d}"
         app.register_customer(host, customer, customer.upper(), organization="org")
         app.assign_customer(host, customer, "ana", portfolio="sul" if number % 2 else "norte")
+
+
+# -- a full lock table on PostgreSQL (SQLSTATE 53200) --------------------------------------
+
+
+def _driver_error(sqlstate: str, message: str) -> OperationalError:
+    original = psycopg.errors.lookup(sqlstate)(message)
+    return OperationalError("UPDATE carteira_customers ...", {}, original)
+
+
+def test_st3_out_of_shared_memory_is_a_retryable_concurrency_error() -> None:
+    """ST-3: PostgreSQL's lock table filled by concurrent transactions (53200) is retried."""
+    error = _driver_error("53200", "out of shared memory")
+    found = translate(error)
+    assert isinstance(found, ConcurrencyError)
+    assert (found.code, found.rule) == ("stale_version", "ST-3")
+    assert found.details["sqlstate"] == "53200"
+    assert found.details["cause"] == "lock_table_full"
+    assert "lock table is full" in found.message
+    assert "max_pred_locks_per_transaction" in found.message
+    with pytest.raises(ConcurrencyError) as caught, translated():
+        raise error
+    assert caught.value.__cause__ is error
+
+
+def test_er1_a_plain_out_of_memory_stays_a_storage_error() -> None:
+    """ER-1: 53200 without "shared memory" is the server short of memory, not of locks."""
+    found = translate(_driver_error("53200", "out of memory"))
+    assert isinstance(found, StorageError)
+    assert found.details["error"] == "OutOfMemory"
+
+
+def test_st3_the_services_run_a_unit_again_after_a_full_lock_table(tmp_path: Path) -> None:
+    """ST-3: the Runner retries a command whose unit hit 53200 once; it then applies once."""
+    with sql_store("postgresql", tmp_path) as store:
+        app = Carteira(store.unit_of_work, clock=ManualClock(), attempts=3)
+        failures = [1]
+
+        def full_once(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if failures[0] and statement.lstrip().upper().startswith("INSERT"):
+                failures[0] -= 1
+                raise psycopg.errors.lookup("53200")("out of shared memory")
+
+        event.listen(store.engine, "before_cursor_execute", full_once)
+        try:
+            app.register_customer(HOST, "c1", "C1")
+        finally:
+            event.remove(store.engine, "before_cursor_execute", full_once)
+        assert failures == [0]
+        with store.unit_of_work(TENANT) as uow:
+            assert uow.customers.count() == 1

@@ -1,8 +1,8 @@
-"""The customer and organization repository ports (MB)."""
+"""The customer and organization repository ports (MB, ST-5)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from carteira.domain.customer import Customer, Organization
@@ -16,6 +16,15 @@ class CustomerRepository(Protocol):
 
     def get(self, customer_id: str) -> Customer | None:
         """Return the customer, or ``None``."""
+        ...
+
+    def get_many(self, ids: Iterable[str]) -> Mapping[str, Customer]:
+        """Return the ones that exist among ``ids``, in the order asked (ST-5).
+
+        Duplicates are fine (each id once, at its first place); ids that do not exist,
+        or belong to another tenant (TN-1), are left out. SQL adapters answer any number
+        of ids in a constant number of statements.
+        """
         ...
 
     def count(self) -> int:
@@ -52,6 +61,16 @@ class CustomerRepository(Protocol):
         """Store a new customer; a taken id is a conflict."""
         ...
 
+    def add_many(self, customers: Iterable[Customer]) -> None:
+        """Store new customers at version 1, all or none (ST-5, WA-8).
+
+        An id already stored, or given twice in the call, is the :class:`~carteira.Conflict`
+        ``add`` raises (code ``customer_exists``), naming the first such customer in the
+        order given; then nothing is stored and the unit of work stays usable. SQL
+        adapters store any number in a constant number of statements.
+        """
+        ...
+
     def update_many(self, customers: Iterable[Customer]) -> None:
         """Store changed customers, each version-checked, all or none (ST-5)."""
         ...
@@ -62,6 +81,14 @@ class OrganizationRepository(Protocol):
 
     def get(self, organization_id: str) -> Organization | None:
         """Return the organization, or ``None``."""
+        ...
+
+    def get_many(self, ids: Iterable[str]) -> Mapping[str, Organization]:
+        """Return the ones that exist among ``ids``, in the order asked (ST-5).
+
+        As :meth:`CustomerRepository.get_many`: duplicates are fine, missing ids and
+        another tenant's (TN-1) are left out.
+        """
         ...
 
     def count(self) -> int:
@@ -80,6 +107,13 @@ class OrganizationRepository(Protocol):
 
     def add(self, organization: Organization) -> None:
         """Store a new organization; a taken id is a conflict."""
+        ...
+
+    def add_many(self, organizations: Iterable[Organization]) -> None:
+        """Store new organizations at version 1, all or none (ST-5, WA-8).
+
+        As :meth:`CustomerRepository.add_many`, with code ``organization_exists``.
+        """
         ...
 
     def update_many(self, organizations: Iterable[Organization]) -> None:

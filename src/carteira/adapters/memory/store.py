@@ -336,6 +336,11 @@ class _Customers(_Repo):
         self._guard()
         return self._data.customers.get(customer_id)
 
+    def get_many(self, ids: Iterable[str]) -> Mapping[str, Customer]:
+        self._guard()
+        rows = self._data.customers.rows
+        return {i: rows[i] for i in ids if i in rows}
+
     def count(self) -> int:
         self._guard()
         return len(self._data.customers.rows)
@@ -372,6 +377,10 @@ class _Customers(_Repo):
         self._guard()
         self._data.customers.add(customer)
 
+    def add_many(self, customers: Iterable[Customer]) -> None:
+        self._guard()
+        self._data.customers.add_all(list(customers))
+
     def update_many(self, customers: Iterable[Customer]) -> None:
         self._guard()
         _update_all(self._data.customers, customers)
@@ -381,6 +390,11 @@ class _Organizations(_Repo):
     def get(self, organization_id: str) -> Organization | None:
         self._guard()
         return self._data.organizations.get(organization_id)
+
+    def get_many(self, ids: Iterable[str]) -> Mapping[str, Organization]:
+        self._guard()
+        rows = self._data.organizations.rows
+        return {i: rows[i] for i in ids if i in rows}
 
     def count(self) -> int:
         self._guard()
@@ -405,6 +419,10 @@ class _Organizations(_Repo):
     def add(self, organization: Organization) -> None:
         self._guard()
         self._data.organizations.add(organization)
+
+    def add_many(self, organizations: Iterable[Organization]) -> None:
+        self._guard()
+        self._data.organizations.add_all(list(organizations))
 
     def update_many(self, organizations: Iterable[Organization]) -> None:
         self._guard()

@@ -9,7 +9,7 @@ import attrs
 
 from carteira.domain.errors import ConcurrencyError, Conflict
 
-__all__ = ["Journal", "Table"]
+__all__ = ["Journal", "Table", "taken"]
 
 
 class _Row(Protocol):
@@ -23,6 +23,16 @@ class _Row(Protocol):
 R = TypeVar("R", bound=_Row)
 _EMPTY: frozenset[str] = frozenset()
 IndexKeys = Callable[[Any], Iterable[Hashable]]
+
+
+def taken(kind: str, row_id: str, *, twice: bool = False) -> Conflict:
+    """Return the conflict of a batch of new rows with a taken id (``<kind>_exists``).
+
+    ``twice``: the id is given twice in the batch rather than already stored. Both
+    adapters raise exactly this from ``add_many`` (ST-5).
+    """
+    why = "is given twice in one batch" if twice else "already exists"
+    return Conflict(f"{kind} {row_id!r} {why}", code=f"{kind}_exists", details={"id": row_id})
 
 
 class Journal:
@@ -89,6 +99,28 @@ class Table(Generic[R]):
         self._check_unique(stored)
         self._write(row.id, stored)
         return stored
+
+    def add_all(self, rows: list[R]) -> None:
+        """Store new rows at version 1, all or none (ST-5).
+
+        An id already stored, or given twice in ``rows``, is the :class:`Conflict`
+        :meth:`add` raises, naming the first such row in the order given; nothing is
+        written then.
+        """
+        seen: set[str] = set()
+        for row in rows:
+            if row.id in self.rows or row.id in seen:
+                raise taken(self.kind, row.id, twice=row.id in seen)
+            seen.add(row.id)
+        written: list[str] = []
+        try:
+            for row in rows:
+                self.add(row)
+                written.append(row.id)
+        except BaseException:
+            for row_id in reversed(written):
+                self._put(row_id, None)
+            raise
 
     def update(self, row: R) -> R:
         """Store ``row`` over the version it was read at."""

@@ -1,8 +1,9 @@
 """Database errors translated into carteira's own (ER-1, ST-1, ST-3).
 
 No SQLAlchemy or driver exception leaves the adapter: a busy SQLite database, a
-PostgreSQL serialization failure or deadlock (SQLSTATE 40001, 40P01) becomes a
-retryable :class:`~carteira.ConcurrencyError`; a unique key taken by a concurrent
+PostgreSQL serialization failure or deadlock (SQLSTATE 40001, 40P01), or a PostgreSQL
+lock table full ("out of shared memory", SQLSTATE 53200) becomes a retryable
+:class:`~carteira.ConcurrencyError`; a unique key taken by a concurrent
 writer becomes the :class:`~carteira.Conflict` the in-memory store raises (or, for the
 event and history numbering, a ``ConcurrencyError``); anything else is a
 :class:`~carteira.StorageError`. The original error stays chained as ``__cause__``.
@@ -24,6 +25,7 @@ LARGEST = 2**63 - 1
 """The largest whole number both databases store (a BIGINT); larger ones are clamped."""
 
 _RETRY_STATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+_OUT_OF_MEMORY = "53200"  # out_of_memory; "out of shared memory" when a lock table is full
 _SQLITE_BUSY = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([a-z_]+)\.")
 
@@ -44,6 +46,16 @@ _NAME_KEY = "carteira_portfolios_name_key"
 def translate(error: SQLAlchemyError) -> CarteiraError:
     """Return the carteira error that stands for a database ``error`` (ER-1)."""
     original = getattr(error, "orig", None)
+    if _lock_table_full(original):
+        return ConcurrencyError(
+            "the database server's lock table is full (out of shared memory, SQLSTATE "
+            "53200): concurrent transactions hold more locks than it has room for, "
+            "serializable predicate locks most often; run it again, and see "
+            "max_pred_locks_per_transaction if it happens under bulk changes "
+            f"({_first_line(original)})",
+            rule="ST-3",
+            details=_lock_details(original),
+        )
     if _retryable(original):
         return ConcurrencyError(
             "the database refused this unit of work because of a concurrent one; "
@@ -79,6 +91,27 @@ def translated() -> Iterator[None]:
             rule="ST-2",
             details={"error": type(error).__name__},
         ) from error
+
+
+def _lock_table_full(original: object) -> bool:
+    """Tell whether PostgreSQL ran out of room in a shared lock table (ST-3).
+
+    Its predicate lock table fills when serializable transactions that read many rows
+    run at once (``max_pred_locks_per_transaction`` times connections); the regular one,
+    ``max_locks_per_transaction``, likewise. Both free up as those transactions end, so
+    running the unit of work again is the remedy. A plain "out of memory" is not this.
+    """
+    if getattr(original, "sqlstate", None) != _OUT_OF_MEMORY:
+        return False
+    return "out of shared memory" in str(original)
+
+
+def _lock_details(original: object) -> dict[str, object]:
+    details: dict[str, object] = {"sqlstate": _OUT_OF_MEMORY, "cause": "lock_table_full"}
+    hint = getattr(getattr(original, "diag", None), "message_hint", None)
+    if isinstance(hint, str):
+        details["hint"] = hint
+    return details
 
 
 def _retryable(original: object) -> bool:

@@ -27,7 +27,7 @@ from carteira.adapters.sql.codec import (
 )
 from carteira.adapters.sql.errors import LARGEST
 from carteira.adapters.sql.scoped import Keep, Page, union_of
-from carteira.adapters.sql.sets import insert_ignoring_conflicts
+from carteira.adapters.sql.sets import among, insert_ignoring_conflicts, values_of
 from carteira.adapters.sql.writes import Access
 from carteira.domain.errors import ConcurrencyError
 from carteira.domain.manager import Manager
@@ -90,6 +90,21 @@ class SqlRepository(Generic[R]):
         found = self._fetch(self._select().where(self._codec.table.c.id == row_id))
         return found[0] if found else None
 
+    def get_many(self, ids: Iterable[str]) -> Mapping[str, R]:
+        """Return the rows that exist among ``ids``, in the order asked, in one query (ST-5).
+
+        The ids travel as one JSON parameter (no IN-list of bound parameters, whatever
+        their number); duplicates count once, another tenant's rows are not seen (TN-1).
+        """
+        # An id holding NUL cannot be stored (refuse_nul), nor sent to PostgreSQL.
+        wanted = [i for i in dict.fromkeys(ids) if "\x00" not in i]
+        if not wanted:
+            return {}
+        dialect = self._access.dialect
+        asked = among(dialect, self._codec.table.c.id, values_of(dialect, wanted, schema.KEY))
+        found = {r.id: r for r in self._fetch(self._select().where(asked))}
+        return {i: found[i] for i in wanted if i in found}
+
     def add(self, row: R) -> None:
         """Store a new row at version 1; a taken id or unique key is a conflict (ST-3)."""
         writes.add_row(self._access, self._codec, row)
@@ -139,12 +154,7 @@ class SqlManagers(SqlRepository[Manager]):
 
     def get_many(self, manager_ids: Iterable[str]) -> Mapping[str, Manager]:
         """Return the managers that exist among ``manager_ids``, in the order asked."""
-        wanted = list(dict.fromkeys(manager_ids))
-        if not wanted:
-            return {}
-        statement = self._select().where(schema.managers.c.id.in_(wanted))
-        found = {m.id: m for m in self._fetch(statement)}
-        return {i: found[i] for i in wanted if i in found}
+        return super().get_many(manager_ids)
 
     def list(self) -> Sequence[Manager]:
         """Return every manager, by id."""

@@ -47,8 +47,11 @@ __all__ = [
     "upgrade",
 ]
 
-SCHEMA_VERSION = 1
-"""The version of the tables this code reads and writes; recorded in the database."""
+SCHEMA_VERSION = 2
+"""The version of the tables this code reads and writes; recorded in the database.
+
+1: the first tables. 2: index ``carteira_tickets_assignee_id`` (ST-4).
+"""
 
 _COMPONENT = "carteira"
 
@@ -230,13 +233,16 @@ tickets = Table(
     Index("carteira_tickets_customer", "tenant", "customer", "id"),
     Index("carteira_tickets_portal", "tenant", "customer", "portal_view", "id"),
     Index("carteira_tickets_assignee", "tenant", "assignee", "status", "id"),
+    Index("carteira_tickets_assignee_id", "tenant", "assignee", "id"),
     Index("carteira_tickets_load", "tenant", "department", "assignee", "status"),
     Index("carteira_tickets_stage", "tenant", "ticket_type", "stage", "status"),
 )
 """Tickets (RT, TK); instants as ISO text, ``assigned_at_us`` to order by (RT-1).
 
 ``portal_view`` is the one portal view besides *All* that shows a portal ticket, and
-``NULL`` for a conversation (TK-7).
+``NULL`` for a conversation (TK-7). ``carteira_tickets_assignee`` finds a manager's open
+tickets (WA-4); ``carteira_tickets_assignee_id`` (schema version 2) walks the tickets he
+serves in id order, so a scope page stops after its ``limit`` (VS-3, ST-4).
 """
 
 departments = Table(
@@ -386,5 +392,12 @@ def _checked_version(connection: Connection) -> int | None:
     return found
 
 
+def _tickets_by_assignee_and_id(connection: Connection) -> None:
+    """Version 1 to 2: the index a scope page walks an assignee's tickets by (ST-4)."""
+    index = next(i for i in tickets.indexes if i.name == "carteira_tickets_assignee_id")
+    with translated():
+        index.create(connection, checkfirst=True)
+
+
 # _STEPS[n] upgrades a database from version n to n + 1; version 1 is the first.
-_STEPS: dict[int, Callable[[Connection], None]] = {}
+_STEPS: dict[int, Callable[[Connection], None]] = {1: _tickets_by_assignee_and_id}

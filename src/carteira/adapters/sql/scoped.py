@@ -17,6 +17,8 @@ from sqlalchemy import (
     CompoundSelect,
     Select,
     exists,
+    false,
+    literal,
     or_,
     select,
     true,
@@ -27,7 +29,16 @@ from carteira.adapters.sql import schema
 from carteira.adapters.sql.sets import contains
 from carteira.domain.scope import Scope
 
-__all__ = ["Keep", "Page", "customer_parts", "named", "organization_parts", "union_of"]
+__all__ = [
+    "Keep",
+    "Page",
+    "customer_parts",
+    "customer_samples",
+    "named",
+    "organization_parts",
+    "ticket_visible",
+    "union_of",
+]
 
 Keep = Callable[[Any], list[ColumnElement[bool]]]
 """Conditions on a table that every row of a listing passes (search, open only)."""
@@ -53,12 +64,18 @@ class Page:
         self.limit = limit
         self.keep = keep
 
-    def cut(self, statement: Select[Any], table: Any, id_column: Any) -> Select[Any]:
-        """Return ``statement`` kept, after ``after``, ordered and limited by ``id_column``."""
+    def cut(
+        self, statement: Select[Any], table: Any, id_column: Any, compared: Any = None
+    ) -> Select[Any]:
+        """Return ``statement`` kept, after ``after``, ordered and limited by ``id_column``.
+
+        ``compared`` stands for ``id_column`` in the ``after`` condition, when that one
+        must not steer the choice of an index.
+        """
         if self.keep is not None:
             statement = statement.where(*self.keep(table))
         if self.after is not None:
-            statement = statement.where(id_column > self.after)
+            statement = statement.where((id_column if compared is None else compared) > self.after)
         if self.limit is None:
             return statement
         part = statement.order_by(id_column).limit(self.limit).subquery()
@@ -122,6 +139,84 @@ def organization_parts(tenant: str, scope: Scope, page: Page) -> list[Select[Any
         outside = select(o.c.id).where(o.c.tenant == tenant, o.c.portfolio.is_(None))
         parts.append(page.cut(outside, o, o.c.id))
     return parts
+
+
+def customer_samples(tenant: str, scope: Scope) -> list[Select[Any]]:
+    """Return one id query per part of ``scope`` over customers, each index only.
+
+    For counting how crowded a scope is: together they hold every customer in
+    ``scope`` (VS-2 (a)-(c)), some twice, and may hold a few more (an organization's
+    customers with a portfolio of their own, customers without portfolio or manager
+    whose organization has one), but each reads one index and no table row.
+    """
+    c, o = _customers, _organizations
+    parts: list[Select[Any]] = []
+    if scope.portfolios:
+        portfolios = sorted(scope.portfolios)
+        parts.append(select(c.c.id).where(c.c.tenant == tenant, c.c.portfolio.in_(portfolios)))
+        parts.append(
+            select(c.c.id)
+            .join(o, (o.c.tenant == c.c.tenant) & (o.c.id == c.c.organization))
+            .where(c.c.tenant == tenant, o.c.portfolio.in_(portfolios))
+        )
+    if scope.account_managers:
+        managers = sorted(scope.account_managers)
+        parts.append(
+            select(_links.c.customer_id).where(
+                _links.c.tenant == tenant, _links.c.manager_id.in_(managers)
+            )
+        )
+    if scope.outside:
+        parts.append(select(c.c.id).where(c.c.tenant == tenant, c.c.unplaced == true()))
+    return parts
+
+
+def ticket_visible(
+    tenant: str, scope: Scope, customer: ColumnElement[str], assignee: ColumnElement[str]
+) -> ColumnElement[bool]:
+    """Return "a ticket of ``customer`` served by ``assignee`` is in ``scope``", row by row.
+
+    The same rule as :func:`customer_parts` and the assignee part (VS-2), asked of one
+    ticket at a time through primary keys: for a walk of tickets in id order (ST-4).
+    """
+    c, o = _customers, _organizations
+    ways: list[ColumnElement[bool]] = []
+    if scope.portfolios:
+        portfolios = sorted(scope.portfolios)
+        inherited = _probe(
+            o.c.tenant == tenant, o.c.id == c.c.organization, o.c.portfolio.in_(portfolios)
+        )
+        ways += [c.c.portfolio.in_(portfolios), c.c.portfolio.is_(None) & inherited]
+    if scope.account_managers:
+        managers = sorted(scope.account_managers)
+        ways.append(
+            _probe(
+                _links.c.tenant == tenant,
+                _links.c.customer_id == c.c.id,
+                _links.c.manager_id.in_(managers),
+            )
+        )
+    if scope.outside:
+        placed = _probe(
+            o.c.tenant == tenant, o.c.id == c.c.organization, o.c.portfolio.is_not(None)
+        )
+        ways.append((c.c.unplaced == true()) & ~placed)
+    found: list[ColumnElement[bool]] = []
+    if ways:
+        found.append(_probe(c.c.tenant == tenant, c.c.id == customer, or_(*ways)))
+    if scope.assignees:
+        found.append(assignee.in_(sorted(scope.assignees)))
+    return or_(false(), *found)
+
+
+def _probe(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Return ``EXISTS`` of a row meeting ``conditions``, looked up row by row.
+
+    ``OFFSET 0`` keeps PostgreSQL from turning the look-up into a hashed subplan, which
+    reads every row that could match (every customer of the tenant) before the walk
+    reads its first ticket.
+    """
+    return select(literal(1)).where(*conditions).offset(0).exists()
 
 
 def union_of(parts: list[Select[Any]]) -> Select[Any] | CompoundSelect[Any]:

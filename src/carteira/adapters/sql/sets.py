@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ColumnElement,
+    CompoundSelect,
     Insert,
     Integer,
     Select,
@@ -33,7 +34,15 @@ from sqlalchemy.types import TypeEngine
 
 from carteira.adapters.sql.codec import dumps
 
-__all__ = ["contains", "insert_ignoring_conflicts", "insert_rows", "rows_of", "values_of"]
+__all__ = [
+    "among",
+    "contains",
+    "insert_ignoring_conflicts",
+    "insert_rows",
+    "insert_select_ignoring_conflicts",
+    "rows_of",
+    "values_of",
+]
 
 POSTGRESQL = "postgresql"
 
@@ -96,6 +105,34 @@ def insert_ignoring_conflicts(dialect: str, table: Table, row: Mapping[str, obje
     if dialect == POSTGRESQL:
         return postgresql.insert(table).values(dict(row)).on_conflict_do_nothing()
     return sqlite.insert(table).values(dict(row)).on_conflict_do_nothing()
+
+
+def insert_select_ignoring_conflicts(
+    dialect: str, table: Table, names: Sequence[str], source: Select[Any]
+) -> Insert:
+    """Return ``INSERT INTO table (names) source`` skipping rows whose unique key is taken.
+
+    ``source`` must have a ``WHERE`` clause: SQLite needs it to tell the ``ON CONFLICT``
+    clause from a join's ``ON``.
+    """
+    module: Any = postgresql if dialect == POSTGRESQL else sqlite
+    statement: Insert = module.insert(table).from_select(list(names), source)
+    return statement.on_conflict_do_nothing()  # type: ignore[attr-defined,no-any-return]
+
+
+def among(
+    dialect: str, column: ColumnElement[Any], ids: Select[Any] | CompoundSelect[Any]
+) -> ColumnElement[bool]:
+    """Return "``column`` is one of the values ``ids`` selects", found through an index.
+
+    In PostgreSQL ``= ANY(ARRAY(...))`` rather than ``IN (...)``: the array is one
+    parameter of an index condition, so each value is one probe of an index whatever
+    the planner's statistics say (a table just filled in bulk may look empty to it, and
+    a semi-join planned on that belief compares every row with every value).
+    """
+    if dialect == POSTGRESQL:
+        return column == func.any(func.array(ids.scalar_subquery()))
+    return column.in_(ids)
 
 
 def contains(dialect: str, text: ColumnElement[str], part: str) -> ColumnElement[bool]:

@@ -1,36 +1,65 @@
 """Tickets in SQL: loads, portal views, scope pages, set-based writes (RT, TK, VS-3, ST-4, ST-5).
 
-Every listing and count is one query through an index that leads with the tenant;
-pages are keyset pages by id.
+Every listing and count goes through indexes that lead with the tenant; pages are
+keyset pages by id. A scope's page takes up to three queries (see ``in_scope``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, func, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, func, select, true
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from carteira.adapters.sql import schema, writes
 from carteira.adapters.sql.codec import TICKETS
 from carteira.adapters.sql.errors import LARGEST
 from carteira.adapters.sql.repositories import SqlRepository
-from carteira.adapters.sql.scoped import Page, customer_parts, union_of
+from carteira.adapters.sql.scoped import (
+    Keep,
+    Page,
+    customer_parts,
+    customer_samples,
+    ticket_visible,
+    union_of,
+)
 from carteira.adapters.sql.sets import POSTGRESQL
 from carteira.adapters.sql.writes import Access
 from carteira.domain.portal import PortalFilter
 from carteira.domain.scope import Scope
 from carteira.domain.ticket import Ticket, TicketStatus
 
-__all__ = ["SqlTickets"]
+__all__ = ["CROWDED", "MOST_WALKED", "WALK", "SqlTickets"]
 
 _tickets = schema.tickets
+_window, _walked = _tickets.alias("window"), _tickets.alias("walked")  # built once: see _walk
 _OPEN = TicketStatus.OPEN.value
+
+
+CROWDED = 2_000
+"""How many customers a scope holds before its pages start with a walk (ST-4).
+
+Below it, reading every ticket of the scope's customers costs less than a walk.
+"""
+WALK = 10
+"""How many tickets a crowded scope's page walks in id order per ticket asked (ST-4).
+
+A scope holding a tenth of the tenant's tickets or more fills its page in the walk.
+"""
+MOST_WALKED = 2_000
+"""The most tickets one walk reads, whatever the page size."""
 
 
 def _open(table: Any) -> list[ColumnElement[bool]]:
     return [table.c.status == _OPEN]
+
+
+def _holds_anything(scope: Scope) -> bool:
+    return bool(scope.portfolios or scope.account_managers or scope.outside or scope.assignees)
 
 
 class SqlTickets(SqlRepository[Ticket]):
@@ -92,25 +121,125 @@ class SqlTickets(SqlRepository[Ticket]):
     def in_scope(
         self, scope: Scope, *, after: str | None, limit: int, open_only: bool
     ) -> Sequence[Ticket]:
-        """Return the first ``limit`` tickets in ``scope`` after ``after``: one query (ST-4)."""
+        """Return the first ``limit`` tickets in ``scope`` after ``after`` (VS-3, ST-4).
+
+        A scope of few customers (fewer than :data:`CROWDED`) is read from its indexes:
+        each part cut to the page, the customers' tickets through
+        ``carteira_tickets_customer``, each assignee's in id order through
+        ``carteira_tickets_assignee_id``; the cost follows what the scope holds. A
+        crowded scope (the customers outside portfolio, a big portfolio) first walks
+        the next tickets in id order, at most :data:`WALK` per ticket asked, checking
+        each against the scope by primary keys, and stops when the page is full; only a
+        page the walk left short goes on past it through the indexes. At most three
+        queries, none of whose cost grows with what the tenant stores.
+        """
+        keep = _open if open_only else None
+        if limit <= 0 or not (scope.everything or _holds_anything(scope)):
+            return []
+        if scope.everything:
+            return self._page(lambda page: [], True, after, limit, keep)
+        limit = min(limit, LARGEST)
+        parts = partial(self._parts, scope)
+        if not self._crowded(scope):
+            return self._page(parts, False, after, limit, keep)
+        walked, edge = self._walk(scope, after, limit, keep)
+        if len(walked) >= limit or edge is None:
+            return walked
+        return [*walked, *self._page(parts, False, edge, limit - len(walked), keep)]
+
+    def _crowded(self, scope: Scope) -> bool:
+        """Tell whether ``scope`` holds :data:`CROWDED` customers or more, counting no further.
+
+        Each part is counted on its own index up to the threshold, duplicates and all:
+        an overestimate at worst, which costs one walk that finds little.
+        """
+        counts = [
+            select(func.count()).select_from(part.limit(CROWDED).subquery()).scalar_subquery()
+            for part in customer_samples(self._access.tenant, scope)
+        ]
+        if not counts:
+            return False
+        total: ColumnElement[Any] = counts[0]
+        for count in counts[1:]:
+            total = total + count
+        return int(self._access.execute(select(total)).scalar_one()) >= CROWDED
+
+    def _walk(
+        self, scope: Scope, after: str | None, limit: int, keep: Keep | None
+    ) -> tuple[list[Ticket], str | None]:
+        """Return the page's tickets among the next walked ones, and where the walk ended.
+
+        One query: the window is the next ``WALK * limit`` tickets by id (at most
+        :data:`MOST_WALKED`); the page is those of them in scope, read by primary key in
+        id order and stopped at ``limit``. The end is ``None`` when the window held every
+        ticket left, so nothing lies beyond it.
+        """
+        tenant, size = self._access.tenant, min(WALK * limit, MOST_WALKED)
+
+        def ahead(table: Any) -> Select[Any]:
+            # "id >= ''" when there is no ``after``: every id passes, and the range on
+            # the primary key keeps SQLite from sorting a whole index of the tenant's
+            # tickets to find the first ones (as it may before ANALYZE has seen them).
+            since = table.c.id >= "" if after is None else table.c.id > after
+            return select(table.c.id).where(table.c.tenant == tenant, since)
+
+        first = ahead(_window).order_by(_window.c.id).limit(size).subquery("first")
+        edge = select(func.max(first.c.id), func.count()).subquery("edge")
+        kept = (
+            ahead(_walked)
+            .where(
+                _walked.c.id <= select(edge.c[0]).scalar_subquery(),
+                ticket_visible(tenant, scope, _walked.c.customer, _walked.c.assignee),
+                *(keep(_walked) if keep is not None else ()),
+            )
+            .order_by(_walked.c.id)
+            .limit(limit)
+            .subquery("kept")
+        )
+        found = (_tickets.c.tenant == tenant) & (_tickets.c.id == kept.c.id)
+        statement = (
+            select(edge.c[0].label("walk_end"), edge.c[1].label("walked"), *self._codec.columns)
+            .select_from(edge.outerjoin(kept, true()).outerjoin(_tickets, found))
+            .order_by(kept.c.id)
+        )
+        access, codec = self._access, self._codec
+        rows = access.execute(statement).mappings().all()
+        tickets = [
+            codec.entity(access.converter, tenant, row) for row in rows if row["id"] is not None
+        ]
+        full = rows[0]["walked"] == size
+        return tickets, rows[0]["walk_end"] if full else None
+
+    def _parts(self, scope: Scope, page: Page) -> list[Select[Any]]:
+        """Return one id query per part of ``scope`` over tickets, each cut to ``page``."""
         tenant = self._access.tenant
+        found = []
+        customers = customer_parts(tenant, scope, Page(None, None))
+        if customers:
+            theirs = select(_tickets.c.id).where(
+                _tickets.c.tenant == tenant, self._customer_in(union_of(customers))
+            )
+            found.append(page.cut(theirs, _tickets, _tickets.c.id, self._unindexed_id()))
+        for assignee in sorted(scope.assignees):
+            # One part per assignee: carteira_tickets_assignee_id gives each one's tickets
+            # in id order, so the part stops after the page instead of sorting them all.
+            served = select(_tickets.c.id).where(
+                _tickets.c.tenant == tenant, _tickets.c.assignee == assignee
+            )
+            found.append(page.cut(served, _tickets, _tickets.c.id))
+        return found
 
-        def parts(page: Page) -> list[Select[Any]]:
-            found = []
-            customers = customer_parts(tenant, scope, Page(None, None))
-            if customers:
-                theirs = select(_tickets.c.id).where(
-                    _tickets.c.tenant == tenant, self._customer_in(union_of(customers))
-                )
-                found.append(page.cut(theirs, _tickets, _tickets.c.id))
-            if scope.assignees:
-                served = select(_tickets.c.id).where(
-                    _tickets.c.tenant == tenant, _tickets.c.assignee.in_(sorted(scope.assignees))
-                )
-                found.append(page.cut(served, _tickets, _tickets.c.id))
-            return found
+    def _unindexed_id(self) -> ColumnElement[str] | None:
+        """Return the id for ``after`` in the customers' part, kept off the primary key.
 
-        return self._page(parts, scope.everything, after, limit, _open if open_only else None)
+        With ``id > after`` SQLite would walk the primary key from ``after``, reading
+        every ticket of the tenant until the scope's customers fill the page; the unary
+        ``+`` (SQLite's documented way) leaves it the customer index instead, which
+        reads only the scope's tickets. PostgreSQL's ``= ANY(ARRAY(...))`` already does.
+        """
+        if self._access.dialect == POSTGRESQL:
+            return None
+        return UnaryExpression(_tickets.c.id, operator=custom_op("+"), type_=_tickets.c.id.type)
 
     def _customer_in(self, customers: Select[Any] | CompoundSelect[Any]) -> ColumnElement[bool]:
         if self._access.dialect == POSTGRESQL:

@@ -2,11 +2,12 @@
 
 :func:`add_row` stores version 1 and refuses a taken id or unique key with the
 in-memory store's :class:`~carteira.Conflict`, leaving the transaction usable (``ON
-CONFLICT DO NOTHING``, never a failed statement); :func:`update_rows` writes any number
-of rows with one ``UPDATE ... FROM`` that changes all of them or none: each row must
-stand at the version it was read at (``ConcurrencyError``, rule ST-3, otherwise);
-:func:`remove_row` deletes a row as read. Child-table rows are replaced with one
-``DELETE`` and one ``INSERT``.
+CONFLICT DO NOTHING``, never a failed statement); :func:`add_rows` does the same for
+any number of new rows with one ``INSERT ... SELECT`` that stores all or none of them;
+:func:`update_rows` writes any number of rows with one ``UPDATE ... FROM`` that changes
+all of them or none: each row must stand at the version it was read at
+(``ConcurrencyError``, rule ST-3, otherwise); :func:`remove_row` deletes a row as
+read. Child-table rows are replaced with one ``DELETE`` and one ``INSERT``.
 """
 
 from __future__ import annotations
@@ -24,16 +25,24 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    literal,
     select,
     update,
 )
 
 from carteira.adapters.sql.codec import Codec, Row
 from carteira.adapters.sql.schema import KEY
-from carteira.adapters.sql.sets import insert_ignoring_conflicts, insert_rows, rows_of, values_of
+from carteira.adapters.sql.sets import (
+    among,
+    insert_ignoring_conflicts,
+    insert_rows,
+    insert_select_ignoring_conflicts,
+    rows_of,
+    values_of,
+)
 from carteira.domain.errors import CarteiraError, ConcurrencyError, Conflict
 
-__all__ = ["Access", "Rows", "add_row", "remove_row", "stale", "update_rows"]
+__all__ = ["Access", "Rows", "add_row", "add_rows", "remove_row", "stale", "taken", "update_rows"]
 
 R = TypeVar("R", bound=Row)
 
@@ -85,6 +94,85 @@ def add_row(access: Access, codec: Codec[R], entity: R) -> None:
     if access.execute(statement).first() is None:
         raise _add_refused(access, codec, entity, row)
     _insert_children(access, codec, [entity])
+
+
+def taken(kind: str, row_id: str, *, twice: bool = False) -> Conflict:
+    """Return the in-memory store's conflict of a batch of new rows with a taken id (ST-5).
+
+    ``twice``: the id is given twice in the batch rather than already stored.
+    """
+    why = "is given twice in one batch" if twice else "already exists"
+    return Conflict(f"{kind} {row_id!r} {why}", code=f"{kind}_exists", details={"id": row_id})
+
+
+def add_rows(access: Access, codec: Codec[R], entities: Sequence[R]) -> None:
+    """Store new ``entities`` at version 1, all or none, in one ``INSERT`` (ST-5).
+
+    The batch travels as one JSON parameter (:func:`~carteira.adapters.sql.sets.rows_of`),
+    so neither the statement count nor the bound parameters grow with it. The
+    ``INSERT ... SELECT`` inserts every row only when none of their ids is taken (an
+    uncorrelated ``NOT EXISTS``), and never fails on a key (``ON CONFLICT DO
+    NOTHING``), so a refusal leaves the transaction usable and nothing stored. An id
+    stored or given twice is then :func:`taken`, naming the first such entity in the
+    order given, as the in-memory store does. For aggregates whose only unique key is
+    the id (customers, organizations).
+    """
+    if not entities:
+        return
+    rows = [codec.row(access.converter, access.tenant, e, 1) for e in entities]
+    if len({e.id for e in entities}) == len(entities):
+        inserted = len(access.execute(_insert_unless_taken(access, codec, rows)).all())
+        if inserted == len(rows):
+            _insert_children(access, codec, entities)
+            return
+        if inserted:
+            # A concurrent writer took some ids between the guard and the insert (READ
+            # COMMITTED only); the rows already in cannot be taken back one by one.
+            raise access.abandon(
+                ConcurrencyError(f"{codec.kind} ids were taken while being added", rule="ST-3")
+            )
+    raise _batch_refused(access, codec, entities)
+
+
+def _insert_unless_taken(access: Access, codec: Codec[R], rows: list[dict[str, object]]) -> Any:
+    table = codec.table
+    names = [name for name in rows[0] if name != "tenant"]
+    incoming = rows_of(access.dialect, table, [{n: r[n] for n in names} for r in rows]).cte(
+        "incoming"
+    )
+    current = table.alias("current")
+    clash = (
+        select(current.c.id)
+        .where(
+            current.c.tenant == access.tenant,
+            among(access.dialect, current.c.id, select(incoming.c.id)),
+        )
+        .correlate(None)
+        .exists()
+    )
+    source = select(
+        literal(access.tenant, KEY).label("tenant"), *(incoming.c[n] for n in names)
+    ).where(~clash)
+    statement = insert_select_ignoring_conflicts(access.dialect, table, ["tenant", *names], source)
+    return statement.returning(table.c.id)
+
+
+def _batch_refused(access: Access, codec: Codec[R], entities: Sequence[R]) -> CarteiraError:
+    table = codec.table
+    ids = values_of(access.dialect, dict.fromkeys(e.id for e in entities), KEY)
+    stored = set(
+        access.execute(
+            select(table.c.id).where(
+                table.c.tenant == access.tenant, among(access.dialect, table.c.id, ids)
+            )
+        ).scalars()
+    )
+    seen: set[str] = set()
+    for entity in entities:
+        if entity.id in stored or entity.id in seen:
+            return taken(codec.kind, entity.id, twice=entity.id in seen)
+        seen.add(entity.id)
+    return ConcurrencyError(f"{codec.kind} rows were stored meanwhile", rule="ST-3")
 
 
 def _add_refused(

@@ -102,7 +102,9 @@ class CustomerRepositoryContract(StorageContract):
     by keyset (``after`` an id, ``limit``); ``search`` keeps those whose id equals it
     or whose name contains it after ``str.casefold`` on both sides (no wildcards).
     ``update_many`` writes all of its batch or none. A taken id is a
-    :class:`~carteira.Conflict` with code ``customer_exists``.
+    :class:`~carteira.Conflict` with code ``customer_exists``. ``get_many`` returns the
+    ones that exist in the order asked; ``add_many`` stores all of its batch at version
+    1 or, when an id is taken or repeated, none of it (ST-5).
     """
 
     def _get(self, customer_id: str, tenant: str = TENANT) -> Customer | None:
@@ -368,6 +370,100 @@ class CustomerRepositoryContract(StorageContract):
 
         self.read(tenant, check)
 
+    @CONTRACT_SETTINGS
+    @given(st.lists(customers(), unique_by=lambda c: c.id, max_size=6))
+    def test_st5_add_many_then_get_many_reads_every_customer_back(
+        self, drawn: list[Customer]
+    ) -> None:
+        """ST-5: ``add_many`` stores each at version 1; ``get_many`` reads them all back."""
+        self.assume_storable(drawn)
+        tenant = self.new_tenant()
+        batch = [attrs.evolve(c, tenant=tenant) for c in drawn]
+        self.write(tenant, lambda uow: uow.customers.add_many(iter(batch)))
+        expected = {c.id: attrs.evolve(c, version=1) for c in batch}
+        found = self.read(tenant, lambda uow: uow.customers.get_many(iter(list(expected))))
+        assert list(found.items()) == list(expected.items())
+        for customer_id, customer in expected.items():
+            assert_stored(customer, found[customer_id])
+            assert_stored(customer, self._get(customer_id, tenant))
+
+    def test_st5_get_many_answers_in_the_order_asked_and_skips_missing_ids(self) -> None:
+        """ST-5: the ones that exist, in the order asked; duplicates once, at their first place."""
+        self.add(TENANT, *customer_world(TENANT))
+        asked = ["c7", "ghost", "c1", "c7", "", "c3", "C1", "c1"]
+        found = self.read(TENANT, lambda uow: uow.customers.get_many(asked))
+        assert list(found) == ["c7", "c1", "c3"]
+        assert found == {i: self._must(i) for i in ("c7", "c1", "c3")}
+        assert self.read(TENANT, lambda uow: uow.customers.get_many([])) == {}
+        assert self.read(TENANT, lambda uow: uow.customers.get_many(["ghost"])) == {}
+
+    def test_st5_many_customers_in_one_call(self) -> None:
+        """ST-5: thousands of ids in one call (beyond the bind-parameter caps of old SQLite)."""
+        tenant = self.new_tenant()
+        batch = [
+            Customer(tenant, f"c{n:05d}", f"C {n}", account_managers=(f"m{n % 7}",))
+            for n in range(2_500)
+        ]
+        self.write(tenant, lambda uow: uow.customers.add_many(batch))
+        asked = [c.id for c in reversed(batch)] + ["ghost"]
+        found = self.read(tenant, lambda uow: uow.customers.get_many(asked))
+        assert list(found) == asked[:-1]
+        assert list(found.values()) == [attrs.evolve(c, version=1) for c in reversed(batch)]
+        assert self.read(tenant, lambda uow: uow.customers.count()) == 2_500
+
+    @pytest.mark.parametrize(
+        ("ids", "named"),
+        [
+            (["n1", "c1", "n2"], "c1"),
+            (["n1", "n2", "n1"], "n1"),
+            (["n1", "n1", "c1"], "n1"),
+            (["c1", "n1", "n1"], "c1"),
+        ],
+    )
+    def test_st5_a_taken_id_fails_add_many_and_stores_nothing(
+        self, ids: list[str], named: str
+    ) -> None:
+        """ST-5 all or none: an id stored or given twice fails the batch, storing nothing.
+
+        The conflict is ``customer_exists`` and names the first such id in the order
+        given; the unit of work goes on (ST-1).
+        """
+        self.add(TENANT, Customer(TENANT, "c1", "A", portfolio="p1"))
+        batch = [Customer(TENANT, i, f"Novo {i}", account_managers=("m1",)) for i in ids]
+        fresh = [Customer(TENANT, "n3", "N3"), Customer(TENANT, "n4", "N4")]
+
+        def refuse_then_go_on(uow: UnitOfWork) -> object:
+            with pytest.raises(Conflict) as caught:
+                uow.customers.add_many(batch)
+            seen = (caught.value.code, caught.value.details.get("id"))
+            left = uow.customers.get_many(["n1", "n2"])
+            managed = [c.id for c in uow.customers.managed_by("m1")]
+            uow.customers.add_many(fresh)
+            return seen, left, managed, uow.customers.count()
+
+        assert self.write(TENANT, refuse_then_go_on) == (("customer_exists", named), {}, [], 3)
+        assert self._get("c1") == Customer(TENANT, "c1", "A", portfolio="p1", version=1)
+        assert self.read(TENANT, lambda uow: list(uow.customers.get_many(["n1", "n2", "n3"]))) == [
+            "n3"
+        ]
+
+    def test_st5_add_many_of_nothing_stores_nothing(self) -> None:
+        """ST-5: an empty batch is no change."""
+        self.write(TENANT, lambda uow: uow.customers.add_many([]))
+        assert self.read(TENANT, lambda uow: uow.customers.count()) == 0
+
+    def test_tn1_get_many_and_add_many_see_only_their_tenant(self) -> None:
+        """TN-1: another tenant's id is not returned, and adding an id it holds works."""
+        self.add(TENANT, *customer_world(TENANT))
+        ids = [f"c{n}" for n in range(1, 8)]
+        assert self.read(OTHER_TENANT, lambda uow: uow.customers.get_many(ids)) == {}
+        theirs = [Customer(OTHER_TENANT, "c1", "Outro"), Customer(OTHER_TENANT, "c9", "Nove")]
+        self.write(OTHER_TENANT, lambda uow: uow.customers.add_many(theirs))
+        found = self.read(OTHER_TENANT, lambda uow: uow.customers.get_many([*ids, "c9"]))
+        assert found == {c.id: attrs.evolve(c, version=1) for c in theirs}
+        assert self.read(TENANT, lambda uow: list(uow.customers.get_many(["c9", "c1"]))) == ["c1"]
+        assert self._must("c1") == Customer(TENANT, "c1", "Ana", portfolio="p1", version=1)
+
     def test_tn1_a_customer_of_another_tenant_does_not_exist(self) -> None:
         """TN-1: nothing of tenant A shows through tenant B, in any listing or count."""
         self.add(TENANT, *customer_world(TENANT))
@@ -423,7 +519,8 @@ class OrganizationRepositoryContract(StorageContract):
     Listings run by id, by code point; ``in_scope`` uses ``everything``, ``portfolios``
     and ``outside`` (no portfolio) of the scope, pages by keyset and searches as the
     customers' does. A taken id is a :class:`~carteira.Conflict` with code
-    ``organization_exists``.
+    ``organization_exists``. ``get_many`` and ``add_many`` behave as the customers'
+    (ST-5).
     """
 
     def _get(self, organization_id: str, tenant: str = TENANT) -> Organization | None:
@@ -581,6 +678,79 @@ class OrganizationRepositoryContract(StorageContract):
             assert uow.organizations.count() == len(stored)
 
         self.read(tenant, check)
+
+    @CONTRACT_SETTINGS
+    @given(st.lists(organizations(), unique_by=lambda o: o.id, max_size=6))
+    def test_st5_add_many_then_get_many_reads_every_organization_back(
+        self, drawn: list[Organization]
+    ) -> None:
+        """ST-5: ``add_many`` stores each at version 1; ``get_many`` reads them all back."""
+        self.assume_storable(drawn)
+        tenant = self.new_tenant()
+        batch = [attrs.evolve(o, tenant=tenant) for o in drawn]
+        self.write(tenant, lambda uow: uow.organizations.add_many(iter(batch)))
+        expected = {o.id: attrs.evolve(o, version=1) for o in batch}
+        found = self.read(tenant, lambda uow: uow.organizations.get_many(iter(list(expected))))
+        assert list(found.items()) == list(expected.items())
+        for organization_id, organization in expected.items():
+            assert_stored(organization, found[organization_id])
+
+    def test_st5_get_many_answers_in_the_order_asked_and_skips_missing_ids(self) -> None:
+        """ST-5: the ones that exist, in the order asked; duplicates once, at their first place."""
+        self.add(TENANT, *_organization_world(TENANT))
+        asked = ["o3", "ghost", "o1", "o3", "O1"]
+        found = self.read(TENANT, lambda uow: uow.organizations.get_many(asked))
+        assert list(found) == ["o3", "o1"]
+        assert found == {"o3": self._must("o3"), "o1": self._must("o1")}
+        assert self.read(TENANT, lambda uow: uow.organizations.get_many([])) == {}
+
+    def test_st5_many_organizations_in_one_call(self) -> None:
+        """ST-5: thousands of ids in one call, read back in the order asked."""
+        tenant = self.new_tenant()
+        batch = [Organization(tenant, f"o{n:05d}", f"O {n}", f"p{n % 3}") for n in range(2_500)]
+        self.write(tenant, lambda uow: uow.organizations.add_many(batch))
+        asked = [o.id for o in reversed(batch)]
+        found = self.read(tenant, lambda uow: uow.organizations.get_many(asked))
+        assert list(found.values()) == [attrs.evolve(o, version=1) for o in reversed(batch)]
+
+    @pytest.mark.parametrize(
+        ("ids", "named"),
+        [(["n1", "o1", "n2"], "o1"), (["n1", "n2", "n1"], "n1"), (["o1", "n1", "n1"], "o1")],
+    )
+    def test_st5_a_taken_id_fails_add_many_and_stores_nothing(
+        self, ids: list[str], named: str
+    ) -> None:
+        """ST-5 all or none: an id stored or given twice fails the batch, storing nothing.
+
+        The conflict is ``organization_exists`` and names the first such id in the order
+        given; the unit of work goes on (ST-1).
+        """
+        self.add(TENANT, Organization(TENANT, "o1", "A", portfolio="p1"))
+        batch = [Organization(TENANT, i, f"Nova {i}", portfolio="p2") for i in ids]
+
+        def refuse_then_go_on(uow: UnitOfWork) -> object:
+            with pytest.raises(Conflict) as caught:
+                uow.organizations.add_many(batch)
+            seen = (caught.value.code, caught.value.details.get("id"))
+            left = uow.organizations.get_many(["n1", "n2"])
+            moved = [o.id for o in uow.organizations.in_portfolio("p2")]
+            uow.organizations.add_many([Organization(TENANT, "n3", "N3")])
+            return seen, left, moved, uow.organizations.count()
+
+        expected: object = (("organization_exists", named), {}, [], 2)
+        assert self.write(TENANT, refuse_then_go_on) == expected
+        assert self._get("o1") == Organization(TENANT, "o1", "A", portfolio="p1", version=1)
+
+    def test_tn1_get_many_and_add_many_see_only_their_tenant(self) -> None:
+        """TN-1: another tenant's id is not returned, and adding an id it holds works."""
+        self.add(TENANT, *_organization_world(TENANT))
+        ids = ["o1", "o2", "o3"]
+        assert self.read(OTHER_TENANT, lambda uow: uow.organizations.get_many(ids)) == {}
+        theirs = [Organization(OTHER_TENANT, "o1", "Outra")]
+        self.write(OTHER_TENANT, lambda uow: uow.organizations.add_many(theirs))
+        found = self.read(OTHER_TENANT, lambda uow: uow.organizations.get_many(ids))
+        assert found == {"o1": Organization(OTHER_TENANT, "o1", "Outra", version=1)}
+        assert self._must("o1") == Organization(TENANT, "o1", "Ana Ltda", portfolio="p1", version=1)
 
     def test_tn1_an_organization_of_another_tenant_does_not_exist(self) -> None:
         """TN-1: nothing of tenant A shows through tenant B, in any listing or count."""
