@@ -11,6 +11,14 @@ from carteira.adapters.presence import EveryoneOnline, InMemoryPresence
 from carteira.adapters.registry import adapter_names, open_store
 from carteira.domain.absence import Absence
 from carteira.domain.customer import Customer, Organization
+from carteira.domain.dataset import (
+    DataSet,
+    ImportRefused,
+    RowProblem,
+    SourceRow,
+    Table,
+    TableKind,
+)
 from carteira.domain.errors import (
     CarteiraError,
     ConcurrencyError,
@@ -101,6 +109,7 @@ from carteira.ports.presence import Presence
 from carteira.serialization import make_converter
 from carteira.services.app import Carteira
 from carteira.services.customer_portal import CustomerPortal
+from carteira.services.imports import ImportReport
 from carteira.services.portal import PortalTicket
 from carteira.services.queries import CustomerView, PortfolioSummary
 from carteira.services.results import UNCHANGED, Page, Result, Unchanged
@@ -128,6 +137,7 @@ __all__ = [
     "CustomerRegistered",
     "CustomerUpdated",
     "CustomerView",
+    "DataSet",
     "DefaultPortfolioChanged",
     "Department",
     "DepartmentSaved",
@@ -142,6 +152,8 @@ __all__ = [
     "FieldKind",
     "FieldValue",
     "FileSystemAttachmentStore",
+    "ImportRefused",
+    "ImportReport",
     "InMemoryAttachmentStore",
     "InMemoryPresence",
     "InMemoryStore",
@@ -187,9 +199,11 @@ __all__ = [
     "RoutingDecision",
     "RoutingInput",
     "RoutingMode",
+    "RowProblem",
     "RuleViolation",
     "Scope",
     "SettingsChanged",
+    "SourceRow",
     "Stage",
     "StageMove",
     "Step",
@@ -197,6 +211,8 @@ __all__ = [
     "Subject",
     "SubjectKind",
     "SystemClock",
+    "Table",
+    "TableKind",
     "TenantSettings",
     "Ticket",
     "TicketAssigned",

@@ -11,6 +11,7 @@ from carteira.adapters.clock import SystemClock
 from carteira.adapters.presence import EveryoneOnline
 from carteira.domain.absence import Absence
 from carteira.domain.customer import Customer, Organization
+from carteira.domain.dataset import DataSet
 from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.manager import Manager
 from carteira.domain.ownership import Ownership, Way
@@ -31,6 +32,8 @@ from carteira.ports.unit_of_work import UnitOfWorkFactory
 from carteira.services import (
     absences,
     customers,
+    exports,
+    imports,
     managers,
     portfolios,
     queries,
@@ -45,6 +48,7 @@ from carteira.services import (
 )
 from carteira.services.context import Runner
 from carteira.services.customer_portal import CustomerPortal
+from carteira.services.imports import ImportReport
 from carteira.services.managers import Leave
 from carteira.services.queries import CustomerView, PortfolioSummary
 from carteira.services.results import UNCHANGED, Page, Result, Unchanged
@@ -595,6 +599,41 @@ class Carteira:
         return self._run.command(
             principal, lambda c: ways.unassign_customers(c, agent_id, customer_ids)
         )
+
+    # -- spreadsheets (WA-8) -------------------------------------------------------------
+
+    def import_dataset(
+        self,
+        principal: Principal,
+        dataset: DataSet,
+        *,
+        partial: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Result[ImportReport]:
+        """WA-8: import managers, portfolios and memberships read from a spreadsheet.
+
+        Every row is checked first; a bad row refuses the whole import with
+        :class:`~carteira.ImportRefused` listing every bad row, unless ``partial``, which
+        applies the good rows and reports the bad ones (:meth:`ImportReport.bad_rows`).
+        Importing the same rows twice changes nothing the second time. ``progress`` is
+        told ``(rows done, rows in all)`` as the memberships are checked.
+        """
+        return imports.run_import(
+            self._run,
+            principal,
+            dataset,
+            partial=partial,
+            new_id=self._new_id,
+            progress=progress,
+        )
+
+    def export_dataset(self, principal: Principal) -> DataSet:
+        """Return the tenant's managers, portfolios, memberships and history as tables (WA-8).
+
+        The format :meth:`import_dataset` reads: exported, then imported into an empty
+        database, they give the same managers, portfolios and memberships.
+        """
+        return self._run.query(principal, exports.export_dataset)
 
     # -- visibility (VS) ---------------------------------------------------------------------
 

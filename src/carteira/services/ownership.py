@@ -15,6 +15,7 @@ import attrs
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import NotFound, RuleViolation
 from carteira.domain.events import MembershipChanged
+from carteira.domain.manager import Manager
 from carteira.domain.ownership import Ownership, SubjectKind, Way
 from carteira.domain.portfolio import Portfolio
 from carteira.services.context import Context
@@ -24,6 +25,7 @@ __all__ = [
     "apply_moves",
     "apply_organization_moves",
     "check_account_managers",
+    "membership_changed",
     "organization_portfolio",
     "organization_portfolios",
     "ownership_of",
@@ -52,14 +54,22 @@ def require_available(context: Context, portfolio: Portfolio, subject: str) -> N
 
 
 def check_account_managers(
-    context: Context, customer_id: str, managers: Sequence[str], effective: Portfolio | None
+    context: Context,
+    customer_id: str,
+    managers: Sequence[str],
+    effective: Portfolio | None,
+    *,
+    known: Mapping[str, Manager] | None = None,
+    cap: int | None = None,
 ) -> None:
     """Refuse account managers that are unknown, inactive, outside the portfolio or too many.
 
     MB-3: each is active and, where the customer has an effective portfolio, manages
-    it; the tenant's ``max_account_managers`` caps how many there are.
+    it; the tenant's ``max_account_managers`` caps how many there are. A bulk change
+    passes the managers it read (``known``) and the cap, to read them once (ST-5).
     """
-    cap = context.settings.max_account_managers
+    if cap is None:
+        cap = context.settings.max_account_managers
     if len(managers) > cap:
         raise RuleViolation(
             f"customer {customer_id!r} may have at most {cap} account manager(s), "
@@ -68,7 +78,7 @@ def check_account_managers(
             rule="MB-3",
             details={"customer": customer_id, "cap": cap},
         )
-    found = context.uow.managers.get_many(managers)
+    found = known if known is not None else context.uow.managers.get_many(managers)
     for manager_id in managers:
         manager = found.get(manager_id)
         if manager is None:
@@ -167,7 +177,7 @@ def apply_moves(context: Context, moves: Iterable[Move], way: Way) -> None:
     context.uow.customers.update_many(m.customer for m in moves if m.customer != m.original)
     context.emit(
         *(
-            _change(context, SubjectKind.CUSTOMER, m.customer.id, way, m.before, m.after)
+            membership_changed(context, SubjectKind.CUSTOMER, m.customer.id, way, m.before, m.after)
             for m in moves
             if m.before != m.after
         )
@@ -182,7 +192,7 @@ def apply_organization_moves(
     context.uow.organizations.update_many(new for _, new in moves)
     context.emit(
         *(
-            _change(
+            membership_changed(
                 context,
                 SubjectKind.ORGANIZATION,
                 new.id,
@@ -195,7 +205,7 @@ def apply_organization_moves(
     )
 
 
-def _change(
+def membership_changed(
     context: Context,
     subject: SubjectKind,
     subject_id: str,
@@ -203,6 +213,7 @@ def _change(
     before: Ownership,
     after: Ownership,
 ) -> MembershipChanged:
+    """Return the record of one subject's ownership change through ``way`` (MB-6)."""
     return MembershipChanged(
         **context.stamp_fields,
         subject=subject,

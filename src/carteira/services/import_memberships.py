@@ -1,0 +1,374 @@
+"""The memberships table of an import: customers and organizations placed as sets (WA-8, ST-5).
+
+Everything the rows name is read once (the customers and organizations by id, every
+portfolio and manager), each row is checked against what the rows before it made of
+the world (MB-1..MB-3), and the changes are written with one call per repository:
+however many rows, the number of statements stays the same.
+
+A row with a customer places that customer; a row with an organization and no customer
+places the organization (organization rows apply first). A column the table lacks
+leaves that field as it is; an empty cell clears it (no portfolio of its own, no
+account managers, no organization). Unknown customers and organizations are
+registered: the host owns them, the file names them. Portfolios are named by name
+(PF-1's comparison) or by id; managers by id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from carteira.domain.cells import parse_list
+from carteira.domain.customer import Customer, Organization
+from carteira.domain.dataset import SourceRow, Table
+from carteira.domain.errors import CarteiraError, NotFound, RuleViolation
+from carteira.domain.events import (
+    CustomerRegistered,
+    CustomerUpdated,
+    Event,
+    OrganizationRegistered,
+    OrganizationUpdated,
+)
+from carteira.domain.identifiers import check_id
+from carteira.domain.manager import Manager
+from carteira.domain.names import name_key
+from carteira.domain.ownership import Ownership, SubjectKind, Way
+from carteira.domain.portfolio import Portfolio
+from carteira.services.context import Context
+from carteira.services.import_rows import Problems, Progress, problem_of, text
+from carteira.services.ownership import (
+    Move,
+    apply_moves,
+    check_account_managers,
+    membership_changed,
+    ownership_of,
+    resettle,
+)
+
+__all__ = ["import_memberships"]
+
+_PROGRESS_EVERY = 1_000
+
+
+@attrs.define
+class _World:
+    """What the rows are checked against: the stored records, then each good row's changes."""
+
+    context: Context
+    portfolios: dict[str, Portfolio]
+    by_key: dict[str, Portfolio]
+    managers: Mapping[str, Manager]
+    available: set[str]
+    cap: int
+    customers: dict[str, Customer]
+    organizations: dict[str, Organization]
+    new_customers: dict[str, Customer] = attrs.field(factory=dict)
+    new_organizations: dict[str, Organization] = attrs.field(factory=dict)
+    stored_organizations: dict[str, Organization] = attrs.field(factory=dict)
+
+    def portfolio_named(self, text_: str) -> Portfolio:
+        """Return the portfolio of that name (PF-1's comparison), else of that id."""
+        found = self.by_key.get(name_key(text_)) or self.portfolios.get(text_)
+        if found is None:
+            raise NotFound("portfolio", text_)
+        return found
+
+    def org_portfolio(self, organization: str | None) -> str | None:
+        """Return the portfolio of ``organization`` as the rows so far left it."""
+        return None if organization is None else self.organizations[organization].portfolio
+
+    def require_available(self, portfolio: str, subject: str) -> None:
+        """Refuse to place ``subject`` in a portfolio with no active manager (MB-2)."""
+        if portfolio not in self.available:
+            raise RuleViolation(
+                f"{subject} cannot enter portfolio {self.portfolios[portfolio].name!r}: "
+                "it has no active manager",
+                code="portfolio_unavailable",
+                rule="MB-2",
+                details={"portfolio": portfolio},
+            )
+
+
+def import_memberships(
+    context: Context, table: Table, problems: Problems, progress: Progress | None
+) -> int:
+    """Check and apply the memberships table; return how many rows changed something."""
+    rows = [r for r in table.rows if not problems.refused(table, r)]
+    world = _read_world(context, table, rows)
+    organization_rows = [r for r in rows if not text(r, "customer")]
+    customer_rows = [r for r in rows if text(r, "customer")]
+    moves: dict[str, Move] = {}
+    applied = 0
+    seen: dict[str, int] = {}
+    total = len(rows)
+    for done, row in enumerate([*organization_rows, *customer_rows], start=1):
+        try:
+            _check_repeat(table, row, seen)
+            if text(row, "customer"):
+                changed = _customer_row(world, table, row, moves)
+            else:
+                changed = _organization_row(world, table, row)
+        except CarteiraError as error:
+            problems.add(table, row, *problem_of(error, table, row))
+        else:
+            applied += changed
+        if progress is not None and done % _PROGRESS_EVERY == 0:
+            progress(done, total)
+    if not problems.found:
+        _write(world, moves, _followers(world, moves))
+    if progress is not None:
+        progress(total, total)
+    return applied
+
+
+def _read_world(context: Context, table: Table, rows: list[SourceRow]) -> _World:
+    """Read once everything the rows may name (ST-5)."""
+    uow = context.uow
+    portfolios = {p.id: p for p in uow.portfolios.list()}
+    managers = {m.id: m for m in uow.managers.list()}
+    customers = dict(uow.customers.get_many(text(r, "customer") for r in rows))
+    named = {text(r, "organization") for r in rows} | {
+        c.organization for c in customers.values() if c.organization is not None
+    }
+    organizations = dict(uow.organizations.get_many(o for o in named if o))
+    return _World(
+        context=context,
+        portfolios=portfolios,
+        by_key={p.key: p for p in portfolios.values()},
+        managers=managers,
+        available={
+            p.id
+            for p in portfolios.values()
+            if any(m in managers and managers[m].active for m in p.managers)
+        },
+        cap=context.settings.max_account_managers,
+        customers=customers,
+        organizations=organizations,
+        stored_organizations=dict(organizations),
+    )
+
+
+def _check_repeat(table: Table, row: SourceRow, seen: dict[str, int]) -> None:
+    key = f"customer:{text(row, 'customer')}" if text(row, "customer") else None
+    if key is None:
+        key = f"organization:{text(row, 'organization')}"
+    if key in seen:
+        kind, _, subject = key.partition(":")
+        raise _Repeat(kind, subject, seen[key])
+    seen[key] = row.line
+
+
+class _Repeat(CarteiraError):
+    """The same customer or organization on two rows of one import (WA-8)."""
+
+    def __init__(self, kind: str, subject: str, first: int) -> None:
+        super().__init__(
+            f"{kind} {subject!r} was already given on line {first}",
+            code="duplicate_row",
+            rule="WA-8",
+            details={"kind": kind, "id": subject, "line": first},
+        )
+
+
+def _organization_row(world: _World, table: Table, row: SourceRow) -> int:
+    """Register or rename an organization and set its portfolio (MB-1, MB-2)."""
+    organization_id = _id(table, row, "organization")
+    if parse_list(text(row, "managers")):
+        raise RuleViolation(
+            f"organization {organization_id!r} has no account managers: leave the managers "
+            "cell empty on an organization's row",
+            code="managers_on_organization",
+            rule="MB-3",
+        )
+    current = _organization(world, row, organization_id)
+    changed = current
+    name = text(row, "organization_name")
+    if name and name != current.name:
+        changed = attrs.evolve(changed, name=name)
+    if "portfolio" in table.columns:
+        named = text(row, "portfolio")
+        target = world.portfolio_named(named).id if named else None
+        if target is not None and target != current.portfolio:
+            world.require_available(target, f"organization {organization_id!r}")
+        changed = attrs.evolve(changed, portfolio=target)
+    new = organization_id not in world.organizations
+    _keep_organization(world, organization_id, changed)
+    return 1 if new or changed != current else 0
+
+
+def _customer_row(world: _World, table: Table, row: SourceRow, moves: dict[str, Move]) -> int:
+    """Register or change a customer and place it (MB-1..MB-3, MG-1)."""
+    customer_id = _id(table, row, "customer")
+    stored = world.customers.get(customer_id)
+    name = text(row, "customer_name")
+    current = stored or Customer(world.context.stamp.tenant, customer_id, name or customer_id)
+    organization = current.organization
+    if "organization" in table.columns:
+        organization = text(row, "organization") or None
+    created: Organization | None = None
+    if organization is not None:
+        check_id("organization", organization, path="organization")
+        if organization not in world.organizations:
+            created = Organization(
+                world.context.stamp.tenant,
+                organization,
+                text(row, "organization_name") or organization,
+            )
+    own = current.portfolio
+    if "portfolio" in table.columns:
+        named = text(row, "portfolio")
+        own = world.portfolio_named(named).id if named else None
+    org_portfolio = None if created is not None else world.org_portfolio(organization)
+    effective = own if own is not None else org_portfolio
+    if "managers" in table.columns:
+        account_managers = parse_list(text(row, "managers"))
+    else:
+        account_managers = tuple(
+            m
+            for m in current.account_managers
+            if effective is None or world.portfolios[effective].manages(m)
+        )
+    check_account_managers(
+        world.context,
+        customer_id,
+        account_managers,
+        None if effective is None else world.portfolios[effective],
+        known=world.managers,
+        cap=world.cap,
+    )
+    placed = attrs.evolve(
+        current,
+        name=name or current.name,
+        organization=organization,
+        portfolio=own,
+        account_managers=account_managers,
+    )
+    before = _before(world, stored)
+    after = ownership_of(placed, org_portfolio)
+    if after.portfolio is not None and after.portfolio != before.portfolio:
+        world.require_available(after.portfolio, f"customer {customer_id!r}")
+    if created is not None:
+        world.organizations[created.id] = created
+        world.new_organizations[created.id] = created
+    if stored is None:
+        world.new_customers[customer_id] = placed
+    world.customers[customer_id] = placed
+    original = stored or placed
+    moves[customer_id] = Move(original, placed, before, after)
+    return 1 if stored is None or placed != stored else 0
+
+
+def _before(world: _World, stored: Customer | None) -> Ownership:
+    """Who owned the customer before the import (outside portfolio if it is new)."""
+    if stored is None:
+        return Ownership()
+    organization = stored.organization
+    held = None if organization is None else world.stored_organizations.get(organization)
+    return ownership_of(stored, None if held is None else held.portfolio)
+
+
+def _organization(world: _World, row: SourceRow, organization_id: str) -> Organization:
+    found = world.organizations.get(organization_id)
+    if found is not None:
+        return found
+    name = text(row, "organization_name") or organization_id
+    return Organization(world.context.stamp.tenant, organization_id, name)
+
+
+def _keep_organization(world: _World, organization_id: str, changed: Organization) -> None:
+    if organization_id not in world.stored_organizations:
+        world.new_organizations[organization_id] = changed
+    world.organizations[organization_id] = changed
+
+
+def _id(table: Table, row: SourceRow, column: str) -> str:
+    return check_id(column, text(row, column), path=column)
+
+
+def _followers(world: _World, moves: dict[str, Move]) -> list[Move]:
+    """Return the moves of customers not in the file whose organization moved (MB-1, MB-3)."""
+    followers: list[Move] = []
+    for organization_id, stored in sorted(world.stored_organizations.items()):
+        after = world.organizations[organization_id].portfolio
+        if stored.portfolio == after:
+            continue
+        for customer in world.context.uow.customers.of_organization(organization_id):
+            if customer.id in moves:
+                continue
+            followers.append(
+                resettle(
+                    customer,
+                    before_org_portfolio=stored.portfolio,
+                    after_org_portfolio=after,
+                    managers_of=lambda p: world.portfolios[p].managers,
+                )
+            )
+    return followers
+
+
+def _write(world: _World, moves: dict[str, Move], followers: list[Move]) -> None:
+    """Write every change with one call per repository, and record each (MB-6, EV-1)."""
+    context = world.context
+    uow = context.uow
+    fields = context.stamp_fields
+    new_orgs = list(world.new_organizations.values())
+    changed_orgs = [
+        (stored, world.organizations[o])
+        for o, stored in world.stored_organizations.items()
+        if world.organizations[o] != stored
+    ]
+    uow.organizations.add_many(new_orgs)
+    uow.organizations.update_many(after for _, after in changed_orgs)
+    new = [m.customer for m in moves.values() if m.customer.id in world.new_customers]
+    changed = [m for m in moves.values() if m.customer.id not in world.new_customers]
+    uow.customers.add_many(new)
+    uow.customers.update_many(m.customer for m in changed if m.customer != m.original)
+    events: list[Event] = []
+    events.extend(
+        OrganizationRegistered(**fields, organization_id=o.id, name=o.name) for o in new_orgs
+    )
+    events.extend(
+        OrganizationUpdated(**fields, organization_id=a.id, name=a.name)
+        for b, a in changed_orgs
+        if a.name != b.name
+    )
+    events.extend(
+        membership_changed(
+            context,
+            SubjectKind.ORGANIZATION,
+            a.id,
+            Way.IMPORT,
+            Ownership(b.portfolio),
+            Ownership(a.portfolio),
+        )
+        for b, a in [*((_outside(o), o) for o in new_orgs), *changed_orgs]
+        if a.portfolio != b.portfolio
+    )
+    events.extend(
+        CustomerRegistered(**fields, customer_id=c.id, name=c.name, organization=c.organization)
+        for c in new
+    )
+    events.extend(
+        CustomerUpdated(
+            **fields,
+            customer_id=m.customer.id,
+            name=m.customer.name,
+            organization=m.customer.organization,
+        )
+        for m in changed
+        if (m.customer.name, m.customer.organization) != (m.original.name, m.original.organization)
+    )
+    events.extend(
+        membership_changed(
+            context, SubjectKind.CUSTOMER, m.customer.id, Way.IMPORT, m.before, m.after
+        )
+        for m in moves.values()
+        if m.before != m.after
+    )
+    context.emit(*events)
+    apply_moves(context, followers, Way.ORGANIZATION_CHANGED)
+
+
+def _outside(organization: Organization) -> Organization:
+    return attrs.evolve(organization, portfolio=None)
