@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m carteira.demo
+	$(BIN)/carteira demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,38 +1,83 @@
-"""The demo (`make demo`) runs, tells the scenarios of seeds 000 to 004, and never varies."""
+"""The demo (`make demo`) runs on SQLite, tells the scenarios of seeds 000 to 004, never varies."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from carteira.cli import main as carteira
 from carteira.demo import main
 
 
-def run_demo() -> tuple[int, str]:
+def run_demo(db: Path) -> tuple[int, str]:
     out = io.StringIO()
-    code = main(out=out)
-    return code, out.getvalue()
+    code = main(out=out, db=db)
+    return code, out.getvalue().replace(str(db), "<db>")
 
 
 @pytest.fixture(scope="module")
-def story() -> str:
-    code, text = run_demo()
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo") / "demo.db"
+
+
+@pytest.fixture(scope="module")
+def story(database: Path) -> str:
+    code, text = run_demo(database)
     assert code == 0, text
     return text
 
 
 def test_the_demo_succeeds_and_stays_on_script(story: str) -> None:
     assert story.startswith("carteira demo:")
+    assert "on a SQLite database" in story
     assert "off script" not in story
     assert "Traceback" not in story
 
 
-def test_the_demo_is_deterministic(story: str) -> None:
-    assert run_demo() == (0, story)
+def test_the_demo_is_deterministic(story: str, tmp_path: Path) -> None:
+    assert run_demo(tmp_path / "again.db") == (0, story)
+
+
+def test_the_demo_builds_a_sqlite_file_and_says_where(story: str, database: Path) -> None:
+    """ST-2: the demo's store is a SQLite file, and the story ends with its path."""
+    with sqlite3.connect(database) as connection:
+        tenants = {row[0] for row in connection.execute("SELECT tenant FROM carteira_portfolios")}
+    assert tenants == {"helpdesk", "success"}
+    assert "Everything above is stored in the SQLite file <db>" in story
+    assert "  carteira --db <db> --tenant success portfolio list" in story
+
+
+def test_the_command_line_reads_what_the_demo_wrote(
+    story: str, database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PF-3, MB-2: seed 003's portfolios as the demo left them, through `carteira --json`."""
+    capsys.readouterr()
+    code = carteira(["--db", str(database), "--tenant", "success", "portfolio", "list", "--json"])
+    listed = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [(p["id"], p["name"]) for p in listed] == [
+        ("cps-2", "Campinas"),
+        ("rio", "Rio de Janeiro"),
+        ("sp", "São Paulo"),
+    ]
+    assert [p["id"] for p in listed if p["orphaned"]] == ["sp"]
+    code = carteira(["--db", str(database), "--tenant", "store", "history", "beatriz", "--json"])
+    history = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [c["after"]["account_managers"] for c in history] == [["joao"], ["maria"], ["pedro"]]
+    # VS-2, VS-5: rui took s-4 while otavio was away; he still sees it as its assignee.
+    args = ["--db", str(database), "--tenant", "omni", "who-can-see", "--ticket", "s-4", "--json"]
+    assert carteira(args) == 0
+    seen = json.loads(capsys.readouterr().out)
+    granted = {m["manager"]: m["clause"] for m in seen["managers"] if m["granted"]}
+    assert granted == {"admin": "view_all", "otavio": "account_manager", "rui": "ticket_assignee"}
 
 
 KEY_SENTENCES = [
@@ -205,10 +250,11 @@ def test_every_refusal_is_one_sentence_with_rule_and_code(story: str) -> None:
         assert line.endswith("."), line
 
 
-def test_python_m_carteira_demo_exits_zero() -> None:
+def test_python_m_carteira_demo_exits_zero(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    db = tmp_path / "demo.db"
     done = subprocess.run(
-        [sys.executable, "-m", "carteira.demo"],
+        [sys.executable, "-m", "carteira.demo", "--db", str(db)],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -219,3 +265,18 @@ def test_python_m_carteira_demo_exits_zero() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("carteira demo:")
     assert done.stderr == ""
+    assert db.is_file()
+
+
+def test_the_demo_refuses_an_existing_file_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "taken.db"
+    db.write_text("not a database")
+    assert carteira(["demo", "--db", str(db)]) == 1
+    assert capsys.readouterr().err == (
+        f"carteira: {db} exists: give another --db, or --force to replace it\n"
+    )
+    assert db.read_text() == "not a database"
+    assert carteira(["demo", "--db", str(db), "--force"]) == 0
+    assert capsys.readouterr().out.startswith("carteira demo:")

@@ -1,21 +1,27 @@
-"""A guided tour of carteira: the scenarios of seeds 000 to 004.
+"""A guided tour of carteira: the scenarios of seeds 000 to 004, on SQLite.
 
-Run it with ``python -m carteira.demo`` (``make demo``). It uses only the public API,
-on the in-memory adapter with a :class:`~carteira.ManualClock` and an
-:class:`~carteira.InMemoryPresence` set by hand, so every run prints the same story.
-Each seed gets its own tenant in one store: a help desk (000), a chat platform for a
-store (001, with sticky routing), an omnichannel help desk where a customer may have
-several agents (002), a customer-success team (003) and a customer portal where
-customers open and follow their own tickets through a workflow (004).
+Run it with ``carteira demo`` (``make demo``, ``python -m carteira.demo``). It builds a
+SQLite database through :class:`~carteira.adapters.sql.SqlStore` (a fresh file in a new
+temporary directory unless given one) and plays every scenario through the public API,
+with a :class:`~carteira.ManualClock` and an :class:`~carteira.InMemoryPresence` set by
+hand, so every run tells the same story; at the end it prints where the database is,
+to look around with the command line. Each seed gets its own tenant in that one
+database: a help desk (000), a chat platform for a store (001, with sticky routing), an
+omnichannel help desk where a customer may have several agents (002), a
+customer-success team (003) and a customer portal where customers open and follow their
+own tickets through a workflow (004).
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 from carteira import (
     Carteira,
@@ -27,7 +33,6 @@ from carteira import (
     FieldKind,
     FieldValue,
     InMemoryPresence,
-    InMemoryStore,
     Journey,
     ManagerLeft,
     ManualClock,
@@ -46,6 +51,7 @@ from carteira import (
     RoutingDecision,
     RoutingMode,
     Stage,
+    StorageError,
     Subject,
     TicketDeleted,
     TicketOpened,
@@ -812,16 +818,59 @@ def _tenancy(scene: _Scene) -> None:
     scene.refused(lambda: scene.app.customer(scene.host, "mariana"))
 
 
-def main(out: TextIO = sys.stdout) -> int:
-    """Play the scenarios of seeds 000 to 004, narrating to ``out``; return 0 on success."""
-    data = InMemoryStore()
+#: The seeds' tenants, in the order the demo plays them, with a command to try in each.
+TENANTS = {
+    "helpdesk": "customer list",
+    "store": "history beatriz",
+    "omni": "route clara --department suporte --online otavio --online sara",
+    "success": "portfolio list",
+    "portal": "events --limit 5",
+}
+
+
+def fresh_database() -> Path:
+    """Return the path of a new SQLite file in a new temporary directory (not created)."""
+    return Path(tempfile.mkdtemp(prefix="carteira-demo-")) / "carteira.db"
+
+
+def _sqlite(path: Path) -> Any:
+    try:
+        from carteira.adapters.sql import SqlStore  # noqa: PLC0415 - the optional extra
+    except ImportError as error:
+        raise StorageError(
+            "the demo runs on SQLite, which needs SQLAlchemy: pip install 'carteira[sql]'",
+            code="adapter_unavailable",
+            rule="ST-2",
+        ) from error
+    return SqlStore.sqlite(path)
+
+
+def main(out: TextIO = sys.stdout, *, db: str | Path | None = None) -> int:
+    """Play the scenarios of seeds 000 to 004 on a new SQLite database, narrating to ``out``.
+
+    ``db`` is the SQLite file to build; it should not exist yet (default: a fresh file
+    in a new temporary directory). Return 0 on success, 1 if the story went off script;
+    a missing SQL extra raises :class:`~carteira.StorageError`.
+    """
+    path = Path(db) if db is not None else fresh_database()
+    data = _sqlite(path)
+    try:
+        code = _play(out, data)
+    finally:
+        data.close()
+    if code == 0:
+        _epilogue(out, path)
+    return code
+
+
+def _play(out: TextIO, data: Any) -> int:
     clock = ManualClock(START)
     presence = InMemoryPresence()
     app = Carteira(data.unit_of_work, clock=clock, presence=presence)
     any_agent = ProfileEligibility.of(Profile)
     helpdesk_app = Carteira(data.unit_of_work, clock=clock, eligibility=any_agent)
     print(
-        "carteira demo: customer portfolios and the customer portal, on the in-memory store.",
+        "carteira demo: customer portfolios and the customer portal, on a SQLite database.",
         file=out,
     )
     try:
@@ -837,5 +886,18 @@ def main(out: TextIO = sys.stdout) -> int:
     return 0
 
 
+def _epilogue(out: TextIO, path: Path) -> None:
+    """Say where the database is and how to look around in it with the command line."""
+    where = shlex.quote(str(path))
+    print(file=out)
+    print("== The database ==", file=out)
+    print(f"Everything above is stored in the SQLite file {path}", file=out)
+    print(f"(tenants {', '.join(TENANTS)}). Look around with the command line:", file=out)
+    for tenant, command in TENANTS.items():
+        print(f"  carteira --db {where} --tenant {tenant} {command}", file=out)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from carteira.cli import main as command_line
+
+    raise SystemExit(command_line(["demo", *sys.argv[1:]]))

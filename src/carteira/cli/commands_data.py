@@ -1,0 +1,199 @@
+"""``import`` and ``export``: managers, portfolios and memberships as spreadsheets (WA-8).
+
+An import is all or nothing unless ``--partial``; either way every bad row is printed
+on stderr as ``file:line [column]: reason (code, rule)`` and the exit code is 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from carteira.cli.base import leaf
+from carteira.cli.errors import ExitCode
+from carteira.cli.progress import ProgressBar, elapsed
+from carteira.domain.dataset import DataSet, ImportRefused, RowProblem
+
+if TYPE_CHECKING:
+    from carteira.cli.base import Commands
+    from carteira.cli.output import Output
+    from carteira.cli.session import Session
+
+__all__ = ["register"]
+
+# A spreadsheet error that is the environment's fault, not the file's: a missing extra.
+_MISSING_EXTRA = "xlsx_unavailable"
+
+
+def register(commands: Commands) -> None:
+    """Add ``import`` and ``export``."""
+    load = leaf(
+        commands,
+        "import",
+        _import,
+        summary="import managers, portfolios and memberships from a spreadsheet",
+        description="Import rows from FILE: a .csv file, an .xlsx workbook (one sheet per "
+        "table) or a directory\nof .csv files (WA-8). Every row is checked first and every "
+        "bad row printed on stderr as\n'file:line [column]: reason (code, rule)'. All or "
+        "nothing by default: one bad row and\nnothing applies (exit 3). With --partial the "
+        "good rows apply and the bad ones are\nreported (exit 3 when there were any). "
+        "--errors writes the bad rows to ERROR_FILE\n(.csv, .xlsx or a directory) with a "
+        "'problem' column, to fix and import again.\nA progress bar shows on stderr when it "
+        "is a terminal (or with --progress); the\nelapsed time ends the report. Importing "
+        "the same file twice changes nothing.",
+        examples=[
+            "carteira import carteiras.xlsx",
+            "carteira import clientes.csv --partial --errors erros.csv",
+        ],
+    )
+    load.add_argument("file", metavar="FILE", help="the spreadsheet: .csv, .xlsx or a directory")
+    load.add_argument(
+        "--partial", action="store_true", help="apply the good rows even when some are bad"
+    )
+    load.add_argument(
+        "--errors",
+        metavar="ERROR_FILE",
+        help="write the bad rows here, each with a 'problem' column",
+    )
+    load.add_argument(
+        "--progress",
+        action="store_true",
+        help="show the progress bar even when stderr is not a terminal",
+    )
+
+    save = leaf(
+        commands,
+        "export",
+        _export,
+        summary="export managers, portfolios, memberships and history",
+        description="Write the tenant's managers, portfolios, memberships and ownership "
+        "history (MB-6) to PATH:\nan .xlsx workbook (one sheet per table; needs "
+        "carteira[xlsx]) or a directory of .csv\nfiles, one per table (any PATH not ending "
+        "in .xlsx or .csv; created if needed). What\nexport writes, import reads.",
+        examples=["carteira export carteiras.xlsx", "carteira export backup/"],
+    )
+    save.add_argument("path", metavar="PATH", help="an .xlsx workbook or a directory")
+
+
+def _import(session: Session, out: Output, args: argparse.Namespace) -> int:
+    from carteira.spreadsheets import SpreadsheetError, read_dataset  # noqa: PLC0415
+
+    started = time.monotonic()
+    try:
+        dataset = read_dataset(args.file)
+    except SpreadsheetError as error:
+        return _refused_file(out, error.problems, error.code, args.file)
+    bar = ProgressBar(out.err, shown=args.progress or _is_terminal(out.err))
+    try:
+        result = session.app().import_dataset(
+            session.principal, dataset, partial=args.partial, progress=bar
+        )
+    except ImportRefused as refused:
+        bar.done()
+        _print_problems(out, refused.problems)
+        written = _write_errors(out, dataset, refused.problems, args.errors)
+        out.problem(f"carteira: {refused} ({refused.code})")
+        if out.json:
+            out.dump(_report(0, 0, refused.problems, written, started))
+        return ExitCode.BAD_ROWS
+    bar.done()
+    report = result.value
+    _print_problems(out, report.problems)
+    written = _write_errors(out, dataset, report.problems, args.errors)
+    bad = len({(p.source, p.line) for p in report.problems})
+    out.line(
+        f"Imported {args.file}: {report.applied} row(s) applied, {report.unchanged} "
+        f"unchanged, {bad} bad, in {elapsed(started)} (WA-8)."
+    )
+    if out.json:
+        out.dump(_report(report.applied, report.unchanged, report.problems, written, started))
+    return ExitCode.BAD_ROWS if report.problems else ExitCode.OK
+
+
+def _export(session: Session, out: Output, args: argparse.Namespace) -> int:
+    from carteira.spreadsheets import SpreadsheetError, write_dataset  # noqa: PLC0415
+
+    started = time.monotonic()
+    dataset = session.app().export_dataset(session.principal)
+    try:
+        files = write_dataset(dataset, args.path)
+    except SpreadsheetError as error:
+        out.problem(f"carteira: {' '.join(str(error).split())} ({error.code})")
+        return ExitCode.STORAGE if error.code == _MISSING_EXTRA else ExitCode.REFUSED
+    rows = {t.kind.value: len(t.rows) for t in dataset.tables}
+    counts = ", ".join(f"{n} {kind}" for kind, n in rows.items())
+    out.line(f"Exported {counts} to {', '.join(str(f) for f in files)} in {elapsed(started)}.")
+    if out.json:
+        out.dump({"files": [str(f) for f in files], "rows": rows})
+    return ExitCode.OK
+
+
+def _refused_file(out: Output, problems: Sequence[RowProblem], code: str, source: str) -> int:
+    """Report a file that cannot be read: every problem, then one summary line."""
+    _print_problems(out, problems)
+    out.problem(
+        f"carteira: {source} cannot be imported: {len(problems)} problem(s); "
+        f"nothing was applied [WA-8] ({code})"
+    )
+    return ExitCode.STORAGE if code == _MISSING_EXTRA else ExitCode.BAD_ROWS
+
+
+def _print_problems(out: Output, problems: Sequence[RowProblem]) -> None:
+    for problem in problems:
+        out.problem(str(problem))
+
+
+def _write_errors(
+    out: Output, dataset: DataSet, problems: Sequence[RowProblem], path: str | None
+) -> str | None:
+    """Write the bad rows to ``path`` with a ``problem`` column; say where (WA-8)."""
+    if path is None or not problems:
+        return None
+    from carteira.services.imports import rejected_rows  # noqa: PLC0415
+    from carteira.spreadsheets import SpreadsheetError, write_dataset  # noqa: PLC0415
+
+    rows = rejected_rows(dataset, problems)
+    if not rows.tables:
+        out.problem(f"carteira: no row to write to {path}: the problems are the file's own")
+        return None
+    try:
+        files = write_dataset(rows, path)
+    except SpreadsheetError as error:
+        out.problem(f"carteira: the bad rows were not written: {error}")
+        return None
+    written = ", ".join(str(f) for f in files)
+    out.problem(f"carteira: the bad rows, with a 'problem' column, are in {written}")
+    return written
+
+
+def _report(
+    applied: int,
+    unchanged: int,
+    problems: Sequence[RowProblem],
+    errors_file: str | None,
+    started: float,
+) -> dict[str, Any]:
+    return {
+        "applied": applied,
+        "unchanged": unchanged,
+        "problems": [
+            {
+                "source": p.source,
+                "line": p.line,
+                "column": p.column,
+                "code": p.code,
+                "reason": p.reason,
+                "rule": p.rule,
+            }
+            for p in problems
+        ],
+        "errors_file": errors_file,
+        "seconds": round(time.monotonic() - started, 3),
+    }
+
+
+def _is_terminal(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return callable(isatty) and bool(isatty())
