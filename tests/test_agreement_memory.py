@@ -20,5 +20,5 @@ class MemoryAgreement(AgreementMachine):
 
 TestMemoryAgreement = MemoryAgreement.TestCase
 TestMemoryAgreement.settings = settings(
-    settings.default, max_examples=10, stateful_step_count=25, deadline=None
+    settings.default, max_examples=100, stateful_step_count=25, deadline=None
 )

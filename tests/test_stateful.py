@@ -2,24 +2,28 @@
 
 Two tenants share one in-memory store. Each step runs one command for a random
 principal (the host, a manager with or without permissions, an unknown or inactive
-one) with random, often invalid, arguments, and then checks the SPEC invariants:
+one) with random, often invalid, arguments, and then checks the SPEC invariants with
+the functions carteira ships in :mod:`carteira.testing.invariants`:
 
 1. no customer or organization entered a portfolio without an active manager (MB-2);
 2. portfolio names unique under PF-1's key, non-blank, at most 128 characters;
 3. account managers active, managing the effective portfolio, within the cap (MB-3);
 4. customers and organizations are never lost;
+5. every visibility answer equals the oracle of ``oracle.World`` (VS-1..VS-3);
+6. routing picks only available managers of the owner chain (RT-2, MG-4);
+7. stage histories only grow, finished tickets never change (TK-2, TK-9);
 8. a refused command leaves the store exactly as it was (PM-2, ER-1, ST-1);
 9. a command of one tenant neither changes nor reveals another tenant's records (TN-1).
 
-It also checks that the ownership history ends where each customer stands (MB-6),
-that a portfolio becomes orphaned only through an explicit MG-3 *keep*, and that
-portfolio managers are always active and eligible (MG-1, MG-3). Every rule takes only
+It also checks that the ownership history ends where each customer and organization
+stands (MB-6), that a portfolio becomes orphaned only through an explicit MG-3 *keep*,
+that portfolio managers are always active and eligible (MG-1, MG-3), and that the event
+log holds exactly the events of the commands that applied (EV-1). Every rule takes only
 strings, ints and booleans, so a failing run prints a program that replays it.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
@@ -29,32 +33,22 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from carteira import (
-    MAX_NAME_LENGTH,
     Carteira,
     CarteiraError,
     ChoiceMode,
-    Customer,
     Event,
     InMemoryPresence,
     InMemoryStore,
-    LeaveMode,
-    Manager,
-    ManagerLeft,
     ManualClock,
-    MembershipChanged,
-    Organization,
-    Ownership,
     Permission,
-    Portfolio,
     Principal,
     Profile,
-    ProfileEligibility,
     Role,
     Subject,
-    SubjectKind,
-    TenantSettings,
     TicketOpened,
 )
+from carteira.testing import invariants
+from carteira.testing.invariants import TenantRows
 from oracle import World
 
 TENANTS = ("t1", "t2")
@@ -100,7 +94,6 @@ tickets = st.sampled_from(TICKETS)
 new_tickets = st.sampled_from(NEW_TICKETS)
 departments = st.sampled_from(DEPARTMENTS)
 absence_ids = st.sampled_from(ABSENCES)
-ELIGIBLE = ProfileEligibility()
 # What each rule's command needs (PM-2); a manager may set his own default without any.
 NEEDS: dict[str, Permission | None] = {
     "register_manager": Permission.MANAGE_MANAGERS,
@@ -128,11 +121,6 @@ NEEDS: dict[str, Permission | None] = {
 }
 
 
-def _key(name: str) -> str:
-    """PF-1's comparison, written here again so that the oracle does not trust the library."""
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name.strip()).casefold())
-
-
 def _principal(tenant: str, actor: str) -> Principal:
     return Principal.system(tenant) if actor == "system" else Principal.manager(tenant, actor)
 
@@ -153,6 +141,7 @@ class PortfolioMachine(RuleBasedStateMachine):
         self.presence = InMemoryPresence()
         self.app = Carteira(self.store.unit_of_work, clock=self.clock, presence=self.presence)
         self.most = dict.fromkeys(TENANTS, 0)
+        self.expected_events: dict[str, list[Event]] = {t: [] for t in TENANTS}
 
     @initialize()
     def seed_each_tenant(self) -> None:
@@ -190,6 +179,8 @@ class PortfolioMachine(RuleBasedStateMachine):
                 backup="m2",
                 absence_id="a0",
             )
+            # EV-1 counts from here: the seed's events are the log's first ones.
+            self.expected_events[tenant] = [e for _, e in self._log(tenant)]
 
     # -- managers ------------------------------------------------------------------
 
@@ -602,28 +593,29 @@ class PortfolioMachine(RuleBasedStateMachine):
         actor: str,
         allowed: Callable[[World], bool] | None = None,
     ) -> Any:
-        """Run one command; check PM-2, invariants 1, 6, 8 and 9 and orphaning around it."""
+        """Run one command; check PM-2, invariants 1, 6, 7, 8 and 9 and orphaning around it."""
         self.clock.advance(timedelta(minutes=1))
         before = self.store.snapshot()
         world = World(before.get(tenant, {}), self.clock.now())
-        orphaned_before = self._orphaned(tenant)
         label = command.__qualname__.split(".")[1]
         may = self._may(tenant, actor, NEEDS.get(label)) if allowed is None else allowed(world)
         try:
             result = command(_principal(tenant, actor))
         except CarteiraError as error:
             event(f"{label}: refused ({error.code})")
-            assert before == self.store.snapshot(), "a refused command changed the store"
+            invariants.check_refusal_changed_nothing(before, self.store.snapshot())
             return None
         event(f"{label}: applied")
         assert may, f"{actor} applied {label} without the permission it needs"
         after = self.store.snapshot()
-        for other in TENANTS:
-            if other != tenant:
-                assert before.get(other) == after.get(other), "a command crossed tenants"
-        assert all(e.tenant == tenant for e in result.events), "an event of another tenant"
-        self._check_entries(tenant, result.events)
-        self._check_orphaning(tenant, orphaned_before, result.events)
+        invariants.check_other_tenants_untouched(before, after, tenant)
+        invariants.check_events_of_tenant(result.events, tenant)
+        self.expected_events[tenant].extend(result.events)
+        mine, now = before.get(tenant, {}), after.get(tenant, {})
+        invariants.check_tickets(_tickets(mine), _tickets(now))
+        rows = TenantRows.from_memory(now)
+        invariants.check_entries(rows, result.events)
+        invariants.check_orphaning(TenantRows.from_memory(mine), rows, result.events)
         self._check_routing(tenant, world, result.events)
         return result
 
@@ -631,96 +623,49 @@ class PortfolioMachine(RuleBasedStateMachine):
         """The PM-2 oracle: the host may do anything, an active manager what his roles allow."""
         if actor == "system":
             return True
-        manager = self._by_id(tenant, "managers").get(actor)
+        manager = self._rows(tenant).managers.get(actor)
         if manager is None or not manager.active:
             return False
         held = {p for role in manager.roles for p in role.permissions}
         return permission is None or permission in held
 
-    def _check_entries(self, tenant: str, events: Iterable[Event]) -> None:
-        """Invariant 1: whatever entered a portfolio entered one with an active manager."""
-        for change in events:
-            if isinstance(change, MembershipChanged):
-                entered = change.after.portfolio
-                if entered is not None and entered != change.before.portfolio:
-                    assert self._active_managers(tenant, entered), (
-                        f"{change.subject_id} entered {entered}, which has no active manager"
-                    )
-
-    def _check_orphaning(self, tenant: str, before: set[str], events: Iterable[Event]) -> None:
-        """MB-2: a portfolio with customers and no active manager comes only from a keep."""
-        kept = {
-            p
-            for e in events
-            if isinstance(e, ManagerLeft) and e.mode is LeaveMode.KEEP
-            for p in e.portfolios
-        }
-        newly = self._orphaned(tenant) - before
-        assert newly <= kept, f"orphaned without an explicit keep: {sorted(newly - kept)}"
-
     @invariant()
     def names_are_unique_and_valid(self) -> None:
         """Invariant 2 (PF-1, TN-2)."""
         for tenant in TENANTS:
-            keys = [_key(p.name) for p in self._rows(tenant, "portfolios")]
-            assert len(keys) == len(set(keys))
-            for portfolio in self._rows(tenant, "portfolios"):
-                assert portfolio.name.strip()
-                assert len(portfolio.name) <= MAX_NAME_LENGTH
+            invariants.check_names(self._rows(tenant))
 
     @invariant()
     def account_managers_are_valid(self) -> None:
         """Invariant 3 (MB-3)."""
         for tenant in TENANTS:
-            managers = self._by_id(tenant, "managers")
-            cap = self._settings(tenant).max_account_managers
-            for customer in self._rows(tenant, "customers"):
-                effective = self._effective(tenant, customer)
-                assert len(customer.account_managers) <= cap
-                for manager_id in customer.account_managers:
-                    manager = managers.get(manager_id)
-                    assert manager is not None, f"{customer.id} is owned by a removed manager"
-                    assert manager.active, f"{customer.id} is owned by inactive {manager_id}"
-                    if effective is not None:
-                        assert manager_id in effective.managers
+            invariants.check_account_managers(self._rows(tenant))
 
     @invariant()
     def portfolio_managers_are_active_and_eligible(self) -> None:
         """MG-1, MG-3: leaving managers always leave their portfolios."""
         for tenant in TENANTS:
-            managers = self._by_id(tenant, "managers")
-            for portfolio in self._rows(tenant, "portfolios"):
-                for manager_id in portfolio.managers:
-                    manager = managers.get(manager_id)
-                    assert manager is not None, f"{portfolio.id} managed by a removed manager"
-                    assert ELIGIBLE(manager).eligible, f"{portfolio.id} has {manager_id}"
+            invariants.check_portfolio_managers(self._rows(tenant))
 
     @invariant()
     def nothing_is_lost(self) -> None:
         """Invariant 4: customers and organizations are never removed."""
         for tenant in TENANTS:
-            count = len(self._rows(tenant, "customers")) + len(self._rows(tenant, "organizations"))
-            assert count >= self.most[tenant]
-            self.most[tenant] = count
+            rows = self._rows(tenant)
+            count = len(rows.customers) + len(rows.organizations)
+            self.most[tenant] = invariants.check_nothing_lost(self.most[tenant], count)
 
     @invariant()
     def history_ends_where_customers_stand(self) -> None:
-        """MB-6: the last recorded ownership of every customer is its current one."""
+        """MB-6: the last recorded ownership of each customer and organization is its current."""
         for tenant in TENANTS:
-            history = self._history(tenant)
-            for customer in self._rows(tenant, "customers"):
-                effective = self._effective(tenant, customer)
-                now = Ownership(
-                    None if effective is None else effective.id,
-                    customer.account_managers,
-                    customer.portfolio is None and effective is not None,
-                )
-                records = history.get((SubjectKind.CUSTOMER, customer.id), ())
-                assert (records[-1].after if records else Ownership()) == now
-            for organization in self._rows(tenant, "organizations"):
-                records = history.get((SubjectKind.ORGANIZATION, organization.id), ())
-                last = records[-1].after if records else Ownership()
-                assert last == Ownership(organization.portfolio)
+            invariants.check_history(self._rows(tenant))
+
+    @invariant()
+    def the_log_holds_what_the_commands_gave(self) -> None:
+        """EV-1: the log holds exactly the events of the commands that applied, in order."""
+        for tenant in TENANTS:
+            invariants.check_event_log(self._log(tenant), self.expected_events[tenant])
 
     # -- reading the store directly (the oracle does not go through the services) --------
 
@@ -728,45 +673,15 @@ class PortfolioMachine(RuleBasedStateMachine):
         snapshot: dict[str, Any] = self.store.snapshot().get(tenant, {})
         return snapshot
 
-    def _rows(self, tenant: str, table: str) -> list[Any]:
-        data = self._tenant(tenant)
-        return list(data[table][0].values()) if data else []
+    def _rows(self, tenant: str) -> TenantRows:
+        return TenantRows.from_memory(self._tenant(tenant))
 
-    def _by_id(self, tenant: str, table: str) -> dict[str, Manager]:
-        return {m.id: m for m in self._rows(tenant, table)}
+    def _log(self, tenant: str) -> list[tuple[int, Event]]:
+        return list(enumerate(self._tenant(tenant).get("events", ()), start=1))
 
-    def _settings(self, tenant: str) -> TenantSettings:
-        data = self._tenant(tenant)
-        return data["settings"] if data else TenantSettings()
 
-    def _history(self, tenant: str) -> dict[tuple[SubjectKind, str], tuple[MembershipChanged]]:
-        data = self._tenant(tenant)
-        return data["history"] if data else {}
-
-    def _effective(self, tenant: str, customer: Customer) -> Portfolio | None:
-        portfolios: dict[str, Portfolio] = {p.id: p for p in self._rows(tenant, "portfolios")}
-        organizations: dict[str, Organization] = {
-            o.id: o for o in self._rows(tenant, "organizations")
-        }
-        own = customer.portfolio
-        if own is None and customer.organization is not None:
-            own = organizations[customer.organization].portfolio
-        return None if own is None else portfolios[own]
-
-    def _active_managers(self, tenant: str, portfolio_id: str) -> list[str]:
-        managers = self._by_id(tenant, "managers")
-        portfolio = {p.id: p for p in self._rows(tenant, "portfolios")}[portfolio_id]
-        return [m for m in portfolio.managers if m in managers and managers[m].active]
-
-    def _orphaned(self, tenant: str) -> set[str]:
-        held = {c.portfolio for c in self._rows(tenant, "customers")} | {
-            o.portfolio for o in self._rows(tenant, "organizations")
-        }
-        return {
-            p.id
-            for p in self._rows(tenant, "portfolios")
-            if p.id in held and not self._active_managers(tenant, p.id)
-        }
+def _tickets(tenant: dict[str, Any]) -> list[Any]:
+    return list(tenant["tickets"][0].values()) if tenant else []
 
 
 TestPortfolioMachine = PortfolioMachine.TestCase

@@ -11,12 +11,14 @@ ids from identical counters. After every step it asserts that
   customers, organizations and tickets each manager sees (walked page by page), owner
   history of each customer, the event log and the outbox, settings, ticket types, each
   customer's portal tickets;
-- the adapter under test keeps the SPEC invariants that are cheap to check: 1 (no
-  entry into a portfolio without an active manager), 2 (unique, valid names), 3
-  (valid account managers), 4 (nothing lost), 7 (stage histories only grow, finished
-  tickets never change), 8 (a refused command changes nothing), 9 (a command changes
-  no other tenant), MB-6 (history ends where customers stand) and EV-1 (the log
-  holds exactly the events of the commands that applied, in order).
+- the adapter under test keeps the SPEC invariants that are cheap to check, with the
+  functions of :mod:`carteira.testing.invariants`: 1 (no entry into a portfolio
+  without an active manager), 2 (unique, valid names), 3 (valid account managers), 4
+  (nothing lost), 7 (stage histories only grow, finished tickets never change), 8 (a
+  refused command changes nothing), 9 (a command changes and tells of no other
+  tenant), MG-1 (portfolio managers eligible), MB-2 (orphaned only by a *keep*), MB-6
+  (history ends where customers and organizations stand) and EV-1 (the log holds
+  exactly the events of the commands that applied, in order).
 
 Subclass it, implement :meth:`~AgreementMachine.make_store`, and expose its
 ``TestCase``::
@@ -36,7 +38,6 @@ prints a program that replays it. Each run works in two tenants of its own, so
 from __future__ import annotations
 
 import itertools
-import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -51,19 +52,31 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from carteira.adapters.clock import ManualClock
 from carteira.adapters.memory import InMemoryStore
 from carteira.adapters.registry import Store
-from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import CarteiraError
-from carteira.domain.events import Event, MembershipChanged
-from carteira.domain.names import MAX_NAME_LENGTH
-from carteira.domain.ownership import Ownership, SubjectKind
+from carteira.domain.events import Event
+from carteira.domain.ownership import SubjectKind
 from carteira.domain.permissions import Permission, Profile, Role
 from carteira.domain.principal import Principal
 from carteira.domain.scope import Scope
-from carteira.domain.ticket import Ticket, TicketStatus
 from carteira.domain.workflow import ExtraField, FieldAccess, FieldKind, Responsible, Stage
 from carteira.ports.unit_of_work import UnitOfWork
 from carteira.services.app import Carteira
 from carteira.services.results import Page, Result
+from carteira.testing.invariants import (
+    TenantRows,
+    check_account_managers,
+    check_entries,
+    check_event_log,
+    check_events_of_tenant,
+    check_history,
+    check_names,
+    check_nothing_lost,
+    check_orphaning,
+    check_other_tenants_untouched,
+    check_portfolio_managers,
+    check_refusal_changed_nothing,
+    check_tickets,
+)
 
 __all__ = ["AgreementMachine", "Outcome"]
 
@@ -175,11 +188,6 @@ def _leave(choice: str) -> dict[str, Any]:
     return {} if choice == "none" else {"transfer_to": choice}
 
 
-def _key(name: str) -> str:
-    """PF-1's comparison, restated so that the check does not trust the library."""
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold()).strip()
-
-
 class AgreementMachine(RuleBasedStateMachine):
     """Random commands on the adapter under test and on the in-memory reference, compared.
 
@@ -232,33 +240,19 @@ class AgreementMachine(RuleBasedStateMachine):
         expected = _outcome(lambda: command(self.reference, principal))
         assert got == expected, f"the adapter gave {got!r}, the reference {expected!r}"
         after = {t: _dump(self.store, t) for t in self.tenants.values()}
-        for other in self.tenants.values():
-            if other != name:
-                assert before[other] == after[other], "invariant 9: a command crossed tenants"
+        check_other_tenants_untouched(before, after, name)
         label = command.__code__.co_qualname.split(".")[-3:-2] or [command.__name__]
         if got.refusal is not None:
             _event(f"{label[0]}: refused ({got.refusal[1]})")
-            assert before[name] == after[name], "invariant 8: a refused command changed storage"
+            check_refusal_changed_nothing(before[name], after[name])
             return got
         _event(f"{label[0]}: applied")
         self.expected_events[name].extend(got.events)
-        _check_tickets(before[name]["tickets"], after[name]["tickets"])
-        self._check_entries(name, got.events)
+        check_events_of_tenant(got.events, name)
+        check_tickets(before[name]["tickets"], after[name]["tickets"])
+        check_entries(after[name]["rows"], got.events)
+        check_orphaning(before[name]["rows"], after[name]["rows"], got.events)
         return got
-
-    def _check_entries(self, tenant: str, events: tuple[Event, ...]) -> None:
-        """Invariant 1 (MB-2): whatever entered a portfolio entered one with an active manager."""
-        with self.store.unit_of_work(tenant) as uow:
-            for change in events:
-                if not isinstance(change, MembershipChanged):
-                    continue
-                entered = change.after.portfolio
-                if entered is None or entered == change.before.portfolio:
-                    continue
-                portfolio = uow.portfolios.get(entered)
-                assert portfolio is not None, f"{change.subject_id} entered missing {entered}"
-                found = uow.managers.get_many(portfolio.managers)
-                assert any(m.active for m in found.values()), f"{entered} has no active manager"
 
     # -- the world each run starts from --------------------------------------------------
 
@@ -687,21 +681,18 @@ class AgreementMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_adapter_keeps_the_invariants(self) -> None:
-        """Invariants 2, 3, 4, MB-6 and EV-1 on the store under test."""
+        """Invariants 2, 3, 4, MG-1, MB-6 and EV-1 on the store under test."""
         for name in self.tenants.values():
             with self.store.unit_of_work(name) as uow:
-                _check_names(uow)
-                _check_account_managers(uow)
-                _check_history(uow)
+                rows = TenantRows.read(uow)
                 stored = _events(uow)
                 count = uow.customers.count() + uow.organizations.count()
-            positions = [p for p, _ in stored]
-            assert positions == sorted(set(positions)), "EV-1: event positions must grow"
-            assert [e for _, e in stored] == self.expected_events[name], (
-                "EV-1: events lost or added"
-            )
-            assert count >= self.most[name], "invariant 4: a customer or organization was lost"
-            self.most[name] = count
+            check_names(rows)
+            check_account_managers(rows)
+            check_portfolio_managers(rows)
+            check_history(rows)
+            check_event_log(stored, self.expected_events[name])
+            self.most[name] = check_nothing_lost(self.most[name], count)
 
 
 def _event(label: str) -> None:
@@ -806,16 +797,7 @@ def _dump(store: Store, tenant: str) -> dict[str, Any]:
     everything = Scope(everything=True)
     with store.unit_of_work(tenant) as uow:
         return {
-            "portfolios": list(uow.portfolios.list()),
-            "managers": list(uow.managers.list()),
-            "customers": _walk(
-                lambda a: list(uow.customers.in_scope(everything, after=a, limit=100, search=None))
-            ),
-            "organizations": _walk(
-                lambda a: list(
-                    uow.organizations.in_scope(everything, after=a, limit=100, search=None)
-                )
-            ),
+            "rows": TenantRows.read(uow),
             "tickets": _walk(
                 lambda a: list(
                     uow.tickets.in_scope(everything, after=a, limit=100, open_only=False)
@@ -823,7 +805,6 @@ def _dump(store: Store, tenant: str) -> dict[str, Any]:
             ),
             "departments": list(uow.departments.list()),
             "ticket_types": list(uow.ticket_types.list()),
-            "settings": uow.settings.get(),
             "events": _events(uow),
             "history": [
                 list(uow.history.of(kind, subject))
@@ -834,65 +815,3 @@ def _dump(store: Store, tenant: str) -> dict[str, Any]:
                 for subject in pool
             ],
         }
-
-
-def _check_tickets(before: list[Ticket], after: list[Ticket]) -> None:
-    """Invariant 7: stage histories only grow; finished tickets change only by deletion (TK-8)."""
-    now = {t.id: t for t in after}
-    for ticket in before:
-        later = now.get(ticket.id)
-        if later is None:
-            assert ticket.status is TicketStatus.CANCELLED, f"TK-8: {ticket.id} deleted uncancelled"
-            continue
-        assert later.history[: len(ticket.history)] == ticket.history, f"TK-2: {ticket.id} history"
-        if not ticket.open:
-            assert later == ticket, f"TK-9: finished {ticket.id} changed"
-
-
-def _check_names(uow: UnitOfWork) -> None:
-    """Invariant 2 (PF-1, TN-2): names valid and unique under PF-1's comparison."""
-    names = [p.name for p in uow.portfolios.list()]
-    keys = [_key(n) for n in names]
-    assert len(keys) == len(set(keys)), f"PF-1: names collide: {names}"
-    assert all(n.strip() and len(n) <= MAX_NAME_LENGTH for n in names), f"PF-1: {names}"
-
-
-def _check_account_managers(uow: UnitOfWork) -> None:
-    """Invariant 3 (MB-3): account managers active, managing the effective portfolio, capped."""
-    cap = uow.settings.get().max_account_managers
-    customers: list[Customer] = _walk(
-        lambda a: list(
-            uow.customers.in_scope(Scope(everything=True), after=a, limit=100, search=None)
-        )
-    )
-    for customer in customers:
-        assert len(customer.account_managers) <= cap, f"MB-3: {customer.id} over the cap"
-        found = uow.managers.get_many(customer.account_managers)
-        assert all(m in found and found[m].active for m in customer.account_managers), customer.id
-        effective = _effective(uow, customer)
-        if effective is not None:
-            portfolio = uow.portfolios.get(effective)
-            assert portfolio is not None, f"{customer.id} is in missing portfolio {effective}"
-            assert set(customer.account_managers) <= set(portfolio.managers), customer.id
-
-
-def _effective(uow: UnitOfWork, customer: Customer) -> str | None:
-    if customer.portfolio is not None or customer.organization is None:
-        return customer.portfolio
-    organization: Organization | None = uow.organizations.get(customer.organization)
-    return None if organization is None else organization.portfolio
-
-
-def _check_history(uow: UnitOfWork) -> None:
-    """MB-6: each customer's last recorded ownership is where it stands now."""
-    customers: list[Customer] = _walk(
-        lambda a: list(
-            uow.customers.in_scope(Scope(everything=True), after=a, limit=100, search=None)
-        )
-    )
-    for customer in customers:
-        effective = _effective(uow, customer)
-        inherited = customer.portfolio is None and effective is not None
-        now = Ownership(effective, customer.account_managers, inherited)
-        records = uow.history.of(SubjectKind.CUSTOMER, customer.id)
-        assert (records[-1].after if records else Ownership()) == now, f"MB-6: {customer.id}"
