@@ -157,25 +157,25 @@ class StorageContract:
         self.write(tenant, lambda uow: add_rows(uow, rows))
 
 
+_REPOSITORIES: tuple[tuple[type, str], ...] = (
+    (Portfolio, "portfolios"),
+    (Manager, "managers"),
+    (Customer, "customers"),
+    (Organization, "organizations"),
+    (Ticket, "tickets"),
+    (Department, "departments"),
+    (TicketType, "ticket_types"),
+)
+"""Each aggregate and the attribute of the unit of work holding its repository."""
+
+
 def add_rows(uow: UnitOfWork, rows: Sequence[object]) -> None:
     """Add each row through the repository of its aggregate."""
     for row in rows:
-        if isinstance(row, Portfolio):
-            uow.portfolios.add(row)
-        elif isinstance(row, Manager):
-            uow.managers.add(row)
-        elif isinstance(row, Customer):
-            uow.customers.add(row)
-        elif isinstance(row, Organization):
-            uow.organizations.add(row)
-        elif isinstance(row, Ticket):
-            uow.tickets.add(row)
-        elif isinstance(row, Department):
-            uow.departments.add(row)
-        elif isinstance(row, TicketType):
-            uow.ticket_types.add(row)
-        else:
+        repository = next((name for kind, name in _REPOSITORIES if isinstance(row, kind)), None)
+        if repository is None:
             raise TypeError(f"no repository stores {type(row).__name__}")
+        getattr(uow, repository).add(row)
 
 
 def has_nul(value: object) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 import pytest
@@ -19,10 +20,10 @@ from carteira.testing.contract.base import (
     HEAVY_SETTINGS,
     OTHER_TENANT,
     TENANT,
-    StorageContract,
     assert_keyset_pages,
     assert_stored,
 )
+from carteira.testing.contract.shapes import BatchContract, assert_scope_parity
 from carteira.testing.contract.worlds import (
     SEARCHES,
     World,
@@ -31,7 +32,6 @@ from carteira.testing.contract.worlds import (
     matches_search,
     organization_in_scope,
     scopes,
-    worlds,
 )
 from carteira.testing.strategies import customers, organizations
 
@@ -39,28 +39,25 @@ __all__ = ["CustomerRepositoryContract", "OrganizationRepositoryContract"]
 
 EVERYTHING = Scope(everything=True)
 searches = st.none() | st.sampled_from(SEARCHES)
+P = TypeVar("P", Customer, Organization)
 
 
 def _scoped(
-    scope: Scope, search: str | None
-) -> Callable[[UnitOfWork], Callable[[str | None, int], Sequence[Customer]]]:
-    def fetcher(uow: UnitOfWork) -> Callable[[str | None, int], Sequence[Customer]]:
-        return lambda after, limit: uow.customers.in_scope(
-            scope, after=after, limit=limit, search=search
-        )
+    scope: Scope, search: str | None, repository: str = "customers"
+) -> Callable[[UnitOfWork], Callable[[str | None, int], Sequence[Any]]]:
+    """Return the keyset fetch of ``in_scope`` of ``repository`` in a unit of work."""
+
+    def fetcher(uow: UnitOfWork) -> Callable[[str | None, int], Sequence[Any]]:
+        in_scope = getattr(uow, repository).in_scope
+        return lambda after, limit: in_scope(scope, after=after, limit=limit, search=search)
 
     return fetcher
 
 
 def _organizations_scoped(
     scope: Scope, search: str | None
-) -> Callable[[UnitOfWork], Callable[[str | None, int], Sequence[Organization]]]:
-    def fetcher(uow: UnitOfWork) -> Callable[[str | None, int], Sequence[Organization]]:
-        return lambda after, limit: uow.organizations.in_scope(
-            scope, after=after, limit=limit, search=search
-        )
-
-    return fetcher
+) -> Callable[[UnitOfWork], Callable[[str | None, int], Sequence[Any]]]:
+    return _scoped(scope, search, "organizations")
 
 
 CUSTOMER_SCOPES: tuple[tuple[Scope, list[str]], ...] = (
@@ -93,7 +90,96 @@ CUSTOMER_SEARCHES: tuple[tuple[str, list[str]], ...] = (
 case is folded in names (``ß`` matches ``ss``) and ids match exactly."""
 
 
-class CustomerRepositoryContract(StorageContract):
+class _PeopleContract(BatchContract[P]):
+    """What customers and organizations share: scoped listings, ``get_many``, ``add_many``."""
+
+    def _in_scope(self, scope: Scope, search: str | None = None, tenant: str = TENANT) -> list[str]:
+        fetch = _scoped(scope, search, self._repository)
+        return self.read(tenant, lambda uow: [row.id for row in fetch(uow)(None, BIG_PAGE)])
+
+    def _draw_scope_cases(
+        self, data: st.DataObject
+    ) -> tuple[str, World, list[tuple[Scope, str | None]]]:
+        """Store a drawn world in a fresh tenant; return it and the scopes and searches to try.
+
+        The cases are a drawn scope and search, every basic scope of the world, and
+        every search over everything (VS-3).
+        """
+        tenant, world = self._draw_world(data)
+        scope, search = data.draw(scopes()), data.draw(searches)
+        basic: list[Scope] = world.basic_scopes()
+        cases = [
+            (scope, search),
+            *((s, None) for s in basic),
+            *((EVERYTHING, s) for s in SEARCHES),
+        ]
+        return tenant, world, cases
+
+    def _check_tenants_apart_in_batches(
+        self, rows: Sequence[object], ids: list[str], theirs: list[P]
+    ) -> None:
+        """TN-1: ``get_many`` finds nothing of another tenant; ``add_many`` of its ids works."""
+        self.add(TENANT, *rows)
+        assert self.read(OTHER_TENANT, lambda uow: self._repo(uow).get_many(ids)) == {}
+        self.write(OTHER_TENANT, lambda uow: self._repo(uow).add_many(theirs))
+        asked = [*ids, *(row.id for row in theirs if row.id not in ids)]
+        found = self.read(OTHER_TENANT, lambda uow: self._repo(uow).get_many(asked))
+        assert found == {row.id: attrs.evolve(row, version=1) for row in theirs}
+
+    def _refuse_add_many(
+        self, batch: list[P], fresh: list[P], listing: Callable[[Any], Iterable[P]]
+    ) -> object:
+        """ST-5, ST-1: ``add_many(batch)`` must conflict; return what the unit sees after.
+
+        That is the conflict's code and id, ``get_many`` of ``n1`` and ``n2``, the ids
+        in ``listing`` of the repository, and the count once ``fresh`` is added in the
+        same unit, which is then committed.
+        """
+
+        def refuse_then_go_on(uow: UnitOfWork) -> object:
+            repo = self._repo(uow)
+            with pytest.raises(Conflict) as caught:
+                repo.add_many(batch)
+            seen = (caught.value.code, caught.value.details.get("id"))
+            left = repo.get_many(["n1", "n2"])
+            shown = [row.id for row in listing(repo)]
+            repo.add_many(fresh)
+            return seen, left, shown, repo.count()
+
+        return self.write(TENANT, refuse_then_go_on)
+
+    def _check_in_scope(self, rows: Sequence[object], scope: Scope, expected: list[str]) -> None:
+        """Store ``rows``; assert ``in_scope`` holds ``expected``, in every page size (VS-3)."""
+        self.add(TENANT, *rows)
+        assert self._in_scope(scope) == expected
+        fetch = _scoped(scope, None, self._repository)
+        self.read(TENANT, lambda uow: assert_keyset_pages(fetch(uow), expected))
+
+    def _check_add_many_round_trip(self, drawn: list[P]) -> tuple[str, dict[str, P]]:
+        """ST-5: ``add_many`` stores each at version 1; ``get_many`` reads them all back."""
+        self.assume_storable(drawn)
+        tenant = self.new_tenant()
+        batch = [attrs.evolve(row, tenant=tenant) for row in drawn]
+        self.write(tenant, lambda uow: self._repo(uow).add_many(iter(batch)))
+        expected = {row.id: attrs.evolve(row, version=1) for row in batch}
+        found = self.read(tenant, lambda uow: self._repo(uow).get_many(iter(list(expected))))
+        assert list(found.items()) == list(expected.items())
+        for row_id, row in expected.items():
+            assert_stored(row, found[row_id])
+        return tenant, expected
+
+    def _check_get_many(
+        self, rows: Sequence[object], asked: list[str], expected: list[str]
+    ) -> None:
+        """ST-5: the ones of ``asked`` that exist, in the order asked, each once."""
+        self.add(TENANT, *rows)
+        found = self.read(TENANT, lambda uow: self._repo(uow).get_many(asked))
+        assert list(found) == expected
+        assert found == {i: self._must(i) for i in expected}
+        assert self.read(TENANT, lambda uow: self._repo(uow).get_many([])) == {}
+
+
+class CustomerRepositoryContract(_PeopleContract[Customer]):
     """What every adapter's ``CustomerRepository`` does (MB-1, MB-3, MB-4, VS-3, TN-1, ST-3).
 
     Every listing runs by id, by code point. ``in_scope`` holds exactly the customers
@@ -107,19 +193,16 @@ class CustomerRepositoryContract(StorageContract):
     1 or, when an id is taken or repeated, none of it (ST-5).
     """
 
-    def _get(self, customer_id: str, tenant: str = TENANT) -> Customer | None:
-        return self.read(tenant, lambda uow: uow.customers.get(customer_id))
+    _repository = "customers"
+    _kind = "customer"
+    _batch_ids = ("c1", "c2")
+    _lost_change: ClassVar[dict[str, object]] = {"name": "lost"}
 
-    def _must(self, customer_id: str, tenant: str = TENANT) -> Customer:
-        found = self._get(customer_id, tenant)
-        assert found is not None, f"customer {customer_id!r} is not stored"
-        return found
+    def _taken_id_rows(self) -> tuple[Customer, Customer]:
+        return Customer(TENANT, "c1", "A"), Customer(TENANT, "c1", "Outro")
 
-    def _in_scope(self, scope: Scope, search: str | None = None, tenant: str = TENANT) -> list[str]:
-        return self.read(
-            tenant,
-            lambda uow: [c.id for c in _scoped(scope, search)(uow)(None, BIG_PAGE)],
-        )
+    def _batch_rows(self) -> list[Customer]:
+        return [Customer(TENANT, "c1", "A"), Customer(TENANT, "c2", "B")]
 
     def test_a_missing_customer_is_none_everywhere(self) -> None:
         """Nothing stored: ``get`` gives ``None``, counts are 0, every listing is empty."""
@@ -142,12 +225,7 @@ class CustomerRepositoryContract(StorageContract):
     @given(customers())
     def test_a_customer_reads_back_as_added_at_version_1(self, drawn: Customer) -> None:
         """Every field round-trips, account managers in their order (MB-3)."""
-        self.assume_storable(drawn)
-        tenant = self.new_tenant()
-        customer = attrs.evolve(drawn, tenant=tenant)
-        self.add(tenant, customer)
-        expected = attrs.evolve(customer, version=1)
-        assert_stored(expected, self._get(customer.id, tenant))
+        tenant, expected = self._check_round_trip(drawn)
         listed = self.read(tenant, lambda uow: list(_scoped(EVERYTHING, None)(uow)(None, 10)))
         assert listed == [expected]
 
@@ -159,9 +237,7 @@ class CustomerRepositoryContract(StorageContract):
             Customer(TENANT, "c\u0327", "decomposed", account_managers=("m3", "m1", "m2")),
             Customer(TENANT, "blank", " "),
         ]
-        self.add(TENANT, *rows)
-        for row in rows:
-            assert_stored(attrs.evolve(row, version=1), self._get(row.id))
+        self._check_reads_back(rows)
 
     def test_st3_update_many_stores_every_row_and_moves_each_version_by_one(self) -> None:
         """``update_many`` writes each row over its version read, at that version plus one."""
@@ -195,35 +271,12 @@ class CustomerRepositoryContract(StorageContract):
                 uow.customers.update_many(batch)
         assert [self._must("c1"), self._must("c2")] == before
 
-    def test_st5_a_refused_batch_leaves_the_unit_of_work_as_it_was(self) -> None:
-        """ST-5 "all or none": after a refused batch, even its own unit sees none of it."""
-        self.add(TENANT, Customer(TENANT, "c1", "A"), Customer(TENANT, "c2", "B"))
-        first, second = self._must("c1"), self._must("c2")
-        stale = attrs.evolve(second, version=second.version + 5)
-
-        def refuse_then_look(uow: UnitOfWork) -> Customer | None:
-            with pytest.raises(ConcurrencyError):
-                uow.customers.update_many([attrs.evolve(first, name="lost"), stale])
-            return uow.customers.get("c1")
-
-        assert self.read(TENANT, refuse_then_look) == first
-
-    def test_a_taken_id_is_a_conflict(self) -> None:
-        """Adding an id in use fails with ``customer_exists`` and keeps the first."""
-        self.add(TENANT, Customer(TENANT, "c1", "A"))
-        with self.store.unit_of_work(TENANT) as uow, pytest.raises(Conflict) as caught:
-            uow.customers.add(Customer(TENANT, "c1", "Outro"))
-        assert caught.value.code == "customer_exists"
-        assert self._get("c1") == Customer(TENANT, "c1", "A", version=1)
-
     @pytest.mark.parametrize(("scope", "expected"), CUSTOMER_SCOPES)
     def test_vs3_in_scope_holds_what_the_scope_defines(
         self, scope: Scope, expected: list[str]
     ) -> None:
         """Own portfolio before the organization's; outside means neither nor any manager."""
-        self.add(TENANT, *customer_world(TENANT))
-        assert self._in_scope(scope) == expected
-        self.read(TENANT, lambda uow: assert_keyset_pages(_scoped(scope, None)(uow), expected))
+        self._check_in_scope(customer_world(TENANT), scope, expected)
 
     @pytest.mark.parametrize(("search", "expected"), CUSTOMER_SEARCHES)
     def test_vs3_search_matches_ids_exactly_and_names_ignoring_case(
@@ -312,31 +365,20 @@ class CustomerRepositoryContract(StorageContract):
         :func:`~carteira.testing.contract.worlds.customer_in_scope`, not from the
         adapter's indexes; every page size gives the same sequence (VS-3, ST-4).
         """
-        tenant = self.new_tenant()
-        world: World = data.draw(worlds(tenant))
-        scope, search = data.draw(scopes()), data.draw(searches)
-        self.add(tenant, *world.rows)
-
-        cases = [
-            (scope, search),
-            *((s, None) for s in world.basic_scopes()),
-            *((EVERYTHING, s) for s in SEARCHES),
-        ]
+        tenant, world, cases = self._draw_scope_cases(data)
 
         def check(uow: UnitOfWork) -> None:
             rows = {c.id: uow.customers.get(c.id) for c in world.customers}
             orgs = {o.id: uow.organizations.get(o.id) for o in world.organizations}
             stored = {i: c for i, c in rows.items() if c is not None}
             known = {i: o for i, o in orgs.items() if o is not None}
-            for scope, search in cases:
-                expected = sorted(
-                    i
-                    for i, c in stored.items()
-                    if customer_in_scope(scope, c, known) and matches_search(search, c)
+
+            def picks(scope: Scope, search: str | None, customer: Customer) -> bool:
+                return customer_in_scope(scope, customer, known) and matches_search(
+                    search, customer
                 )
-                fetch = _scoped(scope, search)(uow)
-                assert list(fetch(None, BIG_PAGE)) == [stored[i] for i in expected], (scope, search)
-                assert_keyset_pages(fetch, expected)
+
+            assert_scope_parity(cases, stored, picks, lambda s, q: _scoped(s, q)(uow))
 
         self.read(tenant, check)
 
@@ -344,9 +386,7 @@ class CustomerRepositoryContract(StorageContract):
     @given(st.data())
     def test_every_listing_equals_its_definition_over_plain_gets(self, data: st.DataObject) -> None:
         """``in_portfolio``, ``of_organization``, ``managed_by``, counts: from plain ``get``s."""
-        tenant = self.new_tenant()
-        world: World = data.draw(worlds(tenant))
-        self.add(tenant, *world.rows)
+        tenant, world = self._draw_world(data)
 
         def check(uow: UnitOfWork) -> None:
             repo = uow.customers
@@ -376,25 +416,14 @@ class CustomerRepositoryContract(StorageContract):
         self, drawn: list[Customer]
     ) -> None:
         """ST-5: ``add_many`` stores each at version 1; ``get_many`` reads them all back."""
-        self.assume_storable(drawn)
-        tenant = self.new_tenant()
-        batch = [attrs.evolve(c, tenant=tenant) for c in drawn]
-        self.write(tenant, lambda uow: uow.customers.add_many(iter(batch)))
-        expected = {c.id: attrs.evolve(c, version=1) for c in batch}
-        found = self.read(tenant, lambda uow: uow.customers.get_many(iter(list(expected))))
-        assert list(found.items()) == list(expected.items())
+        tenant, expected = self._check_add_many_round_trip(drawn)
         for customer_id, customer in expected.items():
-            assert_stored(customer, found[customer_id])
             assert_stored(customer, self._get(customer_id, tenant))
 
     def test_st5_get_many_answers_in_the_order_asked_and_skips_missing_ids(self) -> None:
         """ST-5: the ones that exist, in the order asked; duplicates once, at their first place."""
-        self.add(TENANT, *customer_world(TENANT))
         asked = ["c7", "ghost", "c1", "c7", "", "c3", "C1", "c1"]
-        found = self.read(TENANT, lambda uow: uow.customers.get_many(asked))
-        assert list(found) == ["c7", "c1", "c3"]
-        assert found == {i: self._must(i) for i in ("c7", "c1", "c3")}
-        assert self.read(TENANT, lambda uow: uow.customers.get_many([])) == {}
+        self._check_get_many(customer_world(TENANT), asked, ["c7", "c1", "c3"])
         assert self.read(TENANT, lambda uow: uow.customers.get_many(["ghost"])) == {}
 
     def test_st5_many_customers_in_one_call(self) -> None:
@@ -431,17 +460,8 @@ class CustomerRepositoryContract(StorageContract):
         self.add(TENANT, Customer(TENANT, "c1", "A", portfolio="p1"))
         batch = [Customer(TENANT, i, f"Novo {i}", account_managers=("m1",)) for i in ids]
         fresh = [Customer(TENANT, "n3", "N3"), Customer(TENANT, "n4", "N4")]
-
-        def refuse_then_go_on(uow: UnitOfWork) -> object:
-            with pytest.raises(Conflict) as caught:
-                uow.customers.add_many(batch)
-            seen = (caught.value.code, caught.value.details.get("id"))
-            left = uow.customers.get_many(["n1", "n2"])
-            managed = [c.id for c in uow.customers.managed_by("m1")]
-            uow.customers.add_many(fresh)
-            return seen, left, managed, uow.customers.count()
-
-        assert self.write(TENANT, refuse_then_go_on) == (("customer_exists", named), {}, [], 3)
+        seen = self._refuse_add_many(batch, fresh, lambda repo: repo.managed_by("m1"))
+        assert seen == (("customer_exists", named), {}, [], 3)
         assert self._get("c1") == Customer(TENANT, "c1", "A", portfolio="p1", version=1)
         assert self.read(TENANT, lambda uow: list(uow.customers.get_many(["n1", "n2", "n3"]))) == [
             "n3"
@@ -454,13 +474,9 @@ class CustomerRepositoryContract(StorageContract):
 
     def test_tn1_get_many_and_add_many_see_only_their_tenant(self) -> None:
         """TN-1: another tenant's id is not returned, and adding an id it holds works."""
-        self.add(TENANT, *customer_world(TENANT))
         ids = [f"c{n}" for n in range(1, 8)]
-        assert self.read(OTHER_TENANT, lambda uow: uow.customers.get_many(ids)) == {}
         theirs = [Customer(OTHER_TENANT, "c1", "Outro"), Customer(OTHER_TENANT, "c9", "Nove")]
-        self.write(OTHER_TENANT, lambda uow: uow.customers.add_many(theirs))
-        found = self.read(OTHER_TENANT, lambda uow: uow.customers.get_many([*ids, "c9"]))
-        assert found == {c.id: attrs.evolve(c, version=1) for c in theirs}
+        self._check_tenants_apart_in_batches(customer_world(TENANT), ids, theirs)
         assert self.read(TENANT, lambda uow: list(uow.customers.get_many(["c9", "c1"]))) == ["c1"]
         assert self._must("c1") == Customer(TENANT, "c1", "Ana", portfolio="p1", version=1)
 
@@ -513,7 +529,7 @@ def _organization_world(tenant: str) -> list[Organization]:
     ]
 
 
-class OrganizationRepositoryContract(StorageContract):
+class OrganizationRepositoryContract(_PeopleContract[Organization]):
     """What every adapter's ``OrganizationRepository`` does (MB-1, VS-3, TN-1, ST-3).
 
     Listings run by id, by code point; ``in_scope`` uses ``everything``, ``portfolios``
@@ -523,19 +539,16 @@ class OrganizationRepositoryContract(StorageContract):
     (ST-5).
     """
 
-    def _get(self, organization_id: str, tenant: str = TENANT) -> Organization | None:
-        return self.read(tenant, lambda uow: uow.organizations.get(organization_id))
+    _repository = "organizations"
+    _kind = "organization"
+    _batch_ids = ("o1", "o2")
+    _lost_change: ClassVar[dict[str, object]] = {"name": "lost"}
 
-    def _must(self, organization_id: str, tenant: str = TENANT) -> Organization:
-        found = self._get(organization_id, tenant)
-        assert found is not None, f"organization {organization_id!r} is not stored"
-        return found
+    def _taken_id_rows(self) -> tuple[Organization, Organization]:
+        return Organization(TENANT, "o1", "A"), Organization(TENANT, "o1", "Outra")
 
-    def _in_scope(self, scope: Scope, search: str | None = None, tenant: str = TENANT) -> list[str]:
-        return self.read(
-            tenant,
-            lambda uow: [o.id for o in _organizations_scoped(scope, search)(uow)(None, BIG_PAGE)],
-        )
+    def _batch_rows(self) -> list[Organization]:
+        return _organization_world(TENANT)
 
     def test_a_missing_organization_is_none_everywhere(self) -> None:
         """Nothing stored: ``get`` gives ``None``, the count is 0, every listing is empty."""
@@ -554,12 +567,8 @@ class OrganizationRepositoryContract(StorageContract):
     @CONTRACT_SETTINGS
     @given(organizations())
     def test_an_organization_reads_back_as_added_at_version_1(self, drawn: Organization) -> None:
-        """Every field round-trips."""
-        self.assume_storable(drawn)
-        tenant = self.new_tenant()
-        organization = attrs.evolve(drawn, tenant=tenant)
-        self.add(tenant, organization)
-        assert_stored(attrs.evolve(organization, version=1), self._get(organization.id, tenant))
+        """Every field round-trips (ST-3)."""
+        self._check_round_trip(drawn)
 
     def test_st3_update_many_writes_all_or_none(self) -> None:
         """``update_many`` moves each version by one; a stale row fails the whole batch."""
@@ -582,38 +591,12 @@ class OrganizationRepositoryContract(StorageContract):
         assert caught.value.code == "stale_version"
         assert self._get("o3") == current
 
-    def test_st5_a_refused_batch_leaves_the_unit_of_work_as_it_was(self) -> None:
-        """ST-5 "all or none": after a refused batch, even its own unit sees none of it."""
-        self.add(TENANT, *_organization_world(TENANT))
-        first, second = self._must("o1"), self._must("o2")
-        stale = attrs.evolve(second, version=second.version + 5)
-
-        def refuse_then_look(uow: UnitOfWork) -> Organization | None:
-            with pytest.raises(ConcurrencyError):
-                uow.organizations.update_many([attrs.evolve(first, name="lost"), stale])
-            return uow.organizations.get("o1")
-
-        assert self.read(TENANT, refuse_then_look) == first
-
-    def test_a_taken_id_is_a_conflict(self) -> None:
-        """Adding an id in use fails with ``organization_exists`` and keeps the first."""
-        self.add(TENANT, Organization(TENANT, "o1", "A"))
-        with self.store.unit_of_work(TENANT) as uow, pytest.raises(Conflict) as caught:
-            uow.organizations.add(Organization(TENANT, "o1", "Outra"))
-        assert caught.value.code == "organization_exists"
-        assert self._get("o1") == Organization(TENANT, "o1", "A", version=1)
-
     @pytest.mark.parametrize(("scope", "expected"), ORGANIZATION_SCOPES)
     def test_vs3_in_scope_holds_what_the_scope_defines(
         self, scope: Scope, expected: list[str]
     ) -> None:
-        """Organizations: everything, their portfolio, or outside; no account managers."""
-        self.add(TENANT, *_organization_world(TENANT))
-        assert self._in_scope(scope) == expected
-        self.read(
-            TENANT,
-            lambda uow: assert_keyset_pages(_organizations_scoped(scope, None)(uow), expected),
-        )
+        """Organizations: everything, their portfolio, or outside; no account managers (VS-3)."""
+        self._check_in_scope(_organization_world(TENANT), scope, expected)
 
     def test_vs3_search_matches_ids_exactly_and_names_ignoring_case(self) -> None:
         """Search as for customers: no wildcards, case folded in names, ids exact."""
@@ -647,29 +630,18 @@ class OrganizationRepositoryContract(StorageContract):
         self, data: st.DataObject
     ) -> None:
         """List/check parity for organizations, from plain ``get``s (VS-3, ST-4)."""
-        tenant = self.new_tenant()
-        world: World = data.draw(worlds(tenant))
-        scope, search = data.draw(scopes()), data.draw(searches)
-        self.add(tenant, *world.rows)
-
-        cases = [
-            (scope, search),
-            *((s, None) for s in world.basic_scopes()),
-            *((EVERYTHING, s) for s in SEARCHES),
-        ]
+        tenant, world, cases = self._draw_scope_cases(data)
 
         def check(uow: UnitOfWork) -> None:
             got = {o.id: uow.organizations.get(o.id) for o in world.organizations}
             stored = {i: o for i, o in got.items() if o is not None}
-            for scope, search in cases:
-                expected = sorted(
-                    i
-                    for i, o in stored.items()
-                    if organization_in_scope(scope, o) and matches_search(search, o)
+
+            def picks(scope: Scope, search: str | None, organization: Organization) -> bool:
+                return organization_in_scope(scope, organization) and matches_search(
+                    search, organization
                 )
-                fetch = _organizations_scoped(scope, search)(uow)
-                assert list(fetch(None, BIG_PAGE)) == [stored[i] for i in expected], (scope, search)
-                assert_keyset_pages(fetch, expected)
+
+            assert_scope_parity(cases, stored, picks, lambda s, q: _organizations_scoped(s, q)(uow))
             for portfolio in [*(p.id for p in world.portfolios), "ghost"]:
                 listed = list(uow.organizations.in_portfolio(portfolio))
                 assert listed == [
@@ -685,24 +657,12 @@ class OrganizationRepositoryContract(StorageContract):
         self, drawn: list[Organization]
     ) -> None:
         """ST-5: ``add_many`` stores each at version 1; ``get_many`` reads them all back."""
-        self.assume_storable(drawn)
-        tenant = self.new_tenant()
-        batch = [attrs.evolve(o, tenant=tenant) for o in drawn]
-        self.write(tenant, lambda uow: uow.organizations.add_many(iter(batch)))
-        expected = {o.id: attrs.evolve(o, version=1) for o in batch}
-        found = self.read(tenant, lambda uow: uow.organizations.get_many(iter(list(expected))))
-        assert list(found.items()) == list(expected.items())
-        for organization_id, organization in expected.items():
-            assert_stored(organization, found[organization_id])
+        self._check_add_many_round_trip(drawn)
 
     def test_st5_get_many_answers_in_the_order_asked_and_skips_missing_ids(self) -> None:
         """ST-5: the ones that exist, in the order asked; duplicates once, at their first place."""
-        self.add(TENANT, *_organization_world(TENANT))
         asked = ["o3", "ghost", "o1", "o3", "O1"]
-        found = self.read(TENANT, lambda uow: uow.organizations.get_many(asked))
-        assert list(found) == ["o3", "o1"]
-        assert found == {"o3": self._must("o3"), "o1": self._must("o1")}
-        assert self.read(TENANT, lambda uow: uow.organizations.get_many([])) == {}
+        self._check_get_many(_organization_world(TENANT), asked, ["o3", "o1"])
 
     def test_st5_many_organizations_in_one_call(self) -> None:
         """ST-5: thousands of ids in one call, read back in the order asked."""
@@ -727,29 +687,17 @@ class OrganizationRepositoryContract(StorageContract):
         """
         self.add(TENANT, Organization(TENANT, "o1", "A", portfolio="p1"))
         batch = [Organization(TENANT, i, f"Nova {i}", portfolio="p2") for i in ids]
-
-        def refuse_then_go_on(uow: UnitOfWork) -> object:
-            with pytest.raises(Conflict) as caught:
-                uow.organizations.add_many(batch)
-            seen = (caught.value.code, caught.value.details.get("id"))
-            left = uow.organizations.get_many(["n1", "n2"])
-            moved = [o.id for o in uow.organizations.in_portfolio("p2")]
-            uow.organizations.add_many([Organization(TENANT, "n3", "N3")])
-            return seen, left, moved, uow.organizations.count()
-
-        expected: object = (("organization_exists", named), {}, [], 2)
-        assert self.write(TENANT, refuse_then_go_on) == expected
+        fresh = [Organization(TENANT, "n3", "N3")]
+        seen = self._refuse_add_many(batch, fresh, lambda repo: repo.in_portfolio("p2"))
+        assert seen == (("organization_exists", named), {}, [], 2)
         assert self._get("o1") == Organization(TENANT, "o1", "A", portfolio="p1", version=1)
 
     def test_tn1_get_many_and_add_many_see_only_their_tenant(self) -> None:
         """TN-1: another tenant's id is not returned, and adding an id it holds works."""
-        self.add(TENANT, *_organization_world(TENANT))
-        ids = ["o1", "o2", "o3"]
-        assert self.read(OTHER_TENANT, lambda uow: uow.organizations.get_many(ids)) == {}
         theirs = [Organization(OTHER_TENANT, "o1", "Outra")]
-        self.write(OTHER_TENANT, lambda uow: uow.organizations.add_many(theirs))
-        found = self.read(OTHER_TENANT, lambda uow: uow.organizations.get_many(ids))
-        assert found == {"o1": Organization(OTHER_TENANT, "o1", "Outra", version=1)}
+        self._check_tenants_apart_in_batches(
+            _organization_world(TENANT), ["o1", "o2", "o3"], theirs
+        )
         assert self._must("o1") == Organization(TENANT, "o1", "Ana Ltda", portfolio="p1", version=1)
 
     def test_tn1_an_organization_of_another_tenant_does_not_exist(self) -> None:

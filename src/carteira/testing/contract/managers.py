@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import attrs
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carteira.domain.absence import Absence
-from carteira.domain.errors import ConcurrencyError, Conflict
+from carteira.domain.errors import ConcurrencyError
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import Permission, Profile, Role
 from carteira.ports.unit_of_work import UnitOfWork
@@ -19,9 +20,9 @@ from carteira.testing.contract.base import (
     HEAVY_SETTINGS,
     OTHER_TENANT,
     TENANT,
-    StorageContract,
     assert_stored,
 )
+from carteira.testing.contract.shapes import RepositoryContract
 from carteira.testing.strategies import managers
 
 __all__ = ["ManagerRepositoryContract"]
@@ -30,12 +31,27 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BRASILIA = timezone(timedelta(hours=-3))
 
 
+def _look_everywhere(backup: str) -> Callable[[UnitOfWork], object]:
+    """Return a look at manager ``m1`` through every look-up, backups of ``backup``."""
+
+    def look(uow: UnitOfWork) -> object:
+        repo = uow.managers
+        return (
+            repo.get("m1"),
+            dict(repo.get_many(["m1"])),
+            list(repo.list()),
+            list(repo.backed_up_by(backup)),
+        )
+
+    return look
+
+
 def _away(absence_id: str, backup: str, hours: int = 0) -> Absence:
     start = START + timedelta(hours=hours)
     return Absence(absence_id, start, start + timedelta(hours=2), backup)
 
 
-class ManagerRepositoryContract(StorageContract):
+class ManagerRepositoryContract(RepositoryContract[Manager]):
     """What every adapter's ``ManagerRepository`` does (MG-1, MG-5, TN-1, ST-3).
 
     ``list`` and ``backed_up_by`` run by id, by code point; ``get_many`` gives the
@@ -43,43 +59,26 @@ class ManagerRepositoryContract(StorageContract):
     :class:`~carteira.Conflict` with code ``manager_exists``.
     """
 
-    def _get(self, manager_id: str, tenant: str = TENANT) -> Manager | None:
-        return self.read(tenant, lambda uow: uow.managers.get(manager_id))
+    _repository = "managers"
+    _kind = "manager"
 
-    def _must(self, manager_id: str, tenant: str = TENANT) -> Manager:
-        found = self._get(manager_id, tenant)
-        assert found is not None, f"manager {manager_id!r} is not stored"
-        return found
+    def _taken_id_rows(self) -> tuple[Manager, Manager]:
+        return Manager(TENANT, "m1", "Ana"), Manager(TENANT, "m1", "Outra")
 
     def _ids(self, tenant: str = TENANT) -> list[str]:
         return self.read(tenant, lambda uow: [m.id for m in uow.managers.list()])
 
     def test_a_missing_manager_is_none_everywhere(self) -> None:
         """Nothing stored: ``get`` gives ``None``, ``get_many`` and the listings nothing."""
-
-        def look(uow: UnitOfWork) -> object:
-            repo = uow.managers
-            return (
-                repo.get("m1"),
-                dict(repo.get_many(["m1"])),
-                list(repo.list()),
-                list(repo.backed_up_by("m1")),
-            )
-
-        assert self.read(TENANT, look) == (None, {}, [], [])
+        assert self.read(TENANT, _look_everywhere("m1")) == (None, {}, [], [])
 
     @CONTRACT_SETTINGS
     @given(managers())
     def test_a_manager_reads_back_as_added_at_version_1(self, drawn: Manager) -> None:
         """Roles, permissions, profile, default portfolio and absences round-trip (MG-1, MG-5)."""
-        self.assume_storable(drawn)
-        tenant = self.new_tenant()
-        manager = attrs.evolve(drawn, tenant=tenant)
-        self.add(tenant, manager)
-        expected = attrs.evolve(manager, version=1)
-        assert_stored(expected, self._get(manager.id, tenant))
-        assert self.read(tenant, lambda uow: dict(uow.managers.get_many([manager.id]))) == {
-            manager.id: expected
+        tenant, expected = self._check_round_trip(drawn)
+        assert self.read(tenant, lambda uow: dict(uow.managers.get_many([expected.id]))) == {
+            expected.id: expected
         }
         assert self.read(tenant, lambda uow: list(uow.managers.list())) == [expected]
 
@@ -107,9 +106,7 @@ class ManagerRepositoryContract(StorageContract):
                 ),
             ),
         ]
-        self.add(TENANT, *rows)
-        for row in rows:
-            assert_stored(attrs.evolve(row, version=1), self._get(row.id))
+        self._check_reads_back(rows)
 
     def test_st3_update_stores_every_field_and_moves_the_version_by_one(self) -> None:
         """``update`` over the version read stores the new value at that version plus one."""
@@ -147,30 +144,12 @@ class ManagerRepositoryContract(StorageContract):
             uow.managers.remove(current)
         assert self._ids() == []
 
-    def test_a_taken_id_is_a_conflict(self) -> None:
-        """Adding an id in use fails with ``manager_exists`` and keeps the first."""
-        self.add(TENANT, Manager(TENANT, "m1", "Ana"))
-        with self.store.unit_of_work(TENANT) as uow, pytest.raises(Conflict) as caught:
-            uow.managers.add(Manager(TENANT, "m1", "Outra"))
-        assert caught.value.code == "manager_exists"
-        assert self._get("m1") == Manager(TENANT, "m1", "Ana", version=1)
-
     def test_remove_frees_the_id(self) -> None:
         """A removed manager is gone from every look-up; its id can be reused."""
         self.add(TENANT, Manager(TENANT, "m1", "Ana", absences=(_away("a", "m2"),)))
         stored = self._must("m1")
         self.write(TENANT, lambda uow: uow.managers.remove(stored))
-
-        def look(uow: UnitOfWork) -> object:
-            repo = uow.managers
-            return (
-                repo.get("m1"),
-                dict(repo.get_many(["m1"])),
-                list(repo.list()),
-                list(repo.backed_up_by("m2")),
-            )
-
-        assert self.read(TENANT, look) == (None, {}, [], [])
+        assert self.read(TENANT, _look_everywhere("m2")) == (None, {}, [], [])
         self.add(TENANT, Manager(TENANT, "m1", "Ana de novo"))
         assert self._must("m1").version == 1
 
@@ -223,13 +202,7 @@ class ManagerRepositoryContract(StorageContract):
     @given(st.lists(managers(), max_size=6, unique_by=lambda m: m.id))
     def test_listings_hold_exactly_what_their_definition_says(self, drawn: list[Manager]) -> None:
         """``list`` is every manager by id; ``backed_up_by`` those naming the backup, by id."""
-        self.assume_storable(drawn)
-        tenant = self.new_tenant()
-        rows = sorted(
-            (attrs.evolve(m, tenant=tenant, version=1) for m in drawn), key=lambda m: m.id
-        )
-        self.add(tenant, *rows)
-        assert self.read(tenant, lambda uow: list(uow.managers.list())) == rows
+        tenant, rows = self._check_lists_by_id(drawn)
         backups = {a.backup for m in rows for a in m.absences} | {"nobody"}
         found = self.read(
             tenant, lambda uow: {b: list(uow.managers.backed_up_by(b)) for b in backups}
@@ -241,17 +214,7 @@ class ManagerRepositoryContract(StorageContract):
     def test_tn1_a_manager_of_another_tenant_does_not_exist(self) -> None:
         """TN-1: nothing of tenant A shows through tenant B's unit of work."""
         self.add(TENANT, Manager(TENANT, "m1", "Ana", absences=(_away("a", "m2"),)))
-
-        def look(uow: UnitOfWork) -> object:
-            repo = uow.managers
-            return (
-                repo.get("m1"),
-                dict(repo.get_many(["m1"])),
-                list(repo.list()),
-                list(repo.backed_up_by("m2")),
-            )
-
-        assert self.read(OTHER_TENANT, look) == (None, {}, [], [])
+        assert self.read(OTHER_TENANT, _look_everywhere("m2")) == (None, {}, [], [])
 
     def test_tn1_the_same_id_lives_in_two_tenants_apart(self) -> None:
         """TN-1: one id in two tenants is two managers, each versioned alone."""

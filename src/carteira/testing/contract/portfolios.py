@@ -18,9 +18,9 @@ from carteira.testing.contract.base import (
     HEAVY_SETTINGS,
     OTHER_TENANT,
     TENANT,
-    StorageContract,
     assert_stored,
 )
+from carteira.testing.contract.shapes import RepositoryContract
 from carteira.testing.strategies import portfolios
 
 __all__ = ["PortfolioRepositoryContract"]
@@ -49,7 +49,7 @@ def _look(portfolio_id: str, key: str, manager: str) -> Callable[[UnitOfWork], L
     return look
 
 
-class PortfolioRepositoryContract(StorageContract):
+class PortfolioRepositoryContract(RepositoryContract[Portfolio]):
     """What every adapter's ``PortfolioRepository`` does (PF-1, PF-4, TN-1, TN-2, ST-3).
 
     Listings run by name key (PF-1's comparison, :func:`~carteira.name_key`) then id,
@@ -60,13 +60,8 @@ class PortfolioRepositoryContract(StorageContract):
     with code ``portfolio_name_taken``.
     """
 
-    def _get(self, portfolio_id: str, tenant: str = TENANT) -> Portfolio | None:
-        return self.read(tenant, lambda uow: uow.portfolios.get(portfolio_id))
-
-    def _must(self, portfolio_id: str, tenant: str = TENANT) -> Portfolio:
-        found = self._get(portfolio_id, tenant)
-        assert found is not None, f"portfolio {portfolio_id!r} is not stored"
-        return found
+    _repository = "portfolios"
+    _kind = "portfolio"
 
     def test_a_missing_portfolio_is_none_everywhere(self) -> None:
         """Nothing stored: ``get`` and ``by_key`` give ``None``, the listings nothing."""
@@ -76,14 +71,10 @@ class PortfolioRepositoryContract(StorageContract):
     @given(portfolios())
     def test_a_portfolio_reads_back_as_added_at_version_1(self, drawn: Portfolio) -> None:
         """Every field round-trips; the stored version is 1 whatever the value said (ST-3)."""
-        self.assume_storable(drawn)
-        tenant = self.new_tenant()
-        portfolio = attrs.evolve(drawn, tenant=tenant)
-        self.add(tenant, portfolio)
-        expected = attrs.evolve(portfolio, version=1)
-        for manager in (*portfolio.managers, "nobody"):
+        tenant, expected = self._check_round_trip(drawn)
+        for manager in (*expected.managers, "nobody"):
             got, by_key, listed, managed = self.read(
-                tenant, _look(portfolio.id, portfolio.key, manager)
+                tenant, _look(expected.id, expected.key, manager)
             )
             assert_stored(expected, got)
             assert_stored(expected, by_key)
@@ -104,9 +95,7 @@ class PortfolioRepositoryContract(StorageContract):
             Portfolio(TENANT, "ordered", "Ordem", managers=("m3", "m1", "M2", "m\u00e7")),
             Portfolio(TENANT, "S\u00e3o Paulo", "S\u00e3o Paulo", description="\u00c1rea\n\t2"),
         ]
-        self.add(TENANT, *rows)
-        for row in rows:
-            assert_stored(attrs.evolve(row, version=1), self._get(row.id))
+        self._check_reads_back(rows)
 
     def test_st3_update_stores_every_field_and_moves_the_version_by_one(self) -> None:
         """``update`` over the version read stores the new value at that version plus one."""
@@ -154,7 +143,11 @@ class PortfolioRepositoryContract(StorageContract):
         assert self.read(TENANT, lambda uow: list(uow.portfolios.list())) == []
 
     def test_a_taken_id_is_a_conflict(self) -> None:
-        """Adding an id in use fails with ``portfolio_exists``, even with a taken name too."""
+        """Adding an id in use fails with ``portfolio_exists``, even with a taken name too.
+
+        Not the shared shape: a second name that is also taken must not turn the
+        conflict into ``portfolio_name_taken`` (PF-1).
+        """
         self.add(TENANT, Portfolio(TENANT, "sul", "Sul"))
         for name in ("Outra", "SUL"):
             with self.store.unit_of_work(TENANT) as uow, pytest.raises(Conflict) as caught:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import ClassVar
 
 import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carteira.domain.errors import ConcurrencyError, Conflict
+from carteira.domain.errors import ConcurrencyError
 from carteira.domain.portal import Attachment, Message, MoveKind, PortalFilter, StageMove
 from carteira.domain.principal import PrincipalKind
 from carteira.domain.scope import Scope
@@ -30,17 +31,19 @@ from carteira.testing.contract.base import (
     HEAVY_SETTINGS,
     OTHER_TENANT,
     TENANT,
-    StorageContract,
     assert_keyset_pages,
     assert_stored,
 )
+from carteira.testing.contract.shapes import (
+    BatchContract,
+    RepositoryContract,
+    assert_scope_parity,
+)
 from carteira.testing.contract.worlds import (
-    World,
     customer_world,
     in_view,
     scopes,
     ticket_in_scope,
-    worlds,
 )
 from carteira.testing.strategies import departments, ticket_types, tickets
 
@@ -187,7 +190,7 @@ def _edge_tickets() -> list[Ticket]:
     ]
 
 
-class TicketRepositoryContract(StorageContract):
+class TicketRepositoryContract(BatchContract[Ticket]):
     """What every adapter's ``TicketRepository`` does (RT-1, RT-2, TK-2, TK-7, VS-2, VS-3, ST-3).
 
     Listings run by id, by code point. ``in_scope`` holds the tickets whose customer
@@ -200,13 +203,16 @@ class TicketRepositoryContract(StorageContract):
     ``ticket_exists``.
     """
 
-    def _get(self, ticket_id: str, tenant: str = TENANT) -> Ticket | None:
-        return self.read(tenant, lambda uow: uow.tickets.get(ticket_id))
+    _repository = "tickets"
+    _kind = "ticket"
+    _batch_ids = ("full", "bare")
+    _lost_change: ClassVar[dict[str, object]] = {"subject": "lost"}
 
-    def _must(self, ticket_id: str, tenant: str = TENANT) -> Ticket:
-        found = self._get(ticket_id, tenant)
-        assert found is not None, f"ticket {ticket_id!r} is not stored"
-        return found
+    def _taken_id_rows(self) -> tuple[Ticket, Ticket]:
+        return Ticket(TENANT, "t1", "c1", "d1", START), Ticket(TENANT, "t1", "c2", "d2", START)
+
+    def _batch_rows(self) -> list[Ticket]:
+        return _edge_tickets()
 
     def test_a_missing_ticket_is_none_everywhere(self) -> None:
         """Nothing stored: ``get`` gives ``None`` and every listing and count is empty."""
@@ -229,18 +235,11 @@ class TicketRepositoryContract(StorageContract):
     @given(tickets())
     def test_a_ticket_reads_back_as_added_at_version_1(self, drawn: Ticket) -> None:
         """Conversations and portal tickets round-trip with history, values and attachments."""
-        self.assume_storable(drawn)
-        tenant = self.new_tenant()
-        ticket = attrs.evolve(drawn, tenant=tenant)
-        self.add(tenant, ticket)
-        assert_stored(attrs.evolve(ticket, version=1), self._get(ticket.id, tenant))
+        self._check_round_trip(drawn)
 
     def test_edge_cases_read_back_as_added(self) -> None:
         """Value types kept apart (``True`` is not ``1``), extreme numbers and dates, long ids."""
-        rows = _edge_tickets()
-        self.add(TENANT, *rows)
-        for row in rows:
-            assert_stored(attrs.evolve(row, version=1), self._get(row.id))
+        self._check_reads_back(_edge_tickets())
 
     def test_st3_update_many_stores_every_row_and_moves_each_version_by_one(self) -> None:
         """``update_many`` writes each ticket over its version read, at that version plus one."""
@@ -271,27 +270,6 @@ class TicketRepositoryContract(StorageContract):
         assert (self._get("full"), self._get("bare")) == (full, current)
         self.write(TENANT, lambda uow: uow.tickets.remove(current))
         assert self._get("bare") is None
-
-    def test_st5_a_refused_batch_leaves_the_unit_of_work_as_it_was(self) -> None:
-        """ST-5 "all or none": after a refused batch, even its own unit sees none of it."""
-        self.add(TENANT, *_edge_tickets())
-        full, bare = self._must("full"), self._must("bare")
-        stale = attrs.evolve(bare, version=bare.version + 5)
-
-        def refuse_then_look(uow: UnitOfWork) -> Ticket | None:
-            with pytest.raises(ConcurrencyError):
-                uow.tickets.update_many([attrs.evolve(full, subject="lost"), stale])
-            return uow.tickets.get("full")
-
-        assert self.read(TENANT, refuse_then_look) == full
-
-    def test_a_taken_id_is_a_conflict(self) -> None:
-        """Adding an id in use fails with ``ticket_exists`` and keeps the first."""
-        self.add(TENANT, Ticket(TENANT, "t1", "c1", "d1", START))
-        with self.store.unit_of_work(TENANT) as uow, pytest.raises(Conflict) as caught:
-            uow.tickets.add(Ticket(TENANT, "t1", "c2", "d2", START))
-        assert caught.value.code == "ticket_exists"
-        assert self._get("t1") == Ticket(TENANT, "t1", "c1", "d1", START, version=1)
 
     @pytest.mark.parametrize(("scope", "open_only", "expected"), TICKET_SCOPES)
     def test_vs2_in_scope_holds_the_tickets_of_customers_in_scope_and_of_assignees(
@@ -405,10 +383,8 @@ class TicketRepositoryContract(StorageContract):
         self, data: st.DataObject
     ) -> None:
         """List/check parity for tickets, from plain ``get``s, open or not (VS-2, VS-3, ST-4)."""
-        tenant = self.new_tenant()
-        world: World = data.draw(worlds(tenant))
+        tenant, world = self._draw_world(data)
         scope, open_only = data.draw(scopes()), data.draw(st.booleans())
-        self.add(tenant, *world.rows)
         cases = [(scope, open_only), *((s, o) for s in world.basic_scopes() for o in (False, True))]
 
         def check(uow: UnitOfWork) -> None:
@@ -421,15 +397,11 @@ class TicketRepositoryContract(StorageContract):
                 for i, o in ((o.id, uow.organizations.get(o.id)) for o in world.organizations)
                 if o
             }
-            for case, only in cases:
-                expected = sorted(
-                    i
-                    for i, t in stored.items()
-                    if ticket_in_scope(case, t, customers, orgs) and (t.open or not only)
-                )
-                fetch = _scoped(case, only)(uow)
-                assert list(fetch(None, BIG_PAGE)) == [stored[i] for i in expected], (case, only)
-                assert_keyset_pages(fetch, expected)
+
+            def picks(scope: Scope, only: bool, ticket: Ticket) -> bool:
+                return ticket_in_scope(scope, ticket, customers, orgs) and (ticket.open or not only)
+
+            assert_scope_parity(cases, stored, picks, lambda s, o: _scoped(s, o)(uow))
 
         self.read(tenant, check)
 
@@ -437,9 +409,7 @@ class TicketRepositoryContract(StorageContract):
     @given(st.data())
     def test_every_listing_equals_its_definition_over_plain_gets(self, data: st.DataObject) -> None:
         """Open tickets, loads, idleness, stage counts and portal views, from plain ``get``s."""
-        tenant = self.new_tenant()
-        world: World = data.draw(worlds(tenant))
-        self.add(tenant, *world.rows)
+        tenant, world = self._draw_world(data)
         managers = [*(m.id for m in world.managers), "ghost"]
 
         def check(uow: UnitOfWork) -> None:
@@ -515,7 +485,7 @@ class TicketRepositoryContract(StorageContract):
         assert self._must("t1").version == 2
 
 
-class DepartmentRepositoryContract(StorageContract):
+class DepartmentRepositoryContract(RepositoryContract[Department]):
     """What every adapter's ``DepartmentRepository`` does (RT-1, RT-2, TN-1, ST-3).
 
     ``list`` runs by id, by code point. ``members`` of ``None`` (anyone may serve) and
@@ -523,24 +493,21 @@ class DepartmentRepositoryContract(StorageContract):
     A taken id is a :class:`~carteira.Conflict` with code ``department_exists``.
     """
 
-    def _get(self, department_id: str, tenant: str = TENANT) -> Department | None:
-        return self.read(tenant, lambda uow: uow.departments.get(department_id))
+    _repository = "departments"
+    _kind = "department"
+
+    def _taken_id_rows(self) -> tuple[Department, Department]:
+        return Department(TENANT, "d1", "Vendas"), Department(TENANT, "d1", "Outro")
 
     def test_a_missing_department_is_none(self) -> None:
         """Nothing stored: ``get`` gives ``None``, ``list`` nothing."""
-        assert self.read(
-            TENANT, lambda uow: (uow.departments.get("d1"), list(uow.departments.list()))
-        ) == (None, [])
+        assert self._get_and_list(TENANT, "d1") == (None, [])
 
     @CONTRACT_SETTINGS
     @given(departments())
     def test_a_department_reads_back_as_added_at_version_1(self, drawn: Department) -> None:
         """Routing, choice, members, capacities round-trip (RT-1, RT-2)."""
-        self.assume_storable(drawn)
-        tenant = self.new_tenant()
-        department = attrs.evolve(drawn, tenant=tenant)
-        self.add(tenant, department)
-        assert_stored(attrs.evolve(department, version=1), self._get(department.id, tenant))
+        self._check_round_trip(drawn)
 
     def test_edge_cases_read_back_as_added(self) -> None:
         """``None`` is not empty: no member list, an empty one; no capacity, capacity 0."""
@@ -558,9 +525,7 @@ class DepartmentRepositoryContract(StorageContract):
                 account_managers_only=True,
             ),
         ]
-        self.add(TENANT, *rows)
-        for row in rows:
-            assert_stored(attrs.evolve(row, version=1), self._get(row.id))
+        self._check_reads_back(rows)
 
     def test_st3_update_is_version_checked(self) -> None:
         """``update`` moves the version by one; a stale or missing one fails, changing nothing."""
@@ -578,32 +543,16 @@ class DepartmentRepositoryContract(StorageContract):
         assert self._get("d1") == attrs.evolve(changed, version=2)
         assert self._get("ghost") is None
 
-    def test_a_taken_id_is_a_conflict(self) -> None:
-        """Adding an id in use fails with ``department_exists`` and keeps the first."""
-        self.add(TENANT, Department(TENANT, "d1", "Vendas"))
-        with self.store.unit_of_work(TENANT) as uow, pytest.raises(Conflict) as caught:
-            uow.departments.add(Department(TENANT, "d1", "Outro"))
-        assert caught.value.code == "department_exists"
-        assert self._get("d1") == Department(TENANT, "d1", "Vendas", version=1)
-
     @HEAVY_SETTINGS
     @given(st.lists(departments(), max_size=6, unique_by=lambda d: d.id))
     def test_list_runs_by_id(self, drawn: list[Department]) -> None:
         """``list`` is every department, by id, by code point."""
-        self.assume_storable(drawn)
-        tenant = self.new_tenant()
-        rows = sorted(
-            (attrs.evolve(d, tenant=tenant, version=1) for d in drawn), key=lambda d: d.id
-        )
-        self.add(tenant, *rows)
-        assert self.read(tenant, lambda uow: list(uow.departments.list())) == rows
+        self._check_lists_by_id(drawn)
 
     def test_tn1_departments_of_two_tenants_live_apart(self) -> None:
         """TN-1: a department of A is not in B; one id in both is two departments."""
         self.add(TENANT, Department(TENANT, "d1", "Vendas"))
-        assert self.read(
-            OTHER_TENANT, lambda uow: (uow.departments.get("d1"), list(uow.departments.list()))
-        ) == (None, [])
+        assert self._get_and_list(OTHER_TENANT, "d1") == (None, [])
         self.add(OTHER_TENANT, Department(OTHER_TENANT, "d1", "Sales"))
         mine = self._get("d1")
         assert mine is not None
@@ -637,7 +586,7 @@ def _kind(
     return TicketType(TENANT, type_id, group, name, stages, {("s1", "s2")}, extra, **fields)  # type: ignore[arg-type]
 
 
-class TicketTypeRepositoryContract(StorageContract):
+class TicketTypeRepositoryContract(RepositoryContract[TicketType]):
     """What every adapter's ``TicketTypeRepository`` does (TK-1, TK-2, TK-3, TN-1, ST-3).
 
     ``list`` runs by group, then name, then id, by code point. Stages keep their
@@ -645,31 +594,25 @@ class TicketTypeRepositoryContract(StorageContract):
     code ``ticket_type_exists``.
     """
 
-    def _get(self, type_id: str, tenant: str = TENANT) -> TicketType | None:
-        return self.read(tenant, lambda uow: uow.ticket_types.get(type_id))
+    _repository = "ticket_types"
+    _kind = "ticket_type"
+
+    def _taken_id_rows(self) -> tuple[TicketType, TicketType]:
+        return _kind("k1"), _kind("k1", name="Outro")
 
     def test_a_missing_ticket_type_is_none(self) -> None:
         """Nothing stored: ``get`` gives ``None``, ``list`` nothing."""
-        assert self.read(
-            TENANT, lambda uow: (uow.ticket_types.get("k"), list(uow.ticket_types.list()))
-        ) == (None, [])
+        assert self._get_and_list(TENANT, "k") == (None, [])
 
     @HEAVY_SETTINGS
     @given(ticket_types())
     def test_a_ticket_type_reads_back_as_added_at_version_1(self, drawn: TicketType) -> None:
         """Stages, transitions, fields, access and department round-trip (TK-2, TK-3, TK-6)."""
-        self.assume_storable(drawn)
-        tenant = self.new_tenant()
-        kind = attrs.evolve(drawn, tenant=tenant)
-        self.add(tenant, kind)
-        assert_stored(attrs.evolve(kind, version=1), self._get(kind.id, tenant))
+        self._check_round_trip(drawn)
 
     def test_edge_cases_read_back_as_added(self) -> None:
         """Every field kind and access, an approval stage, a department, a long id."""
-        rows = [_kind("k1"), _kind("x" * 255, department="d\U0001f600")]
-        self.add(TENANT, *rows)
-        for row in rows:
-            assert_stored(attrs.evolve(row, version=1), self._get(row.id))
+        self._check_reads_back([_kind("k1"), _kind("x" * 255, department="d\U0001f600")])
 
     def test_st3_update_is_version_checked(self) -> None:
         """``update`` moves the version by one; a stale or missing one fails, changing nothing."""
@@ -690,14 +633,6 @@ class TicketTypeRepositoryContract(StorageContract):
                 uow.ticket_types.update(stale)
         assert self._get("k1") == attrs.evolve(changed, version=2)
 
-    def test_a_taken_id_is_a_conflict(self) -> None:
-        """Adding an id in use fails with ``ticket_type_exists`` and keeps the first."""
-        self.add(TENANT, _kind("k1"))
-        with self.store.unit_of_work(TENANT) as uow, pytest.raises(Conflict) as caught:
-            uow.ticket_types.add(_kind("k1", name="Outro"))
-        assert caught.value.code == "ticket_type_exists"
-        assert self._get("k1") == attrs.evolve(_kind("k1"), version=1)
-
     def test_tk1_list_runs_by_group_then_name_then_id(self) -> None:
         """TK-1: by group, then name, then id, each by code point."""
         rows = [
@@ -715,9 +650,7 @@ class TicketTypeRepositoryContract(StorageContract):
     def test_tn1_ticket_types_of_two_tenants_live_apart(self) -> None:
         """TN-1: a ticket type of A is not in B; one id in both is two types."""
         self.add(TENANT, _kind("k1"))
-        assert self.read(
-            OTHER_TENANT, lambda uow: (uow.ticket_types.get("k1"), list(uow.ticket_types.list()))
-        ) == (None, [])
+        assert self._get_and_list(OTHER_TENANT, "k1") == (None, [])
         other = attrs.evolve(_kind("k1", name="Other"), tenant=OTHER_TENANT)
         self.add(OTHER_TENANT, other)
         assert self._get("k1") == attrs.evolve(_kind("k1"), version=1)
