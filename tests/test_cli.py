@@ -995,3 +995,49 @@ def test_python_m_carteira_runs_and_exits_with_the_code(db: Path) -> None:
     assert done.returncode == ExitCode.REFUSED
     assert done.stdout == ""
     assert done.stderr.endswith("[PF-1] (portfolio_name_taken)\n")
+
+
+def test_wa8_ten_broken_rows_of_different_kinds_are_all_reported_and_change_nothing(
+    run: Run, tmp_path: Path
+) -> None:
+    """WA-8: a CSV with 10 broken rows: all 10 reported with their lines; exit 3; no change."""
+    path = tmp_path / "quebrado.csv"
+    rows = [
+        "cliente;nome do cliente;organização;carteira;gerente",
+        "novo1;Novo;;São Paulo;lucia",  # 2: good
+        "x1;X;;Atlântida;",  # 3: unknown portfolio
+        "x2;X;;São Paulo;zoe",  # 4: unknown manager
+        "x3;X;;São Paulo;rafael",  # 5: manager outside the portfolio
+        "x4;X;;Rio de Janeiro;",  # 6: portfolio without manager
+        "novo1;Novo;;São Paulo;lucia",  # 7: duplicate row
+        f"{'y' * 256};X;;;",  # 8: id too long
+        "x5;X;;São Paulo;lucia|rafael",  # 9: too many account managers
+        ";;andes;São Paulo;lucia",  # 10: managers on an organization's row
+        ";X;;São Paulo;",  # 11: neither customer nor organization
+        "x6;X;andes;Rio de Janeiro;lucia",  # 12: outside the portfolio, by organization
+        "novo2;Novo;andes;;",  # 13: good
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    customers = as_json(run, "customer", "list")
+    events = as_json(run, "events")
+    code, out, err = run("import", str(path))
+    assert (code, out) == (ExitCode.BAD_ROWS, "")
+    reported = err.splitlines()
+    assert reported[-1].endswith(
+        "the import has 10 bad row(s); nothing was applied [WA-8] (import_refused)"
+    )
+    lines = [int(line.split(":")[1].split()[0]) for line in reported[:-1]]
+    assert lines == list(range(3, 13))
+    codes = {line.rsplit("(", 1)[1].split(",")[0] for line in reported[:-1]}
+    assert codes == {
+        "unknown_portfolio",
+        "unknown_manager",
+        "manager_outside_portfolio",
+        "portfolio_unavailable",
+        "duplicate_row",
+        "invalid_input",
+        "too_many_account_managers",
+        "managers_on_organization",
+    }
+    assert as_json(run, "customer", "list") == customers
+    assert as_json(run, "events") == events

@@ -161,7 +161,9 @@ def import_pass(
     if memberships is not None:
         count += import_memberships(context, memberships, problems, progress)
     if problems.found:
-        raise ImportRefused(problems.found)
+        order = {t.source: i for i, t in enumerate(dataset.tables)}
+        found = sorted(problems.found, key=lambda p: (order.get(p.source, 0), p.line))
+        raise ImportRefused(tuple(found))
     total = sum(len(t.rows) for t in _importable(dataset))
     return ImportReport(applied=count, unchanged=total - len(excluded) - count)
 
