@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -886,13 +887,24 @@ def _play(out: TextIO, data: Any) -> int:
     return 0
 
 
+def _command_line() -> str:
+    """Where ``carteira`` is: on the PATH, else beside this Python (``.venv/bin``)."""
+    if shutil.which("carteira"):
+        return "carteira, on your PATH"
+    beside = Path(sys.executable).with_name("carteira")
+    if beside.exists():
+        return f"{shlex.quote(str(beside))}, or carteira once that folder is on your PATH"
+    return "python -m carteira"
+
+
 def _epilogue(out: TextIO, path: Path) -> None:
     """Say where the database is and how to look around in it with the command line."""
     where = shlex.quote(str(path))
     print(file=out)
     print("== The database ==", file=out)
     print(f"Everything above is stored in the SQLite file {path}", file=out)
-    print(f"(tenants {', '.join(TENANTS)}). Look around with the command line:", file=out)
+    print(f"(tenants {', '.join(TENANTS)}). Look around with the command line", file=out)
+    print(f"({_command_line()}):", file=out)
     for tenant, command in TENANTS.items():
         print(f"  carteira --db {where} --tenant {tenant} {command}", file=out)
 
