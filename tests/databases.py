@@ -7,6 +7,8 @@ PostgreSQL is at ``CARTEIRA_TEST_POSTGRES_URL`` (default: the local server, data
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +17,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from carteira.adapters.sql import SqlStore
+from carteira.adapters.sql import SqlStore, metadata
+from carteira.adapters.sql.schema import schema_versions
 
 POSTGRES_URL = os.environ.get(
     "CARTEIRA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -70,3 +73,43 @@ def sql_store(kind: str, directory: Path) -> Iterator[SqlStore]:
     finally:
         store.close()
         drop()
+
+
+def new_sqlite_file(prefix: str) -> SqlStore:
+    """Return a ``SqlStore`` on a new SQLite file in a directory of its own."""
+    return SqlStore.sqlite(Path(tempfile.mkdtemp(prefix=prefix)) / "c.db")
+
+
+def remove_sqlite_file(store: SqlStore) -> None:
+    """Close a store from :func:`new_sqlite_file` and remove its directory."""
+    store.close()
+    shutil.rmtree(Path(str(store.engine.url.database)).parent, ignore_errors=True)
+
+
+class SharedPostgresSchema:
+    """One PostgreSQL schema for a test module, emptied each time a store is asked for.
+
+    A fresh schema per test costs about 0.4 s; emptying the tables costs little.
+    """
+
+    def __init__(self) -> None:
+        self._held: list[tuple[SqlStore, Callable[[], None]]] = []
+
+    def emptied(self) -> SqlStore:
+        """Return the module's store with every table but the schema version empty."""
+        if not self._held:
+            url, drop = new_schema(require_postgres())
+            self._held.append((SqlStore(url), drop))
+        store = self._held[0][0]
+        with store.engine.begin() as connection:
+            for table in reversed(metadata.sorted_tables):
+                if table is not schema_versions:
+                    connection.execute(table.delete())
+        return store
+
+    def drop(self) -> None:
+        """Close the store and drop the schema, if one was made."""
+        for store, drop in self._held:
+            store.close()
+            drop()
+        self._held.clear()

@@ -8,51 +8,36 @@ ones on demand with ``HYPOTHESIS_PROFILE``.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
 
-from carteira.adapters.sql import SqlStore, metadata
-from carteira.adapters.sql.schema import schema_versions
+from carteira.adapters.sql import SqlStore
 from carteira.testing.agreement import AgreementMachine
-from databases import new_schema, require_postgres
+from databases import SharedPostgresSchema, new_sqlite_file, remove_sqlite_file
 
 SHORT = settings(settings.default, max_examples=4, stateful_step_count=20, deadline=None)
-_postgres: list[tuple[SqlStore, Callable[[], None]]] = []
+_postgres = SharedPostgresSchema()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _drop_the_postgres_schema() -> Iterator[None]:
     yield
-    for store, drop in _postgres:
-        store.close()
-        drop()
+    _postgres.drop()
 
 
 class SqliteAgreement(AgreementMachine):
     def make_store(self) -> SqlStore:
-        return SqlStore.sqlite(Path(tempfile.mkdtemp(prefix="carteira-agreement-")) / "c.db")
+        return new_sqlite_file("carteira-agreement-")
 
     def close_store(self, store: SqlStore) -> None:  # type: ignore[override]
-        store.close()
-        shutil.rmtree(Path(str(store.engine.url.database)).parent, ignore_errors=True)
+        remove_sqlite_file(store)
 
 
 class PostgresAgreement(AgreementMachine):
     def make_store(self) -> SqlStore:
-        if not _postgres:
-            url, drop = new_schema(require_postgres())
-            _postgres.append((SqlStore(url), drop))
-        store = _postgres[0][0]
-        with store.engine.begin() as connection:
-            for table in reversed(metadata.sorted_tables):
-                if table is not schema_versions:
-                    connection.execute(table.delete())
-        return store
+        return _postgres.emptied()
 
 
 TestSqliteAgreement = SqliteAgreement.TestCase

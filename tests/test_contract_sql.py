@@ -7,27 +7,21 @@ schema per test costs about 0.4 s).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
-from carteira.adapters.sql import SqlStore, metadata
-from carteira.adapters.sql.schema import schema_versions
+from carteira.adapters.sql import SqlStore
 from carteira.testing.contract import CONTRACTS
-from databases import new_schema, require_postgres
+from databases import SharedPostgresSchema, new_sqlite_file, remove_sqlite_file
 
-_postgres: list[tuple[SqlStore, Callable[[], None]]] = []
+_postgres = SharedPostgresSchema()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _drop_the_postgres_schema() -> Iterator[None]:
     yield
-    for store, drop in _postgres:
-        store.close()
-        drop()
+    _postgres.drop()
 
 
 class SqliteFile:
@@ -38,26 +32,17 @@ class SqliteFile:
     supports_nul_in_text = False
 
     def make_store(self) -> SqlStore:
-        return SqlStore.sqlite(Path(tempfile.mkdtemp(prefix="carteira-contract-")) / "c.db")
+        return new_sqlite_file("carteira-contract-")
 
     def close_store(self, store: SqlStore) -> None:
-        store.close()
-        shutil.rmtree(Path(str(store.engine.url.database)).parent, ignore_errors=True)
+        remove_sqlite_file(store)
 
 
 class PostgresSchema(SqliteFile):
     """One PostgreSQL schema for the module, emptied before each test."""
 
     def make_store(self) -> SqlStore:
-        if not _postgres:
-            url, drop = new_schema(require_postgres())
-            _postgres.append((SqlStore(url), drop))
-        store = _postgres[0][0]
-        with store.engine.begin() as connection:
-            for table in reversed(metadata.sorted_tables):
-                if table is not schema_versions:
-                    connection.execute(table.delete())
-        return store
+        return _postgres.emptied()
 
     def close_store(self, store: SqlStore) -> None:
         pass
