@@ -1,4 +1,4 @@
-"""``python -m carteira``: the command line (see :mod:`carteira.cli`)."""
+"""``python -m carteira``: the command line (see `carteira.cli`)."""
 
 from carteira.cli import main
 

@@ -1,15 +1,14 @@
 """A guided tour of carteira: the scenarios of seeds 000 to 004, on SQLite.
 
-Run it with ``carteira demo`` (``make demo``, ``python -m carteira.demo``). It builds a
-SQLite database through :class:`~carteira.adapters.sql.SqlStore` (a fresh file in a new
-temporary directory unless given one) and plays every scenario through the public API,
-with a :class:`~carteira.ManualClock` and an :class:`~carteira.InMemoryPresence` set by
-hand, so every run tells the same story; at the end it prints where the database is,
-to look around with the command line. Each seed gets its own tenant in that one
-database: a help desk (000), a chat platform for a store (001, with sticky routing), an
-omnichannel help desk where a customer may have several agents (002), a
-customer-success team (003) and a customer portal where customers open and follow their
-own tickets through a workflow (004).
+Run it with ``carteira demo`` (``make demo``, ``python -m carteira.demo``). It builds a SQLite
+database through `SqlStore` (a fresh file in a new temporary directory unless given one) and plays
+every scenario through the public API, with a [`ManualClock`][carteira.ManualClock] and an
+[`InMemoryPresence`][carteira.InMemoryPresence] set by hand, so every run tells the same story; at
+the end it prints where the database is, to look around with the command line. Each seed gets its
+own tenant in that one database: a help desk (000), a chat platform for a store (001, with sticky
+routing), an omnichannel help desk where a customer may have several agents (002), a
+customer-success team (003) and a customer portal where customers open and follow their own tickets
+through a workflow (004).
 """
 
 from __future__ import annotations
@@ -851,7 +850,7 @@ def main(out: TextIO = sys.stdout, *, db: str | Path | None = None) -> int:
 
     ``db`` is the SQLite file to build; it should not exist yet (default: a fresh file
     in a new temporary directory). Return 0 on success, 1 if the story went off script;
-    a missing SQL extra raises :class:`~carteira.StorageError`.
+    a missing SQL extra raises [`StorageError`][carteira.StorageError].
     """
     path = Path(db) if db is not None else fresh_database()
     data = _sqlite(path)

@@ -1,11 +1,11 @@
 """Serialization at the edge: a private cattrs converter for every entity and event (ER-2).
 
-:func:`make_converter` returns a new converter each call (never cattrs' global one).
-It turns entities, value objects and events into JSON-ready dicts and back; events
-carry a ``"type"`` tag naming their class, and a portal ticket's extra-field values a tag
-naming their kind (see :func:`_unstructure_value`). Structuring bad input raises one
-:class:`~carteira.InvalidInput` listing every bad field with its path
-(``$.managers[0]``), never a bare ``KeyError`` or ``TypeError``.
+[`make_converter`][carteira.make_converter] returns a new converter each call (never cattrs' global
+one). It turns entities, value objects and events into JSON-ready dicts and back; events carry a
+``"type"`` tag naming their class, and a portal ticket's extra-field values a tag naming their kind
+(see `_unstructure_value`). Structuring bad input raises one [`InvalidInput`][carteira.InvalidInput]
+listing every bad field with its path (``$.managers[0]``), never a bare ``KeyError`` or
+``TypeError``.
 """
 
 from __future__ import annotations

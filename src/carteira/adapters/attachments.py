@@ -1,6 +1,6 @@
 r"""Attachment stores: in memory, and one file per attachment on disk (TK-4, TN-1).
 
-:class:`FileSystemAttachmentStore` keeps, under its root::
+[`FileSystemAttachmentStore`][carteira.FileSystemAttachmentStore] keeps, under its root::
 
     <root>/<sha256(tenant)>/<sha256(key)>.att
 
@@ -14,8 +14,8 @@ unicode), ever becomes part of a path. A file holds a header, then the content::
     the rest                        the content
 
 A put writes the whole file to a ``.tmp-*`` file in the tenant's directory, flushes and
-fsyncs it, then publishes it with :func:`os.link` under its final name. Unlike
-:func:`os.replace`, a link fails when the name exists, so nothing is ever overwritten
+fsyncs it, then publishes it with `os.link` under its final name. Unlike
+`os.replace`, a link fails when the name exists, so nothing is ever overwritten
 and of two concurrent puts of one key exactly one wins. The temporary is removed
 whatever happens, and on POSIX the directory is fsynced so the new name survives a
 crash. Readers ignore ``.tmp-*`` files (a killed process may leave one behind); empty
@@ -94,7 +94,7 @@ class FileSystemAttachmentStore:
     """Attachment content as one file per ``(tenant, key)`` under ``root`` (TK-4, TN-1).
 
     Writes are atomic and write-once (see the module docstring for the layout). Every
-    ``OSError`` surfaces as :class:`~carteira.domain.errors.StorageError`. Directories
+    ``OSError`` surfaces as [`StorageError`][carteira.StorageError]. Directories
     are created on the first put; the constructor touches nothing. Safe to share between
     threads and between processes using the same root.
     """

@@ -2,7 +2,7 @@
 
 An adapter registers a factory under the entry-point group ``carteira.adapters``; the
 factory takes a URL string and returns a store, an object whose ``unit_of_work(tenant)``
-opens a unit of work. :func:`open_store` picks the adapter from the URL's scheme
+opens a unit of work. [`open_store`][carteira.open_store] picks the adapter from the URL's scheme
 (``memory://``; ``sqlite:///...`` and ``postgresql+psycopg://...`` go to ``sql``; any
 other ``name://...`` or ``name+driver://...`` to the adapter registered as ``name``).
 Nothing is imported until it is asked for: an adapter's dependencies load with it.

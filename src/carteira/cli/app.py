@@ -1,6 +1,6 @@
-"""The ``carteira`` command: its parser and :func:`main`, which runs one command.
+"""The ``carteira`` command: its parser and `main`, which runs one command.
 
-Every command goes through the public :class:`~carteira.Carteira` API for one tenant,
+Every command goes through the public [`Carteira`][carteira.Carteira] API for one tenant,
 as the host itself or ``--as`` one of its managers (TN-1, PM-2).
 """
 

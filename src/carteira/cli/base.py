@@ -1,7 +1,7 @@
 """What every command module shares: leaf parsers, global options, a handler's steps.
 
-A handler's steps: options that change a field (:func:`given`), the reply of a command
-that changes something (:func:`reply`), and reading page after page (:func:`pages`).
+A handler's steps: options that change a field (`given`), the reply of a command
+that changes something (`reply`), and reading page after page (`pages`).
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def given(value: T | None) -> T | Unchanged:
 
 
 def given_or_cleared(value: T | None, *, clear: bool, cleared: E) -> T | E | Unchanged:
-    """Return ``cleared`` when its ``--no-...`` flag is set, else :func:`given`."""
+    """Return ``cleared`` when its ``--no-...`` flag is set, else `given`."""
     return cleared if clear else given(value)
 
 

@@ -13,7 +13,7 @@ _WIDTH = 30
 class ProgressBar:
     """Draws ``[#####.....]  50%  500/1000 rows`` on one line of ``err``, redrawn in place.
 
-    Draws nothing unless ``shown``; :meth:`done` ends the line if one was drawn.
+    Draws nothing unless ``shown``; `done` ends the line if one was drawn.
     """
 
     def __init__(self, err: TextIO, *, shown: bool) -> None:
@@ -43,7 +43,7 @@ class ProgressBar:
 
 
 def elapsed(started: float) -> str:
-    """Return the time since ``started`` (a :func:`time.monotonic` reading) in words."""
+    """Return the time since ``started`` (a `time.monotonic` reading) in words."""
     seconds = time.monotonic() - started
     if seconds < 60:
         return f"{seconds:.1f} s"

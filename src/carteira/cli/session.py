@@ -2,7 +2,7 @@
 
 Nothing is opened until a command asks: ``--help`` and usage errors touch no database.
 A SQLite file (``--db``, default ``./carteira.db``) is created on first use and its
-schema upgraded when older; a ``--url`` goes through :func:`carteira.open_store`,
+schema upgraded when older; a ``--url`` goes through [`carteira.open_store`][carteira.open_store],
 whose SQL adapter creates or upgrades the schema the same way.
 """
 
@@ -125,7 +125,7 @@ class Session:
             return query(uow)
 
     def read_as_actor(self, query: Callable[[UnitOfWork], T]) -> T:
-        """Run ``query`` like :meth:`read`, once the principal is known as an active actor.
+        """Run ``query`` like `read`, once the principal is known as an active actor.
 
         For the listings the facade has no query for: its settings query refuses an
         unknown or inactive manager first (MG-4).

@@ -1,4 +1,4 @@
-"""The JSON forms the command line prints, built with :func:`carteira.make_converter`."""
+"""The JSON forms the command line prints, built by [`make_converter`][carteira.make_converter]."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Turning command-line text into values: dates, profiles, roles, switches.
 
 Each function is an argparse ``type=``: a bad value raises
-:class:`argparse.ArgumentTypeError`, which argparse reports as a usage error (exit 2).
+`argparse.ArgumentTypeError`, which argparse reports as a usage error (exit 2).
 """
 
 from __future__ import annotations

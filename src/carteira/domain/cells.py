@@ -2,7 +2,7 @@
 
 An export writes with the ``format_*`` functions and an import reads with the
 ``parse_*`` ones, so what is written reads back equal. A cell that does not read
-raises :class:`CellError` with a reason meant for the person fixing the file.
+raises `CellError` with a reason meant for the person fixing the file.
 """
 
 from __future__ import annotations

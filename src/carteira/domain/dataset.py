@@ -1,9 +1,9 @@
 """Tables of rows as a spreadsheet holds them, and what is wrong with a row (WA-8).
 
-A :class:`DataSet` is what an import reads and an export writes: up to one
-:class:`Table` of each :class:`TableKind`, each row keeping the line it came from so
-that every problem can name it. Cells are text, as in the file; the import reads them.
-The file formats (CSV, XLSX) live in :mod:`carteira.spreadsheets`.
+A [`DataSet`][carteira.DataSet] is what an import reads and an export writes: up to one
+[`Table`][carteira.Table] of each [`TableKind`][carteira.TableKind], each row keeping the line it
+came from so that every problem can name it. Cells are text, as in the file; the import reads them.
+The file formats (CSV, XLSX) live in [`carteira.spreadsheets`][carteira.spreadsheets].
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class TableKind(enum.StrEnum):
 PROBLEM_COLUMN = "problem"
 
 #: The canonical columns of each kind, in the order an export writes them; the last,
-#: :data:`PROBLEM_COLUMN`, only an error file holds.
+#: `PROBLEM_COLUMN`, only an error file holds.
 COLUMNS: Mapping[TableKind, tuple[str, ...]] = {
     TableKind.MANAGERS: (
         "id",

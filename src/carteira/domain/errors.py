@@ -1,6 +1,6 @@
 """One root error and a shallow tree of refusals, each with a stable code (ER-1).
 
-Every refusal carteira raises is a :class:`CarteiraError`. Callers branch on the
+Every refusal carteira raises is a [`CarteiraError`][carteira.CarteiraError]. Callers branch on the
 class (``except NotFound``) or on ``error.code``, a string that never changes between
 releases; ``error.rule`` names the SPEC rule that refused, and ``str(error)`` is a
 sentence naming the object and the rule.

@@ -1,8 +1,8 @@
 """Domain events: what changed, who changed it and when (EV-1, MB-6).
 
-Every command returns the events it produced, and storage keeps them in the same
-transaction as the change. Events are values; :func:`carteira.make_converter` turns
-them into tagged dicts (``{"type": "PortfolioCreated", ...}``) and back.
+Every command returns the events it produced, and storage keeps them in the same transaction as the
+change. Events are values; [`carteira.make_converter`][carteira.make_converter] turns them into
+tagged dicts (``{"type": "PortfolioCreated", ...}``) and back.
 """
 
 from __future__ import annotations

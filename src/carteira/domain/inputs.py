@@ -1,6 +1,6 @@
 """Checks for the flags, choices, instants and texts a host passes in (ER-2).
 
-Identifiers and names have theirs in :mod:`carteira.domain.identifiers`.
+Identifiers and names have theirs in `carteira.domain.identifiers`.
 """
 
 from __future__ import annotations

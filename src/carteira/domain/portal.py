@@ -1,6 +1,6 @@
 """What a portal ticket carries besides its status: moves, messages, attachments (TK-2..TK-7).
 
-These are values appended to a :class:`~carteira.domain.ticket.Ticket`, never changed
+These are values appended to a [`Ticket`][carteira.Ticket], never changed
 once there: the stage history (TK-2), the discussion (TK-5) and the attachments'
 metadata (TK-4, the content lives behind the attachment-store port). ``PortalFilter``
 names the portal's five views of a customer's tickets (TK-7).

@@ -27,8 +27,8 @@ def _unique(ids: Iterable[str]) -> tuple[str, ...]:
 class Portfolio:
     """A named group of customers and organizations served by its managers (PF-2).
 
-    ``managers`` keeps the order they were added in, without repeats. ``name`` is
-    stored trimmed and NFC-normalised; :attr:`key` is what uniqueness compares (PF-1).
+    ``managers`` keeps the order they were added in, without repeats. ``name`` is stored trimmed and
+    NFC-normalised; [`key`][carteira.Portfolio.key] is what uniqueness compares (PF-1).
     """
 
     tenant: str

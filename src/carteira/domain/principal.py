@@ -21,12 +21,12 @@ class PrincipalKind(enum.StrEnum):
 class Principal:
     """The acting party of one tenant.
 
-    A *manager* principal acts with the permissions of his stored roles and only while
-    he is active (MG-4); a *system* principal is the host application itself (imports,
-    synchronisation jobs) and holds every permission; a *customer* principal is a
-    customer signed in to the portal, who acts on his own tickets only and is refused
-    everything else (VS-4, TK). Build them with :meth:`manager`, :meth:`system` and
-    :meth:`customer`.
+    A *manager* principal acts with the permissions of his stored roles and only while he is active
+    (MG-4); a *system* principal is the host application itself (imports, synchronisation jobs) and
+    holds every permission; a *customer* principal is a customer signed in to the portal, who acts
+    on his own tickets only and is refused everything else (VS-4, TK). Build them with
+    [`manager`][carteira.Principal.manager], [`system`][carteira.Principal.system] and
+    [`customer`][carteira.Principal.customer].
     """
 
     tenant: str

@@ -1,11 +1,11 @@
 """Ticket types and their workflows: stages, transitions and extra fields (TK-2, TK-3, TK-6).
 
-A :class:`TicketType` belongs to a group and holds an ordered list of :class:`Stage` s,
-the explicit transitions between them, and the :class:`ExtraField` s its tickets carry.
-Each stage says who is responsible there (the customer or the service side), how each
-extra field may be used there, and whether it asks the customer to approve the service
-side's understanding of the request. Everything here is checked when it is built, so a
-stored type is always a usable workflow.
+A [`TicketType`][carteira.TicketType] belongs to a group and holds an ordered list of
+[`Stage`][carteira.Stage]s, the explicit transitions between them, and the
+[`ExtraField`][carteira.ExtraField]s its tickets carry. Each stage says who is responsible there
+(the customer or the service side), how each extra field may be used there, and whether it asks the
+customer to approve the service side's understanding of the request. Everything here is checked when
+it is built, so a stored type is always a usable workflow.
 """
 
 from __future__ import annotations

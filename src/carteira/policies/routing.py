@@ -1,6 +1,6 @@
 """Where a returning customer's new conversation goes: a pure routing decision.
 
-RT-1..RT-5 and RT-7, MG-4, MG-5. :func:`route` walks the owner chain — primary account
+RT-1..RT-5 and RT-7, MG-4, MG-5. [`route`][carteira.route] walks the owner chain — primary account
 manager, the other account managers, the backups of absent ones, the managers of the
 effective portfolio (and their backups), then the queue — and stops at the first step
 with an available candidate. In a department where the customer chooses, his account

@@ -1,9 +1,9 @@
 """Who may see a customer, an organization or a ticket: pure decisions with their clause.
 
 VS-1, VS-2, VS-5 and MG-4, MG-5. Every function takes what it needs as arguments and
-returns a :class:`Visibility` naming the clause that granted or the reason that
+returns a [`Visibility`][carteira.Visibility] naming the clause that granted or the reason that
 denied, so services turn a denial into an error and hosts can show why (VS-5).
-:func:`scope_of` states the same rule as a set description that storage adapters
+[`scope_of`][carteira.scope_of] states the same rule as a set description that storage adapters
 answer through their indexes, so listings and single checks agree (VS-3).
 """
 

@@ -23,9 +23,9 @@ class AttachmentStore(Protocol):
     def put(self, tenant: str, key: str, content: bytes) -> None:
         """Store ``content`` under ``key`` in ``tenant``, all or nothing (TK-4).
 
-        Raises :class:`~carteira.domain.errors.Conflict` (code ``attachment_exists``)
+        Raises [`Conflict`][carteira.Conflict] (code ``attachment_exists``)
         when the key already holds content, storing nothing and keeping the first
-        content, and :class:`~carteira.domain.errors.StorageError` when the backend
+        content, and [`StorageError`][carteira.StorageError] when the backend
         fails, leaving nothing behind.
         """
         ...
@@ -33,7 +33,7 @@ class AttachmentStore(Protocol):
     def get(self, tenant: str, key: str) -> bytes:
         """Return the content under ``key`` in ``tenant`` (TK-4).
 
-        Raises :class:`~carteira.domain.errors.NotFound` (``"attachment"``) when there
+        Raises [`NotFound`][carteira.NotFound] (``"attachment"``) when there
         is none, also when another tenant holds the key (TN-1).
         """
         ...

@@ -64,7 +64,7 @@ class CustomerRepository(Protocol):
     def add_many(self, customers: Iterable[Customer]) -> None:
         """Store new customers at version 1, all or none (ST-5, WA-8).
 
-        An id already stored, or given twice in the call, is the :class:`~carteira.Conflict`
+        An id already stored, or given twice in the call, is the [`Conflict`][carteira.Conflict]
         ``add`` raises (code ``customer_exists``), naming the first such customer in the
         order given; then nothing is stored and the unit of work stays usable. SQL
         adapters store any number in a constant number of statements.
@@ -86,7 +86,7 @@ class OrganizationRepository(Protocol):
     def get_many(self, ids: Iterable[str]) -> Mapping[str, Organization]:
         """Return the ones that exist among ``ids``, in the order asked (ST-5).
 
-        As :meth:`CustomerRepository.get_many`: duplicates are fine, missing ids and
+        As `CustomerRepository.get_many`: duplicates are fine, missing ids and
         another tenant's (TN-1) are left out.
         """
         ...
@@ -112,7 +112,7 @@ class OrganizationRepository(Protocol):
     def add_many(self, organizations: Iterable[Organization]) -> None:
         """Store new organizations at version 1, all or none (ST-5, WA-8).
 
-        As :meth:`CustomerRepository.add_many`, with code ``organization_exists``.
+        As `CustomerRepository.add_many`, with code ``organization_exists``.
         """
         ...
 

@@ -14,7 +14,7 @@ class PortfolioRepository(Protocol):
     """Portfolios of the unit of work's tenant.
 
     ``add`` stores a new portfolio at version 1; ``update`` and ``remove`` take the
-    value as read and fail with :class:`~carteira.ConcurrencyError` when the stored
+    value as read and fail with [`ConcurrencyError`][carteira.ConcurrencyError] when the stored
     version moved on (ST-3).
     """
 

@@ -20,7 +20,7 @@ class UnitOfWork(Protocol):
 
     Its repositories see only that tenant's records, so a record of another tenant is
     indistinguishable from a missing one (TN-1). Leaving the ``with`` block without
-    :meth:`commit` rolls everything back (ST-1). Units of work do not nest: a thread
+    `commit` rolls everything back (ST-1). Units of work do not nest: a thread
     opens the next one after leaving the last (the services never nest them).
     """
 

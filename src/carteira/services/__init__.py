@@ -1,1 +1,1 @@
-"""Services: the use cases, run through :class:`carteira.Carteira`."""
+"""Services: the use cases, run through [`carteira.Carteira`][carteira.Carteira]."""

@@ -1,4 +1,4 @@
-"""The application-service API a host calls: :class:`Carteira` (PM-2, EV-1, ST-1)."""
+"""The application-service API a host calls: [`Carteira`][carteira.Carteira] (PM-2, EV-1, ST-1)."""
 
 from __future__ import annotations
 
@@ -68,20 +68,20 @@ def _absence(absence_id: str, start: datetime, end: datetime, backup: str) -> Ab
 class Carteira:
     """Every command and query of carteira, for one storage backend.
 
-    Each call takes the acting :class:`~carteira.Principal` first, runs in one unit
+    Each call takes the acting [`Principal`][carteira.Principal] first, runs in one unit
     of work of that principal's tenant (TN-1, ST-1), checks permissions and
     visibility before changing anything (PM-2), and either applies all of its change
-    or none. Commands return a :class:`~carteira.Result` holding the value and the
-    domain events produced (EV-1); refusals raise a :class:`~carteira.CarteiraError`.
+    or none. Commands return a [`Result`][carteira.Result] holding the value and the
+    domain events produced (EV-1); refusals raise a [`CarteiraError`][carteira.CarteiraError].
 
-    ``presence`` tells routing who is online (RT-2); without one, everyone counts as
-    online. ``tie_break`` picks among several available owners in automatic departments
-    (RT-1). ``eligibility`` replaces the MG-1 policy; ``clock`` is where "now" comes from.
-    ``attachments`` keeps the content of files attached to tickets (TK-4); without one,
-    it stays in memory. A command or query whose unit of work meets a concurrent change
-    (:class:`~carteira.ConcurrencyError`) is run again from the start, up to ``attempts``
-    times in all (ST-3). The customer's side of portal tickets is ``portal``
-    (:class:`~carteira.CustomerPortal`).
+    ``presence`` tells routing who is online (RT-2); without one, everyone counts as online.
+    ``tie_break`` picks among several available owners in automatic departments (RT-1).
+    ``eligibility`` replaces the MG-1 policy; ``clock`` is where "now" comes from. ``attachments``
+    keeps the content of files attached to tickets (TK-4); without one, it stays in memory. A
+    command or query whose unit of work meets a concurrent change
+    ([`ConcurrencyError`][carteira.ConcurrencyError]) is run again from the start, up to
+    ``attempts`` times in all (ST-3). The customer's side of portal tickets is ``portal``
+    ([`CustomerPortal`][carteira.CustomerPortal]).
 
     >>> from carteira import Carteira, InMemoryStore, Principal
     >>> app = Carteira(InMemoryStore().unit_of_work)
@@ -613,10 +613,11 @@ class Carteira:
         """WA-8: import managers, portfolios and memberships read from a spreadsheet.
 
         Every row is checked first; a bad row refuses the whole import with
-        :class:`~carteira.ImportRefused` listing every bad row, unless ``partial``, which
-        applies the good rows and reports the bad ones (:meth:`ImportReport.bad_rows`).
-        Importing the same rows twice changes nothing the second time. ``progress`` is
-        told ``(rows done, rows in all)`` as the memberships are checked.
+        [`ImportRefused`][carteira.ImportRefused] listing every bad row, unless ``partial``, which
+        applies the good rows and reports the bad ones
+        ([`ImportReport.bad_rows`][carteira.ImportReport.bad_rows]). Importing the same rows twice
+        changes nothing the second time. ``progress`` is told ``(rows done, rows in all)`` as the
+        memberships are checked.
         """
         return imports.run_import(
             self._run,
@@ -630,8 +631,8 @@ class Carteira:
     def export_dataset(self, principal: Principal) -> DataSet:
         """Return the tenant's managers, portfolios, memberships and history as tables (WA-8).
 
-        The format :meth:`import_dataset` reads: exported, then imported into an empty
-        database, they give the same managers, portfolios and memberships.
+        The format [`import_dataset`][carteira.Carteira.import_dataset] reads: exported, then
+        imported into an empty database, they give the same managers, portfolios and memberships.
         """
         return self._run.query(principal, exports.export_dataset)
 

@@ -141,28 +141,28 @@ class Context:
         return self.uow.settings.get()
 
     def portfolio(self, portfolio_id: str) -> Portfolio:
-        """Return the portfolio or refuse with :class:`NotFound` (TN-1)."""
+        """Return the portfolio or refuse with [`NotFound`][carteira.NotFound] (TN-1)."""
         found = self.uow.portfolios.get(check_id("portfolio", portfolio_id))
         if found is None:
             raise NotFound("portfolio", portfolio_id)
         return found
 
     def manager(self, manager_id: str) -> Manager:
-        """Return the manager or refuse with :class:`NotFound` (TN-1)."""
+        """Return the manager or refuse with [`NotFound`][carteira.NotFound] (TN-1)."""
         found = self.uow.managers.get(check_id("manager", manager_id))
         if found is None:
             raise NotFound("manager", manager_id)
         return found
 
     def customer(self, customer_id: str) -> Customer:
-        """Return the customer or refuse with :class:`NotFound` (TN-1)."""
+        """Return the customer or refuse with [`NotFound`][carteira.NotFound] (TN-1)."""
         found = self.uow.customers.get(check_id("customer", customer_id))
         if found is None:
             raise NotFound("customer", customer_id)
         return found
 
     def organization(self, organization_id: str) -> Organization:
-        """Return the organization or refuse with :class:`NotFound` (TN-1)."""
+        """Return the organization or refuse with [`NotFound`][carteira.NotFound] (TN-1)."""
         found = self.uow.organizations.get(check_id("organization", organization_id))
         if found is None:
             raise NotFound("organization", organization_id)
@@ -239,7 +239,7 @@ class Context:
         )
 
     def ticket(self, ticket_id: str) -> Ticket:
-        """Return the ticket or refuse with :class:`NotFound` (TN-1)."""
+        """Return the ticket or refuse with [`NotFound`][carteira.NotFound] (TN-1)."""
         found = self.uow.tickets.get(check_id("ticket", ticket_id))
         if found is None:
             raise NotFound("ticket", ticket_id)
@@ -253,7 +253,7 @@ class Context:
         return ticket
 
     def department(self, department_id: str) -> Department:
-        """Return the department or refuse with :class:`NotFound` (TN-1)."""
+        """Return the department or refuse with [`NotFound`][carteira.NotFound] (TN-1)."""
         found = self.uow.departments.get(check_id("department", department_id))
         if found is None:
             raise NotFound("department", department_id)
@@ -278,10 +278,10 @@ class Context:
 class Runner:
     """Runs commands and queries, each in one unit of work of the principal's tenant (ST-1).
 
-    A unit of work that fails with :class:`ConcurrencyError` (a stale version, a
-    serialization failure, a busy database) is run again from the start, reading
-    everything afresh, up to ``attempts`` times in all (ST-3); a command is safe to
-    run again because a failed unit of work kept nothing.
+    A unit of work that fails with [`ConcurrencyError`][carteira.ConcurrencyError] (a stale version,
+    a serialization failure, a busy database) is run again from the start, reading everything
+    afresh, up to ``attempts`` times in all (ST-3); a command is safe to run again because a failed
+    unit of work kept nothing.
     """
 
     uow_factory: UnitOfWorkFactory

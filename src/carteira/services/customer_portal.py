@@ -1,7 +1,7 @@
 """The self-service portal's API: what a signed-in customer does with his tickets (TK, VS-4).
 
 Reach it as ``Carteira.portal``. Every method takes a customer principal
-(:meth:`Principal.customer <carteira.Principal.customer>`); the host application
+([`Principal.customer`][carteira.Principal.customer]); the host application
 authenticates the customer and builds it. A customer reaches his own tickets only:
 any other ticket, attachment or history is simply not found (VS-4).
 """
@@ -27,7 +27,7 @@ __all__ = ["CustomerPortal"]
 class CustomerPortal:
     """The customer's side of portal tickets: open, follow, discuss, approve, cancel (TK).
 
-    Built by :class:`~carteira.Carteira`; use ``app.portal``.
+    Built by [`Carteira`][carteira.Carteira]; use ``app.portal``.
     """
 
     def __init__(

@@ -1,6 +1,6 @@
 """Exporting managers, portfolios, memberships and ownership history as tables (WA-8, MB-6).
 
-The tables are the ones an import reads (:mod:`carteira.services.imports`): exporting
+The tables are the ones an import reads (`carteira.services.imports`): exporting
 and importing the result into an empty database gives the same managers, portfolios
 and memberships. The history table is the record of every membership change (MB-6);
 an import skips it. Records are read page by page through the adapter's indexes

@@ -1,13 +1,13 @@
 """Importing managers, portfolios and memberships from a spreadsheet's rows (WA-8).
 
-One pass reads every row of a :class:`~carteira.domain.dataset.DataSet` in one unit of
+One pass reads every row of a [`DataSet`][carteira.DataSet] in one unit of
 work, in this order: managers, portfolios, the managers' default portfolios, then the
 memberships (organizations first, then customers, checked and written as sets: ST-5).
-Each row either applies or becomes a :class:`~carteira.domain.dataset.RowProblem`
+Each row either applies or becomes a [`RowProblem`][carteira.RowProblem]
 naming its line, column and reason. A pass that found problems raises
-:class:`~carteira.domain.dataset.ImportRefused`, so its unit of work keeps nothing;
+[`ImportRefused`][carteira.ImportRefused], so its unit of work keeps nothing;
 the facade then refuses the import (all or nothing) or, when partial, runs a new pass
-without the bad rows (:func:`import_dataset`).
+without the bad rows ([`import_dataset`][carteira.Carteira.import_dataset]).
 """
 
 from __future__ import annotations
@@ -51,10 +51,10 @@ _NO_CHOICE = managers.Leave()
 class ImportReport:
     """What an import did (WA-8).
 
-    ``applied`` good rows changed something, ``unchanged`` ones found everything as
-    they say (importing a file twice applies nothing the second time); ``problems``
-    are the bad rows a partial import left out, and :meth:`bad_rows` gives them back
-    as tables that can be fixed and imported again.
+    ``applied`` good rows changed something, ``unchanged`` ones found everything as they say
+    (importing a file twice applies nothing the second time); ``problems`` are the bad rows a
+    partial import left out, and [`bad_rows`][carteira.ImportReport.bad_rows] gives them back as
+    tables that can be fixed and imported again.
     """
 
     applied: int
@@ -135,8 +135,8 @@ def import_pass(
 ) -> ImportReport:
     """Apply every row of ``dataset`` not in ``excluded``, or refuse with every problem found.
 
-    Raises :class:`ImportRefused` listing the problems of this pass; the caller's unit
-    of work then keeps nothing (WA-8, PM-2).
+    Raises [`ImportRefused`][carteira.ImportRefused] listing the problems of this pass; the caller's
+    unit of work then keeps nothing (WA-8, PM-2).
     """
     _require(context, dataset)
     problems = Problems(excluded)

@@ -1,8 +1,8 @@
 """Placing customers and organizations: the checks of MB-2 and MB-3, and their records (MB-6).
 
 Every command that changes where a customer or organization stands goes through
-:func:`apply_moves` / :func:`apply_organization_moves`, which write the new values in one
-call and emit one :class:`~carteira.domain.events.MembershipChanged` per subject whose
+`apply_moves` / `apply_organization_moves`, which write the new values in one
+call and emit one [`MembershipChanged`][carteira.MembershipChanged] per subject whose
 ownership changed, naming the way it used.
 """
 
@@ -155,7 +155,7 @@ def relink(
 ) -> Move:
     """Return the move giving ``customer`` new account managers, its portfolio unchanged.
 
-    ``org_portfolios``, from :func:`organization_portfolios`, spares a look-up per customer.
+    ``org_portfolios``, from `organization_portfolios`, spares a look-up per customer.
     """
     org = customer.organization
     if org_portfolios is not None and org is not None:

@@ -1,7 +1,7 @@
 """What the signed-in customer sees of his tickets in the portal (TK-7, VS-4).
 
-A customer sees his own portal tickets only, through five views (TK-7); each ticket
-as a :class:`PortalTicket`, which leaves out the fields invisible at its stage and the
+A customer sees his own portal tickets only, through five views (TK-7); each ticket as a
+[`PortalTicket`][carteira.PortalTicket], which leaves out the fields invisible at its stage and the
 service side's internal notes, and says what he may do with it now.
 """
 

@@ -1,6 +1,6 @@
 """Attachment content beside its metadata: stored only when accepted, never lost (TK-4).
 
-The content goes to the :class:`~carteira.ports.attachments.AttachmentStore` inside
+The content goes to the [`AttachmentStore`][carteira.AttachmentStore] inside
 the command, after every check passed, and is taken back if the command then fails:
 a refused or failed upload leaves nothing behind. A deleted ticket's contents go once
 its deletion is committed (TK-8).

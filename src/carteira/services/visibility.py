@@ -1,7 +1,7 @@
 """Visibility as queries: single checks, explanations and listings (VS-1..VS-5, ST-4).
 
 Single checks and listings come from the same policy: a listing asks storage for the
-viewer's :class:`~carteira.domain.scope.Scope`, a check asks the decision functions,
+viewer's [`Scope`][carteira.Scope], a check asks the decision functions,
 and the tests hold them equal (VS-3).
 """
 
@@ -72,7 +72,7 @@ def can_view(context: Context, subject: Subject, object_id: str) -> bool:
 def visible_among(context: Context, subject: Subject, object_ids: Iterable[str]) -> frozenset[str]:
     """Return those of ``object_ids`` the actor sees; unknown ones are not seen (VS-2).
 
-    The batch form of :func:`can_view`, for a host filtering its own search results:
+    The batch form of `can_view`, for a host filtering its own search results:
     one unit of work and one actor for the whole list.
     """
     subject = _subject(subject)

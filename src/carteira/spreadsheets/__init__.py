@@ -1,11 +1,11 @@
 """Spreadsheet files for import and export: CSV and XLSX to and from data sets (WA-8).
 
-:func:`read_dataset` turns a ``.csv`` file, an ``.xlsx`` workbook or a directory of
-CSVs into a :class:`~carteira.domain.dataset.DataSet` of text cells, each row keeping
-its line; :func:`write_dataset` writes one back. Headers may be English or Portuguese.
-Cells are not interpreted here: the import service reads them. Every problem with a
-file is collected into one :class:`SpreadsheetError`. XLSX needs the ``xlsx`` extra
-(``pip install 'carteira[xlsx]'``)::
+[`read_dataset`][carteira.spreadsheets.read_dataset] turns a ``.csv`` file, an ``.xlsx`` workbook or
+a directory of CSVs into a [`DataSet`][carteira.DataSet] of text cells, each row keeping its line;
+[`write_dataset`][carteira.spreadsheets.write_dataset] writes one back. Headers may be English or
+Portuguese. Cells are not interpreted here: the import service reads them. Every problem with a file
+is collected into one [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetError]. XLSX needs the
+``xlsx`` extra (``pip install 'carteira[xlsx]'``)::
 
     from carteira.spreadsheets import read_dataset, write_dataset
 

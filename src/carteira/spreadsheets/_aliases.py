@@ -1,8 +1,8 @@
 """The header names and table names a spreadsheet may use, in English and Portuguese (WA-8).
 
-Kept as data: :data:`ALIASES` maps each canonical column of :data:`~carteira.domain.dataset.COLUMNS`
-to the header names that mean it, and :data:`TABLE_NAMES` the file stems and sheet names
-that name a kind. Both are compared after :func:`normalize`, so case, accents, spaces,
+Kept as data: `ALIASES` maps each canonical column of `COLUMNS`
+to the header names that mean it, and `TABLE_NAMES` the file stems and sheet names
+that name a kind. Both are compared after `normalize`, so case, accents, spaces,
 underscores, hyphens and dots do not matter (``Nome_do_Cliente`` is ``nome do cliente``).
 A column's canonical name is always accepted too.
 """

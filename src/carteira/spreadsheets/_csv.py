@@ -33,11 +33,11 @@ def read_csv(data: bytes, *, source: str, kind: TableKind | None = None) -> Tabl
     separator is ``;``, ``,`` or tab, whichever the header row holds most of outside
     quotes (``,`` for a one-column header). Quoted cells may hold separators, doubled
     quotes and line breaks. The kind is ``kind``, else told from the headers (see
-    :func:`carteira.spreadsheets.read_dataset`).
+    [`carteira.spreadsheets.read_dataset`][carteira.spreadsheets.read_dataset]).
 
-    A row's ``line`` is the physical line of the file where the row starts, the header
-    being line 1 and blank lines counted; cells are stripped of surrounding whitespace.
-    Raises :class:`SpreadsheetError` listing every problem of the file.
+    A row's ``line`` is the physical line of the file where the row starts, the header being line 1
+    and blank lines counted; cells are stripped of surrounding whitespace. Raises
+    [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetError] listing every problem of the file.
     """
     problems: list[RowProblem] = []
     table = parse_csv(data, source, problems, kind=kind)

@@ -28,12 +28,11 @@ def read_dataset(path: str | os.PathLike[str], *, kind: TableKind | None = None)
     only portfolios have makes managers; else a column only portfolios have
     (``carteira``, ``descricao``, ``jornada``, ``gerentes``...) makes portfolios.
 
-    Headers may be English or Portuguese (the alias table is
-    ``carteira.spreadsheets._aliases``). A table's ``source`` is the CSV's path or
-    ``book.xlsx[sheet]``; each row keeps its line (CSV: the line where it starts, the
-    header being line 1; XLSX: its row number in the sheet).
-    Raises :class:`SpreadsheetError` listing every problem of every file, ``code``
-    ``"file_not_found"`` for a missing path, ``"xlsx_unavailable"`` without openpyxl.
+    Headers may be English or Portuguese (the alias table is ``carteira.spreadsheets._aliases``). A
+    table's ``source`` is the CSV's path or ``book.xlsx[sheet]``; each row keeps its line (CSV: the
+    line where it starts, the header being line 1; XLSX: its row number in the sheet). Raises
+    [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetError] listing every problem of every
+    file, ``code`` ``"file_not_found"`` for a missing path, ``"xlsx_unavailable"`` without openpyxl.
     """
     where = Path(path)
     source = str(path)
@@ -109,13 +108,13 @@ def write_dataset(dataset: DataSet, path: str | os.PathLike[str]) -> list[Path]:
     ``,``-separated, quoted only where needed, with ``\n`` line ends; the header
     holds the canonical column names in ``Table.columns`` order.
 
-    Reading the files back gives an equal data set when its cells carry no
-    surrounding whitespace and no row is all blank (the reader strips cells and skips
-    blank rows, so the writer leaves those rows out): same kinds, columns and cells;
-    lines are laid out afresh (XLSX: 2 for the first row, then one per row; CSV: the
-    line where each row starts, which a cell's line breaks push down). Raises
-    :class:`SpreadsheetError` (``cannot_write``) for a table a reader would refuse or
-    a path that cannot be written, before writing anything in the first case.
+    Reading the files back gives an equal data set when its cells carry no surrounding whitespace
+    and no row is all blank (the reader strips cells and skips blank rows, so the writer leaves
+    those rows out): same kinds, columns and cells; lines are laid out afresh (XLSX: 2 for the first
+    row, then one per row; CSV: the line where each row starts, which a cell's line breaks push
+    down). Raises [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetError] (``cannot_write``)
+    for a table a reader would refuse or a path that cannot be written, before writing anything in
+    the first case.
     """
     where = Path(path)
     suffix = _suffix(where)

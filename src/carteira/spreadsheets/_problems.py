@@ -15,7 +15,7 @@ _SHOWN = 3  # problems quoted in the message; all of them are in ``problems``
 def problem(
     source: str, line: int, code: str, reason: str, column: str | None = None
 ) -> RowProblem:
-    """Return a :class:`RowProblem` of a spreadsheet file (WA-8)."""
+    """Return a [`RowProblem`][carteira.RowProblem] of a spreadsheet file (WA-8)."""
     return RowProblem(source=source, line=line, column=column, code=code, reason=reason)
 
 

@@ -1,4 +1,4 @@
-"""From rows of text cells to a :class:`~carteira.domain.dataset.Table` (WA-8).
+"""From rows of text cells to a [`Table`][carteira.Table] (WA-8).
 
 Shared by the CSV and XLSX readers: find the header, tell the table's kind, map the
 headers to canonical columns and lay out the rows, collecting every problem.

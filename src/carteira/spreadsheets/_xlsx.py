@@ -43,9 +43,9 @@ def _unavailable(source: str, doing: str) -> SpreadsheetError:
 def parse_xlsx(data: bytes, source: str, problems: list[RowProblem]) -> list[Table]:
     """Return one table per visible, non-blank sheet, adding ``problems`` (WA-8).
 
-    A sheet's kind comes from its name, else from its headers; a row's ``line`` is its
-    row number in the sheet. Raises :class:`SpreadsheetError` (``xlsx_unavailable``)
-    when openpyxl is not installed.
+    A sheet's kind comes from its name, else from its headers; a row's ``line`` is its row number in
+    the sheet. Raises [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetError]
+    (``xlsx_unavailable``) when openpyxl is not installed.
     """
     try:
         import openpyxl  # noqa: PLC0415 - an optional extra, imported when needed

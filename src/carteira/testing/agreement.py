@@ -1,10 +1,10 @@
 """A model to agree with: any storage adapter against the in-memory reference (ST-2, STYLE 7).
 
-:class:`AgreementMachine` is a Hypothesis ``RuleBasedStateMachine`` driving two
-:class:`~carteira.Carteira` applications with the same random commands: one over the
-adapter under test (from :meth:`AgreementMachine.make_store`), one over an
-:class:`~carteira.InMemoryStore`. Both share one :class:`~carteira.ManualClock` and make
-ids from identical counters. After every step it asserts that
+`AgreementMachine` is a Hypothesis ``RuleBasedStateMachine`` driving two
+[`Carteira`][carteira.Carteira] applications with the same random commands: one over the adapter
+under test (from `AgreementMachine.make_store`), one over an
+[`InMemoryStore`][carteira.InMemoryStore]. Both share one [`ManualClock`][carteira.ManualClock] and
+make ids from identical counters. After every step it asserts that
 
 - both gave the same result (value and events) or the same refusal (class and code);
 - both stores answer every query alike: portfolios, customers of each portfolio,
@@ -12,7 +12,7 @@ ids from identical counters. After every step it asserts that
   history of each customer, the event log and the outbox, settings, ticket types, each
   customer's portal tickets;
 - the adapter under test keeps the SPEC invariants that are cheap to check, with the
-  functions of :mod:`carteira.testing.invariants`: 1 (no entry into a portfolio
+  functions of `carteira.testing.invariants`: 1 (no entry into a portfolio
   without an active manager), 2 (unique, valid names), 3 (valid account managers), 4
   (nothing lost), 7 (stage histories only grow, finished tickets never change), 8 (a
   refused command changes nothing), 9 (a command changes and tells of no other
@@ -20,7 +20,7 @@ ids from identical counters. After every step it asserts that
   (history ends where customers and organizations stand) and EV-1 (the log holds
   exactly the events of the commands that applied, in order).
 
-Subclass it, implement :meth:`~AgreementMachine.make_store`, and expose its
+Subclass it, implement `AgreementMachine.make_store`, and expose its
 ``TestCase``::
 
     class MyAgreement(AgreementMachine):
@@ -191,7 +191,7 @@ def _leave(choice: str) -> dict[str, Any]:
 class AgreementMachine(RuleBasedStateMachine):
     """Random commands on the adapter under test and on the in-memory reference, compared.
 
-    Override :meth:`make_store` (and :meth:`close_store` if the store holds resources).
+    Override `make_store` (and `close_store` if the store holds resources).
     """
 
     def __init__(self) -> None:
@@ -215,7 +215,7 @@ class AgreementMachine(RuleBasedStateMachine):
         )
 
     def close_store(self, store: Store) -> None:
-        """Release what :meth:`make_store` opened; by default nothing."""
+        """Release what `make_store` opened; by default nothing."""
 
     def teardown(self) -> None:
         """Close the store under test at the end of each run."""

@@ -1,11 +1,11 @@
 """The SPEC invariants over what one tenant stores, checked the same way everywhere (STYLE 7).
 
-Plain functions that raise :class:`AssertionError` with a message naming the rule; the
-agreement machine (:mod:`carteira.testing.agreement`) and carteira's own stateful tests
-call them after every step. Most take a :class:`TenantRows`, read once from a unit of
-work (:meth:`TenantRows.read`, any adapter) or from one tenant of
-:meth:`InMemoryStore.snapshot() <carteira.InMemoryStore.snapshot>`
-(:meth:`TenantRows.from_memory`)::
+Plain functions that raise `AssertionError` with a message naming the rule; the
+agreement machine (`carteira.testing.agreement`) and carteira's own stateful tests
+call them after every step. Most take a `TenantRows`, read once from a unit of
+work (`TenantRows.read`, any adapter) or from one tenant of
+[`InMemoryStore.snapshot()`][carteira.InMemoryStore.snapshot]
+(`TenantRows.from_memory`)::
 
     with store.unit_of_work("acme") as uow:
         rows = TenantRows.read(uow)
@@ -189,7 +189,7 @@ def check_portfolio_managers(
     """MG-1, MG-3: every portfolio manager exists and is eligible (by default, active).
 
     ``eligibility`` is the policy the application was built with; by default
-    :class:`~carteira.ProfileEligibility`.
+    [`ProfileEligibility`][carteira.ProfileEligibility].
     """
     eligible = eligibility or ProfileEligibility()
     for portfolio in rows.portfolios.values():

@@ -314,7 +314,7 @@ def field_values(field: ExtraField) -> st.SearchStrategy[FieldValue]:
     """Generate values that fit ``field``: each passes ``field.check`` (TK-3).
 
     Text is any string, a number an ``int`` or a finite ``float``, a date a
-    :class:`~datetime.date` (never a datetime), a choice one of the field's choices.
+    `date` (never a datetime), a choice one of the field's choices.
     """
     if field.kind is FieldKind.CHOICE:
         return st.sampled_from(field.choices)

@@ -1,8 +1,8 @@
 """The in-memory adapter: the reference implementation of every storage port (ST-2).
 
-One :class:`InMemoryStore` holds any number of tenants. Units of work run one at a
-time (a store-wide lock) and journal every write, so a command that fails or is
-refused leaves the store exactly as it was (ST-1, invariant 8).
+One [`InMemoryStore`][carteira.InMemoryStore] holds any number of tenants. Units of work run one at
+a time (a store-wide lock) and journal every write, so a command that fails or is refused leaves the
+store exactly as it was (ST-1, invariant 8).
 """
 
 from __future__ import annotations
@@ -163,10 +163,10 @@ class _JournalRef:
 
 
 class InMemoryStore:
-    """Every tenant's records in process memory; open units of work with :meth:`unit_of_work`.
+    """Every tenant's records in process memory, read and written in units of work.
 
-    Pass ``store.unit_of_work`` wherever a :class:`~carteira.ports.UnitOfWorkFactory`
-    is wanted.
+    Open one with [`unit_of_work`][carteira.InMemoryStore.unit_of_work]; pass
+    ``store.unit_of_work`` wherever a `UnitOfWorkFactory` is wanted.
     """
 
     def __init__(self) -> None:
@@ -195,7 +195,7 @@ class InMemoryStore:
 
 
 class InMemoryUnitOfWork:
-    """One transaction over one tenant of an :class:`InMemoryStore` (ST-1)."""
+    """One transaction over one tenant of an [`InMemoryStore`][carteira.InMemoryStore] (ST-1)."""
 
     def __init__(self, store: InMemoryStore, tenant: str) -> None:
         self._store = store

@@ -103,8 +103,8 @@ class Table(Generic[R]):
     def add_all(self, rows: list[R]) -> None:
         """Store new rows at version 1, all or none (ST-5).
 
-        An id already stored, or given twice in ``rows``, is the :class:`Conflict`
-        :meth:`add` raises, naming the first such row in the order given; nothing is
+        An id already stored, or given twice in ``rows``, is the [`Conflict`][carteira.Conflict]
+        `add` raises, naming the first such row in the order given; nothing is
         written then.
         """
         seen: set[str] = set()

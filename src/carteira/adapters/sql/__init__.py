@@ -1,6 +1,6 @@
 """The SQL adapter: SQLite (the embedded default) and PostgreSQL on SQLAlchemy Core (ST-2).
 
-Open a store and hand its ``unit_of_work`` to :class:`~carteira.Carteira`::
+Open a store and hand its ``unit_of_work`` to [`Carteira`][carteira.Carteira]::
 
     from carteira import Carteira
     from carteira.adapters.sql import SqlStore
@@ -8,7 +8,7 @@ Open a store and hand its ``unit_of_work`` to :class:`~carteira.Carteira`::
     store = SqlStore.sqlite("carteira.db")  # or SqlStore("postgresql+psycopg://...")
     app = Carteira(store.unit_of_work)
 
-:data:`metadata` holds every table, for a host's own migrations; :func:`upgrade`
+`metadata` holds every table, for a host's own migrations; `upgrade`
 creates or upgrades them and refuses a database newer than this code. Needs the
 ``sql`` extra (SQLAlchemy); PostgreSQL also the ``postgres`` extra (psycopg 3).
 """

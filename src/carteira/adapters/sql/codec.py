@@ -1,10 +1,10 @@
 """Aggregates to rows and back: plain columns, JSON text and derived keys (ST-2, TN-1).
 
-A :class:`Codec` says, for one aggregate, which attributes are stored as they are,
-which as JSON text (nested value objects), which columns are derived from the value
-for indexes (a name key, a case-folded name, an instant as microseconds...) and which
-child-table rows it owns. Values pass through the cattrs converter of
-:func:`carteira.serialization.make_converter` both ways, so every round trip is exact.
+A `Codec` says, for one aggregate, which attributes are stored as they are, which as JSON text
+(nested value objects), which columns are derived from the value for indexes (a name key, a
+case-folded name, an instant as microseconds...) and which child-table rows it owns. Values pass
+through the cattrs converter of [`carteira.serialization.make_converter`][carteira.make_converter]
+both ways, so every round trip is exact.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ class Codec(Generic[R]):
 
     @property
     def columns(self) -> list[ColumnElement[Any]]:
-        """The columns :meth:`entity` reads."""
+        """The columns `entity` reads."""
         names = ["id", "version", *(c for _, c in self.plain), *(c for _, c in self.nested)]
         return [self.table.c[name] for name in names]
 
@@ -149,7 +149,7 @@ class Codec(Generic[R]):
         return row
 
     def entity(self, converter: cattrs.Converter, tenant: str, row: RowMapping) -> R:
-        """Return the aggregate a row read through :attr:`columns` stores."""
+        """Return the aggregate a row read through `columns` stores."""
         data: dict[str, Any] = {"tenant": tenant, "id": row["id"], "version": row["version"]}
         data.update({attribute: row[column] for attribute, column in self.plain})
         data.update({attribute: json.loads(row[column]) for attribute, column in self.nested})
@@ -157,7 +157,7 @@ class Codec(Generic[R]):
         return found
 
     def child_rows(self, tenant: str, entity: R) -> list[dict[str, object]]:
-        """Return the rows of :attr:`child` that ``entity`` owns."""
+        """Return the rows of `child` that ``entity`` owns."""
         if self.child is None:
             return []
         return [

@@ -3,10 +3,10 @@
 No SQLAlchemy or driver exception leaves the adapter: a busy SQLite database, a
 PostgreSQL serialization failure or deadlock (SQLSTATE 40001, 40P01), or a PostgreSQL
 lock table full ("out of shared memory", SQLSTATE 53200) becomes a retryable
-:class:`~carteira.ConcurrencyError`; a unique key taken by a concurrent
-writer becomes the :class:`~carteira.Conflict` the in-memory store raises (or, for the
+[`ConcurrencyError`][carteira.ConcurrencyError]; a unique key taken by a concurrent
+writer becomes the [`Conflict`][carteira.Conflict] the in-memory store raises (or, for the
 event and history numbering, a ``ConcurrencyError``); anything else is a
-:class:`~carteira.StorageError`. The original error stays chained as ``__cause__``.
+[`StorageError`][carteira.StorageError]. The original error stays chained as ``__cause__``.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def translated() -> Iterator[None]:
     """Raise carteira's error for any SQLAlchemy error raised inside (ER-1).
 
     A value the driver cannot bind (a lone surrogate, a number beyond 64 bits) is a
-    :class:`~carteira.StorageError` too.
+    [`StorageError`][carteira.StorageError] too.
     """
     try:
         yield

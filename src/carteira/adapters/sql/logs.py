@@ -4,7 +4,7 @@ Both are append-only and numbered per tenant: an append is one multi-row
 ``INSERT ... SELECT`` that numbers the new rows after the tenant's last one, in the
 same transaction as the change they record (EV-1). Event positions are dense (1, 2,
 3...) like the in-memory store's; a concurrent append that took the same positions
-fails with :class:`~carteira.ConcurrencyError` and is retried by the services.
+fails with [`ConcurrencyError`][carteira.ConcurrencyError] and is retried by the services.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Portfolios, managers, departments, ticket types and settings in SQL (PF, MG, RT, TK).
 
 Each repository reads and writes one tenant's rows through its unit of work's
-:class:`~carteira.adapters.sql.writes.Access` (TN-1) and answers exactly as the
+`Access` (TN-1) and answers exactly as the
 in-memory reference does: the same orderings (code point by code point), the same
 errors (ST-3 for a stale version, a ``Conflict`` for a taken id or name).
 """

@@ -1,13 +1,12 @@
 """The SQL adapter's tables, indexes and schema version (TN-1, TN-2, ST-4, EV-1).
 
-Every table and every index leads with ``tenant`` (TN-1, TN-2), and every table name
-starts with ``carteira_``, so a host can put :data:`metadata` into its own migrations
-beside its tables. Columns hold what a query filters or orders on (ids, portfolio,
-organization, status, stage...); nested value objects (roles, absences, stages, ticket
-histories...) are JSON text written by :func:`carteira.serialization.make_converter`.
-Text that is ordered or compared uses code-point order: SQLite's default ``BINARY``
-collation and PostgreSQL's ``"C"`` (UTF-8 bytes sort as code points), so listings run
-exactly like Python's ``sorted`` (ST-4).
+Every table and every index leads with ``tenant`` (TN-1, TN-2), and every table name starts with
+``carteira_``, so a host can put `metadata` into its own migrations beside its tables. Columns hold
+what a query filters or orders on (ids, portfolio, organization, status, stage...); nested value
+objects (roles, absences, stages, ticket histories...) are JSON text written by
+[`carteira.serialization.make_converter`][carteira.make_converter]. Text that is ordered or compared
+uses code-point order: SQLite's default ``BINARY`` collation and PostgreSQL's ``"C"`` (UTF-8 bytes
+sort as code points), so listings run exactly like Python's ``sorted`` (ST-4).
 
 Three child tables index what an aggregate holds several of: a portfolio's managers, a
 customer's account managers (both in order) and the backups a manager's absences name.
@@ -59,7 +58,7 @@ _COMPONENT = "carteira"
 KEY = Text().with_variant(Text(collation="C"), "postgresql")
 
 metadata = MetaData()
-"""Every table of the SQL adapter, for :func:`create_schema` and hosts' migrations."""
+"""Every table of the SQL adapter, for `create_schema` and hosts' migrations."""
 
 
 def _key(name: str, *, nullable: bool = False) -> Column[str]:
@@ -113,7 +112,7 @@ portfolios = Table(
     _pk("carteira_portfolios", "id"),
     Index("carteira_portfolios_name_key", "tenant", "name_key", unique=True),
 )
-"""Portfolios (PF); ``name_key`` is :func:`~carteira.name_key` of the name, unique (PF-1)."""
+"""Portfolios (PF); ``name_key`` is [`name_key`][carteira.name_key] of the name, unique (PF-1)."""
 
 portfolio_managers = Table(
     "carteira_portfolio_managers",
@@ -336,10 +335,10 @@ def schema_version(bind: Engine | Connection) -> int | None:
 
 
 def create_schema(bind: Engine | Connection) -> None:
-    """Create every missing table and index and record :data:`SCHEMA_VERSION`; idempotent.
+    """Create every missing table and index and record `SCHEMA_VERSION`; idempotent.
 
     A database recording a newer version than this code is refused with
-    :class:`~carteira.StorageError` and left untouched. Given a connection, the work
+    [`StorageError`][carteira.StorageError] and left untouched. Given a connection, the work
     joins its transaction and is not committed here (the host commits).
     """
     if isinstance(bind, Engine):
@@ -355,10 +354,10 @@ def create_schema(bind: Engine | Connection) -> None:
 
 
 def upgrade(bind: Engine | Connection) -> None:
-    """Bring the database to :data:`SCHEMA_VERSION`, creating it when bare; idempotent.
+    """Bring the database to `SCHEMA_VERSION`, creating it when bare; idempotent.
 
     Applies the steps from the recorded version on and records the new one; a database
-    newer than this code is refused with :class:`~carteira.StorageError`.
+    newer than this code is refused with [`StorageError`][carteira.StorageError].
     """
     if isinstance(bind, Engine):
         with translated(), bind.begin() as connection:

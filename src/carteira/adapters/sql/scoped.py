@@ -1,4 +1,4 @@
-"""What a :class:`~carteira.domain.scope.Scope` holds, as unions of index look-ups (VS-3, ST-4).
+"""What a [`Scope`][carteira.Scope] holds, as unions of index look-ups (VS-3, ST-4).
 
 Each part of a scope (its portfolios, directly and through organizations; its account
 managers; the customers outside portfolio) is one ``SELECT`` of ids served by an index
@@ -176,7 +176,7 @@ def ticket_visible(
 ) -> ColumnElement[bool]:
     """Return "a ticket of ``customer`` served by ``assignee`` is in ``scope``", row by row.
 
-    The same rule as :func:`customer_parts` and the assignee part (VS-2), asked of one
+    The same rule as `customer_parts` and the assignee part (VS-2), asked of one
     ticket at a time through primary keys: for a walk of tickets in id order (ST-4).
     """
     c, o = _customers, _organizations

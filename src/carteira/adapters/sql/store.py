@@ -1,10 +1,10 @@
 """The SQL store: SQLite (embedded default) and PostgreSQL over SQLAlchemy Core (ST-1, ST-2).
 
-:class:`SqlStore` opens units of work, one transaction and one tenant each (ST-1,
+`SqlStore` opens units of work, one transaction and one tenant each (ST-1,
 TN-1). On its own engine (built from a URL, a file path or a host's engine) every
 unit of work is one database transaction: ``BEGIN IMMEDIATE`` in SQLite, so that
 writers queue for the lock up front instead of failing halfway, and ``SERIALIZABLE``
-in PostgreSQL. On a host's :class:`~sqlalchemy.Connection` each unit of work is a
+in PostgreSQL. On a host's `Connection` each unit of work is a
 ``SAVEPOINT`` inside the host's transaction, which only the host commits.
 """
 
@@ -48,25 +48,25 @@ Snapshot = dict[str, dict[str, tuple[dict[str, Any], ...]]]
 
 
 class SqlStore:
-    """Every tenant's records in a SQL database; open units of work with :meth:`unit_of_work`.
+    """Every tenant's records in a SQL database; open units of work with `unit_of_work`.
 
     ``bind`` is a database URL (``sqlite:///carteira.db``,
-    ``postgresql+psycopg://user@host/db``), a :class:`~pathlib.Path` to a SQLite file,
-    an :class:`~sqlalchemy.Engine`, or a host's :class:`~sqlalchemy.Connection` whose
+    ``postgresql+psycopg://user@host/db``), a `Path` to a SQLite file,
+    an `Engine`, or a host's `Connection` whose
     transaction carteira's writes then join (one ``SAVEPOINT`` per unit of work, so a
     refused command undoes only its own writes; the host commits, never carteira).
-    ``create`` brings the schema to :data:`~carteira.adapters.sql.schema.SCHEMA_VERSION`
-    at once (:meth:`upgrade`); it defaults to ``True`` for a URL or a path and to
+    ``create`` brings the schema to `SCHEMA_VERSION`
+    at once (`upgrade`); it defaults to ``True`` for a URL or a path and to
     ``False`` for an engine or a connection, whose schema the host's migrations own.
     ``busy_timeout`` (seconds) is how long a SQLite unit of work waits for the write
-    lock before it fails with a retryable :class:`~carteira.ConcurrencyError` (ST-3).
+    lock before it fails with a retryable [`ConcurrencyError`][carteira.ConcurrencyError] (ST-3).
 
     Threads may share a store built from a URL, a path or an engine: each unit of
     work takes a connection of its own (``sqlite://``, in memory, is one database per
     thread, so prefer a file). A store on a host's connection is the host's to
     serialise, like the connection itself.
 
-    Pass ``store.unit_of_work`` wherever a :class:`~carteira.ports.UnitOfWorkFactory`
+    Pass ``store.unit_of_work`` wherever a `UnitOfWorkFactory`
     is wanted.
     """
 
@@ -246,12 +246,12 @@ def _begin_immediate(busy_ms: int) -> Callable[[Connection], None]:
 
 
 class SqlUnitOfWork:
-    """One transaction over one tenant of a :class:`SqlStore` (ST-1, TN-1).
+    """One transaction over one tenant of a `SqlStore` (ST-1, TN-1).
 
     Its repositories see only its tenant's rows. Leaving the ``with`` block without
-    :meth:`commit` rolls everything back; using a repository outside the block raises
-    :class:`~carteira.StorageError` (ST-1). After a failure that left the transaction
-    unusable it refuses every further call with :class:`~carteira.ConcurrencyError`.
+    `commit` rolls everything back; using a repository outside the block raises
+    [`StorageError`][carteira.StorageError] (ST-1). After a failure that left the transaction
+    unusable it refuses every further call with [`ConcurrencyError`][carteira.ConcurrencyError].
     """
 
     def __init__(self, store: SqlStore, tenant: str) -> None:
@@ -330,7 +330,7 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         """Make every change of this unit of work durable, all at once (ST-1).
 
-        A serialization failure at commit is a :class:`~carteira.ConcurrencyError`.
+        A serialization failure at commit is a [`ConcurrencyError`][carteira.ConcurrencyError].
         """
         if self._abandoned is not None:
             raise self._abandoned
@@ -349,7 +349,7 @@ class SqlUnitOfWork:
         return result
 
     def abandon(self, error: CarteiraError) -> CarteiraError:
-        """Roll back, refuse any further use until :meth:`rollback`, and return ``error``."""
+        """Roll back, refuse any further use until `rollback`, and return ``error``."""
         with suppress(CarteiraError):
             self._end(lambda t: t.rollback())
         self._abandoned = error

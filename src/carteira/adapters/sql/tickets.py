@@ -123,12 +123,12 @@ class SqlTickets(SqlRepository[Ticket]):
     ) -> Sequence[Ticket]:
         """Return the first ``limit`` tickets in ``scope`` after ``after`` (VS-3, ST-4).
 
-        A scope of few customers (fewer than :data:`CROWDED`) is read from its indexes:
+        A scope of few customers (fewer than `CROWDED`) is read from its indexes:
         each part cut to the page, the customers' tickets through
         ``carteira_tickets_customer``, each assignee's in id order through
         ``carteira_tickets_assignee_id``; the cost follows what the scope holds. A
         crowded scope (the customers outside portfolio, a big portfolio) first walks
-        the next tickets in id order, at most :data:`WALK` per ticket asked, checking
+        the next tickets in id order, at most `WALK` per ticket asked, checking
         each against the scope by primary keys, and stops when the page is full; only a
         page the walk left short goes on past it through the indexes. At most three
         queries, none of whose cost grows with what the tenant stores.
@@ -148,7 +148,7 @@ class SqlTickets(SqlRepository[Ticket]):
         return [*walked, *self._page(parts, False, edge, limit - len(walked), keep)]
 
     def _crowded(self, scope: Scope) -> bool:
-        """Tell whether ``scope`` holds :data:`CROWDED` customers or more, counting no further.
+        """Tell whether ``scope`` holds `CROWDED` customers or more, counting no further.
 
         Each part is counted on its own index up to the threshold, duplicates and all:
         an overestimate at worst, which costs one walk that finds little.
@@ -170,7 +170,7 @@ class SqlTickets(SqlRepository[Ticket]):
         """Return the page's tickets among the next walked ones, and where the walk ended.
 
         One query: the window is the next ``WALK * limit`` tickets by id (at most
-        :data:`MOST_WALKED`); the page is those of them in scope, read by primary key in
+        `MOST_WALKED`); the page is those of them in scope, read by primary key in
         id order and stopped at ``limit``. The end is ``None`` when the window held every
         ticket left, so nothing lies beyond it.
         """

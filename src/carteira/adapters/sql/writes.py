@@ -1,12 +1,12 @@
 """Version-checked writes of whole aggregates, one statement per table (ST-3, ST-5).
 
-:func:`add_row` stores version 1 and refuses a taken id or unique key with the
-in-memory store's :class:`~carteira.Conflict`, leaving the transaction usable (``ON
-CONFLICT DO NOTHING``, never a failed statement); :func:`add_rows` does the same for
+`add_row` stores version 1 and refuses a taken id or unique key with the
+in-memory store's [`Conflict`][carteira.Conflict], leaving the transaction usable (``ON
+CONFLICT DO NOTHING``, never a failed statement); `add_rows` does the same for
 any number of new rows with one ``INSERT ... SELECT`` that stores all or none of them;
-:func:`update_rows` writes any number of rows with one ``UPDATE ... FROM`` that changes
+`update_rows` writes any number of rows with one ``UPDATE ... FROM`` that changes
 all of them or none: each row must stand at the version it was read at
-(``ConcurrencyError``, rule ST-3, otherwise); :func:`remove_row` deletes a row as
+(``ConcurrencyError``, rule ST-3, otherwise); `remove_row` deletes a row as
 read. Child-table rows are replaced with one ``DELETE`` and one ``INSERT``.
 """
 
@@ -108,12 +108,12 @@ def taken(kind: str, row_id: str, *, twice: bool = False) -> Conflict:
 def add_rows(access: Access, codec: Codec[R], entities: Sequence[R]) -> None:
     """Store new ``entities`` at version 1, all or none, in one ``INSERT`` (ST-5).
 
-    The batch travels as one JSON parameter (:func:`~carteira.adapters.sql.sets.rows_of`),
+    The batch travels as one JSON parameter (`rows_of`),
     so neither the statement count nor the bound parameters grow with it. The
     ``INSERT ... SELECT`` inserts every row only when none of their ids is taken (an
     uncorrelated ``NOT EXISTS``), and never fails on a key (``ON CONFLICT DO
     NOTHING``), so a refusal leaves the transaction usable and nothing stored. An id
-    stored or given twice is then :func:`taken`, naming the first such entity in the
+    stored or given twice is then `taken`, naming the first such entity in the
     order given, as the in-memory store does. For aggregates whose only unique key is
     the id (customers, organizations).
     """

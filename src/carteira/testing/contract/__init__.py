@@ -1,19 +1,20 @@
 """The storage contract suite: abstract pytest classes every storage adapter passes (ST-2).
 
-One class per repository port and one for the unit of work. None is collected by
-pytest on its own (no name starts with ``Test``); an adapter author subclasses each
-and implements :meth:`~StorageContract.make_store`::
+One class per repository port and one for the unit of work. None is collected by pytest on its own
+(no name starts with ``Test``); an adapter author subclasses each and implements
+[`StorageContract.make_store`][carteira.testing.contract.StorageContract.make_store]::
 
     class TestMyPortfolios(PortfolioRepositoryContract):
         def make_store(self) -> Store:
             return MyStore("sqlite://")
 
-Capability flags (class attributes, documented on :class:`StorageContract`) tell
-the suite what the adapter does beyond the minimum. carteira's own adapters are
-tested through these same classes. See ``docs/storage-adapters.md``.
+Capability flags (class attributes, documented on
+[`StorageContract`][carteira.testing.contract.StorageContract]) tell the suite what the adapter does
+beyond the minimum. carteira's own adapters are tested through these same classes. See
+``docs/storage-adapters.md``.
 
 Importing this package needs pytest and Hypothesis (``pip install 'carteira[testing]'
-pytest``); :mod:`carteira.testing.strategies` needs Hypothesis only.
+pytest``); `carteira.testing.strategies` needs Hypothesis only.
 """
 
 from carteira.testing.contract.base import StorageContract, Store

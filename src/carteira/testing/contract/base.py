@@ -1,10 +1,11 @@
 """The base of every contract class: the store factory, capability flags, helpers (ST-2).
 
 An adapter author subclasses a contract class and implements one method,
-:meth:`StorageContract.make_store`. Each test gets a fresh, empty store from it (and
-hands it to :meth:`StorageContract.close_store` afterwards). Hypothesis tests run many
-examples against that one store, each in a tenant of its own, which tenant isolation
-(TN-1) makes as good as an empty store.
+[`StorageContract.make_store`][carteira.testing.contract.StorageContract.make_store]. Each test gets
+a fresh, empty store from it (and hands it to
+[`StorageContract.close_store`][carteira.testing.contract.StorageContract.close_store] afterwards).
+Hypothesis tests run many examples against that one store, each in a tenant of its own, which tenant
+isolation (TN-1) makes as good as an empty store.
 """
 
 from __future__ import annotations
@@ -87,9 +88,9 @@ HEAVY_SETTINGS = _contract_settings(5)
 class StorageContract:
     """The base of every contract class; not a test class itself.
 
-    Implement :meth:`make_store` in a subclass whose name starts with ``Test``.
-    Capability flags are class attributes; override them to tell the suite what the
-    adapter does beyond the minimum every adapter must do:
+    Implement [`make_store`][carteira.testing.contract.StorageContract.make_store] in a subclass
+    whose name starts with ``Test``. Capability flags are class attributes; override them to tell
+    the suite what the adapter does beyond the minimum every adapter must do:
 
     ``supports_concurrent_units_of_work`` (default ``False``)
         The store may be used from several threads at once; units of work in
@@ -101,7 +102,7 @@ class StorageContract:
     ``supports_nul_in_text`` (default ``True``)
         Text may hold U+0000 (NUL), which the domain allows. PostgreSQL cannot store
         it: an adapter that sets this to ``False`` must refuse such a value with
-        :class:`~carteira.StorageError`, storing nothing, and the suite then draws
+        [`StorageError`][carteira.StorageError], storing nothing, and the suite then draws
         no text holding NUL.
     """
 
@@ -118,11 +119,18 @@ class StorageContract:
         )
 
     def close_store(self, store: Store) -> None:
-        """Release what :meth:`make_store` opened (connections, files); by default nothing."""
+        """Release what the store holds open (connections, files); by default nothing.
+
+        Each test hands the store it got from
+        [`make_store`][carteira.testing.contract.StorageContract.make_store] here at its end.
+        """
 
     @pytest.fixture(autouse=True)
     def _contract_store(self) -> Iterator[None]:
-        """Give each test a fresh store from :meth:`make_store` as ``self.store``."""
+        """Give each test a fresh store as ``self.store``, closed when the test ends.
+
+        The store comes from [`make_store`][carteira.testing.contract.StorageContract.make_store].
+        """
         self.store = self.make_store()
         try:
             yield

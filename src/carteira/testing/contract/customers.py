@@ -73,7 +73,7 @@ CUSTOMER_SCOPES: tuple[tuple[Scope, list[str]], ...] = (
         ["c1", "c2", "c3", "c4", "c5", "c6", "c7"],
     ),
 )
-"""Scopes over :func:`_customer_world` and the customers each holds, by id."""
+"""Scopes over `_customer_world` and the customers each holds, by id."""
 
 CUSTOMER_SEARCHES: tuple[tuple[str, list[str]], ...] = (
     ("ana", ["c1", "c2"]),
@@ -86,7 +86,7 @@ CUSTOMER_SEARCHES: tuple[tuple[str, list[str]], ...] = (
     ("C7", []),
     ("c", []),
 )
-"""Searches over the whole of :func:`_customer_world`: ``%`` and ``_`` are no wildcards,
+"""Searches over the whole of `_customer_world`: ``%`` and ``_`` are no wildcards,
 case is folded in names (``ß`` matches ``ss``) and ids match exactly."""
 
 
@@ -183,12 +183,12 @@ class CustomerRepositoryContract(_PeopleContract[Customer]):
     """What every adapter's ``CustomerRepository`` does (MB-1, MB-3, MB-4, VS-3, TN-1, ST-3).
 
     Every listing runs by id, by code point. ``in_scope`` holds exactly the customers
-    :class:`~carteira.domain.scope.Scope`'s docstring defines, where the effective
+    [`Scope`][carteira.Scope]'s docstring defines, where the effective
     portfolio is the customer's own, else its organization's *as stored now*; it pages
     by keyset (``after`` an id, ``limit``); ``search`` keeps those whose id equals it
     or whose name contains it after ``str.casefold`` on both sides (no wildcards).
     ``update_many`` writes all of its batch or none. A taken id is a
-    :class:`~carteira.Conflict` with code ``customer_exists``. ``get_many`` returns the
+    [`Conflict`][carteira.Conflict] with code ``customer_exists``. ``get_many`` returns the
     ones that exist in the order asked; ``add_many`` stores all of its batch at version
     1 or, when an id is taken or repeated, none of it (ST-5).
     """
@@ -362,7 +362,7 @@ class CustomerRepositoryContract(_PeopleContract[Customer]):
         """List/check parity: ``in_scope`` holds exactly the rows the Scope definition picks.
 
         The expected rows come from ``get`` of every stored id and
-        :func:`~carteira.testing.contract.worlds.customer_in_scope`, not from the
+        `customer_in_scope`, not from the
         adapter's indexes; every page size gives the same sequence (VS-3, ST-4).
         """
         tenant, world, cases = self._draw_scope_cases(data)
@@ -534,7 +534,7 @@ class OrganizationRepositoryContract(_PeopleContract[Organization]):
 
     Listings run by id, by code point; ``in_scope`` uses ``everything``, ``portfolios``
     and ``outside`` (no portfolio) of the scope, pages by keyset and searches as the
-    customers' does. A taken id is a :class:`~carteira.Conflict` with code
+    customers' does. A taken id is a [`Conflict`][carteira.Conflict] with code
     ``organization_exists``. ``get_many`` and ``add_many`` behave as the customers'
     (ST-5).
     """

@@ -291,7 +291,7 @@ class SettingsRepositoryContract(StorageContract):
 
     Until first saved, ``get`` gives the defaults at version 0; ``put`` over the
     version read stores the settings at that version plus one, and fails with
-    :class:`~carteira.ConcurrencyError` on any other version.
+    [`ConcurrencyError`][carteira.ConcurrencyError] on any other version.
     """
 
     def _get(self, tenant: str = TENANT) -> TenantSettings:

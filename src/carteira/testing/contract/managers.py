@@ -56,7 +56,7 @@ class ManagerRepositoryContract(RepositoryContract[Manager]):
 
     ``list`` and ``backed_up_by`` run by id, by code point; ``get_many`` gives the
     managers found among the ids asked, by id. A taken id is a
-    :class:`~carteira.Conflict` with code ``manager_exists``.
+    [`Conflict`][carteira.Conflict] with code ``manager_exists``.
     """
 
     _repository = "managers"

@@ -52,11 +52,11 @@ def _look(portfolio_id: str, key: str, manager: str) -> Callable[[UnitOfWork], L
 class PortfolioRepositoryContract(RepositoryContract[Portfolio]):
     """What every adapter's ``PortfolioRepository`` does (PF-1, PF-4, TN-1, TN-2, ST-3).
 
-    Listings run by name key (PF-1's comparison, :func:`~carteira.name_key`) then id,
+    Listings run by name key (PF-1's comparison, [`name_key`][carteira.name_key]) then id,
     comparing strings by code point. ``add`` stores version 1; ``update`` and
-    ``remove`` take the value as read and fail with :class:`~carteira.ConcurrencyError`
+    ``remove`` take the value as read and fail with [`ConcurrencyError`][carteira.ConcurrencyError]
     when the stored version moved on or the row is gone. A taken id is a
-    :class:`~carteira.Conflict` with code ``portfolio_exists``, a taken name key one
+    [`Conflict`][carteira.Conflict] with code ``portfolio_exists``, a taken name key one
     with code ``portfolio_name_taken``.
     """
 

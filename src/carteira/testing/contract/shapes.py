@@ -1,10 +1,10 @@
 """Test shapes every repository contract shares, written once (ST-2, ST-3, ST-5, TN-1).
 
 Internal to the contract suite: adapter authors subclass the contract classes in
-:mod:`carteira.testing.contract`, never these. A contract class names its repository
-on the unit of work (``_repository = "customers"``) and the noun of its errors
-(``_kind = "customer"``, giving the code ``customer_exists``), and answers the hooks
-its shapes ask for.
+[`carteira.testing.contract`][carteira.testing.contract], never these. A contract class names its
+repository on the unit of work (``_repository = "customers"``) and the noun of its errors
+(``_kind = "customer"``, giving the code ``customer_exists``), and answers the hooks its shapes ask
+for.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ Option = TypeVar("Option")
 
 
 def _evolve(row: E, **changes: object) -> E:
-    """``attrs.evolve`` for a row typed by :class:`Row` (every entity is an attrs class)."""
+    """``attrs.evolve`` for a row typed by `Row` (every entity is an attrs class)."""
     changed: E = attrs.evolve(cast(Any, row), **changes)
     return changed
 
@@ -77,7 +77,7 @@ class RepositoryContract(StorageContract, Generic[E]):
     """The base of a repository's contract: look-ups, round trips, a taken id.
 
     ``_repository`` is the attribute of the unit of work holding the repository,
-    ``_kind`` the noun of its conflict codes. :meth:`_taken_id_rows` gives two rows
+    ``_kind`` the noun of its conflict codes. `_taken_id_rows` gives two rows
     with one id, the first stored and the second refused.
     """
 
@@ -115,7 +115,7 @@ class RepositoryContract(StorageContract, Generic[E]):
         return tenant, expected
 
     def _check_reads_back(self, rows: Sequence[E]) -> None:
-        """Store ``rows`` in :data:`TENANT`; assert each reads back at version 1."""
+        """Store ``rows`` in `TENANT`; assert each reads back at version 1."""
         self.add(TENANT, *rows)
         for row in rows:
             assert_stored(_evolve(row, version=1), self._get(row.id))
@@ -158,8 +158,8 @@ class RepositoryContract(StorageContract, Generic[E]):
 class BatchContract(RepositoryContract[E]):
     """Shapes of a repository with ``update_many`` (ST-3, ST-5).
 
-    :meth:`_batch_rows` are stored first; :attr:`_batch_ids` names two of them and
-    :attr:`_lost_change` is a change to the first that must never be seen.
+    `_batch_rows` are stored first; `_batch_ids` names two of them and
+    `_lost_change` is a change to the first that must never be seen.
     """
 
     _batch_ids: ClassVar[tuple[str, str]]

@@ -102,7 +102,7 @@ TICKET_SCOPES: tuple[tuple[Scope, bool, list[str]], ...] = (
         ["k1", "k2", "k5", "t1", "t4", "t6"],
     ),
 )
-"""Scopes over :func:`_ticket_world`, ``open_only``, and the tickets each holds, by id."""
+"""Scopes over `_ticket_world`, ``open_only``, and the tickets each holds, by id."""
 
 
 def _scoped(
@@ -199,7 +199,7 @@ class TicketRepositoryContract(BatchContract[Ticket]):
     view; both page by keyset. ``open_load`` may leave out a manager with no open
     ticket (read as 0); ``busy_since`` leaves out a manager with no open ticket taken
     at a known instant. ``update_many`` writes all of its batch or none; ``remove``
-    is version-checked. A taken id is a :class:`~carteira.Conflict` with code
+    is version-checked. A taken id is a [`Conflict`][carteira.Conflict] with code
     ``ticket_exists``.
     """
 
@@ -490,7 +490,7 @@ class DepartmentRepositoryContract(RepositoryContract[Department]):
 
     ``list`` runs by id, by code point. ``members`` of ``None`` (anyone may serve) and
     an empty set (nobody may) read back apart, as do a ``capacity`` of ``None`` and 0.
-    A taken id is a :class:`~carteira.Conflict` with code ``department_exists``.
+    A taken id is a [`Conflict`][carteira.Conflict] with code ``department_exists``.
     """
 
     _repository = "departments"
@@ -590,7 +590,7 @@ class TicketTypeRepositoryContract(RepositoryContract[TicketType]):
     """What every adapter's ``TicketTypeRepository`` does (TK-1, TK-2, TK-3, TN-1, ST-3).
 
     ``list`` runs by group, then name, then id, by code point. Stages keep their
-    order; field choices theirs. A taken id is a :class:`~carteira.Conflict` with
+    order; field choices theirs. A taken id is a [`Conflict`][carteira.Conflict] with
     code ``ticket_type_exists``.
     """
 

@@ -113,7 +113,7 @@ class Sample:
         uow.settings.put(self.settings)
 
     def survey(self) -> dict[str, object]:
-        """Return what :func:`survey` reads once the sample is stored."""
+        """Return what `survey` reads once the sample is stored."""
         one = {
             name: attrs.evolve(getattr(self, name), version=1)
             for name in (
@@ -175,7 +175,7 @@ EMPTY: dict[str, object] = {
     "unpublished": [],
     "settings": TenantSettings(),
 }
-"""What :func:`survey` reads in a tenant where nothing is stored."""
+"""What `survey` reads in a tenant where nothing is stored."""
 
 
 def survey(uow: UnitOfWork) -> dict[str, object]:
@@ -263,8 +263,8 @@ class UnitOfWorkContract(StorageContract):
     that tenant's records only; they see the unit's own writes at once; ``commit``
     keeps everything written so far; leaving the ``with`` block rolls back whatever
     was not committed, and an exception leaving it propagates unchanged. Using a
-    repository outside the block raises :class:`~carteira.StorageError`. A write
-    over a version that moved on raises :class:`~carteira.ConcurrencyError`. The
+    repository outside the block raises [`StorageError`][carteira.StorageError]. A write
+    over a version that moved on raises [`ConcurrencyError`][carteira.ConcurrencyError]. The
     suite never opens two units of work of one store at once in one thread.
     """
 

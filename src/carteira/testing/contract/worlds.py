@@ -1,10 +1,10 @@
 """Small random worlds of one tenant, and the plain definitions listings must agree with.
 
-A :class:`World` holds consistent rows of every kind (a customer's organization exists,
+A `World` holds consistent rows of every kind (a customer's organization exists,
 a ticket's customer exists) whose ids and names are drawn from short lists of tricky
 strings: case pairs, a precomposed and a decomposed ``ç``, a character beyond the
 Basic Multilingual Plane, a 255-character id, ``%`` and ``_`` (wildcards in SQL
-``LIKE``). The ``*_in_scope`` functions restate :class:`~carteira.domain.scope.Scope`'s
+``LIKE``). The ``*_in_scope`` functions restate [`Scope`][carteira.Scope]'s
 docstring as code, so that a test computes what a listing must hold from plain
 ``get`` calls, without trusting the adapter's indexes (VS-3, ST-4).
 """
