@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest examples clean
+.PHONY: demo test lint typecheck pytest examples performance clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "carteira needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -31,6 +31,11 @@ examples: $(STAMP)
 	bash examples/webapp/run-tests.sh -q
 
 test: lint typecheck pytest examples
+
+# The performance report of docs/performance.md (about 35 minutes; not part of `test`).
+performance: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python benchmarks/report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -159,10 +159,15 @@ class _TicketRows:
         return row
 
 
-def build_world(connection: Connection, scale: float) -> Plan:
-    """Write tenant ``bench`` (and return what the listings need)."""
+def build_world(connection: Connection, scale: float, tickets: int | None = None) -> Plan:
+    """Write tenant ``bench`` (and return what the listings need).
+
+    ``tickets`` defaults to ten per customer; given the same count, the world is the
+    one ``world.build`` makes (same seed, same draws in the same order).
+    """
     base = Sizes.at(scale)
-    sizes = replace(base, tickets=max(1_000, round(1_000_000 * scale)))
+    count = max(1_000, round(1_000_000 * scale)) if tickets is None else tickets
+    sizes = replace(base, tickets=count)
     floor = Floor()
     plan = Plan(sizes, floor)
     rng = random.Random(20260302)

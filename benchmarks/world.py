@@ -71,14 +71,15 @@ class Sizes:
     tickets: int
 
     @classmethod
-    def at(cls, scale: float) -> Sizes:
+    def at(cls, scale: float, tickets_per_customer: float = 5) -> Sizes:
         """Return the sizes of ``scale`` (1 = 500 managers ... 500,000 tickets)."""
+        customers = max(100, round(100_000 * scale))
         return cls(
             managers=max(10, round(500 * scale)),
             portfolios=max(4, round(200 * scale)),
             organizations=max(10, round(5_000 * scale)),
-            customers=max(100, round(100_000 * scale)),
-            tickets=max(500, round(500_000 * scale)),
+            customers=customers,
+            tickets=max(100, round(customers * tickets_per_customer)),
         )
 
 
@@ -330,9 +331,9 @@ def rss_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def build(scale: float, seed: int = 20260302) -> World:
+def build(scale: float, seed: int = 20260302, tickets_per_customer: float = 5) -> World:
     """Build the world of ``scale`` in a new store, through one unit of work."""
-    sizes = Sizes.at(scale)
+    sizes = Sizes.at(scale, tickets_per_customer)
     rng = random.Random(seed)
     floor = Floor()
     store = InMemoryStore()
