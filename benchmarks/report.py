@@ -656,14 +656,14 @@ def plot(results: Results, measure: str, path: Path) -> None:
     lines = {w: v for w, v in found.items() if not w.startswith("floor")}
     sizes = sorted({s for v in found.values() for s in v})
     floor = [(s, _floor_of(found, s)) for s in sizes]
+    scale = 1000 if measure.startswith("listing") else 1
     axes.plot(
         [s for s, v in floor if v is not None],
-        [v for _, v in floor if v is not None],
+        [v * scale for _, v in floor if v is not None],
         "k--",
         marker="o",
         label="floor (dicts and sets)",
     )
-    scale = 1000 if measure.startswith("listing") else 1
     for who in sorted(lines):
         points = sorted(lines[who].items())
         axes.plot([s for s, _ in points], [v * scale for _, v in points], marker="o", label=who)
@@ -750,9 +750,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--document", type=Path, default=ROOT / "docs/performance.md")
     parser.add_argument("--plots", type=Path, default=ROOT / "docs/img")
     parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--from-json", type=Path, help="measure nothing: redraw plots and tables from a run"
+    )
     args = parser.parse_args(argv)
     if args.memory_child:
         return memory_child(args.memory_child[0], int(args.memory_child[1]))
+    if args.from_json:
+        publish(load(args.from_json), args.plots, args.document)
+        return 0
     args.storages = [s for s in args.storages.split(",") if s]
     started = time.perf_counter()
     found = machine()
@@ -766,21 +772,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_size(customers, results, args)
     results.machine["load_average_end"] = os.getloadavg()[0]
     results.args["wall_minutes"] = (time.perf_counter() - started) / 60
-    args.plots.mkdir(parents=True, exist_ok=True)
-    for measure in results.measures:
-        plot(results, measure, args.plots / f"perf-{slug(measure)}.png")
     given = list(argv if argv is not None else sys.argv[1:])
     command = " ".join(
         ["make performance"] if not given else [".venv/bin/python", "benchmarks/report.py", *given]
     )
-    generated = markdown(results, command)
-    write_document(args.document, generated)
+    results.args["command"] = command
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(asdict(results), indent=1, default=str) + "\n", encoding="utf-8"
     )
-    print(generated)
+    print(publish(results, args.plots, args.document))
     return 0
+
+
+def publish(results: Results, plots: Path, document: Path) -> str:
+    """Draw the plots and write the tables into ``document``; return the tables."""
+    plots.mkdir(parents=True, exist_ok=True)
+    for measure in results.measures:
+        plot(results, measure, plots / f"perf-{slug(measure)}.png")
+    generated = markdown(results, results.args["command"])
+    write_document(document, generated)
+    return generated
+
+
+def load(path: Path) -> Results:
+    """The results of an earlier run, as ``--json`` wrote them."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+
+    def by_size(values: dict[str, Any]) -> dict[int, Any]:
+        return {int(size): value for size, value in values.items()}
+
+    return Results(
+        raw["machine"],
+        raw["args"],
+        by_size(raw["sizes"]),
+        {m: {who: by_size(v) for who, v in found.items()} for m, found in raw["measures"].items()},
+        {m: by_size(found) for m, found in raw["notes"].items()},
+    )
 
 
 def _server_version(url: str) -> str:
