@@ -1086,22 +1086,35 @@ end: the walk falls short and the indexes go on) and empty ones."""
 
 
 @pytest.mark.parametrize(
-    ("crowded", "walk", "most"),
-    [(0, 10, 2_000), (0, 2, 5), (0, 1, 1), (10, 10, 2_000), (sql_tickets.CROWDED, 10, 2_000)],
+    ("crowded", "walk", "most", "walks"),
+    [
+        (0, 10, 2_000, 4),
+        (0, 2, 5, 4),
+        (0, 1, 1, 4),
+        (0, 1, 1, 50),
+        (10, 10, 2_000, 4),
+        (sql_tickets.CROWDED, 10, 2_000, 4),
+    ],
 )
 def test_vs3_st4_ticket_pages_agree_with_memory_within_and_past_the_walk(
-    store: SqlStore, monkeypatch: pytest.MonkeyPatch, crowded: int, walk: int, most: int
+    store: SqlStore,
+    monkeypatch: pytest.MonkeyPatch,
+    crowded: int,
+    walk: int,
+    most: int,
+    walks: int,
 ) -> None:
-    """VS-3, ST-4: a ticket page found in the walk, past it, or both, is the reference's.
+    """VS-3, ST-4: a ticket page found in the walks, past them, or both, is the reference's.
 
     Every scope, page size, ``after`` (stored or not) and ``open_only``: every scope
     walked first (``CROWDED`` 0), with the walk at its size or cut down so that the
-    indexes take over at once; the crowded ones only (10); none (the default, for 60
-    customers).
+    indexes take over at once, after one walk or after several that each start where
+    the last stopped; the crowded ones only (10); none (the default, for 60 customers).
     """
     monkeypatch.setattr(sql_tickets, "CROWDED", crowded)
     monkeypatch.setattr(sql_tickets, "WALK", walk)
     monkeypatch.setattr(sql_tickets, "MOST_WALKED", most)
+    monkeypatch.setattr(sql_tickets, "WALKS", walks)
     reference = InMemoryStore()
     for target in (reference, store):
         with target.unit_of_work(TENANT) as uow:

@@ -53,6 +53,14 @@ A scope holding a tenth of the tenant's tickets or more fills its page in the wa
 MOST_WALKED = 2_000
 """The most tickets one walk reads, whatever the page size."""
 
+WALKS = 4
+"""How many walks a crowded scope's page takes before its indexes finish the page (ST-4).
+
+A walk that ends short of the page starts the next one where it stopped, so a scope
+holding a few percent of the tickets or more fills its pages in walks whatever the
+tenant's size; the indexes, whose cost grows with the scope, take over only after that.
+"""
+
 
 def _open(table: Any) -> list[ColumnElement[bool]]:
     return [table.c.status == _OPEN]
@@ -129,9 +137,10 @@ class SqlTickets(SqlRepository[Ticket]):
         ``carteira_tickets_assignee_id``; the cost follows what the scope holds. A
         crowded scope (the customers outside portfolio, a big portfolio) first walks
         the next tickets in id order, at most `WALK` per ticket asked, checking
-        each against the scope by primary keys, and stops when the page is full; only a
-        page the walk left short goes on past it through the indexes. At most three
-        queries, none of whose cost grows with what the tenant stores.
+        each against the scope by primary keys, and stops when the page is full; a walk
+        that falls short goes on where it stopped, up to `WALKS` walks, and only a page
+        they all left short goes on past them through the indexes. At most `WALKS` + 2
+        queries; only the last, through the indexes, grows with the scope.
         """
         keep = _open if open_only else None
         if limit <= 0 or not (scope.everything or _holds_anything(scope)):
@@ -143,6 +152,11 @@ class SqlTickets(SqlRepository[Ticket]):
         if not self._crowded(scope):
             return self._page(parts, False, after, limit, keep)
         walked, edge = self._walk(scope, after, limit, keep)
+        for _ in range(WALKS - 1):
+            if len(walked) >= limit or edge is None:
+                return walked
+            more, edge = self._walk(scope, edge, limit - len(walked), keep)
+            walked += more
         if len(walked) >= limit or edge is None:
             return walked
         return [*walked, *self._page(parts, False, edge, limit - len(walked), keep)]
