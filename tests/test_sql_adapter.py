@@ -1091,7 +1091,6 @@ end: the walk falls short and the indexes go on) and empty ones."""
         (0, 10, 2_000, 4),
         (0, 2, 5, 4),
         (0, 1, 1, 4),
-        (0, 1, 1, 50),
         (10, 10, 2_000, 4),
         (sql_tickets.CROWDED, 10, 2_000, 4),
     ],
