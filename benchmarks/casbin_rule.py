@@ -39,7 +39,7 @@ from casbin.model import Model
 from casbin.persist.adapter import Adapter
 from world import Floor
 
-RBAC_MODEL = """
+_SECTIONS = """
 [request_definition]
 r = sub, obj
 [policy_definition]
@@ -50,22 +50,11 @@ g2 = _, _
 [policy_effect]
 e = some(where (p.eft == allow))
 [matchers]
-m = g(r.sub, p.sub) && (g2(r.obj, p.obj) || p.obj == "*")
 """
+"""What both models share: requests, one policy shape, two role graphs; only the matcher differs."""
 
-GRAPH_MODEL = """
-[request_definition]
-r = sub, obj
-[policy_definition]
-p = sub, obj
-[role_definition]
-g = _, _
-g2 = _, _
-[policy_effect]
-e = some(where (p.eft == allow))
-[matchers]
-m = g2(r.obj, r.sub) || g(r.sub, "all")
-"""
+RBAC_MODEL = _SECTIONS + 'm = g(r.sub, p.sub) && (g2(r.obj, p.obj) || p.obj == "*")\n'
+GRAPH_MODEL = _SECTIONS + 'm = g2(r.obj, r.sub) || g(r.sub, "all")\n'
 
 
 class _Lines(Adapter):  # type: ignore[misc]
