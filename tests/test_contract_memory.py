@@ -21,6 +21,7 @@ from carteira.testing.contract import (
     TicketRepositoryContract,
     TicketTypeRepositoryContract,
     UnitOfWorkContract,
+    VisibilityContract,
 )
 
 
@@ -76,6 +77,10 @@ class TestMemorySettings(InMemory, SettingsRepositoryContract):
 
 
 class TestMemoryUnitOfWork(InMemory, UnitOfWorkContract):
+    pass
+
+
+class TestMemoryVisibility(InMemory, VisibilityContract):
     pass
 
 

@@ -210,10 +210,10 @@ def test_st2_schema_creation_is_idempotent_and_recorded(database: Database) -> N
     assert _read(store, lambda uow: uow.customers.count()) == 1
 
 
-def test_st2_st4_upgrade_takes_a_version_1_database_to_version_2_keeping_its_rows(
+def test_st2_st4_upgrade_takes_a_version_1_database_to_the_current_one_keeping_its_rows(
     database: Database,
 ) -> None:
-    """Version 2 adds ``carteira_tickets_assignee_id``; ``upgrade`` adds it and nothing else."""
+    """Version 2 adds ``carteira_tickets_assignee_id``; ``upgrade`` adds it and keeps the rows."""
     engine = database.engine()
     create_schema(engine)
     with engine.begin() as connection:
@@ -226,7 +226,7 @@ def test_st2_st4_upgrade_takes_a_version_1_database_to_version_2_keeping_its_row
         uow.commit()
     before = old.snapshot()
     upgrade(engine)
-    assert schema_version(engine) == SCHEMA_VERSION == 2
+    assert schema_version(engine) == SCHEMA_VERSION
     indexes = {
         ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("carteira_tickets")
     }
@@ -246,6 +246,48 @@ def test_st2_st4_upgrade_takes_a_version_1_database_to_version_2_keeping_its_row
 
     assert _read(store, page) == _read(reference, page)  # type: ignore[arg-type]
     assert len(_read(store, page)) == 5
+
+
+def test_st2_st7_upgrade_derives_version_3_columns_from_a_version_2_database(
+    database: Database,
+) -> None:
+    """Version 3 derives ``permission_bits`` and absence periods from the managers' JSON.
+
+    Rows are written at version 3, the database is taken back to version 2's form (the
+    derived data dropped, ``carteira_manager_backups`` back), and ``upgrade`` must give
+    back exactly what was written.
+    """
+    engine = database.engine()
+    create_schema(engine)
+    store = SqlStore(engine)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    viewer = Role("viewer", {Permission.VIEW_ALL, Permission.ASSIGN_SELF})
+    with store.unit_of_work(TENANT) as uow:
+        uow.managers.add(Manager(TENANT, "b", "B", roles=frozenset({viewer})))
+        uow.managers.add(Manager(TENANT, "c", "C", roles=frozenset({Role.administrator()})))
+        away = Absence("a1", start, start + timedelta(days=2), "b")
+        later = Absence("a2", start + timedelta(days=9), start + timedelta(days=10), "c")
+        uow.managers.add(Manager(TENANT, "a", "A", absences=(away, later)))
+        uow.commit()
+    before = store.snapshot()
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE carteira_manager_absences"))
+        connection.execute(text("ALTER TABLE carteira_managers DROP COLUMN permission_bits"))
+        connection.execute(
+            text(
+                "CREATE TABLE carteira_manager_backups (tenant TEXT NOT NULL, "
+                "manager_id TEXT NOT NULL, backup_id TEXT NOT NULL, "
+                "PRIMARY KEY (tenant, manager_id, backup_id))"
+            )
+        )
+        connection.execute(update(schema_versions).values(version=2))
+    upgrade(engine)
+    assert schema_version(engine) == SCHEMA_VERSION == 3
+    assert "carteira_manager_backups" not in inspect(engine).get_table_names()
+    assert store.snapshot() == before
+    with store.unit_of_work(TENANT) as uow:
+        assert [m.id for m in uow.managers.backed_up_by("b")] == ["a"]
+        assert [m.id for m in uow.managers.backed_up_by("c")] == ["a"]
 
 
 def test_st2_a_database_newer_than_the_code_is_refused(database: Database) -> None:

@@ -184,54 +184,60 @@ def plans(draw: st.DrawFn, *, segmentation: bool | None = None, absence_now: boo
     return Plan(managers, portfolios, organizations, customers, tickets, absences, on)
 
 
-def build(plan: Plan) -> tuple[Carteira, World]:
-    """Send the plan to a fresh Carteira with the system principal; record it as a World."""
-    clock = ManualClock()
-    app = Carteira(InMemoryStore().unit_of_work, clock=clock)
+def build(
+    plan: Plan, app: Carteira | None = None, clock: ManualClock | None = None, tenant: str = TENANT
+) -> tuple[Carteira, World]:
+    """Send the plan to Carteira (a fresh in-memory one by default) as ``tenant``'s system.
+
+    Record what was sent as a World.
+    """
+    clock = clock or ManualClock()
+    app = app or Carteira(InMemoryStore().unit_of_work, clock=clock)
+    system = Principal.system(tenant)
     world = World()
     mids = [f"m{i}" for i in range(len(plan.managers))]
-    app.update_settings(SYSTEM, max_account_managers=len(mids))
+    app.update_settings(system, max_account_managers=len(mids))
     for mid, (perms, _) in zip(mids, plan.managers, strict=True):
         app.register_manager(
-            SYSTEM, mid, mid.upper(), profile=Profile.ANALYST, roles=[Role("r", perms)]
+            system, mid, mid.upper(), profile=Profile.ANALYST, roles=[Role("r", perms)]
         )
         world.active[mid] = True
         world.permissions[mid] = perms
     pids = [f"p{i}" for i in range(len(plan.portfolios))]
     for pid, members in zip(pids, plan.portfolios, strict=True):
         managers = [mids[i] for i in members]
-        app.create_portfolio(SYSTEM, pid.upper(), managers=managers, portfolio_id=pid)
+        app.create_portfolio(system, pid.upper(), managers=managers, portfolio_id=pid)
         world.portfolios[pid] = managers
     oids = [f"o{i:02d}" for i in range(len(plan.organizations))]
     for oid, portfolio in zip(oids, plan.organizations, strict=True):
-        app.register_organization(SYSTEM, oid, f"Org {oid}")
+        app.register_organization(system, oid, f"Org {oid}")
         target = None if portfolio is None else pids[portfolio]
         if target is not None:
-            app.set_organization_portfolio(SYSTEM, oid, target)
+            app.set_organization_portfolio(system, oid, target)
         world.organizations[oid] = target
     cids = [f"c{i:02d}" for i in range(len(plan.customers))]
     for cid, (org, own, chosen, name) in zip(cids, plan.customers, strict=True):
         organization = None if org is None else oids[org]
-        app.register_customer(SYSTEM, cid, NAMES[name], organization=organization)
+        app.register_customer(system, cid, NAMES[name], organization=organization)
         portfolio = None if own is None else pids[own]
         managers = tuple(mids[i] for i in chosen)
-        app.set_customer_membership(SYSTEM, cid, portfolio=portfolio, account_managers=managers)
+        app.set_customer_membership(system, cid, portfolio=portfolio, account_managers=managers)
         world.customers[cid] = (organization, portfolio, managers, NAMES[name])
-    _leave(app, world, plan, mids)
-    _open_tickets(app, world, plan, mids, cids)
-    _absences(app, world, plan, mids, clock)
+    _leave(app, world, plan, mids, system)
+    _open_tickets(app, world, plan, mids, cids, system)
+    _absences(app, world, plan, mids, clock, system)
     if not plan.segmentation:
-        app.update_settings(SYSTEM, segmentation=False)
+        app.update_settings(system, segmentation=False)
     world.segmentation = plan.segmentation
     return app, world
 
 
-def _leave(app: Carteira, world: World, plan: Plan, mids: list[str]) -> None:
+def _leave(app: Carteira, world: World, plan: Plan, mids: list[str], system: Principal) -> None:
     """Deactivate with *keep* those the plan marks inactive (MG-3): they leave everything."""
     for mid, (_, stays) in zip(mids, plan.managers, strict=True):
         if stays:
             continue
-        app.deactivate_manager(SYSTEM, mid, keep=True)
+        app.deactivate_manager(system, mid, keep=True)
         world.active[mid] = False
         for managers in world.portfolios.values():
             if mid in managers:
@@ -241,24 +247,31 @@ def _leave(app: Carteira, world: World, plan: Plan, mids: list[str]) -> None:
 
 
 def _open_tickets(
-    app: Carteira, world: World, plan: Plan, mids: list[str], cids: list[str]
+    app: Carteira, world: World, plan: Plan, mids: list[str], cids: list[str], system: Principal
 ) -> None:
     if not plan.tickets:
         return
-    app.save_department(SYSTEM, "fila", "Fila", routing=RoutingMode.QUEUE)
+    app.save_department(system, "fila", "Fila", routing=RoutingMode.QUEUE)
     active = [m for m in mids if world.active[m]]
     for number, (customer, assignee, closed) in enumerate(plan.tickets):
         tid = f"t{number:02d}"
-        app.open_ticket(SYSTEM, tid, cids[customer], "fila")
+        app.open_ticket(system, tid, cids[customer], "fila")
         chosen = None if assignee is None or not active else active[assignee % len(active)]
         if chosen is not None:
-            app.reassign_ticket(SYSTEM, tid, chosen)
+            app.reassign_ticket(system, tid, chosen)
         if closed:
-            app.close_ticket(SYSTEM, tid)
+            app.close_ticket(system, tid)
         world.tickets[tid] = (cids[customer], chosen, not closed)
 
 
-def _absences(app: Carteira, world: World, plan: Plan, mids: list[str], clock: ManualClock) -> None:
+def _absences(
+    app: Carteira,
+    world: World,
+    plan: Plan,
+    mids: list[str],
+    clock: ManualClock,
+    system: Principal,
+) -> None:
     now = clock.now()
     for absent, backup, when in plan.absences:
         if not world.active[mids[backup]]:
@@ -267,7 +280,7 @@ def _absences(app: Carteira, world: World, plan: Plan, mids: list[str], clock: M
             when, now + timedelta(hours=1)
         )
         app.schedule_absence(
-            SYSTEM, mids[absent], start=start, end=start + timedelta(days=2), backup=mids[backup]
+            system, mids[absent], start=start, end=start + timedelta(days=2), backup=mids[backup]
         )
         if when == "now":
             world.standing_in[mids[absent]] = mids[backup]
@@ -293,10 +306,10 @@ def walk(fetch: Callable[..., Page[Any]], limit: int) -> list[str]:
     raise AssertionError("the listing never ended")
 
 
-def check_world(app: Carteira, world: World) -> None:
+def check_world(app: Carteira, world: World, tenant: str = TENANT) -> None:
     """Single checks equal the oracle; every listing equals the single checks (invariant 5)."""
     for viewer in sorted(world.active):
-        principal = Principal.manager(TENANT, viewer)
+        principal = Principal.manager(tenant, viewer)
         if not world.active[viewer]:
             _check_refused(app, principal, world)
             continue

@@ -100,6 +100,15 @@ class StorageError(CarteiraError):
 
     default_code = "storage_failed"
 
+    @classmethod
+    def read_only(cls) -> StorageError:
+        """Return the refusal of a write attempted in a read-only unit of work (ST-6)."""
+        return cls(
+            "a query runs in a read-only unit of work and cannot write; nothing was written",
+            code="read_only",
+            rule="ST-6",
+        )
+
 
 class FieldError:
     """One bad field of an input: where it is (``$.managers[0]``) and what is wrong."""

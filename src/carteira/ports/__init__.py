@@ -8,7 +8,13 @@ from carteira.ports.portfolios import PortfolioRepository
 from carteira.ports.presence import Presence
 from carteira.ports.settings import SettingsRepository
 from carteira.ports.tickets import DepartmentRepository, TicketRepository
-from carteira.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from carteira.ports.unit_of_work import (
+    ReadUnitOfWork,
+    ReadUnitOfWorkFactory,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from carteira.ports.visibility import VisibilityReader
 
 __all__ = [
     "Clock",
@@ -20,8 +26,11 @@ __all__ = [
     "OwnershipHistory",
     "PortfolioRepository",
     "Presence",
+    "ReadUnitOfWork",
+    "ReadUnitOfWorkFactory",
     "SettingsRepository",
     "TicketRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "VisibilityReader",
 ]

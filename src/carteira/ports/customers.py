@@ -8,11 +8,11 @@ from typing import Protocol
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.scope import Scope
 
-__all__ = ["CustomerRepository", "OrganizationRepository"]
+__all__ = ["CustomerReader", "CustomerRepository", "OrganizationReader", "OrganizationRepository"]
 
 
-class CustomerRepository(Protocol):
-    """Customers of the unit of work's tenant; writes are version-checked (ST-3)."""
+class CustomerReader(Protocol):
+    """Customers of the unit of work's tenant, for reading (ST-6)."""
 
     def get(self, customer_id: str) -> Customer | None:
         """Return the customer, or ``None``."""
@@ -57,6 +57,10 @@ class CustomerRepository(Protocol):
         """
         ...
 
+
+class CustomerRepository(CustomerReader, Protocol):
+    """Customers of the unit of work's tenant; writes are version-checked (ST-3)."""
+
     def add(self, customer: Customer) -> None:
         """Store a new customer; a taken id is a conflict."""
         ...
@@ -76,8 +80,8 @@ class CustomerRepository(Protocol):
         ...
 
 
-class OrganizationRepository(Protocol):
-    """Organizations of the unit of work's tenant; writes are version-checked (ST-3)."""
+class OrganizationReader(Protocol):
+    """Organizations of the unit of work's tenant, for reading (ST-6)."""
 
     def get(self, organization_id: str) -> Organization | None:
         """Return the organization, or ``None``."""
@@ -104,6 +108,10 @@ class OrganizationRepository(Protocol):
     ) -> Sequence[Organization]:
         """Return the first ``limit`` organizations in ``scope`` after ``after`` (VS-3)."""
         ...
+
+
+class OrganizationRepository(OrganizationReader, Protocol):
+    """Organizations of the unit of work's tenant; writes are version-checked (ST-3)."""
 
     def add(self, organization: Organization) -> None:
         """Store a new organization; a taken id is a conflict."""

@@ -7,11 +7,11 @@ from typing import Protocol
 
 from carteira.domain.manager import Manager
 
-__all__ = ["ManagerRepository"]
+__all__ = ["ManagerReader", "ManagerRepository"]
 
 
-class ManagerRepository(Protocol):
-    """Managers of the unit of work's tenant; writes are version-checked (ST-3)."""
+class ManagerReader(Protocol):
+    """Managers of the unit of work's tenant, for reading (ST-6)."""
 
     def get(self, manager_id: str) -> Manager | None:
         """Return the manager, or ``None``."""
@@ -28,6 +28,10 @@ class ManagerRepository(Protocol):
     def backed_up_by(self, manager_id: str) -> Sequence[Manager]:
         """Return the managers having an absence that names ``manager_id`` backup (MG-5)."""
         ...
+
+
+class ManagerRepository(ManagerReader, Protocol):
+    """Managers of the unit of work's tenant; writes are version-checked (ST-3)."""
 
     def add(self, manager: Manager) -> None:
         """Store a new manager; a taken id is a conflict."""

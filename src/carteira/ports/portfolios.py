@@ -7,16 +7,11 @@ from typing import Protocol
 
 from carteira.domain.portfolio import Portfolio
 
-__all__ = ["PortfolioRepository"]
+__all__ = ["PortfolioReader", "PortfolioRepository"]
 
 
-class PortfolioRepository(Protocol):
-    """Portfolios of the unit of work's tenant.
-
-    ``add`` stores a new portfolio at version 1; ``update`` and ``remove`` take the
-    value as read and fail with [`ConcurrencyError`][carteira.ConcurrencyError] when the stored
-    version moved on (ST-3).
-    """
+class PortfolioReader(Protocol):
+    """Portfolios of the unit of work's tenant, for reading (ST-6)."""
 
     def get(self, portfolio_id: str) -> Portfolio | None:
         """Return the portfolio, or ``None`` when the tenant has none with that id."""
@@ -33,6 +28,15 @@ class PortfolioRepository(Protocol):
     def managed_by(self, manager_id: str) -> Sequence[Portfolio]:
         """Return the portfolios ``manager_id`` manages, ordered by name key then id."""
         ...
+
+
+class PortfolioRepository(PortfolioReader, Protocol):
+    """Portfolios of the unit of work's tenant.
+
+    ``add`` stores a new portfolio at version 1; ``update`` and ``remove`` take the
+    value as read and fail with [`ConcurrencyError`][carteira.ConcurrencyError] when the stored
+    version moved on (ST-3).
+    """
 
     def add(self, portfolio: Portfolio) -> None:
         """Store a new portfolio; a taken id or name key is a conflict."""

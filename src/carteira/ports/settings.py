@@ -6,15 +6,19 @@ from typing import Protocol
 
 from carteira.domain.settings import TenantSettings
 
-__all__ = ["SettingsRepository"]
+__all__ = ["SettingsReader", "SettingsRepository"]
 
 
-class SettingsRepository(Protocol):
-    """The tenant's settings; defaults (version 0) until first saved."""
+class SettingsReader(Protocol):
+    """The tenant's settings, for reading; defaults (version 0) until first saved."""
 
     def get(self) -> TenantSettings:
         """Return the tenant's settings."""
         ...
+
+
+class SettingsRepository(SettingsReader, Protocol):
+    """The tenant's settings; defaults (version 0) until first saved."""
 
     def put(self, settings: TenantSettings) -> None:
         """Store the settings (version-checked, ST-3)."""

@@ -11,11 +11,18 @@ from carteira.domain.scope import Scope
 from carteira.domain.ticket import Department, Ticket
 from carteira.domain.workflow import TicketType
 
-__all__ = ["DepartmentRepository", "TicketRepository", "TicketTypeRepository"]
+__all__ = [
+    "DepartmentReader",
+    "DepartmentRepository",
+    "TicketReader",
+    "TicketRepository",
+    "TicketTypeReader",
+    "TicketTypeRepository",
+]
 
 
-class TicketRepository(Protocol):
-    """Tickets of the unit of work's tenant; writes are version-checked (ST-3)."""
+class TicketReader(Protocol):
+    """Tickets of the unit of work's tenant, for reading (ST-6)."""
 
     def get(self, ticket_id: str) -> Ticket | None:
         """Return the ticket, or ``None``."""
@@ -57,6 +64,10 @@ class TicketRepository(Protocol):
         """Return how many open tickets of ``ticket_type`` stand at one of ``stages`` (TK-2)."""
         ...
 
+
+class TicketRepository(TicketReader, Protocol):
+    """Tickets of the unit of work's tenant; writes are version-checked (ST-3)."""
+
     def add(self, ticket: Ticket) -> None:
         """Store a new ticket; a taken id is a conflict."""
         ...
@@ -70,8 +81,8 @@ class TicketRepository(Protocol):
         ...
 
 
-class TicketTypeRepository(Protocol):
-    """Ticket types of the unit of work's tenant; writes are version-checked (ST-3)."""
+class TicketTypeReader(Protocol):
+    """Ticket types of the unit of work's tenant, for reading (ST-6)."""
 
     def get(self, type_id: str) -> TicketType | None:
         """Return the ticket type, or ``None``."""
@@ -80,6 +91,10 @@ class TicketTypeRepository(Protocol):
     def list(self) -> Sequence[TicketType]:
         """Return every ticket type, by group, then name, then id (TK-1)."""
         ...
+
+
+class TicketTypeRepository(TicketTypeReader, Protocol):
+    """Ticket types of the unit of work's tenant; writes are version-checked (ST-3)."""
 
     def add(self, ticket_type: TicketType) -> None:
         """Store a new ticket type; a taken id is a conflict."""
@@ -90,8 +105,8 @@ class TicketTypeRepository(Protocol):
         ...
 
 
-class DepartmentRepository(Protocol):
-    """Departments of the unit of work's tenant; writes are version-checked (ST-3)."""
+class DepartmentReader(Protocol):
+    """Departments of the unit of work's tenant, for reading (ST-6)."""
 
     def get(self, department_id: str) -> Department | None:
         """Return the department, or ``None``."""
@@ -100,6 +115,10 @@ class DepartmentRepository(Protocol):
     def list(self) -> Sequence[Department]:
         """Return every department, by id."""
         ...
+
+
+class DepartmentRepository(DepartmentReader, Protocol):
+    """Departments of the unit of work's tenant; writes are version-checked (ST-3)."""
 
     def add(self, department: Department) -> None:
         """Store a new department; a taken id is a conflict."""

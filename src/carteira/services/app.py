@@ -28,7 +28,7 @@ from carteira.policies.visibility import Visibility
 from carteira.ports.attachments import AttachmentStore
 from carteira.ports.clock import Clock
 from carteira.ports.presence import Presence
-from carteira.ports.unit_of_work import UnitOfWorkFactory
+from carteira.ports.unit_of_work import ReadUnitOfWorkFactory, UnitOfWorkFactory
 from carteira.services import (
     absences,
     customers,
@@ -61,6 +61,12 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
+def _readers_beside(unit_of_work: UnitOfWorkFactory) -> ReadUnitOfWorkFactory | None:
+    """Return the read-only factory of the store ``unit_of_work`` is a method of (ST-6)."""
+    readers = getattr(getattr(unit_of_work, "__self__", None), "read_unit_of_work", None)
+    return readers if callable(readers) else None
+
+
 def _absence(absence_id: str, start: datetime, end: datetime, backup: str) -> Absence:
     return Absence(absence_id, start, end, backup)
 
@@ -75,6 +81,10 @@ class Carteira:
     domain events produced (EV-1); refusals raise a [`CarteiraError`][carteira.CarteiraError].
 
     ``presence`` tells routing who is online (RT-2); without one, everyone counts as online.
+    Queries (``can_view``, listings, ``route``...) run in read-only units of work (ST-6):
+    ``read_unit_of_work``, or else the ``read_unit_of_work`` method of the store whose
+    ``unit_of_work`` method was given (carteira's stores have one); a store without one
+    answers queries in ordinary units of work, rolled back.
     ``tie_break`` picks among several available owners in automatic departments (RT-1).
     ``eligibility`` replaces the MG-1 policy; ``clock`` is where "now" comes from. ``attachments``
     keeps the content of files attached to tickets (TK-4); without one, it stays in memory. A
@@ -101,6 +111,7 @@ class Carteira:
         new_id: Callable[[], str] = _new_id,
         attachments: AttachmentStore | None = None,
         attempts: int = 3,
+        read_unit_of_work: ReadUnitOfWorkFactory | None = None,
     ) -> None:
         self._run = Runner(
             unit_of_work,
@@ -109,6 +120,7 @@ class Carteira:
             presence or EveryoneOnline(),
             tie_break,
             attempts,
+            read_unit_of_work or _readers_beside(unit_of_work),
         )
         self._new_id = new_id
         self._attachments = attachments if attachments is not None else InMemoryAttachmentStore()
@@ -640,7 +652,9 @@ class Carteira:
 
     def can_view(self, principal: Principal, subject: Subject, object_id: str) -> bool:
         """Tell whether the principal sees a customer, organization or ticket (VS-2)."""
-        return self._run.query(principal, lambda c: visibility.can_view(c, subject, object_id))
+        return self._run.glance(
+            principal, lambda uow, at: visibility.can_view(uow, principal, at, subject, object_id)
+        )
 
     def visible_among(
         self, principal: Principal, subject: Subject, object_ids: Iterable[str]
@@ -649,8 +663,9 @@ class Carteira:
 
         For filtering a host's own search results: unknown ids are simply not seen.
         """
-        return self._run.query(
-            principal, lambda c: visibility.visible_among(c, subject, object_ids)
+        return self._run.glance(
+            principal,
+            lambda uow, at: visibility.visible_among(uow, principal, at, subject, object_ids),
         )
 
     def explain(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import attrs
@@ -25,22 +26,28 @@ from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
 from carteira.domain.stamp import Stamp
 from carteira.domain.ticket import Department, Ticket
-from carteira.policies.eligibility import EligibilityPolicy
-from carteira.policies.routing import TieBreak, fewest_open_then_longest_idle
-from carteira.policies.visibility import (
+from carteira.domain.visibility import (
     Viewer,
     Visibility,
     customer_visibility,
     organization_visibility,
     scope_of,
+    standing_in,
     ticket_visibility,
 )
+from carteira.policies.eligibility import EligibilityPolicy
+from carteira.policies.routing import TieBreak, fewest_open_then_longest_idle
 from carteira.ports.clock import Clock
 from carteira.ports.presence import Presence
-from carteira.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from carteira.ports.unit_of_work import (
+    ReadUnitOfWork,
+    ReadUnitOfWorkFactory,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from carteira.services.results import Result
 
-__all__ = ["Actor", "Context", "Runner"]
+__all__ = ["Actor", "Context", "ReadContext", "Runner", "refused_manager"]
 
 T = TypeVar("T")
 
@@ -83,7 +90,7 @@ class Actor:
             )
 
 
-def resolve_actor(uow: UnitOfWork, principal: Principal) -> Actor:
+def resolve_actor(uow: ReadUnitOfWork, principal: Principal) -> Actor:
     """Load the principal's permissions; an unknown or inactive manager may not act (MG-4)."""
     if principal.kind is PrincipalKind.SYSTEM:
         return Actor(principal, None, ALL_PERMISSIONS)
@@ -98,42 +105,35 @@ def resolve_actor(uow: UnitOfWork, principal: Principal) -> Actor:
         return Actor(principal, None, frozenset())
     manager = uow.managers.get(principal.id)
     if manager is None or not manager.active:
-        raise PermissionDenied(
-            f"manager {principal.id!r} may not act: unknown or inactive",
-            code="principal_inactive",
-            rule="MG-4",
-            details={"actor": principal.id},
-        )
+        raise refused_manager(principal)
     return Actor(principal, manager, manager.permissions)
 
 
-@attrs.define
-class Context:
-    """One command's working set; services read and write through it."""
+def refused_manager(principal: Principal) -> PermissionDenied:
+    """Return the refusal of a principal naming no stored, active manager (MG-4)."""
+    return PermissionDenied(
+        f"manager {principal.id!r} may not act: unknown or inactive",
+        code="principal_inactive",
+        rule="MG-4",
+        details={"actor": principal.id},
+    )
 
-    uow: UnitOfWork
+
+@attrs.define(kw_only=True)
+class ReadContext:
+    """One query's working set: its read-only unit of work, actor and instant (ST-6).
+
+    Everything a query reads goes through here; commands get a
+    [`Context`][carteira.services.context.Context], which adds writing and events.
+    """
+
+    uow: ReadUnitOfWork
     actor: Actor
     stamp: Stamp
     eligibility: EligibilityPolicy
     presence: Presence
     tie_break: TieBreak = fewest_open_then_longest_idle
-    events: list[Event] = attrs.field(factory=list)
     _viewer: Viewer | None = attrs.field(default=None, init=False)
-
-    @property
-    def stamp_fields(self) -> dict[str, Any]:
-        """The tenant, actor and instant every event of this command carries (EV-1)."""
-        stamp = self.stamp
-        return {
-            "tenant": stamp.tenant,
-            "actor": stamp.actor,
-            "at": stamp.at,
-            "actor_kind": stamp.kind,
-        }
-
-    def emit(self, *events: Event) -> None:
-        """Add events this command produced, in order."""
-        self.events.extend(events)
 
     @property
     def settings(self) -> TenantSettings:
@@ -192,12 +192,8 @@ class Context:
             if system:
                 return Viewer(self.actor.id, True, ALL_PERMISSIONS, system=True)
             return Viewer(self.actor.id, False, frozenset())
-        now = self.stamp.at
-        absent = frozenset(
-            m.id
-            for m in self.uow.managers.backed_up_by(manager.id)
-            if m.backup_at(now) == manager.id
-        )
+        named_him = self.uow.managers.backed_up_by(manager.id)
+        absent = standing_in(manager.id, named_him, self.stamp.at)
         return Viewer(manager.id, manager.active, manager.permissions, absent)
 
     def scope(self, viewer: Viewer) -> Scope:
@@ -274,14 +270,39 @@ class Context:
         return organization
 
 
+@attrs.define(kw_only=True)
+class Context(ReadContext):
+    """One command's working set: a writing unit of work and the events it produced."""
+
+    uow: UnitOfWork
+    events: list[Event] = attrs.field(factory=list)
+
+    @property
+    def stamp_fields(self) -> dict[str, Any]:
+        """The tenant, actor and instant every event of this command carries (EV-1)."""
+        stamp = self.stamp
+        return {
+            "tenant": stamp.tenant,
+            "actor": stamp.actor,
+            "at": stamp.at,
+            "actor_kind": stamp.kind,
+        }
+
+    def emit(self, *events: Event) -> None:
+        """Add events this command produced, in order."""
+        self.events.extend(events)
+
+
 @attrs.frozen
 class Runner:
     """Runs commands and queries, each in one unit of work of the principal's tenant (ST-1).
 
-    A unit of work that fails with [`ConcurrencyError`][carteira.ConcurrencyError] (a stale version,
-    a serialization failure, a busy database) is run again from the start, reading everything
-    afresh, up to ``attempts`` times in all (ST-3); a command is safe to run again because a failed
-    unit of work kept nothing.
+    Commands run in units of work from ``uow_factory``; queries in read-only ones from
+    ``read_factory`` (ST-6), or in ordinary ones when the store has none. A unit of work
+    that fails with [`ConcurrencyError`][carteira.ConcurrencyError] (a stale version, a
+    serialization failure, a busy database) is run again from the start, reading everything
+    afresh, up to ``attempts`` times in all (ST-3); a command is safe to run again because a
+    failed unit of work kept nothing.
     """
 
     uow_factory: UnitOfWorkFactory
@@ -290,6 +311,7 @@ class Runner:
     presence: Presence
     tie_break: TieBreak = fewest_open_then_longest_idle
     attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
+    read_factory: ReadUnitOfWorkFactory | None = None
 
     def command(
         self, principal: Principal, body: Callable[[Context], T], *, portal: bool = False
@@ -303,7 +325,8 @@ class Runner:
 
     def _command_once(self, principal: Principal, body: Callable[[Context], T]) -> Result[T]:
         with self.uow_factory(principal.tenant) as uow:
-            context = self._context(uow, principal)
+            actor = resolve_actor(uow, principal)
+            context = Context(uow=uow, actor=actor, **self._working_set(principal))
             value = body(context)
             uow.history.append(_membership(context.events))
             uow.events.append(context.events)
@@ -320,24 +343,44 @@ class Runner:
         raise AssertionError("unreachable: attempts must be at least 1")
 
     def query(
-        self, principal: Principal, body: Callable[[Context], T], *, portal: bool = False
+        self, principal: Principal, body: Callable[[ReadContext], T], *, portal: bool = False
     ) -> T:
-        """Run ``body`` for reading; nothing it might write is kept.
+        """Run ``body`` in a read-only unit of work: one snapshot, no write lock (ST-6).
 
         Only ``portal`` queries take a customer principal (VS-4).
         """
         _admit(principal, portal)
+        factory: ReadUnitOfWorkFactory = self.read_factory or self.uow_factory
 
         def once() -> T:
-            with self.uow_factory(principal.tenant) as uow:
-                return body(self._context(uow, principal))
+            with factory(principal.tenant) as uow:
+                actor = resolve_actor(uow, principal)
+                return body(ReadContext(uow=uow, actor=actor, **self._working_set(principal)))
 
         return self._retrying(once)
 
-    def _context(self, uow: UnitOfWork, principal: Principal) -> Context:
-        actor = resolve_actor(uow, principal)
-        stamp = Stamp(principal.tenant, principal.id, self.clock.now(), principal.kind)
-        return Context(uow, actor, stamp, self.eligibility, self.presence, self.tie_break)
+    def glance(self, principal: Principal, body: Callable[[ReadUnitOfWork, datetime], T]) -> T:
+        """Run a query the store answers by itself, given the instant: no actor is loaded.
+
+        For visibility checks (ST-7): the store reads the principal's record in the same
+        statement, so the body refuses an inactive one itself.
+        """
+        _admit(principal, False)
+        factory: ReadUnitOfWorkFactory = self.read_factory or self.uow_factory
+
+        def once() -> T:
+            with factory(principal.tenant) as uow:
+                return body(uow, self.clock.now())
+
+        return self._retrying(once)
+
+    def _working_set(self, principal: Principal) -> dict[str, Any]:
+        return {
+            "stamp": Stamp(principal.tenant, principal.id, self.clock.now(), principal.kind),
+            "eligibility": self.eligibility,
+            "presence": self.presence,
+            "tie_break": self.tie_break,
+        }
 
 
 def _admit(principal: Principal, portal: bool) -> None:

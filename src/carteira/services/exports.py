@@ -18,7 +18,7 @@ from carteira.domain.dataset import COLUMNS, PROBLEM_COLUMN, DataSet, SourceRow,
 from carteira.domain.events import MembershipChanged
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.scope import Scope
-from carteira.services.context import Context
+from carteira.services.context import ReadContext
 from carteira.services.import_rows import require_full_view
 
 __all__ = ["export_dataset"]
@@ -28,7 +28,7 @@ _EVERYTHING = Scope(everything=True)
 R = TypeVar("R", Customer, Organization)
 
 
-def export_dataset(context: Context) -> DataSet:
+def export_dataset(context: ReadContext) -> DataSet:
     """Return every manager, portfolio, membership and ownership change of the tenant.
 
     Needs to see everything (VIEW_ALL, the host, or segmentation off): an export of
@@ -57,7 +57,7 @@ def _table(kind: TableKind, rows: Iterator[dict[str, str]]) -> Table:
     )
 
 
-def _manager_rows(context: Context, names: dict[str, str]) -> Iterator[dict[str, str]]:
+def _manager_rows(context: ReadContext, names: dict[str, str]) -> Iterator[dict[str, str]]:
     for manager in context.uow.managers.list():
         default = manager.default_portfolio
         yield {
@@ -83,7 +83,7 @@ def _portfolio_rows(portfolios: Sequence[Portfolio]) -> Iterator[dict[str, str]]
         }
 
 
-def _membership_rows(context: Context, names: dict[str, str]) -> Iterator[dict[str, str]]:
+def _membership_rows(context: ReadContext, names: dict[str, str]) -> Iterator[dict[str, str]]:
     """Every organization, then every customer: the order an import applies them in."""
     uow = context.uow
     organization_names: dict[str, str] = {}
@@ -120,7 +120,7 @@ def _all(listing: Callable[..., Sequence[R]]) -> Iterator[R]:
         after = page[-1].id
 
 
-def _history_rows(context: Context, names: dict[str, str]) -> Iterator[dict[str, str]]:
+def _history_rows(context: ReadContext, names: dict[str, str]) -> Iterator[dict[str, str]]:
     after = 0
     while True:
         page = context.uow.events.read(after=after, limit=_PAGE)

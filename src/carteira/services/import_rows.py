@@ -7,7 +7,7 @@ from collections.abc import Callable
 from carteira.domain.dataset import COLUMNS, RowProblem, SourceRow, Table, TableKind
 from carteira.domain.errors import CarteiraError, InvalidInput, NotFound, PermissionDenied
 from carteira.domain.permissions import Permission
-from carteira.services.context import Context
+from carteira.services.context import Context, ReadContext
 
 __all__ = ["Problems", "Progress", "RowKey", "problem_of", "require_full_view", "text"]
 
@@ -50,7 +50,7 @@ _COLUMN_OF_KIND = {
 }
 
 
-def require_full_view(context: Context, action: str) -> None:
+def require_full_view(context: ReadContext, action: str) -> None:
     """Refuse an actor who does not see every customer: VIEW_ALL, the host or no segmentation.
 
     An import or export of part of a tenant would read, the other way, as customers

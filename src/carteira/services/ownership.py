@@ -18,7 +18,7 @@ from carteira.domain.events import MembershipChanged
 from carteira.domain.manager import Manager
 from carteira.domain.ownership import Ownership, SubjectKind, Way
 from carteira.domain.portfolio import Portfolio
-from carteira.services.context import Context
+from carteira.services.context import Context, ReadContext
 
 __all__ = [
     "Move",
@@ -133,7 +133,7 @@ def resettle(
     return Move(customer, moved, before, ownership_of(moved, after_org_portfolio))
 
 
-def organization_portfolio(context: Context, customer: Customer) -> str | None:
+def organization_portfolio(context: ReadContext, customer: Customer) -> str | None:
     """Return the portfolio of the customer's organization, if any (MB-1)."""
     org = customer.organization
     return None if org is None else context.organization(org).portfolio

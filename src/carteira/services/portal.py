@@ -17,7 +17,7 @@ from carteira.domain.inputs import check_choice, check_optional_text
 from carteira.domain.portal import Attachment, Message, PortalFilter, StageMove
 from carteira.domain.ticket import Ticket, TicketStatus
 from carteira.domain.workflow import FieldAccess, FieldValue, Responsible, TicketType
-from carteira.services.context import Context
+from carteira.services.context import ReadContext
 from carteira.services.results import Page
 from carteira.services.visibility import MAX_PAGE
 from carteira.services.workflow import reach
@@ -95,7 +95,7 @@ def portal_view(ticket: Ticket, kind: TicketType) -> PortalTicket:
     )
 
 
-def my_ticket(context: Context, ticket_id: str) -> PortalTicket:
+def my_ticket(context: ReadContext, ticket_id: str) -> PortalTicket:
     """Return one of the signed-in customer's tickets; any other is not found (VS-4)."""
     _require_customer(context)
     ticket, kind, _ = reach(context, ticket_id)
@@ -103,7 +103,7 @@ def my_ticket(context: Context, ticket_id: str) -> PortalTicket:
 
 
 def my_tickets(
-    context: Context, view: PortalFilter, after: str | None, limit: int
+    context: ReadContext, view: PortalFilter, after: str | None, limit: int
 ) -> Page[PortalTicket]:
     """Return a page of the signed-in customer's tickets in one of the five views (TK-7)."""
     _require_customer(context)
@@ -124,7 +124,7 @@ def my_tickets(
     return Page(items, items[-1].id if len(found) > limit else None)
 
 
-def attachment_of(context: Context, ticket_id: str, attachment_id: str) -> Attachment:
+def attachment_of(context: ReadContext, ticket_id: str, attachment_id: str) -> Attachment:
     """Return an attachment's metadata if the actor reaches its ticket (TK-4, VS-4)."""
     ticket, _, _ = reach(context, ticket_id)
     for attachment in ticket.attachments:
@@ -133,7 +133,7 @@ def attachment_of(context: Context, ticket_id: str, attachment_id: str) -> Attac
     raise NotFound("attachment", attachment_id)
 
 
-def _require_customer(context: Context) -> None:
+def _require_customer(context: ReadContext) -> None:
     if not context.actor.is_customer:
         raise PermissionDenied(
             "the portal's views are the signed-in customer's", code="customer_only", rule="VS-4"

@@ -20,7 +20,7 @@ from carteira.domain.manager import Manager
 from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Journey, Portfolio
-from carteira.services.context import Context
+from carteira.services.context import Context, ReadContext
 from carteira.services.ownership import (
     Move,
     apply_moves,
@@ -169,7 +169,7 @@ def set_default_portfolio(context: Context, manager_id: str, portfolio_id: str |
     return context.manager(manager_id)
 
 
-def effective_members(context: Context, portfolio_id: str) -> list[Customer]:
+def effective_members(context: ReadContext, portfolio_id: str) -> list[Customer]:
     """Return every customer whose effective portfolio is ``portfolio_id``, by id (MB-1)."""
     members = {c.id: c for c in context.uow.customers.in_portfolio(portfolio_id)}
     for organization in context.uow.organizations.in_portfolio(portfolio_id):
@@ -179,7 +179,7 @@ def effective_members(context: Context, portfolio_id: str) -> list[Customer]:
     return [members[i] for i in sorted(members)]
 
 
-def holds_customers(context: Context, portfolio_id: str) -> bool:
+def holds_customers(context: ReadContext, portfolio_id: str) -> bool:
     """Tell whether any customer or organization is in the portfolio (MB-2)."""
     return bool(
         context.uow.customers.in_portfolio(portfolio_id)

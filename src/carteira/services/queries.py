@@ -15,7 +15,7 @@ from carteira.domain.inputs import check_instant
 from carteira.domain.ownership import Ownership, SubjectKind
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Portfolio
-from carteira.services.context import Context
+from carteira.services.context import Context, ReadContext
 from carteira.services.ownership import ownership_of
 from carteira.services.portfolios import effective_members, holds_customers
 from carteira.services.results import Page
@@ -63,12 +63,12 @@ class CustomerView:
         return not self.ownership.account_managers
 
 
-def list_portfolios(context: Context) -> list[PortfolioSummary]:
+def list_portfolios(context: ReadContext) -> list[PortfolioSummary]:
     """Return every portfolio of the tenant by name, each marked available or not (PF-3)."""
     return [_summary(context, p) for p in context.uow.portfolios.list()]
 
 
-def portfolios_of_manager(context: Context, manager_id: str) -> list[PortfolioSummary]:
+def portfolios_of_manager(context: ReadContext, manager_id: str) -> list[PortfolioSummary]:
     """Return the portfolios a manager manages, his default first (MG-2)."""
     if context.actor.is_system or context.actor.id != manager_id:
         context.actor.require(
@@ -82,14 +82,14 @@ def portfolios_of_manager(context: Context, manager_id: str) -> list[PortfolioSu
     return sorted(summaries, key=lambda s: not s.default)
 
 
-def orphaned_portfolios(context: Context) -> list[PortfolioSummary]:
+def orphaned_portfolios(context: ReadContext) -> list[PortfolioSummary]:
     """Return portfolios that hold customers and have no active manager (MB-2, MG-3)."""
     context.actor.require(Permission.MANAGE_PORTFOLIOS, "list orphaned portfolios", "MB-2")
     return [s for s in list_portfolios(context) if s.orphaned]
 
 
 def customers_of_portfolio(
-    context: Context, portfolio_id: str, after: str | None, limit: int
+    context: ReadContext, portfolio_id: str, after: str | None, limit: int
 ) -> Page[Customer]:
     """Return a page of the portfolio's customers (own or through their organization).
 
@@ -107,20 +107,20 @@ def customers_of_portfolio(
     return Page(items, items[-1].id if more else None)
 
 
-def customer_view(context: Context, customer_id: str) -> CustomerView:
+def customer_view(context: ReadContext, customer_id: str) -> CustomerView:
     """Return a customer the actor may see, with its current ownership (MB-4, VS-3)."""
     customer = context.visible_customer(customer_id)
     org = context.organization_of(customer)
     return CustomerView(customer, ownership_of(customer, None if org is None else org.portfolio))
 
 
-def owner_history(context: Context, customer_id: str) -> Sequence[MembershipChanged]:
+def owner_history(context: ReadContext, customer_id: str) -> Sequence[MembershipChanged]:
     """Return every ownership change of a customer the actor may see, oldest first (MB-6)."""
     context.visible_customer(customer_id)
     return context.uow.history.of(SubjectKind.CUSTOMER, customer_id)
 
 
-def owners_at(context: Context, customer_id: str, at: datetime) -> Ownership:
+def owners_at(context: ReadContext, customer_id: str, at: datetime) -> Ownership:
     """Answer "who owned customer X at time T" from its history (MB-6).
 
     Before its first recorded change the customer stood where that change found it.
@@ -134,7 +134,7 @@ def owners_at(context: Context, customer_id: str, at: datetime) -> Ownership:
     return changes[0].before if position == 0 else changes[position - 1].after
 
 
-def read_events(context: Context, after: int, limit: int) -> Sequence[tuple[int, Event]]:
+def read_events(context: ReadContext, after: int, limit: int) -> Sequence[tuple[int, Event]]:
     """Return the tenant's events after position ``after``, for the host's publisher (EV-1)."""
     _require_host(context)
     _check_limit(limit)
@@ -143,7 +143,7 @@ def read_events(context: Context, after: int, limit: int) -> Sequence[tuple[int,
     return context.uow.events.read(after, limit)
 
 
-def unpublished_events(context: Context, limit: int) -> Sequence[tuple[int, Event]]:
+def unpublished_events(context: ReadContext, limit: int) -> Sequence[tuple[int, Event]]:
     """Return the first events not yet marked published, in order: the outbox (EV-1)."""
     _require_host(context)
     _check_limit(limit)
@@ -166,12 +166,14 @@ def mark_published(context: Context, positions: Iterable[int]) -> int:
     return context.uow.events.mark_published(positions)
 
 
-def _require_host(context: Context) -> None:
+def _require_host(context: ReadContext) -> None:
     if not context.actor.is_system:
         raise PermissionDenied("only the host application reads the event log", rule="EV-1")
 
 
-def _summary(context: Context, portfolio: Portfolio, *, default: bool = False) -> PortfolioSummary:
+def _summary(
+    context: ReadContext, portfolio: Portfolio, *, default: bool = False
+) -> PortfolioSummary:
     available = bool(context.active_managers(portfolio))
     orphaned = not available and holds_customers(context, portfolio.id)
     return PortfolioSummary(portfolio, available, orphaned, default)

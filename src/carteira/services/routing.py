@@ -5,13 +5,13 @@ from __future__ import annotations
 from carteira.domain.customer import Customer
 from carteira.domain.ticket import Department, RoutingMode
 from carteira.policies.routing import RoutingDecision, RoutingInput, route
-from carteira.services.context import Context
+from carteira.services.context import ReadContext
 from carteira.services.ownership import organization_portfolio
 
 __all__ = ["decide", "routing_input"]
 
 
-def routing_input(context: Context, customer: Customer, department: Department) -> RoutingInput:
+def routing_input(context: ReadContext, customer: Customer, department: Department) -> RoutingInput:
     """Collect everything the routing policy needs about ``customer`` right now (RT-4)."""
     now = context.stamp.at
     if department.routing is RoutingMode.QUEUE:
@@ -37,7 +37,7 @@ def routing_input(context: Context, customer: Customer, department: Department) 
     )
 
 
-def decide(context: Context, customer_id: str, department_id: str) -> RoutingDecision:
+def decide(context: ReadContext, customer_id: str, department_id: str) -> RoutingDecision:
     """Return where a new conversation of a customer the actor sees would go (RT-4, RT-5)."""
     customer = context.visible_customer(customer_id)
     inputs = routing_input(context, customer, context.department(department_id))

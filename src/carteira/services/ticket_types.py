@@ -11,7 +11,7 @@ from carteira.domain.errors import FieldError, InvalidInput, RuleViolation
 from carteira.domain.events import TicketTypeSaved
 from carteira.domain.permissions import Permission
 from carteira.domain.workflow import ExtraField, Stage, TicketType
-from carteira.services.context import Context
+from carteira.services.context import Context, ReadContext
 
 __all__ = ["save_ticket_type", "ticket_types"]
 
@@ -65,7 +65,7 @@ def save_ticket_type(
     return saved
 
 
-def ticket_types(context: Context) -> Sequence[TicketType]:
+def ticket_types(context: ReadContext) -> Sequence[TicketType]:
     """Return every ticket type, by group and name: what a customer may open (TK-1)."""
     return context.uow.ticket_types.list()
 

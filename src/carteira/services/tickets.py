@@ -25,7 +25,7 @@ from carteira.domain.inputs import check_choice, check_flag
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
 from carteira.policies.routing import Outcome, availability, route
-from carteira.services.context import Context
+from carteira.services.context import Context, ReadContext
 from carteira.services.ownership import organization_portfolio
 from carteira.services.routing import routing_input
 
@@ -189,7 +189,7 @@ def close(context: Context, tickets: Iterable[Ticket], *, check_owner: bool = Tr
     context.emit(*(TicketClosed(**context.stamp_fields, ticket_id=t.id) for t in tickets))
 
 
-def require_owner(context: Context, ticket: Ticket, action: str) -> None:
+def require_owner(context: ReadContext, ticket: Ticket, action: str) -> None:
     """Under *owner-only*, refuse anyone but the customer's owners and override holders (PM-3).
 
     Owners are its account managers, the managers of its effective portfolio, and the

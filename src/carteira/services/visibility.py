@@ -7,18 +7,22 @@ and the tests hold them equal (VS-3).
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
 from typing import TypeVar
 
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import FieldError, InvalidInput, NotFound
-from carteira.domain.identifiers import check_ids
+from carteira.domain.identifiers import check_id, check_ids
 from carteira.domain.inputs import check_flag, check_optional_text
 from carteira.domain.permissions import Permission
+from carteira.domain.principal import Principal
 from carteira.domain.ticket import Ticket
+from carteira.domain.visibility_rule import Subject
 from carteira.policies.visibility import Viewer, Visibility
-from carteira.services.context import Context
+from carteira.ports.unit_of_work import ReadUnitOfWork
+from carteira.services.context import ReadContext, refused_manager
 from carteira.services.results import Page
 
 __all__ = [
@@ -36,16 +40,8 @@ MAX_PAGE = 500
 T = TypeVar("T", Customer, Organization, Ticket)
 
 
-class Subject(enum.StrEnum):
-    """What a visibility question is about."""
-
-    CUSTOMER = "customer"
-    ORGANIZATION = "organization"
-    TICKET = "ticket"
-
-
 def explain(
-    context: Context, subject: Subject, object_id: str, viewer_id: str | None
+    context: ReadContext, subject: Subject, object_id: str, viewer_id: str | None
 ) -> Visibility:
     """Say why a manager sees an object, or why not (VS-5).
 
@@ -64,25 +60,59 @@ def explain(
     return _decide(context, subject, object_id, viewer)
 
 
-def can_view(context: Context, subject: Subject, object_id: str) -> bool:
-    """Tell whether the actor sees an object; a missing one is simply not seen (VS-2)."""
-    return _sees(context, _subject(subject), object_id, context.viewer)
+def can_view(
+    uow: ReadUnitOfWork, principal: Principal, at: datetime, subject: Subject, object_id: str
+) -> bool:
+    """Tell whether ``principal`` sees an object at ``at``; a missing one is not seen (VS-2).
 
-
-def visible_among(context: Context, subject: Subject, object_ids: Iterable[str]) -> frozenset[str]:
-    """Return those of ``object_ids`` the actor sees; unknown ones are not seen (VS-2).
-
-    The batch form of `can_view`, for a host filtering its own search results:
-    one unit of work and one actor for the whole list.
+    The store answers the rules by itself (ST-7): on SQL, one statement that also reads
+    whether the principal is an active manager (MG-4) and whom he stands in for (MG-5).
     """
-    subject = _subject(subject)
-    ids = check_ids(subject.value, object_ids, path="$.object_ids")
-    viewer = context.viewer
-    return frozenset(i for i in dict.fromkeys(ids) if _sees(context, subject, i, viewer))
+    with _admitted_first(uow, principal, at):
+        subject = _subject(subject)
+        object_id = check_id(subject.value, object_id)
+    return object_id in _seen(uow, principal, at, subject, [object_id])
+
+
+def visible_among(
+    uow: ReadUnitOfWork,
+    principal: Principal,
+    at: datetime,
+    subject: Subject,
+    object_ids: Iterable[str],
+) -> frozenset[str]:
+    """Return those of ``object_ids`` ``principal`` sees; unknown ones are not seen (VS-2).
+
+    The batch form of `can_view`, for a host filtering its own search results: one
+    statement on SQL for the whole list (ST-7).
+    """
+    with _admitted_first(uow, principal, at):
+        subject = _subject(subject)
+        ids = check_ids(subject.value, object_ids, path="$.object_ids")
+    return _seen(uow, principal, at, subject, list(dict.fromkeys(ids)))
+
+
+@contextmanager
+def _admitted_first(uow: ReadUnitOfWork, principal: Principal, at: datetime) -> Iterator[None]:
+    """On bad input, refuse an unknown or inactive principal first, as every call does (MG-4)."""
+    try:
+        yield
+    except InvalidInput:
+        _seen(uow, principal, at, Subject.CUSTOMER, [])
+        raise
+
+
+def _seen(
+    uow: ReadUnitOfWork, principal: Principal, at: datetime, subject: Subject, ids: list[str]
+) -> frozenset[str]:
+    seen = uow.visibility.seen(principal, subject, ids, at)
+    if not seen.admitted:
+        raise refused_manager(principal)
+    return seen.ids
 
 
 def visible_customers(
-    context: Context, search: str | None, after: str | None, limit: int
+    context: ReadContext, search: str | None, after: str | None, limit: int
 ) -> Page[Customer]:
     """Return a page of the customers the actor sees, optionally searched (VS-3)."""
     search = check_optional_text("search", search, path="$.search")
@@ -94,7 +124,7 @@ def visible_customers(
 
 
 def visible_organizations(
-    context: Context, search: str | None, after: str | None, limit: int
+    context: ReadContext, search: str | None, after: str | None, limit: int
 ) -> Page[Organization]:
     """Return a page of the organizations the actor sees (VS-3)."""
     search = check_optional_text("search", search, path="$.search")
@@ -106,7 +136,7 @@ def visible_organizations(
 
 
 def visible_tickets(
-    context: Context, open_only: bool, after: str | None, limit: int
+    context: ReadContext, open_only: bool, after: str | None, limit: int
 ) -> Page[Ticket]:
     """Return a page of the tickets the actor sees (VS-2, VS-3)."""
     open_only = check_flag("page", open_only, path="$.open_only")
@@ -125,7 +155,7 @@ def _subject(value: object) -> Subject:
     raise InvalidInput("subject", [FieldError("$.subject", f"must be one of {choices}")])
 
 
-def _decide(context: Context, subject: Subject, object_id: str, viewer: Viewer) -> Visibility:
+def _decide(context: ReadContext, subject: Subject, object_id: str, viewer: Viewer) -> Visibility:
     if subject is Subject.CUSTOMER:
         return context.customer_visibility(context.customer(object_id), viewer)
     if subject is Subject.ORGANIZATION:
@@ -133,14 +163,7 @@ def _decide(context: Context, subject: Subject, object_id: str, viewer: Viewer) 
     return context.ticket_visibility(context.ticket(object_id), viewer)
 
 
-def _sees(context: Context, subject: Subject, object_id: str, viewer: Viewer) -> bool:
-    try:
-        return _decide(context, subject, object_id, viewer).granted
-    except NotFound:
-        return False
-
-
-def _decide_visible(context: Context, subject: Subject, object_id: str) -> None:
+def _decide_visible(context: ReadContext, subject: Subject, object_id: str) -> None:
     if not _decide(context, subject, object_id, context.viewer).granted:
         raise NotFound(subject.value, object_id)
 

@@ -16,7 +16,7 @@ from carteira.domain.inputs import check_flag
 from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import Ticket
-from carteira.services.context import Context
+from carteira.services.context import Context, ReadContext
 from carteira.services.customers import give_to, giving, take_from, taking
 from carteira.services.ownership import apply_moves
 from carteira.services.tickets import close
@@ -47,7 +47,7 @@ def add_to_my_portfolio(context: Context, ticket_id: str) -> Customer:
     return give_to(context, context.customer(ticket.customer), agent, None, Way.CONVERSATION)
 
 
-def offers_association(context: Context, ticket_id: str) -> bool:
+def offers_association(context: ReadContext, ticket_id: str) -> bool:
     """WA-2: tell whether closing this ticket should ask to associate its customer."""
     ticket = context.visible_ticket(ticket_id)
     if context.actor.is_system or not context.actor.may(Permission.ASSIGN_SELF):

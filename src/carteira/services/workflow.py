@@ -41,7 +41,7 @@ from carteira.domain.portal import Attachment, Message, MoveKind, StageMove
 from carteira.domain.ticket import Ticket, TicketStatus
 from carteira.domain.workflow import FieldAccess, FieldValue, Responsible, Stage, TicketType
 from carteira.policies.routing import Outcome, route
-from carteira.services.context import Context
+from carteira.services.context import Context, ReadContext
 from carteira.services.routing import routing_input
 from carteira.services.tickets import require_open, require_owner
 
@@ -71,7 +71,7 @@ class Reached(NamedTuple):
     side: Responsible
 
 
-def reach(context: Context, ticket_id: str) -> Reached:
+def reach(context: ReadContext, ticket_id: str) -> Reached:
     """Find a portal ticket the actor may reach, or refuse as if it did not exist (VS-4).
 
     A customer reaches only the tickets he opened; a manager those he sees (VS-2).
@@ -378,7 +378,7 @@ def attach(
     return attachment
 
 
-def _changeable(context: Context, ticket_id: str) -> Reached:
+def _changeable(context: ReadContext, ticket_id: str) -> Reached:
     reached = reach(context, ticket_id)
     require_open(reached.ticket)
     if reached.side is Responsible.SERVICE:
@@ -458,7 +458,9 @@ def _blank(value: FieldValue | None) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _move(context: Context, source: str | None, target: str, how: MoveKind, note: str) -> StageMove:
+def _move(
+    context: ReadContext, source: str | None, target: str, how: MoveKind, note: str
+) -> StageMove:
     stamp = context.stamp
     return StageMove(source, target, stamp.actor, stamp.kind, stamp.at, how, note)
 

@@ -30,14 +30,25 @@ from carteira.domain.errors import ConcurrencyError, StorageError
 from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.manager import Manager
 from carteira.domain.ownership import SubjectKind
+from carteira.domain.permissions import ALL_PERMISSIONS
 from carteira.domain.portal import PortalFilter
 from carteira.domain.portfolio import Portfolio
+from carteira.domain.principal import Principal, PrincipalKind
 from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import Department, Ticket
+from carteira.domain.visibility import (
+    Viewer,
+    Visibility,
+    customer_visibility,
+    organization_visibility,
+    standing_in,
+    ticket_visibility,
+)
+from carteira.domain.visibility_rule import Seen, Subject
 from carteira.domain.workflow import TicketType
 
-__all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
+__all__ = ["InMemoryReadUnitOfWork", "InMemoryStore", "InMemoryUnitOfWork"]
 
 
 class _Tenant:
@@ -165,7 +176,8 @@ class _JournalRef:
 class InMemoryStore:
     """Every tenant's records in process memory, read and written in units of work.
 
-    Open one with [`unit_of_work`][carteira.InMemoryStore.unit_of_work]; pass
+    Open one with [`unit_of_work`][carteira.InMemoryStore.unit_of_work], or a read-only one
+    with [`read_unit_of_work`][carteira.InMemoryStore.read_unit_of_work]; pass
     ``store.unit_of_work`` wherever a `UnitOfWorkFactory` is wanted.
     """
 
@@ -177,6 +189,10 @@ class InMemoryStore:
     def unit_of_work(self, tenant: str) -> InMemoryUnitOfWork:
         """Return a unit of work scoped to ``tenant`` (TN-1)."""
         return InMemoryUnitOfWork(self, tenant)
+
+    def read_unit_of_work(self, tenant: str) -> InMemoryReadUnitOfWork:
+        """Return a read-only unit of work scoped to ``tenant``, for queries (ST-6, TN-1)."""
+        return InMemoryReadUnitOfWork(self, tenant)
 
     def snapshot(self) -> dict[str, Any]:
         """Return a copy of everything stored, rows and indexes, for exact comparisons."""
@@ -194,13 +210,13 @@ class InMemoryStore:
         return data
 
 
-class InMemoryUnitOfWork:
-    """One transaction over one tenant of an [`InMemoryStore`][carteira.InMemoryStore] (ST-1)."""
+class _Unit:
+    """What both kinds of unit of work share: the tenant's repositories and the lock."""
 
-    def __init__(self, store: InMemoryStore, tenant: str) -> None:
+    def __init__(self, store: InMemoryStore, tenant: str, journal: Journal | None) -> None:
         self._store = store
         self._tenant_name = tenant
-        self._journal = Journal()
+        self._journal = journal
         self._open = False
         data = store._tenant(tenant)
         self.portfolios = _Portfolios(data, self._guard)
@@ -213,6 +229,7 @@ class InMemoryUnitOfWork:
         self.history = _History(data, self._guard)
         self.events = _Events(data, self._guard)
         self.settings = _Settings(data, self._guard)
+        self.visibility = _Visibility(data, self._guard)
 
     @property
     def tenant(self) -> str:
@@ -232,30 +249,62 @@ class InMemoryUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            self.rollback()
+            if self._journal is not None:
+                self._journal.rollback()
         finally:
             self._open = False
             self._store._journal.current = None
             self._store._lock.release()
 
-    def commit(self) -> None:
-        """Keep every change made in this unit of work."""
-        self._journal.forget()
-
-    def rollback(self) -> None:
-        """Undo every change made in this unit of work since the last commit."""
-        self._journal.rollback()
-
-    def _guard(self) -> Journal:
+    def _guard(self) -> Journal | None:
         if not self._open:
             raise StorageError("unit of work used outside its 'with' block", rule="ST-1")
         return self._journal
 
 
+class InMemoryUnitOfWork(_Unit):
+    """One transaction over one tenant of an [`InMemoryStore`][carteira.InMemoryStore] (ST-1)."""
+
+    def __init__(self, store: InMemoryStore, tenant: str) -> None:
+        super().__init__(store, tenant, Journal())
+
+    def commit(self) -> None:
+        """Keep every change made in this unit of work."""
+        self._writing().forget()
+
+    def rollback(self) -> None:
+        """Undo every change made in this unit of work since the last commit."""
+        self._writing().rollback()
+
+    def _writing(self) -> Journal:
+        journal = self._guard()
+        if journal is None:  # pragma: no cover - a writing unit always has its journal
+            raise StorageError.read_only()
+        return journal
+
+
+class InMemoryReadUnitOfWork(_Unit):
+    """A read-only unit of work over one tenant: what queries run in (ST-6).
+
+    It keeps no journal: a write through any of its repositories is refused with
+    [`StorageError`][carteira.StorageError] (code ``read_only``) before it touches anything.
+    Units of work of one store run one at a time, so a query reads a consistent state.
+    """
+
+    def __init__(self, store: InMemoryStore, tenant: str) -> None:
+        super().__init__(store, tenant, None)
+
+
 class _Repo:
-    def __init__(self, data: _Tenant, guard: Any) -> None:
+    def __init__(self, data: _Tenant, guard: Callable[[], Journal | None]) -> None:
         self._data = data
         self._guard = guard
+
+    def _writing(self) -> Journal:
+        journal = self._guard()
+        if journal is None:
+            raise StorageError.read_only()
+        return journal
 
 
 def _by_name(portfolios: Iterable[Portfolio]) -> list[Portfolio]:
@@ -281,15 +330,15 @@ class _Portfolios(_Repo):
         return _by_name(self._data.portfolios.lookup("manager", manager_id))
 
     def add(self, portfolio: Portfolio) -> None:
-        self._guard()
+        self._writing()
         self._data.portfolios.add(portfolio)
 
     def update(self, portfolio: Portfolio) -> None:
-        self._guard()
+        self._writing()
         self._data.portfolios.update(portfolio)
 
     def remove(self, portfolio: Portfolio) -> None:
-        self._guard()
+        self._writing()
         self._data.portfolios.remove(portfolio)
 
 
@@ -312,15 +361,15 @@ class _Managers(_Repo):
         return self._data.managers.lookup("backup", manager_id)
 
     def add(self, manager: Manager) -> None:
-        self._guard()
+        self._writing()
         self._data.managers.add(manager)
 
     def update(self, manager: Manager) -> None:
-        self._guard()
+        self._writing()
         self._data.managers.update(manager)
 
     def remove(self, manager: Manager) -> None:
-        self._guard()
+        self._writing()
         self._data.managers.remove(manager)
 
 
@@ -374,15 +423,15 @@ class _Customers(_Repo):
         return page_of(ids, customers.rows, after, limit, _named(search))
 
     def add(self, customer: Customer) -> None:
-        self._guard()
+        self._writing()
         self._data.customers.add(customer)
 
     def add_many(self, customers: Iterable[Customer]) -> None:
-        self._guard()
+        self._writing()
         self._data.customers.add_all(list(customers))
 
     def update_many(self, customers: Iterable[Customer]) -> None:
-        self._guard()
+        self._writing()
         _update_all(self._data.customers, customers)
 
 
@@ -417,15 +466,15 @@ class _Organizations(_Repo):
         return page_of(ids, organizations.rows, after, limit, _named(search))
 
     def add(self, organization: Organization) -> None:
-        self._guard()
+        self._writing()
         self._data.organizations.add(organization)
 
     def add_many(self, organizations: Iterable[Organization]) -> None:
-        self._guard()
+        self._writing()
         self._data.organizations.add_all(list(organizations))
 
     def update_many(self, organizations: Iterable[Organization]) -> None:
-        self._guard()
+        self._writing()
         _update_all(self._data.organizations, organizations)
 
 
@@ -482,15 +531,15 @@ class _Tickets(_Repo):
         return sum(len(self._data.tickets.ids("stage", (ticket_type, s))) for s in set(stages))
 
     def add(self, ticket: Ticket) -> None:
-        self._guard()
+        self._writing()
         self._data.tickets.add(ticket)
 
     def update_many(self, tickets: Iterable[Ticket]) -> None:
-        self._guard()
+        self._writing()
         _update_all(self._data.tickets, tickets)
 
     def remove(self, ticket: Ticket) -> None:
-        self._guard()
+        self._writing()
         self._data.tickets.remove(ticket)
 
 
@@ -504,11 +553,11 @@ class _TicketTypes(_Repo):
         return sorted(self._data.ticket_types.rows.values(), key=lambda t: (t.group, t.name, t.id))
 
     def add(self, ticket_type: TicketType) -> None:
-        self._guard()
+        self._writing()
         self._data.ticket_types.add(ticket_type)
 
     def update(self, ticket_type: TicketType) -> None:
-        self._guard()
+        self._writing()
         self._data.ticket_types.update(ticket_type)
 
 
@@ -523,17 +572,17 @@ class _Departments(_Repo):
         return [rows[i] for i in sorted(rows)]
 
     def add(self, department: Department) -> None:
-        self._guard()
+        self._writing()
         self._data.departments.add(department)
 
     def update(self, department: Department) -> None:
-        self._guard()
+        self._writing()
         self._data.departments.update(department)
 
 
 class _History(_Repo):
     def append(self, changes: Iterable[MembershipChanged]) -> None:
-        journal: Journal = self._guard()
+        journal: Journal = self._writing()
         for change in changes:
             key = (change.subject, change.subject_id)
             self._data.history.setdefault(key, []).append(change)
@@ -552,7 +601,7 @@ class _History(_Repo):
 
 class _Events(_Repo):
     def append(self, events: Iterable[Event]) -> None:
-        journal: Journal = self._guard()
+        journal: Journal = self._writing()
         log = self._data.events
         before = len(log)
         log.extend(events)
@@ -570,12 +619,83 @@ class _Events(_Repo):
         return list(islice(waiting, max(limit, 0)))
 
     def mark_published(self, positions: Iterable[int]) -> int:
-        journal: Journal = self._guard()
+        journal: Journal = self._writing()
         stored = len(self._data.events)
         fresh = {p for p in positions if 1 <= p <= stored} - self._data.published
         self._data.published |= fresh
         journal.record(lambda: self._data.published.difference_update(fresh))
         return len(fresh)
+
+
+class _Visibility(_Repo):
+    """The visibility rules answered over the tables, by the policy's own code (ST-7)."""
+
+    def seen(
+        self, principal: Principal, subject: Subject, ids: Sequence[str], at: datetime
+    ) -> Seen:
+        self._guard()
+        viewer = self._viewer(principal, at)
+        if viewer is None:
+            return Seen(False)
+        segmentation = self._data.settings.segmentation
+        decide = {
+            Subject.CUSTOMER: self._customer,
+            Subject.ORGANIZATION: self._organization,
+            Subject.TICKET: self._ticket,
+        }[subject]
+        return Seen(True, frozenset(i for i in ids if decide(viewer, segmentation, i)))
+
+    def _viewer(self, principal: Principal, at: datetime) -> Viewer | None:
+        if principal.kind is PrincipalKind.SYSTEM:
+            return Viewer(principal.id, True, ALL_PERMISSIONS, system=True)
+        manager = self._data.managers.rows.get(principal.id)
+        if principal.kind is not PrincipalKind.MANAGER or manager is None or not manager.active:
+            return None
+        named_him = self._data.managers.lookup("backup", manager.id)
+        return Viewer(manager.id, True, manager.permissions, standing_in(manager.id, named_him, at))
+
+    def _managers_of(self, portfolio_id: str | None) -> tuple[str, ...] | None:
+        if portfolio_id is None:
+            return None
+        portfolio = self._data.portfolios.rows.get(portfolio_id)
+        return () if portfolio is None else portfolio.managers
+
+    def _customer_view(
+        self, viewer: Viewer, segmentation: bool, customer_id: str
+    ) -> Visibility | None:
+        customer = self._data.customers.rows.get(customer_id)
+        if customer is None:
+            return None
+        org_id = customer.organization
+        organization = None if org_id is None else self._data.organizations.rows.get(org_id)
+        return customer_visibility(
+            viewer,
+            segmentation=segmentation,
+            portfolio_managers=self._managers_of(customer.effective_portfolio(organization)),
+            account_managers=customer.account_managers,
+        )
+
+    def _customer(self, viewer: Viewer, segmentation: bool, customer_id: str) -> bool:
+        found = self._customer_view(viewer, segmentation, customer_id)
+        return found is not None and found.granted
+
+    def _organization(self, viewer: Viewer, segmentation: bool, organization_id: str) -> bool:
+        organization = self._data.organizations.rows.get(organization_id)
+        if organization is None:
+            return False
+        managers = self._managers_of(organization.portfolio)
+        return organization_visibility(
+            viewer, segmentation=segmentation, portfolio_managers=managers
+        ).granted
+
+    def _ticket(self, viewer: Viewer, segmentation: bool, ticket_id: str) -> bool:
+        ticket = self._data.tickets.rows.get(ticket_id)
+        if ticket is None:
+            return False
+        customer = self._customer_view(viewer, segmentation, ticket.customer)
+        if customer is None:
+            return False
+        return ticket_visibility(viewer, customer, ticket.assignee).granted
 
 
 class _Settings(_Repo):
@@ -584,7 +704,7 @@ class _Settings(_Repo):
         return self._data.settings
 
     def put(self, settings: TenantSettings) -> None:
-        journal: Journal = self._guard()
+        journal: Journal = self._writing()
         current = self._data.settings
         if current.version != settings.version:
             raise ConcurrencyError("settings changed since they were read", rule="ST-3")

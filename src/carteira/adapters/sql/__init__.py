@@ -14,6 +14,16 @@ creates or upgrades them and refuses a database newer than this code. Needs the
 """
 
 from carteira.adapters.sql.schema import SCHEMA_VERSION, create_schema, metadata, upgrade
-from carteira.adapters.sql.store import SqlStore, SqlUnitOfWork
+from carteira.adapters.sql.store import SqlReadUnitOfWork, SqlStore, SqlUnitOfWork
+from carteira.adapters.sql.visibility import visible
 
-__all__ = ["SCHEMA_VERSION", "SqlStore", "SqlUnitOfWork", "create_schema", "metadata", "upgrade"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "SqlReadUnitOfWork",
+    "SqlStore",
+    "SqlUnitOfWork",
+    "create_schema",
+    "metadata",
+    "upgrade",
+    "visible",
+]

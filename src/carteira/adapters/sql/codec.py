@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
@@ -20,6 +19,7 @@ import cattrs
 from sqlalchemy import ColumnElement, RowMapping, Table
 
 from carteira.adapters.sql import schema
+from carteira.adapters.sql.derived import microseconds, periods, permission_bits
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import StorageError
 from carteira.domain.manager import Manager
@@ -54,17 +54,11 @@ class Row(Protocol):
 
 
 R = TypeVar("R", bound=Row)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def dumps(value: object) -> str:
     """Return ``value`` as compact JSON text (the form of every JSON column)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def microseconds(instant: datetime | None) -> int | None:
-    """Return ``instant`` as microseconds since the epoch, a sortable key (RT-1)."""
-    return None if instant is None else (instant - _EPOCH) // timedelta(microseconds=1)
 
 
 def refuse_nul(kind: str, row_id: str, value: object) -> None:
@@ -192,11 +186,8 @@ MANAGERS: Codec[Manager] = Codec(
         ("default_portfolio", "default_portfolio"),
     ),
     nested=(("roles", "roles"), ("absences", "absences")),
-    child=Child(
-        schema.manager_backups,
-        "manager_id",
-        lambda m: [{"backup_id": b} for b in sorted({a.backup for a in m.absences})],
-    ),
+    derive=lambda m: {"permission_bits": permission_bits(m.permissions)},
+    child=Child(schema.manager_absences, "manager_id", lambda m: periods(m.absences)),
 )
 
 ORGANIZATIONS: Codec[Organization] = Codec(

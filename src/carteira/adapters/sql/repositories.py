@@ -162,13 +162,11 @@ class SqlManagers(SqlRepository[Manager]):
 
     def backed_up_by(self, manager_id: str) -> Sequence[Manager]:
         """Return the managers with an absence naming ``manager_id`` backup, by id (MG-5)."""
-        table, links = schema.managers, schema.manager_backups
-        statement = (
-            self._select()
-            .join(links, (links.c.tenant == table.c.tenant) & (links.c.manager_id == table.c.id))
-            .where(links.c.backup_id == manager_id)
-            .order_by(table.c.id)
+        table, links = schema.managers, schema.manager_absences
+        named = select(links.c.manager_id).where(
+            links.c.tenant == self._access.tenant, links.c.backup_id == manager_id
         )
+        statement = self._select().where(table.c.id.in_(named)).order_by(table.c.id)
         return self._fetch(statement)
 
     def update(self, manager: Manager) -> None:

@@ -9,7 +9,9 @@ uses code-point order: SQLite's default ``BINARY`` collation and PostgreSQL's ``
 sort as code points), so listings run exactly like Python's ``sorted`` (ST-4).
 
 Three child tables index what an aggregate holds several of: a portfolio's managers, a
-customer's account managers (both in order) and the backups a manager's absences name.
+customer's account managers (both in order) and a manager's absences with their backups and
+periods; with ``permission_bits`` on managers they let one statement answer a visibility
+check, reading who the viewer stands in for at that instant (ST-7, MG-5).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sqlalchemy import (
     update,
 )
 
+from carteira.adapters.sql import derived
 from carteira.adapters.sql.errors import translated
 from carteira.domain.errors import StorageError
 
@@ -46,10 +49,12 @@ __all__ = [
     "upgrade",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The version of the tables this code reads and writes; recorded in the database.
 
-1: the first tables. 2: index ``carteira_tickets_assignee_id`` (ST-4).
+1: the first tables. 2: index ``carteira_tickets_assignee_id`` (ST-4). 3: managers'
+``permission_bits`` and ``carteira_manager_absences`` (in place of
+``carteira_manager_backups``), so that SQL answers a visibility check by itself (ST-7).
 """
 
 _COMPONENT = "carteira"
@@ -138,22 +143,31 @@ managers = Table(
     Column("active", Boolean, nullable=False),
     _key("default_portfolio", nullable=True),
     _json("absences"),
+    Column("permission_bits", BigInteger, nullable=False, server_default="0"),
     _version(),
     _pk("carteira_managers", "id"),
 )
-"""Managers (MG-1, MG-2, MG-5)."""
+"""Managers (MG-1, MG-2, MG-5); ``permission_bits``: what his roles grant, a bit each (PM-1)."""
 
-manager_backups = Table(
-    "carteira_manager_backups",
+manager_absences = Table(
+    "carteira_manager_absences",
     metadata,
     _key("tenant"),
     _key("manager_id"),
+    Column("position", Integer, nullable=False),
+    _key("absence_id"),
     _key("backup_id"),
-    _pk("carteira_manager_backups", "manager_id", "backup_id"),
-    _parent("carteira_manager_backups", "carteira_managers", "manager_id"),
-    Index("carteira_manager_backups_backup", "tenant", "backup_id", "manager_id"),
+    Column("starts_us", BigInteger, nullable=False),
+    Column("ends_us", BigInteger, nullable=False),
+    _pk("carteira_manager_absences", "manager_id", "position"),
+    _parent("carteira_manager_absences", "carteira_managers", "manager_id"),
+    Index("carteira_manager_absences_backup", "tenant", "backup_id", "starts_us", "manager_id"),
 )
-"""Who a manager's absences name as backup: answers ``backed_up_by`` (MG-5)."""
+"""A manager's absences in order: whom each names backup and when, in microseconds (MG-5).
+
+Answers ``backed_up_by`` and, in a visibility check, whom a viewer stands in for at the
+check's instant (``starts_us <= now < ends_us``).
+"""
 
 organizations = Table(
     "carteira_organizations",
@@ -398,5 +412,38 @@ def _tickets_by_assignee_and_id(connection: Connection) -> None:
         index.create(connection, checkfirst=True)
 
 
+def _visibility_in_columns(connection: Connection) -> None:
+    """Version 2 to 3: permission bits and absences with their periods, derived from JSON."""
+    found = inspect(connection)
+    with translated():
+        if "permission_bits" not in {c["name"] for c in found.get_columns(managers.name)}:
+            column = managers.c.permission_bits
+            connection.exec_driver_sql(
+                f"ALTER TABLE {managers.name} ADD COLUMN {column.name} BIGINT NOT NULL DEFAULT 0"
+            )
+        manager_absences.create(connection, checkfirst=True)
+        if found.has_table("carteira_manager_backups"):
+            connection.exec_driver_sql("DROP TABLE carteira_manager_backups")
+        connection.execute(manager_absences.delete())
+        rows = connection.execute(
+            select(managers.c.tenant, managers.c.id, managers.c.roles, managers.c.absences)
+        ).all()
+        for tenant, manager_id, roles, absences in rows:
+            connection.execute(
+                update(managers)
+                .where(managers.c.tenant == tenant, managers.c.id == manager_id)
+                .values(permission_bits=derived.permission_bits_of_roles(roles))
+            )
+            periods = derived.absence_rows(absences)
+            if periods:
+                connection.execute(
+                    insert(manager_absences),
+                    [{"tenant": tenant, "manager_id": manager_id, **p} for p in periods],
+                )
+
+
 # _STEPS[n] upgrades a database from version n to n + 1; version 1 is the first.
-_STEPS: dict[int, Callable[[Connection], None]] = {1: _tickets_by_assignee_and_id}
+_STEPS: dict[int, Callable[[Connection], None]] = {
+    1: _tickets_by_assignee_and_id,
+    2: _visibility_in_columns,
+}

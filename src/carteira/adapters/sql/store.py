@@ -4,26 +4,31 @@
 TN-1). On its own engine (built from a URL, a file path or a host's engine) every
 unit of work is one database transaction: ``BEGIN IMMEDIATE`` in SQLite, so that
 writers queue for the lock up front instead of failing halfway, and ``SERIALIZABLE``
-in PostgreSQL. On a host's `Connection` each unit of work is a
-``SAVEPOINT`` inside the host's transaction, which only the host commits.
+in PostgreSQL. Queries run in read-only units of work instead (ST-6): a deferred
+``BEGIN`` under ``PRAGMA query_only`` in SQLite (WAL: one snapshot, no write lock) and a
+``REPEATABLE READ, READ ONLY`` transaction in PostgreSQL, both ended by ``COMMIT``. On a
+host's `Connection` each unit of work is a ``SAVEPOINT`` inside the host's transaction,
+which only the host commits, and a read-only one reads in the host's transaction as it is.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import cattrs
 from sqlalchemy import URL, Connection, Engine, Executable, Transaction, create_engine, event
 from sqlalchemy import select as select_rows
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.sql.dml import UpdateBase
 
 from carteira.adapters.sql import schema
+from carteira.adapters.sql.derived import converter
 from carteira.adapters.sql.errors import translated
 from carteira.adapters.sql.logs import SqlEvents, SqlHistory
 from carteira.adapters.sql.parties import SqlCustomers, SqlOrganizations
@@ -35,14 +40,17 @@ from carteira.adapters.sql.repositories import (
     SqlTicketTypes,
 )
 from carteira.adapters.sql.tickets import SqlTickets
+from carteira.adapters.sql.visibility import SqlVisibility
 from carteira.adapters.sql.writes import Rows
 from carteira.domain.errors import CarteiraError, ConcurrencyError, StorageError
-from carteira.serialization import make_converter
 
-__all__ = ["SqlStore", "SqlUnitOfWork"]
+__all__ = ["SqlReadUnitOfWork", "SqlStore", "SqlUnitOfWork"]
 
 _SQLITE_NEEDED = (3, 35, 0)  # UPDATE ... FROM (3.33) and RETURNING (3.35)
 _READY = "carteira_sqlite_ready"
+_READ_ONLY = "carteira_read_only"  # execution option: this connection runs a query (ST-6)
+_QUERY_ONLY = "carteira_query_only"  # pooled info: PRAGMA query_only as last set
+
 
 Snapshot = dict[str, dict[str, tuple[dict[str, Any], ...]]]
 
@@ -77,7 +85,7 @@ class SqlStore:
         create: bool | None = None,
         busy_timeout: float = 5.0,
     ) -> None:
-        self._converter = make_converter()
+        self._converter = converter()
         self._host: Connection | None = bind if isinstance(bind, Connection) else None
         self._owned = isinstance(bind, str | URL | Path)
         busy = max(int(busy_timeout * 1000), 0)
@@ -116,6 +124,10 @@ class SqlStore:
     def unit_of_work(self, tenant: str) -> SqlUnitOfWork:
         """Return a unit of work scoped to ``tenant`` (TN-1, ST-1)."""
         return SqlUnitOfWork(self, tenant)
+
+    def read_unit_of_work(self, tenant: str) -> SqlReadUnitOfWork:
+        """Return a read-only unit of work scoped to ``tenant``, for queries (ST-6, TN-1)."""
+        return SqlReadUnitOfWork(self, tenant)
 
     def upgrade(self) -> None:
         """Create or upgrade the schema to this code's version; refuse a newer one (ST-2)."""
@@ -158,11 +170,19 @@ class SqlStore:
             with self._engine.connect() as connection, connection.begin():
                 yield connection
 
-    def _connect(self) -> Connection:
+    def _connect(self, *, read_only: bool = False) -> Connection:
         if self._host is not None:
             return self._host
         with translated():
-            return self._engine.connect()
+            connection = self._engine.connect()
+            if read_only:
+                connection.execution_options(**self._read_options())
+            return connection
+
+    def _read_options(self) -> dict[str, Any]:
+        if self.dialect == "postgresql":
+            return {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        return {_READ_ONLY: True}
 
     def _release(self, connection: Connection) -> None:
         if connection is not self._host:
@@ -225,10 +245,12 @@ def _sqlite_connect(busy_ms: int) -> Callable[[Any, Any], None]:
 
 
 def _begin_immediate(busy_ms: int) -> Callable[[Connection], None]:
-    """SQLAlchemy's recipe, part 2: every transaction starts with ``BEGIN IMMEDIATE``.
+    """SQLAlchemy's recipe, part 2: every writing transaction starts with ``BEGIN IMMEDIATE``.
 
     The write lock is taken up front, waiting up to the busy timeout, so two writers
     queue instead of deadlocking when both upgrade a read lock (SQLite's SQLITE_BUSY).
+    A query's transaction is a deferred ``BEGIN`` under ``PRAGMA query_only``: in WAL it
+    reads one snapshot and never takes, nor waits for, the write lock (ST-6).
     """
 
     def begin(connection: Connection) -> None:
@@ -240,19 +262,19 @@ def _begin_immediate(busy_ms: int) -> Callable[[Connection], None]:
             connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_ms}")
             connection.exec_driver_sql("PRAGMA foreign_keys = ON")
             pooled.info[_READY] = True
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = bool(connection.get_execution_options().get(_READ_ONLY, False))
+        if pooled.info.get(_QUERY_ONLY, False) is not read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only = {int(read_only)}")
+            pooled.info[_QUERY_ONLY] = read_only
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return begin
 
 
-class SqlUnitOfWork:
-    """One transaction over one tenant of a `SqlStore` (ST-1, TN-1).
+class _SqlUnit:
+    """What both kinds of unit of work share: a connection, a tenant, the repositories."""
 
-    Its repositories see only its tenant's rows. Leaving the ``with`` block without
-    `commit` rolls everything back; using a repository outside the block raises
-    [`StorageError`][carteira.StorageError] (ST-1). After a failure that left the transaction
-    unusable it refuses every further call with [`ConcurrencyError`][carteira.ConcurrencyError].
-    """
+    _read_only = False
 
     def __init__(self, store: SqlStore, tenant: str) -> None:
         self._store = store
@@ -280,6 +302,8 @@ class SqlUnitOfWork:
         """The tenant's event log: the outbox (EV-1)."""
         self.settings = SqlSettings(self)
         """The tenant's settings."""
+        self.visibility = SqlVisibility(self)
+        """Who sees which records: one statement per check or batch (ST-7)."""
 
     @property
     def tenant(self) -> str:
@@ -299,7 +323,7 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         if self._connection is not None:
             raise StorageError("a unit of work cannot be entered twice", rule="ST-1")
-        connection = self._store._connect()
+        connection = self._store._connect(read_only=self._read_only)
         self._connection = connection
         try:
             self._begin(connection)
@@ -316,37 +340,44 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         connection, self._connection = self._connection, None
+        # A query ends with COMMIT: nothing to undo, and PostgreSQL keeps the
+        # connection's prepared statements.
+        finish = _commit if self._read_only and exc is None else _rollback
         try:
             if exc is None:
-                self._end(lambda t: t.rollback())
+                self._end(finish)
             else:
                 with suppress(CarteiraError):
-                    self._end(lambda t: t.rollback())
+                    self._end(finish)
         finally:
             self._abandoned = None
             if connection is not None:
                 self._store._release(connection)
 
-    def commit(self) -> None:
-        """Make every change of this unit of work durable, all at once (ST-1).
-
-        A serialization failure at commit is a [`ConcurrencyError`][carteira.ConcurrencyError].
-        """
-        if self._abandoned is not None:
-            raise self._abandoned
-        self._end(lambda t: t.commit())
-
-    def rollback(self) -> None:
-        """Undo every change of this unit of work since it began or last committed."""
-        self._end(lambda t: t.rollback())
-        self._abandoned = None
-
     def execute(self, statement: Executable) -> Rows:
         """Run ``statement`` in this unit of work's transaction, errors translated (ER-1)."""
+        if self._read_only and isinstance(statement, UpdateBase):
+            raise StorageError.read_only()
         connection = self._usable()
         with translated():
             result: Rows = connection.execute(statement)
         return result
+
+    @property
+    def sql_dialect(self) -> Dialect:
+        """The engine's dialect, to compile a statement once for it (ST-7)."""
+        return self._store._engine.dialect
+
+    def run_driver_sql(self, sql: str, values: dict[str, Any]) -> Sequence[tuple[Any, ...]]:
+        """Run SQL compiled for the driver, ``values`` bound by name; return its rows (ST-7).
+
+        It skips SQLAlchemy's compilation and its cache key: a check compiled once runs
+        as the driver's own prepared statement. Only a read may come this way.
+        """
+        connection = self._usable()
+        with translated():
+            rows = connection.exec_driver_sql(sql, values).all()
+        return cast(Sequence[tuple[Any, ...]], rows)
 
     def abandon(self, error: CarteiraError) -> CarteiraError:
         """Roll back, refuse any further use until `rollback`, and return ``error``."""
@@ -363,7 +394,7 @@ class SqlUnitOfWork:
                 "this unit of work was abandoned after a concurrent change; run it again",
                 rule="ST-3",
             )
-        if self._transaction is None:
+        if self._transaction is None and not (self._read_only and self._store._host is not None):
             self._begin(self._connection)
         return self._connection
 
@@ -372,6 +403,8 @@ class SqlUnitOfWork:
             if self._store._host is None:
                 self._transaction = connection.begin()
                 return
+            if self._read_only:
+                return  # a query reads in the host's transaction as it stands
             if not connection.in_transaction():
                 connection.begin()
             if self.dialect == "sqlite" and not _dbapi_in_transaction(connection):
@@ -392,6 +425,51 @@ class SqlUnitOfWork:
                 if transaction.is_active:
                     transaction.rollback()
             raise
+
+
+class SqlUnitOfWork(_SqlUnit):
+    """One transaction over one tenant of a `SqlStore` (ST-1, TN-1).
+
+    Its repositories see only its tenant's rows. Leaving the ``with`` block without
+    `commit` rolls everything back; using a repository outside the block raises
+    [`StorageError`][carteira.StorageError] (ST-1). After a failure that left the transaction
+    unusable it refuses every further call with [`ConcurrencyError`][carteira.ConcurrencyError].
+    """
+
+    def commit(self) -> None:
+        """Make every change of this unit of work durable, all at once (ST-1).
+
+        A serialization failure at commit is a [`ConcurrencyError`][carteira.ConcurrencyError].
+        """
+        if self._abandoned is not None:
+            raise self._abandoned
+        self._end(lambda t: t.commit())
+
+    def rollback(self) -> None:
+        """Undo every change of this unit of work since it began or last committed."""
+        self._end(lambda t: t.rollback())
+        self._abandoned = None
+
+
+class SqlReadUnitOfWork(_SqlUnit):
+    """A read-only transaction over one tenant of a `SqlStore`: what queries run in (ST-6).
+
+    SQLite: a deferred ``BEGIN`` with ``PRAGMA query_only`` on, so in WAL mode it reads
+    one snapshot, takes no write lock and waits for no writer. PostgreSQL: ``REPEATABLE
+    READ, READ ONLY``, one snapshot for every statement. It ends with ``COMMIT``. A write
+    through its repositories is refused with [`StorageError`][carteira.StorageError] (code
+    ``read_only``) before it reaches the database, and the database refuses one anyway.
+    """
+
+    _read_only = True
+
+
+def _commit(transaction: Transaction) -> None:
+    transaction.commit()
+
+
+def _rollback(transaction: Transaction) -> None:
+    transaction.rollback()
 
 
 def _dbapi_in_transaction(connection: Connection) -> bool:

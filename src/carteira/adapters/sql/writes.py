@@ -29,6 +29,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Dialect
 
 from carteira.adapters.sql.codec import Codec, Row
 from carteira.adapters.sql.schema import KEY
@@ -70,6 +71,15 @@ class Access(Protocol):
 
     def execute(self, statement: Executable) -> Rows:
         """Run ``statement`` in the unit of work's transaction, errors translated (ST-1)."""
+        ...
+
+    @property
+    def sql_dialect(self) -> Dialect:
+        """The engine's dialect, to compile a statement once for it."""
+        ...
+
+    def run_driver_sql(self, sql: str, values: dict[str, Any]) -> Sequence[tuple[Any, ...]]:
+        """Run SQL compiled for the driver with ``values`` bound by name; return its rows."""
         ...
 
     def abandon(self, error: CarteiraError) -> CarteiraError:

@@ -35,6 +35,7 @@ from carteira.testing.contract.tickets import (
     TicketTypeRepositoryContract,
 )
 from carteira.testing.contract.unit_of_work import UnitOfWorkContract
+from carteira.testing.contract.visibility import VisibilityContract
 
 __all__ = [
     "CONTRACTS",
@@ -51,6 +52,7 @@ __all__ = [
     "TicketRepositoryContract",
     "TicketTypeRepositoryContract",
     "UnitOfWorkContract",
+    "VisibilityContract",
 ]
 
 CONTRACTS: tuple[type[StorageContract], ...] = (
@@ -65,5 +67,6 @@ CONTRACTS: tuple[type[StorageContract], ...] = (
     EventLogContract,
     SettingsRepositoryContract,
     UnitOfWorkContract,
+    VisibilityContract,
 )
 """Every contract class, so that a test module can check it subclasses them all."""

@@ -1,0 +1,35 @@
+"""The visibility port: who sees which records, answered by the store itself (VS-2, ST-7)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from carteira.domain.principal import Principal
+from carteira.domain.visibility_rule import Seen, Subject
+
+__all__ = ["VisibilityReader"]
+
+
+class VisibilityReader(Protocol):
+    """Answers the visibility rules of `carteira.domain.visibility_rule` over stored rows.
+
+    A store answers a check, or a batch of them, by itself: in SQL one statement that also
+    reads the principal's active flag and roles, whom he stands in for at ``at`` and the
+    tenant's switches, so a change to any of them counts at the next call (MG-4, MG-5,
+    ST-7). Answers must equal the policy's
+    ([`customer_visibility`][carteira.customer_visibility] and its siblings) for the same rows.
+    """
+
+    def seen(
+        self, principal: Principal, subject: Subject, ids: Sequence[str], at: datetime
+    ) -> Seen:
+        """Return whether ``principal`` may ask at all, and which of ``ids`` he sees at ``at``.
+
+        A system principal is admitted and sees every stored record of the tenant; a
+        manager is admitted while he is stored and active (MG-4); a customer principal is
+        not admitted (his own tickets come through the portal, VS-4). Ids of records that
+        do not exist, or belong to another tenant, are not seen (TN-1).
+        """
+        ...

@@ -1,0 +1,230 @@
+"""The visibility port's contract: a store answers the rules as the policy does (ST-7).
+
+A store answers ``uow.visibility.seen(principal, subject, ids, at)`` by itself (SQL in one
+statement). Over random worlds, random roles, activity and switches, and random instants
+(so absences start and end), its answers must equal what the policy functions of
+`carteira.domain.visibility` decide over the same rows read back with plain ``get`` calls
+(VS-1, VS-2, MG-4, MG-5), for every subject, and must ignore another tenant's rows (TN-1).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from carteira.domain.absence import Absence
+from carteira.domain.customer import Customer
+from carteira.domain.manager import Manager
+from carteira.domain.permissions import ALL_PERMISSIONS, Permission, Role
+from carteira.domain.portfolio import Portfolio
+from carteira.domain.principal import Principal, PrincipalKind
+from carteira.domain.settings import TenantSettings
+from carteira.domain.ticket import Ticket
+from carteira.domain.visibility import (
+    Viewer,
+    Visibility,
+    customer_visibility,
+    organization_visibility,
+    standing_in,
+    ticket_visibility,
+)
+from carteira.domain.visibility_rule import Seen, Subject
+from carteira.ports.unit_of_work import UnitOfWork
+from carteira.testing.contract.base import HEAVY_SETTINGS, StorageContract, add_rows
+from carteira.testing.contract.worlds import START, World, customer_world, worlds
+
+__all__ = ["VisibilityContract"]
+
+_ROLES = st.sampled_from(
+    [
+        frozenset(),
+        frozenset({Role("unassigned", {Permission.VIEW_UNASSIGNED})}),
+        frozenset({Role("all", {Permission.VIEW_ALL})}),
+        frozenset({Role("admin", ALL_PERMISSIONS)}),
+    ]
+)
+_INSTANTS = st.integers(min_value=-1, max_value=24).map(lambda n: START + timedelta(hours=n))
+
+
+@st.composite
+def _staffed(draw: st.DrawFn, world: World) -> World:
+    """Give the world's managers drawn roles and activity (MG-4, PM-1)."""
+    managers = tuple(
+        attrs.evolve(m, roles=draw(_ROLES), active=draw(st.booleans() | st.just(True)))
+        for m in world.managers
+    )
+    return attrs.evolve(world, managers=managers)
+
+
+def _expected(
+    uow: UnitOfWork, principal: Principal, subject: Subject, ids: list[str], at: datetime
+) -> Seen:
+    """Return what the policy decides over rows read back one by one: the reference."""
+    if principal.kind is PrincipalKind.SYSTEM:
+        viewer = Viewer(principal.id, True, ALL_PERMISSIONS, system=True)
+    else:
+        manager = uow.managers.get(principal.id)
+        if manager is None or not manager.active:
+            return Seen(False)
+        named_him = [
+            m for m in uow.managers.list() if any(a.backup == manager.id for a in m.absences)
+        ]
+        absent = standing_in(manager.id, named_him, at)
+        viewer = Viewer(manager.id, True, manager.permissions, absent)
+    segmentation = uow.settings.get().segmentation
+    return Seen(True, frozenset(i for i in ids if _decide(uow, viewer, segmentation, subject, i)))
+
+
+def _managers_of(uow: UnitOfWork, portfolio_id: str | None) -> tuple[str, ...] | None:
+    if portfolio_id is None:
+        return None
+    portfolio = uow.portfolios.get(portfolio_id)
+    return () if portfolio is None else portfolio.managers
+
+
+def _customer(
+    uow: UnitOfWork, viewer: Viewer, segmentation: bool, customer: Customer
+) -> Visibility:
+    organization = (
+        None if customer.organization is None else uow.organizations.get(customer.organization)
+    )
+    return customer_visibility(
+        viewer,
+        segmentation=segmentation,
+        portfolio_managers=_managers_of(uow, customer.effective_portfolio(organization)),
+        account_managers=customer.account_managers,
+    )
+
+
+def _decide(
+    uow: UnitOfWork, viewer: Viewer, segmentation: bool, subject: Subject, item: str
+) -> bool:
+    if subject is Subject.CUSTOMER:
+        customer = uow.customers.get(item)
+        return customer is not None and _customer(uow, viewer, segmentation, customer).granted
+    if subject is Subject.ORGANIZATION:
+        organization = uow.organizations.get(item)
+        if organization is None:
+            return False
+        managers = _managers_of(uow, organization.portfolio)
+        return organization_visibility(
+            viewer, segmentation=segmentation, portfolio_managers=managers
+        ).granted
+    ticket = uow.tickets.get(item)
+    if ticket is None:
+        return False
+    customer = uow.customers.get(ticket.customer)
+    if customer is None:
+        return False
+    seen = _customer(uow, viewer, segmentation, customer)
+    return ticket_visibility(viewer, seen, ticket.assignee).granted
+
+
+def _switch(uow: UnitOfWork, segmentation: bool) -> None:
+    uow.settings.put(attrs.evolve(uow.settings.get(), segmentation=segmentation))
+
+
+def _ids(rows: tuple[Any, ...]) -> list[str]:
+    return [row.id for row in rows]
+
+
+class VisibilityContract(StorageContract):
+    """The visibility port (``uow.visibility``) answers the rules as the policy does (ST-7)."""
+
+    @HEAVY_SETTINGS
+    @given(data=st.data())
+    def test_st7_seen_equals_the_policy_over_plain_gets(self, data: st.DataObject) -> None:
+        """ST-7, VS-1, VS-2, MG-4, MG-5, TN-1: every subject, principal, switch and instant."""
+        tenant, other = self.new_tenant(), self.new_tenant()
+        world = data.draw(worlds(tenant).flatmap(_staffed))
+        self.assume_storable(world)
+        stranger = data.draw(worlds(other).flatmap(_staffed))
+        self.assume_storable(stranger)
+        segmentation = data.draw(st.booleans())
+
+        def fill(uow: UnitOfWork) -> None:
+            add_rows(uow, world.rows)
+            uow.settings.put(TenantSettings(segmentation=segmentation))
+
+        self.write(tenant, fill)
+        self.write(other, lambda uow: add_rows(uow, stranger.rows))
+        asked = {
+            subject: list(dict.fromkeys([*mine, *theirs, "ghost"]))
+            for subject, mine, theirs in (
+                (Subject.CUSTOMER, _ids(world.customers), _ids(stranger.customers)),
+                (Subject.ORGANIZATION, _ids(world.organizations), _ids(stranger.organizations)),
+                (Subject.TICKET, _ids(world.tickets), _ids(stranger.tickets)),
+            )
+        }
+        ids = [m.id for m in world.managers] + [m.id for m in stranger.managers] + ["ghost"]
+        principals = [Principal.manager(tenant, i) for i in dict.fromkeys(ids)]
+        principals.append(Principal.system(tenant))
+        at = data.draw(_INSTANTS)
+        with self.store.unit_of_work(tenant) as uow:
+            for principal in principals:
+                for subject, wanted in asked.items():
+                    expected = _expected(uow, principal, subject, wanted, at)
+                    actual = uow.visibility.seen(principal, subject, wanted, at)
+                    assert (principal.id, subject, actual) == (principal.id, subject, expected)
+                    for one in wanted[:3]:
+                        single = uow.visibility.seen(principal, subject, [one], at)
+                        assert single.admitted == expected.admitted
+                        assert single.ids == expected.ids & {one}
+
+    def test_st7_seen_equals_the_policy_in_a_hand_written_world(self) -> None:
+        """ST-7, VS-1, VS-2 (a)-(d), MG-4, MG-5: every way in and out, every kind of viewer.
+
+        The world of `customer_world` (own portfolio, the organization's, both, outside,
+        account managers) with managers holding no role, VIEW_UNASSIGNED, VIEW_ALL, one
+        inactive, one standing in for an absent one, tickets assigned and not; then the
+        same with segmentation off.
+        """
+        tenant = self.new_tenant()
+        now = START + timedelta(hours=5)
+        away = Absence("away", now - timedelta(hours=1), now + timedelta(hours=1), "m3")
+        later = Absence("later", now + timedelta(hours=2), now + timedelta(hours=3), "m4")
+        unassigned = frozenset({Role("unassigned", {Permission.VIEW_UNASSIGNED})})
+        rows = [
+            Manager(tenant, "m1", "Um", absences=(away, later)),
+            Manager(tenant, "m2", "Dois", roles=unassigned),
+            Manager(tenant, "m3", "Tres"),
+            Manager(tenant, "m4", "Quatro", roles=frozenset({Role("all", {Permission.VIEW_ALL})})),
+            Manager(tenant, "m5", "Cinco", roles=unassigned, active=False),
+            Portfolio(tenant, "p1", "P1", managers=("m1",)),
+            Portfolio(tenant, "p2", "P2", managers=("m2", "m5")),
+            *customer_world(tenant),
+            Ticket(tenant, "t1", "c6", "d1", START, assignee="m3"),
+            Ticket(tenant, "t2", "c2", "d1", START, assignee="m5"),
+            Ticket(tenant, "t3", "c4", "d1", START),
+        ]
+        self.add(tenant, *rows)
+        ids = {
+            Subject.CUSTOMER: [f"c{n}" for n in range(1, 9)],
+            Subject.ORGANIZATION: ["o1", "o2", "o3"],
+            Subject.TICKET: ["t1", "t2", "t3", "t4"],
+        }
+        viewers = [Principal.manager(tenant, f"m{n}") for n in range(1, 7)]
+        for segmentation in (True, False):
+            self.write(tenant, partial(_switch, segmentation=segmentation))
+            with self.store.unit_of_work(tenant) as uow:
+                for principal in [*viewers, Principal.system(tenant)]:
+                    for subject, wanted in ids.items():
+                        expected = _expected(uow, principal, subject, wanted, now)
+                        actual = uow.visibility.seen(principal, subject, wanted, now)
+                        case = (segmentation, principal.id, subject)
+                        assert (*case, actual) == (*case, expected)
+
+    def test_st7_a_customer_principal_is_not_admitted(self) -> None:
+        """VS-4: a portal customer sees nothing through the agents' side."""
+        tenant = self.new_tenant()
+        self.add(tenant, Customer(tenant, "c1", "Ana"))
+        with self.store.unit_of_work(tenant) as uow:
+            seen = uow.visibility.seen(
+                Principal.customer(tenant, "c1"), Subject.CUSTOMER, ["c1"], START
+            )
+        assert seen == Seen(False)
