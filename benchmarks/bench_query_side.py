@@ -1,0 +1,244 @@
+"""The query side on SQL against a hand-written SQL floor, in one run (issue 13, ST-6, ST-7).
+
+Run on demand (pytest does not collect it)::
+
+    .venv/bin/python benchmarks/bench_query_side.py --scale 1 --scale 10 \
+        --json benchmarks/results/query-side.json
+
+``--scale 1`` is 100,000 customers, ``--scale 10`` 1,000,000 (two tickets each). The world
+is ``world.py``'s, written straight into the tables by ``bench_sql_storage.build_world``
+in a SQLite file and in a PostgreSQL schema of its own (the tests' server,
+``CARTEIRA_TEST_POSTGRES_URL``), then ``ANALYZE``.
+
+Measured per database, ``--rounds`` rounds, carteira's and the floor's runs interleaved,
+each figure the median of the rounds:
+
+- ``can_view`` checks per second for customers and for tickets (VS-2), on ``--pairs``
+  sampled (manager, object) pairs, about half granted;
+- ``visible_among`` of 100 customer ids, batches per second;
+- ``SqlStore(connection)`` on an existing engine, milliseconds per store.
+
+The floor is what a careful engineer writes by hand for the same question over carteira's
+tables and indexes: one SQL statement per check (``text()`` through SQLAlchemy Core, the
+same driver), each in its own read-only transaction, as carteira runs each call. Before
+anything is timed, both answers are checked equal to the dict-and-set floor of
+``world.py`` on every sampled pair; the run stops at the first difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from bench_sql_storage import POSTGRES_URL, Plan, _postgres, _settle, build_world
+from bench_visibility_routing import machine
+from sqlalchemy import Engine, text
+from world import NOW, TENANT
+
+from carteira import Carteira, ManualClock, Principal
+from carteira.adapters.sql import SqlStore
+from carteira.adapters.sql.derived import bit_of, microseconds
+from carteira.domain.permissions import Permission
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The floor: VS-1, VS-2 (a)-(d), MG-4, MG-5 for the customer ``c``, written by hand.
+IDENTITIES = """(SELECT :manager UNION ALL SELECT a.manager_id FROM carteira_manager_absences a
+  WHERE a.tenant = :tenant AND a.backup_id = :manager AND a.starts_us <= :now
+  AND a.ends_us > :now)"""
+SEES_CUSTOMER = f"""(
+    s.segmentation = false
+    OR (m.permission_bits & :view_all) <> 0
+    OR (c.unplaced AND o.portfolio IS NULL AND (m.permission_bits & :view_unassigned) <> 0)
+    OR EXISTS (SELECT 1 FROM carteira_portfolio_managers pm
+      WHERE pm.tenant = :tenant AND pm.portfolio_id = COALESCE(c.portfolio, o.portfolio)
+      AND pm.manager_id IN {IDENTITIES})
+    OR EXISTS (SELECT 1 FROM carteira_customer_managers cm
+      WHERE cm.tenant = :tenant AND cm.customer_id = c.id AND cm.manager_id IN {IDENTITIES}))"""
+AROUND_CUSTOMER = """LEFT JOIN carteira_organizations o
+    ON o.tenant = c.tenant AND o.id = c.organization
+  JOIN carteira_managers m ON m.tenant = :tenant AND m.id = :manager AND m.active
+  LEFT JOIN carteira_settings s ON s.tenant = :tenant"""
+CUSTOMER_SQL = f"""SELECT EXISTS (SELECT 1 FROM carteira_customers c {AROUND_CUSTOMER}
+  WHERE c.tenant = :tenant AND c.id = :customer AND {SEES_CUSTOMER})"""
+# A ticket: he sees its customer, or he (active) is its assignee.
+TICKET_SQL = f"""SELECT EXISTS (SELECT 1 FROM carteira_tickets t
+  JOIN carteira_customers c ON c.tenant = t.tenant AND c.id = t.customer {AROUND_CUSTOMER}
+  WHERE t.tenant = :tenant AND t.id = :ticket AND (t.assignee = :manager OR {SEES_CUSTOMER}))"""
+
+
+class SqlFloor:
+    """The hand-written checks, each one statement in its own read-only transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+        self._fixed = {
+            "tenant": TENANT,
+            "now": microseconds(NOW),
+            "view_all": bit_of(Permission.VIEW_ALL),
+            "view_unassigned": bit_of(Permission.VIEW_UNASSIGNED),
+        }
+        self._customer = text(CUSTOMER_SQL)
+        self._ticket = text(TICKET_SQL)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        with self._engine.connect() as connection:
+            if self._postgres:
+                connection.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
+            with connection.begin():
+                yield connection
+
+    def sees_customer(self, manager: str, customer: str) -> bool:
+        with self._reading() as connection:
+            values = {**self._fixed, "manager": manager, "customer": customer}
+            return bool(connection.execute(self._customer, values).scalar())
+
+    def sees_ticket(self, manager: str, ticket: str) -> bool:
+        with self._reading() as connection:
+            values = {**self._fixed, "manager": manager, "ticket": ticket}
+            return bool(connection.execute(self._ticket, values).scalar())
+
+
+def _pairs(plan: Plan, count: int, rng: random.Random, tickets: bool) -> list[tuple[str, str]]:
+    """About half granted: a manager's own customers mixed with random ones."""
+    floor = plan.floor
+    managers = plan.plain + plan.unassigned
+    customers = list(floor.effective)
+    pairs = []
+    while len(pairs) < count:
+        manager = rng.choice(managers)
+        own = floor.sees_samples(manager)
+        customer = rng.choice(own) if own and rng.random() < 0.5 else rng.choice(customers)
+        if tickets:
+            owned = floor.tickets_of.get(customer)
+            if not owned:
+                continue
+            pairs.append((manager, rng.choice(owned)))
+        else:
+            pairs.append((manager, customer))
+    return pairs
+
+
+def _rate(check: Callable[[str, str], bool], pairs: list[tuple[str, str]]) -> float:
+    start = perf_counter()
+    for manager, item in pairs:
+        check(manager, item)
+    return len(pairs) / (perf_counter() - start)
+
+
+def _agree(name: str, expected: list[bool], actual: list[bool]) -> None:
+    if expected != actual:
+        wrong = [i for i, (e, a) in enumerate(zip(expected, actual, strict=True)) if e != a]
+        sys.exit(f"{name}: {len(wrong)} answers differ from the dict-and-set floor")
+
+
+def run_database(
+    name: str, store: SqlStore, plan: Plan, args: argparse.Namespace
+) -> dict[str, Any]:
+    rng = random.Random(7)
+    app = Carteira(store.unit_of_work, clock=ManualClock(NOW))
+    floor = SqlFloor(store.engine)
+    results: dict[str, Any] = {}
+    for kind, ticketed in (("customer", False), ("ticket", True)):
+        pairs = _pairs(plan, args.pairs, rng, ticketed)
+        oracle = plan.floor.sees_ticket if ticketed else plan.floor.sees_customer
+        expected = [oracle(m, i) for m, i in pairs]
+
+        def carteira(manager: str, item: str, kind: str = kind) -> bool:
+            return app.can_view(Principal.manager(TENANT, manager), kind, item)
+
+        by_hand = floor.sees_ticket if ticketed else floor.sees_customer
+        _agree(f"{name} carteira {kind}", expected, [carteira(m, i) for m, i in pairs])
+        _agree(f"{name} floor {kind}", expected, [by_hand(m, i) for m, i in pairs])
+        ours, theirs = [], []
+        for _ in range(args.rounds):
+            ours.append(_rate(carteira, pairs))
+            theirs.append(_rate(by_hand, pairs))
+        results[f"can_view {kind}"] = {
+            "carteira per s": statistics.median(ours),
+            "floor per s": statistics.median(theirs),
+            "ratio": statistics.median(o / t for o, t in zip(ours, theirs, strict=True)),
+            "granted": sum(expected) / len(expected),
+        }
+    results["SqlStore(connection) ms"] = _construction(store.engine)
+    return results
+
+
+def _construction(engine: Engine) -> float:
+    with engine.connect() as connection:
+        SqlStore(connection)
+        start = perf_counter()
+        for _ in range(1000):
+            SqlStore(connection)
+        return (perf_counter() - start) / 1000 * 1000
+
+
+def _sqlite(scale: float, args: argparse.Namespace) -> dict[str, Any]:
+    directory = Path(tempfile.mkdtemp(prefix="carteira-query-side-"))
+    try:
+        store = SqlStore.sqlite(directory / "bench.db")
+        return _measure("sqlite", store, scale, args)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _postgresql(scale: float, args: argparse.Namespace) -> dict[str, Any]:
+    url, drop = _postgres(os.environ.get("CARTEIRA_TEST_POSTGRES_URL", POSTGRES_URL))
+    try:
+        return _measure("postgresql", SqlStore(url), scale, args)
+    finally:
+        drop()
+
+
+def _measure(name: str, store: SqlStore, scale: float, args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        start = perf_counter()
+        with store.engine.begin() as connection:
+            plan = build_world(connection, scale, tickets=round(200_000 * scale))
+        _settle(store, [TENANT])
+        with store.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+        built = perf_counter() - start
+        print(f"{name} at scale {scale}: built in {built:.0f} s", flush=True)
+        found = run_database(name, store, plan, args)
+        found["built in s"] = built
+        print(json.dumps(found, indent=2), flush=True)
+        return found
+    finally:
+        store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, action="append", help="1 = 100,000 customers")
+    parser.add_argument("--pairs", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    report: dict[str, Any] = {"machine": machine(), "pairs": args.pairs, "rounds": args.rounds}
+    for scale in args.scale or [1.0]:
+        for database in args.database or ["sqlite", "postgresql"]:
+            measure = _sqlite if database == "sqlite" else _postgresql
+            report[f"{database} {round(100_000 * scale):,} customers"] = measure(scale, args)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
