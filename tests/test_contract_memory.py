@@ -16,6 +16,7 @@ from carteira.testing.contract import (
     OrganizationRepositoryContract,
     OwnershipHistoryContract,
     PortfolioRepositoryContract,
+    RoutingContract,
     SettingsRepositoryContract,
     Store,
     TicketRepositoryContract,
@@ -81,6 +82,10 @@ class TestMemoryUnitOfWork(InMemory, UnitOfWorkContract):
 
 
 class TestMemoryVisibility(InMemory, VisibilityContract):
+    pass
+
+
+class TestMemoryRouting(InMemory, RoutingContract):
     pass
 
 

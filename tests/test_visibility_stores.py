@@ -223,6 +223,33 @@ def test_st7_a_check_and_a_batch_are_one_statement(stores: Stores, kind: str) ->
         event.remove(store.engine, "before_cursor_execute", count)
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_st7_rt4_route_reads_its_inputs_in_two_statements(stores: Stores, kind: str) -> None:
+    """ST-7, RT-4: ``route`` is the check, the department, then owners and candidates."""
+    store = stores.fresh(kind)
+    app = Carteira(store.unit_of_work)
+    system = Principal.system(TENANT)
+    for manager in ("ana", "bia"):
+        app.register_manager(system, manager, manager.title(), profile=Profile.ANALYST)
+    app.create_portfolio(system, "Sul", managers=["ana", "bia"], portfolio_id="sul")
+    app.register_customer(system, "c1", "Padaria")
+    app.set_customer_membership(system, "c1", portfolio="sul", account_managers=["bia"])
+    app.save_department(system, "vendas", "Vendas")
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        decision = app.route(system, "c1", "vendas")
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert decision.assignee == "bia"
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 4, statements
+
+
 # -- freshness across processes -----------------------------------------------------------------
 
 PAIRS = 1000

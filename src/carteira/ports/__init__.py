@@ -6,6 +6,7 @@ from carteira.ports.history import EventLog, OwnershipHistory
 from carteira.ports.managers import ManagerRepository
 from carteira.ports.portfolios import PortfolioRepository
 from carteira.ports.presence import Presence
+from carteira.ports.routing import RoutingReader
 from carteira.ports.settings import SettingsRepository
 from carteira.ports.tickets import DepartmentRepository, TicketRepository
 from carteira.ports.unit_of_work import (
@@ -28,6 +29,7 @@ __all__ = [
     "Presence",
     "ReadUnitOfWork",
     "ReadUnitOfWorkFactory",
+    "RoutingReader",
     "SettingsRepository",
     "TicketRepository",
     "UnitOfWork",

@@ -19,6 +19,7 @@ from carteira.ports.history import (
 )
 from carteira.ports.managers import ManagerReader, ManagerRepository
 from carteira.ports.portfolios import PortfolioReader, PortfolioRepository
+from carteira.ports.routing import RoutingReader
 from carteira.ports.settings import SettingsReader, SettingsRepository
 from carteira.ports.tickets import (
     DepartmentReader,
@@ -107,6 +108,11 @@ class ReadUnitOfWork(Protocol):
     @property
     def visibility(self) -> VisibilityReader:
         """Who sees which of the tenant's records, answered by the store (ST-7)."""
+        ...
+
+    @property
+    def routing(self) -> RoutingReader:
+        """What a routing decision reads: owners and candidates, two calls (RT-2, RT-4)."""
         ...
 
     def __enter__(self) -> Self: ...

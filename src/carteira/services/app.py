@@ -428,7 +428,13 @@ class Carteira:
 
     def route(self, principal: Principal, customer_id: str, department_id: str) -> RoutingDecision:
         """Return where a new conversation of a customer would go, changing nothing (RT-4)."""
-        return self._run.query(principal, lambda c: routing.decide(c, customer_id, department_id))
+        run = self._run
+        return run.glance(
+            principal,
+            lambda uow, at: routing.decide(
+                uow, principal, at, customer_id, department_id, run.presence, run.tie_break
+            ),
+        )
 
     def open_ticket(
         self, principal: Principal, ticket_id: str, customer_id: str, department_id: str

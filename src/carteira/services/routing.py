@@ -2,43 +2,75 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from carteira.domain.customer import Customer
+from carteira.domain.errors import NotFound
+from carteira.domain.identifiers import check_id
+from carteira.domain.principal import Principal
 from carteira.domain.ticket import Department, RoutingMode
-from carteira.policies.routing import RoutingDecision, RoutingInput, route
+from carteira.domain.visibility_rule import Subject
+from carteira.policies.routing import RoutingDecision, RoutingInput, TieBreak, route
+from carteira.ports.presence import Presence
+from carteira.ports.unit_of_work import ReadUnitOfWork
 from carteira.services.context import ReadContext
-from carteira.services.ownership import organization_portfolio
+from carteira.services.visibility import admitted_first, seen_ids
 
-__all__ = ["decide", "routing_input"]
+__all__ = ["decide", "gather", "routing_input"]
 
 
-def routing_input(context: ReadContext, customer: Customer, department: Department) -> RoutingInput:
-    """Collect everything the routing policy needs about ``customer`` right now (RT-4)."""
-    now = context.stamp.at
+def gather(
+    uow: ReadUnitOfWork, presence: Presence, customer_id: str, department: Department, now: datetime
+) -> RoutingInput:
+    """Read everything the routing policy needs about a customer right now (RT-2, RT-4).
+
+    Two reads: the customer's owners, then the candidates with their backups and loads.
+    A queue department ignores owners (RT-1): it reads nothing.
+    """
     if department.routing is RoutingMode.QUEUE:
-        # A queue department ignores owners (RT-1): nothing about them needs reading.
         return RoutingInput((), (), {}, department, frozenset(), {}, {}, now)
-    effective = customer.portfolio or organization_portfolio(context, customer)
-    portfolio_managers = () if effective is None else context.portfolio(effective).managers
-    managers = dict(
-        context.uow.managers.get_many((*customer.account_managers, *portfolio_managers))
-    )
-    backups = {m.backup_at(now) for m in managers.values()} - {None}
-    managers.update(context.uow.managers.get_many(b for b in backups if b is not None))
-    ids = list(managers)
+    owners = uow.routing.owners(customer_id)
+    if owners is None:
+        raise NotFound("customer", customer_id)
+    asked = (*owners.account_managers, *owners.portfolio_managers)
+    found = uow.routing.candidates(department.id, asked, now)
     return RoutingInput(
-        account_managers=customer.account_managers,
-        portfolio_managers=portfolio_managers,
-        managers=managers,
+        account_managers=owners.account_managers,
+        portfolio_managers=owners.portfolio_managers,
+        managers=found.managers,
         department=department,
-        online=context.presence.online(context.stamp.tenant, ids),
-        loads=context.uow.tickets.open_load(department.id, ids),
-        busy_since=context.uow.tickets.busy_since(department.id, ids),
+        online=presence.online(uow.tenant, list(found.managers)),
+        loads=found.loads,
+        busy_since=found.busy_since,
         now=now,
     )
 
 
-def decide(context: ReadContext, customer_id: str, department_id: str) -> RoutingDecision:
-    """Return where a new conversation of a customer the actor sees would go (RT-4, RT-5)."""
-    customer = context.visible_customer(customer_id)
-    inputs = routing_input(context, customer, context.department(department_id))
-    return route(inputs, context.tie_break)
+def routing_input(context: ReadContext, customer: Customer, department: Department) -> RoutingInput:
+    """Collect everything the routing policy needs about ``customer`` right now (RT-4)."""
+    return gather(context.uow, context.presence, customer.id, department, context.stamp.at)
+
+
+def decide(
+    uow: ReadUnitOfWork,
+    principal: Principal,
+    at: datetime,
+    customer_id: str,
+    department_id: str,
+    presence: Presence,
+    tie_break: TieBreak,
+) -> RoutingDecision:
+    """Return where a new conversation of a customer the principal sees would go (RT-4, RT-5).
+
+    A customer he may not see does not exist for him (VS-3): the check is the store's
+    one statement (ST-7); then the department, the owners and the candidates are read.
+    """
+    with admitted_first(uow, principal, at):
+        customer_id = check_id("customer", customer_id)
+        department_id = check_id("department", department_id)
+    if customer_id not in seen_ids(uow, principal, at, Subject.CUSTOMER, [customer_id]):
+        raise NotFound("customer", customer_id)
+    department = uow.departments.get(department_id)
+    if department is None:
+        raise NotFound("department", department_id)
+    return route(gather(uow, presence, customer_id, department, at), tie_break)

@@ -28,8 +28,10 @@ from carteira.services.results import Page
 __all__ = [
     "MAX_PAGE",
     "Subject",
+    "admitted_first",
     "can_view",
     "explain",
+    "seen_ids",
     "visible_among",
     "visible_customers",
     "visible_organizations",
@@ -68,10 +70,10 @@ def can_view(
     The store answers the rules by itself (ST-7): on SQL, one statement that also reads
     whether the principal is an active manager (MG-4) and whom he stands in for (MG-5).
     """
-    with _admitted_first(uow, principal, at):
+    with admitted_first(uow, principal, at):
         subject = _subject(subject)
         object_id = check_id(subject.value, object_id)
-    return object_id in _seen(uow, principal, at, subject, [object_id])
+    return object_id in seen_ids(uow, principal, at, subject, [object_id])
 
 
 def visible_among(
@@ -86,25 +88,26 @@ def visible_among(
     The batch form of `can_view`, for a host filtering its own search results: one
     statement on SQL for the whole list (ST-7).
     """
-    with _admitted_first(uow, principal, at):
+    with admitted_first(uow, principal, at):
         subject = _subject(subject)
         ids = check_ids(subject.value, object_ids, path="$.object_ids")
-    return _seen(uow, principal, at, subject, list(dict.fromkeys(ids)))
+    return seen_ids(uow, principal, at, subject, list(dict.fromkeys(ids)))
 
 
 @contextmanager
-def _admitted_first(uow: ReadUnitOfWork, principal: Principal, at: datetime) -> Iterator[None]:
+def admitted_first(uow: ReadUnitOfWork, principal: Principal, at: datetime) -> Iterator[None]:
     """On bad input, refuse an unknown or inactive principal first, as every call does (MG-4)."""
     try:
         yield
     except InvalidInput:
-        _seen(uow, principal, at, Subject.CUSTOMER, [])
+        seen_ids(uow, principal, at, Subject.CUSTOMER, [])
         raise
 
 
-def _seen(
+def seen_ids(
     uow: ReadUnitOfWork, principal: Principal, at: datetime, subject: Subject, ids: list[str]
 ) -> frozenset[str]:
+    """Return which of ``ids`` the principal sees, refusing one who may not ask (MG-4, ST-7)."""
     seen = uow.visibility.seen(principal, subject, ids, at)
     if not seen.admitted:
         raise refused_manager(principal)

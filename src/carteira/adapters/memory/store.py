@@ -34,6 +34,7 @@ from carteira.domain.permissions import ALL_PERMISSIONS
 from carteira.domain.portal import PortalFilter
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
+from carteira.domain.routing_facts import Candidates, Owners
 from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import Department, Ticket
@@ -230,6 +231,7 @@ class _Unit:
         self.events = _Events(data, self._guard)
         self.settings = _Settings(data, self._guard)
         self.visibility = _Visibility(data, self._guard)
+        self.routing = _Routing(data, self._guard)
 
     @property
     def tenant(self) -> str:
@@ -489,19 +491,11 @@ class _Tickets(_Repo):
 
     def open_load(self, department_id: str, manager_ids: Iterable[str]) -> Mapping[str, int]:
         self._guard()
-        table = self._data.tickets
-        return {m: len(table.ids("load", (department_id, m))) for m in manager_ids}
+        return _open_load(self._data.tickets, department_id, manager_ids)
 
     def busy_since(self, department_id: str, manager_ids: Iterable[str]) -> Mapping[str, datetime]:
         self._guard()
-        table = self._data.tickets
-        found = {}
-        for manager in manager_ids:
-            times = [table.rows[i].assigned_at for i in table.ids("load", (department_id, manager))]
-            latest = max((t for t in times if t is not None), default=None)
-            if latest is not None:
-                found[manager] = latest
-        return found
+        return _busy_since(self._data.tickets, department_id, manager_ids)
 
     def in_scope(
         self, scope: Scope, *, after: str | None, limit: int, open_only: bool
@@ -541,6 +535,55 @@ class _Tickets(_Repo):
     def remove(self, ticket: Ticket) -> None:
         self._writing()
         self._data.tickets.remove(ticket)
+
+
+def _open_load(tickets: Table[Ticket], department_id: str, ids: Iterable[str]) -> dict[str, int]:
+    return {m: len(tickets.ids("load", (department_id, m))) for m in ids}
+
+
+def _busy_since(
+    tickets: Table[Ticket], department_id: str, ids: Iterable[str]
+) -> dict[str, datetime]:
+    found = {}
+    for manager in ids:
+        times = [tickets.rows[i].assigned_at for i in tickets.ids("load", (department_id, manager))]
+        latest = max((t for t in times if t is not None), default=None)
+        if latest is not None:
+            found[manager] = latest
+    return found
+
+
+class _Routing(_Repo):
+    """A routing decision's inputs read from the tables (RT-2, RT-7)."""
+
+    def owners(self, customer_id: str) -> Owners | None:
+        self._guard()
+        data = self._data
+        customer = data.customers.rows.get(customer_id)
+        if customer is None:
+            return None
+        org_id = customer.organization
+        organization = None if org_id is None else data.organizations.rows.get(org_id)
+        effective = customer.effective_portfolio(organization)
+        portfolio = None if effective is None else data.portfolios.rows.get(effective)
+        return Owners(customer.account_managers, () if portfolio is None else portfolio.managers)
+
+    def candidates(
+        self, department_id: str, manager_ids: Sequence[str], at: datetime
+    ) -> Candidates:
+        self._guard()
+        rows = self._data.managers.rows
+        asked = list(dict.fromkeys(manager_ids))
+        found = {i: rows[i] for i in asked if i in rows}
+        named = {m.backup_at(at) for m in found.values()}
+        backups = sorted(b for b in named if b is not None and b not in found)
+        found.update((b, rows[b]) for b in backups if b in rows)
+        tickets = self._data.tickets
+        return Candidates(
+            found,
+            _open_load(tickets, department_id, found),
+            _busy_since(tickets, department_id, found),
+        )
 
 
 class _TicketTypes(_Repo):

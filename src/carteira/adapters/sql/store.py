@@ -39,6 +39,7 @@ from carteira.adapters.sql.repositories import (
     SqlSettings,
     SqlTicketTypes,
 )
+from carteira.adapters.sql.routing import SqlRouting
 from carteira.adapters.sql.tickets import SqlTickets
 from carteira.adapters.sql.visibility import SqlVisibility
 from carteira.adapters.sql.writes import Rows
@@ -304,6 +305,8 @@ class _SqlUnit:
         """The tenant's settings."""
         self.visibility = SqlVisibility(self)
         """Who sees which records: one statement per check or batch (ST-7)."""
+        self.routing = SqlRouting(self)
+        """A routing decision's inputs: one statement each for owners and candidates (RT-2)."""
 
     @property
     def tenant(self) -> str:

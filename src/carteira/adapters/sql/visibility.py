@@ -90,13 +90,21 @@ class _Rows:
 
 
 def _identities(who: _Who) -> Select[Any]:
-    """Return the viewer's own id and the managers absent at ``now`` naming him backup (MG-5)."""
-    a = schema.manager_absences
+    """Return the viewer's own id and the managers absent at ``now`` naming him backup (MG-5).
+
+    Only a manager's first absence covering ``now`` counts, as ``Manager.backup_at`` says.
+    """
+    a, earlier = schema.manager_absences, schema.manager_absences.alias("earlier")
+    covers = (a.c.starts_us <= who.now) & (a.c.ends_us > who.now)
+    first = ~exists().where(
+        earlier.c.tenant == a.c.tenant,
+        earlier.c.manager_id == a.c.manager_id,
+        earlier.c.position < a.c.position,
+        earlier.c.starts_us <= who.now,
+        earlier.c.ends_us > who.now,
+    )
     standing_in = select(a.c.manager_id).where(
-        a.c.tenant == who.tenant,
-        a.c.backup_id == who.viewer,
-        a.c.starts_us <= who.now,
-        a.c.ends_us > who.now,
+        a.c.tenant == who.tenant, a.c.backup_id == who.viewer, covers, first
     )
     return union_all(select(who.viewer), standing_in).subquery("identities").select()
 

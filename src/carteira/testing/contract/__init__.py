@@ -29,6 +29,7 @@ from carteira.testing.contract.logs import (
 )
 from carteira.testing.contract.managers import ManagerRepositoryContract
 from carteira.testing.contract.portfolios import PortfolioRepositoryContract
+from carteira.testing.contract.routing import RoutingContract
 from carteira.testing.contract.tickets import (
     DepartmentRepositoryContract,
     TicketRepositoryContract,
@@ -46,6 +47,7 @@ __all__ = [
     "OrganizationRepositoryContract",
     "OwnershipHistoryContract",
     "PortfolioRepositoryContract",
+    "RoutingContract",
     "SettingsRepositoryContract",
     "StorageContract",
     "Store",
@@ -68,5 +70,6 @@ CONTRACTS: tuple[type[StorageContract], ...] = (
     SettingsRepositoryContract,
     UnitOfWorkContract,
     VisibilityContract,
+    RoutingContract,
 )
 """Every contract class, so that a test module can check it subclasses them all."""

@@ -188,9 +188,11 @@ class VisibilityContract(StorageContract):
         now = START + timedelta(hours=5)
         away = Absence("away", now - timedelta(hours=1), now + timedelta(hours=1), "m3")
         later = Absence("later", now + timedelta(hours=2), now + timedelta(hours=3), "m4")
+        # Overlapping the first: only the first absence covering an instant counts (MG-5).
+        overlap = Absence("overlap", now - timedelta(minutes=30), now + timedelta(hours=1), "m2")
         unassigned = frozenset({Role("unassigned", {Permission.VIEW_UNASSIGNED})})
         rows = [
-            Manager(tenant, "m1", "Um", absences=(away, later)),
+            Manager(tenant, "m1", "Um", absences=(away, later, overlap)),
             Manager(tenant, "m2", "Dois", roles=unassigned),
             Manager(tenant, "m3", "Tres"),
             Manager(tenant, "m4", "Quatro", roles=frozenset({Role("all", {Permission.VIEW_ALL})})),
