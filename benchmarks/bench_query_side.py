@@ -37,6 +37,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -46,12 +47,15 @@ from bench_visibility_routing import machine
 from sqlalchemy import Engine, text
 from world import NOW, TENANT
 
-from carteira import Carteira, ManualClock, Principal
+from carteira import Carteira, ManualClock, Principal, Ticket
 from carteira.adapters.sql import SqlStore
+from carteira.adapters.sql.codec import TICKETS
 from carteira.adapters.sql.derived import bit_of, microseconds
 from carteira.domain.permissions import Permission
+from carteira.serialization import make_converter
 
 ROOT = Path(__file__).resolve().parent.parent
+CONVERTER = make_converter()
 
 # The floor: VS-1, VS-2 (a)-(d), MG-4, MG-5 for the customer ``c``, written by hand.
 IDENTITIES = """(SELECT :manager UNION ALL SELECT a.manager_id FROM carteira_manager_absences a
@@ -78,6 +82,22 @@ TICKET_SQL = f"""SELECT EXISTS (SELECT 1 FROM carteira_tickets t
   WHERE t.tenant = :tenant AND t.id = :ticket AND (t.assignee = :manager OR {SEES_CUSTOMER}))"""
 
 
+# The floor of a ticket page: the tickets a plain agent sees, in id order, decoded.
+MANAGED = f"""(SELECT pm.portfolio_id FROM carteira_portfolio_managers pm
+  WHERE pm.tenant = :tenant AND pm.manager_id IN {IDENTITIES})"""
+PAGE_SQL = f"""SELECT {{columns}} FROM carteira_tickets t
+WHERE t.tenant = :tenant AND t.id > :after AND (
+  t.assignee = :manager OR t.customer IN (
+    SELECT c.id FROM carteira_customers c
+      WHERE c.tenant = :tenant AND c.portfolio IN {MANAGED}
+    UNION ALL SELECT c.id FROM carteira_customers c JOIN carteira_organizations o
+      ON o.tenant = c.tenant AND o.id = c.organization
+      WHERE c.tenant = :tenant AND c.portfolio IS NULL AND o.portfolio IN {MANAGED}
+    UNION ALL SELECT cm.customer_id FROM carteira_customer_managers cm
+      WHERE cm.tenant = :tenant AND cm.manager_id IN {IDENTITIES}))
+ORDER BY t.id LIMIT :limit"""
+
+
 class SqlFloor:
     """The hand-written checks, each one statement in its own read-only transaction."""
 
@@ -92,6 +112,8 @@ class SqlFloor:
         }
         self._customer = text(CUSTOMER_SQL)
         self._ticket = text(TICKET_SQL)
+        columns = ", ".join(f"t.{c.name}" for c in TICKETS.columns)
+        self._page = text(PAGE_SQL.format(columns=columns))
 
     @contextmanager
     def _reading(self) -> Iterator[Any]:
@@ -112,6 +134,13 @@ class SqlFloor:
         with self._reading() as connection:
             values = {**self._fixed, "manager": manager, "ticket": ticket}
             return bool(connection.execute(self._ticket, values).scalar())
+
+    def page(self, manager: str, after: str, limit: int) -> list[Ticket]:
+        """Return a plain agent's next page of visible tickets, decoded as carteira does."""
+        with self._reading() as connection:
+            values = {**self._fixed, "manager": manager, "after": after, "limit": limit}
+            rows = connection.execute(self._page, values).mappings().all()
+        return [TICKETS.entity(CONVERTER, TENANT, row) for row in rows]
 
 
 def _pairs(plan: Plan, count: int, rng: random.Random, tickets: bool) -> list[tuple[str, str]]:
@@ -175,8 +204,60 @@ def run_database(
             "ratio": statistics.median(o / t for o, t in zip(ours, theirs, strict=True)),
             "granted": sum(expected) / len(expected),
         }
+    results.update(_pages(app, floor, plan, args))
     results["SqlStore(connection) ms"] = _construction(store.engine)
     return results
+
+
+def _walk(fetch: Callable[[str, int], list[Ticket]], size: int) -> list[str]:
+    found: list[str] = []
+    after = ""
+    while True:
+        page = fetch(after, size)
+        found += [t.id for t in page]
+        if len(page) < size:
+            return found
+        after = page[-1].id
+
+
+def _pages(app: Carteira, floor: SqlFloor, plan: Plan, args: argparse.Namespace) -> dict[str, Any]:
+    """A plain agent's first page of 50 and his walk in pages of 500, against the floor."""
+    rng = random.Random(5)
+    managers = rng.sample(plan.plain, min(len(plan.plain), args.agents))
+
+    def ours(manager: str) -> Callable[[str, int], list[Ticket]]:
+        principal = Principal.manager(TENANT, manager)
+
+        def fetch(after: str, size: int) -> list[Ticket]:
+            page = app.visible_tickets(principal, after=after or None, limit=size)
+            return list(page.items)
+
+        return fetch
+
+    for manager in managers:
+        expected = plan.floor.visible_tickets(manager)
+        if (
+            _walk(ours(manager), 500) != expected
+            or _walk(partial(floor.page, manager), 500) != expected
+        ):
+            sys.exit(f"the page walks of {manager} differ from the dict-and-set floor")
+    found: dict[str, Any] = {}
+    for name, size, walk in (("first page of 50", 50, False), ("walk of pages of 500", 500, True)):
+        ours_times, floor_times = [], []
+        for _ in range(args.rounds):
+            for who, times in ((ours, ours_times), (lambda m: partial(floor.page, m), floor_times)):
+                start = perf_counter()
+                for manager in managers:
+                    fetch = who(manager)
+                    _walk(fetch, size) if walk else fetch("", size)
+                times.append((perf_counter() - start) / len(managers))
+        found[name] = {
+            "carteira ms": statistics.median(ours_times) * 1000,
+            "floor ms": statistics.median(floor_times) * 1000,
+            "ratio": statistics.median(o / f for o, f in zip(ours_times, floor_times, strict=True)),
+            "agents": len(managers),
+        }
+    return found
 
 
 def _construction(engine: Engine) -> float:
@@ -228,6 +309,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, action="append", help="1 = 100,000 customers")
     parser.add_argument("--pairs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--agents", type=int, default=20, help="plain agents whose pages are walked"
+    )
     parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from carteira.domain.principal import Principal
+from carteira.domain.scope import Scope
 from carteira.domain.visibility_rule import Seen, Subject
 
 __all__ = ["VisibilityReader"]
@@ -31,5 +32,15 @@ class VisibilityReader(Protocol):
         manager is admitted while he is stored and active (MG-4); a customer principal is
         not admitted (his own tickets come through the portal, VS-4). Ids of records that
         do not exist, or belong to another tenant, are not seen (TN-1).
+        """
+        ...
+
+    def scope(self, principal: Principal, at: datetime) -> Scope | None:
+        """Return what ``principal`` sees at ``at`` as a listing walks it, or ``None``.
+
+        ``None`` when he may not ask (an unknown or inactive manager, MG-4; a customer,
+        VS-4). Otherwise [`scope_of`][carteira.scope_of] of his record, whom he stands in
+        for at ``at``, the portfolios any of them manages and the tenant's switches, read
+        together (SQL: one statement) (VS-2, VS-3, MG-5).
         """
         ...

@@ -696,8 +696,9 @@ class Carteira:
         limit: int = 50,
     ) -> Page[Customer]:
         """Return a page of the customers the principal sees, by id (VS-3)."""
-        return self._run.query(
-            principal, lambda c: visibility.visible_customers(c, search, after, limit)
+        return self._run.glance(
+            principal,
+            lambda uow, at: visibility.visible_customers(uow, principal, at, search, after, limit),
         )
 
     def visible_organizations(
@@ -709,8 +710,11 @@ class Carteira:
         limit: int = 50,
     ) -> Page[Organization]:
         """Return a page of the organizations the principal sees, by id (VS-3)."""
-        return self._run.query(
-            principal, lambda c: visibility.visible_organizations(c, search, after, limit)
+        return self._run.glance(
+            principal,
+            lambda uow, at: visibility.visible_organizations(
+                uow, principal, at, search, after, limit
+            ),
         )
 
     def visible_tickets(
@@ -722,8 +726,9 @@ class Carteira:
         limit: int = 50,
     ) -> Page[Ticket]:
         """Return a page of the tickets the principal sees, by id (VS-2, VS-3)."""
-        return self._run.query(
-            principal, lambda c: visibility.visible_tickets(c, open_only, after, limit)
+        return self._run.glance(
+            principal,
+            lambda uow, at: visibility.visible_tickets(uow, principal, at, open_only, after, limit),
         )
 
     def settings(self, principal: Principal) -> TenantSettings:

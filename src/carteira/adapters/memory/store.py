@@ -43,6 +43,7 @@ from carteira.domain.visibility import (
     Visibility,
     customer_visibility,
     organization_visibility,
+    scope_of,
     standing_in,
     ticket_visibility,
 )
@@ -687,6 +688,17 @@ class _Visibility(_Repo):
             Subject.TICKET: self._ticket,
         }[subject]
         return Seen(True, frozenset(i for i in ids if decide(viewer, segmentation, i)))
+
+    def scope(self, principal: Principal, at: datetime) -> Scope | None:
+        self._guard()
+        viewer = self._viewer(principal, at)
+        if viewer is None:
+            return None
+        portfolios = self._data.portfolios
+        managed = {p.id for i in viewer.identities for p in portfolios.lookup("manager", i)}
+        return scope_of(
+            viewer, segmentation=self._data.settings.segmentation, managed_portfolios=managed
+        )
 
     def _viewer(self, principal: Principal, at: datetime) -> Viewer | None:
         if principal.kind is PrincipalKind.SYSTEM:

@@ -25,6 +25,7 @@ __all__ = [
     "periods",
     "permission_bits",
     "permission_bits_of_roles",
+    "permissions_of",
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -50,6 +51,11 @@ def bit_of(permission: Permission) -> int:
 def permission_bits(permissions: Iterable[Permission]) -> int:
     """Return ``permissions`` as one integer, a bit each (PM-1)."""
     return sum(_ORDER[p] for p in set(permissions))
+
+
+def permissions_of(bits: int) -> frozenset[Permission]:
+    """Return the permissions ``bits`` stands for: `permission_bits` read back (PM-1)."""
+    return frozenset(p for p, bit in _ORDER.items() if bits & bit)
 
 
 def periods(absences: Iterable[Absence]) -> list[dict[str, object]]:

@@ -28,16 +28,20 @@ import attrs
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    CompoundSelect,
     FromClause,
     Select,
     Text,
     and_,
     bindparam,
+    case,
     cast,
     exists,
     false,
     func,
     literal,
+    literal_column,
+    null,
     or_,
     select,
     true,
@@ -48,11 +52,13 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import BindTyping
 
 from carteira.adapters.sql import schema
-from carteira.adapters.sql.derived import bit_of, microseconds
+from carteira.adapters.sql.derived import bit_of, microseconds, permissions_of
 from carteira.adapters.sql.writes import Access
 from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.permissions import Permission
 from carteira.domain.principal import Principal, PrincipalKind
+from carteira.domain.scope import Scope
+from carteira.domain.visibility import Viewer, scope_of
 from carteira.domain.visibility_rule import RULES, Grant, Rule, Seen, Subject, Test
 
 __all__ = ["SqlVisibility", "visible"]
@@ -269,6 +275,41 @@ def _statement(dialect: str, subject: Subject, system: bool, single: bool) -> Se
     )
 
 
+def _scope_facts() -> CompoundSelect[Any]:
+    """Return what a listing's scope needs of a viewer, as ``(kind, ref, number)`` rows.
+
+    ``viewer`` (his permission bits; no such row when he is unknown or inactive, MG-4),
+    ``segmentation`` (1 or 0; no row: the default, on), one ``standing_in`` row per
+    absent manager he stands in for at ``now`` (MG-5) and one ``portfolio`` row per
+    portfolio any of his identities manages (VS-2 a).
+    """
+    who = _Who(
+        bindparam("tenant", type_=Text),
+        bindparam("viewer", type_=Text),
+        bindparam("now", type_=BigInteger()),
+        False,
+    )
+    m, s, pm = schema.managers, schema.settings, schema.portfolio_managers
+    no_ref = cast(null(), Text)
+    identities = _identities(who).subquery("identities")
+    return union_all(
+        select(literal_column("'viewer'"), m.c.id, m.c.permission_bits).where(
+            m.c.tenant == who.tenant, m.c.id == who.viewer, m.c.active == true()
+        ),
+        select(
+            literal_column("'segmentation'"),
+            no_ref,
+            case((s.c.segmentation == true(), 1), else_=0),
+        ).where(s.c.tenant == who.tenant),
+        select(literal_column("'standing_in'"), identities.c[0], literal_column("0")).where(
+            identities.c[0] != who.viewer
+        ),
+        select(literal_column("'portfolio'"), pm.c.portfolio_id, literal_column("0"))
+        .where(pm.c.tenant == who.tenant, pm.c.manager_id.in_(select(identities.c[0])))
+        .distinct(),
+    )
+
+
 _DRIVER_STYLE = {"sqlite": "named", "postgresql": "pyformat"}
 
 
@@ -276,6 +317,12 @@ _DRIVER_STYLE = {"sqlite": "named", "postgresql": "pyformat"}
 def _prepared(dialect: Dialect, subject: Subject, system: bool, single: bool) -> _Prepared:
     statement = _statement(dialect.name, subject, system, single)
     compiled = statement.compile(dialect=_with_style(dialect))
+    return _Prepared(str(compiled), dict(compiled.params))
+
+
+@cache
+def _prepared_scope(dialect: Dialect) -> _Prepared:
+    compiled = _scope_facts().compile(dialect=_with_style(dialect))
     return _Prepared(str(compiled), dict(compiled.params))
 
 
@@ -322,6 +369,34 @@ class SqlVisibility:
         if not rows or not rows[0][0]:
             return Seen(False, frozenset())
         return Seen(True, frozenset(row[1] for row in rows if row[1] is not None))
+
+    def scope(self, principal: Principal, at: datetime) -> Scope | None:
+        """Return what ``principal`` sees as a listing walks it, read in one statement."""
+        if principal.kind is PrincipalKind.CUSTOMER:
+            return None
+        if principal.kind is PrincipalKind.SYSTEM:
+            return Scope(everything=True)
+        prepared = _prepared_scope(self._access.sql_dialect)
+        values = {
+            **prepared.defaults,
+            "tenant": self._access.tenant,
+            "viewer": principal.id,
+            "now": microseconds(at.astimezone(UTC)),
+        }
+        facts: dict[str, list[Any]] = {}
+        for kind, ref, number in self._access.run_driver_sql(prepared.sql, values):
+            facts.setdefault(kind, []).append(number if kind in _NUMBERS else ref)
+        if "viewer" not in facts:
+            return None
+        permissions = permissions_of(int(facts["viewer"][0]))
+        viewer = Viewer(principal.id, True, permissions, frozenset(facts.get("standing_in", ())))
+        segmentation = bool(facts.get("segmentation", [1])[0])
+        return scope_of(
+            viewer, segmentation=segmentation, managed_portfolios=facts.get("portfolio", ())
+        )
+
+
+_NUMBERS = frozenset({"viewer", "segmentation"})
 
 
 # -- the host's filter --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from carteira.domain.manager import Manager
 from carteira.domain.permissions import ALL_PERMISSIONS, Permission, Role
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
+from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import Ticket
 from carteira.domain.visibility import (
@@ -30,6 +31,7 @@ from carteira.domain.visibility import (
     Visibility,
     customer_visibility,
     organization_visibility,
+    scope_of,
     standing_in,
     ticket_visibility,
 )
@@ -78,6 +80,21 @@ def _expected(
         viewer = Viewer(manager.id, True, manager.permissions, absent)
     segmentation = uow.settings.get().segmentation
     return Seen(True, frozenset(i for i in ids if _decide(uow, viewer, segmentation, subject, i)))
+
+
+def _scope(uow: UnitOfWork, principal: Principal, at: datetime) -> Scope | None:
+    """Return `scope_of` over rows read back one by one: the reference scope (VS-3)."""
+    if principal.kind is PrincipalKind.SYSTEM:
+        return Scope(everything=True)
+    manager = uow.managers.get(principal.id)
+    if principal.kind is not PrincipalKind.MANAGER or manager is None or not manager.active:
+        return None
+    named_him = [m for m in uow.managers.list() if any(a.backup == manager.id for a in m.absences)]
+    viewer = Viewer(manager.id, True, manager.permissions, standing_in(manager.id, named_him, at))
+    managed = {p.id for p in uow.portfolios.list() if set(p.managers) & set(viewer.identities)}
+    return scope_of(
+        viewer, segmentation=uow.settings.get().segmentation, managed_portfolios=managed
+    )
 
 
 def _managers_of(uow: UnitOfWork, portfolio_id: str | None) -> tuple[str, ...] | None:
@@ -171,6 +188,8 @@ class VisibilityContract(StorageContract):
                     expected = _expected(uow, principal, subject, wanted, at)
                     actual = uow.visibility.seen(principal, subject, wanted, at)
                     assert (principal.id, subject, actual) == (principal.id, subject, expected)
+                    scope = uow.visibility.scope(principal, at)
+                    assert scope == _scope(uow, principal, at), principal.id
                     for one in wanted[:3]:
                         single = uow.visibility.seen(principal, subject, [one], at)
                         assert single.admitted == expected.admitted
@@ -220,6 +239,8 @@ class VisibilityContract(StorageContract):
                         actual = uow.visibility.seen(principal, subject, wanted, now)
                         case = (segmentation, principal.id, subject)
                         assert (*case, actual) == (*case, expected)
+                    scope = uow.visibility.scope(principal, now)
+                    assert (principal.id, scope) == (principal.id, _scope(uow, principal, now))
 
     def test_st7_a_customer_principal_is_not_admitted(self) -> None:
         """VS-4: a portal customer sees nothing through the agents' side."""
