@@ -304,6 +304,31 @@ def _measure(name: str, store: SqlStore, scale: float, args: argparse.Namespace)
         store.close()
 
 
+def markdown(report: dict[str, Any]) -> str:
+    """Return the report's figures as the Markdown table of docs/performance.md."""
+    lines = [
+        "| store, size | measure | carteira | floor | carteira ÷ floor |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for run, found in report.items():
+        if not isinstance(found, dict) or "can_view customer" not in found:
+            continue
+        for measure, figures in found.items():
+            if not isinstance(figures, dict):
+                continue
+            if "carteira per s" in figures:
+                ours, theirs = figures["carteira per s"], figures["floor per s"]
+                cells = f"{ours:,.0f}/s | {theirs:,.0f}/s"
+            else:
+                cells = f"{figures['carteira ms']:.1f} ms | {figures['floor ms']:.1f} ms"
+            ratio = figures["ratio"]
+            lines.append(f"| {run} | {measure} | {cells} | {ratio:.2f}\u00d7 |")
+        lines.append(
+            f"| {run} | `SqlStore(connection)` | {found['SqlStore(connection) ms']:.4f} ms | | |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, action="append", help="1 = 100,000 customers")
@@ -314,7 +339,11 @@ def main() -> None:
     )
     parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--markdown", type=Path, help="print the tables of this JSON report")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text(encoding="utf-8"))))
+        return
     report: dict[str, Any] = {"machine": machine(), "pairs": args.pairs, "rounds": args.rounds}
     for scale in args.scale or [1.0]:
         for database in args.database or ["sqlite", "postgresql"]:

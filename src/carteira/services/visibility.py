@@ -202,11 +202,13 @@ def _scope(uow: ReadUnitOfWork, principal: Principal, at: datetime) -> Scope:
     return scope
 
 
+_SUBJECTS = {s.value: s for s in Subject}
+
+
 def _subject(value: object) -> Subject:
-    subjects = {s.value: s for s in Subject}
-    if isinstance(value, str) and value in subjects:
-        return subjects[value]
-    choices = ", ".join(subjects)
+    if isinstance(value, str) and value in _SUBJECTS:
+        return _SUBJECTS[value]
+    choices = ", ".join(_SUBJECTS)
     raise InvalidInput("subject", [FieldError("$.subject", f"must be one of {choices}")])
 
 

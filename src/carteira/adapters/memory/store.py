@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 from itertools import islice
 from types import TracebackType
 from typing import Any, Self
@@ -220,19 +220,68 @@ class _Unit:
         self._tenant_name = tenant
         self._journal = journal
         self._open = False
-        data = store._tenant(tenant)
-        self.portfolios = _Portfolios(data, self._guard)
-        self.managers = _Managers(data, self._guard)
-        self.customers = _Customers(data, self._guard)
-        self.organizations = _Organizations(data, self._guard)
-        self.tickets = _Tickets(data, self._guard)
-        self.departments = _Departments(data, self._guard)
-        self.ticket_types = _TicketTypes(data, self._guard)
-        self.history = _History(data, self._guard)
-        self.events = _Events(data, self._guard)
-        self.settings = _Settings(data, self._guard)
-        self.visibility = _Visibility(data, self._guard)
-        self.routing = _Routing(data, self._guard)
+        self._data = store._tenant(tenant)
+
+    # Repositories are made on first use: a query touches one or two of them.
+    @cached_property
+    def portfolios(self) -> _Portfolios:
+        """The tenant's portfolios."""
+        return _Portfolios(self._data, self._guard)
+
+    @cached_property
+    def managers(self) -> _Managers:
+        """The tenant's managers."""
+        return _Managers(self._data, self._guard)
+
+    @cached_property
+    def customers(self) -> _Customers:
+        """The tenant's customers."""
+        return _Customers(self._data, self._guard)
+
+    @cached_property
+    def organizations(self) -> _Organizations:
+        """The tenant's organizations."""
+        return _Organizations(self._data, self._guard)
+
+    @cached_property
+    def tickets(self) -> _Tickets:
+        """The tenant's tickets."""
+        return _Tickets(self._data, self._guard)
+
+    @cached_property
+    def departments(self) -> _Departments:
+        """The tenant's departments."""
+        return _Departments(self._data, self._guard)
+
+    @cached_property
+    def ticket_types(self) -> _TicketTypes:
+        """The tenant's ticket types."""
+        return _TicketTypes(self._data, self._guard)
+
+    @cached_property
+    def history(self) -> _History:
+        """The tenant's ownership history (MB-6)."""
+        return _History(self._data, self._guard)
+
+    @cached_property
+    def events(self) -> _Events:
+        """The tenant's event log (EV-1)."""
+        return _Events(self._data, self._guard)
+
+    @cached_property
+    def settings(self) -> _Settings:
+        """The tenant's settings."""
+        return _Settings(self._data, self._guard)
+
+    @cached_property
+    def visibility(self) -> _Visibility:
+        """Who sees which records, by the policy's own code (ST-7)."""
+        return _Visibility(self._data, self._guard)
+
+    @cached_property
+    def routing(self) -> _Routing:
+        """A routing decision's inputs (RT-2)."""
+        return _Routing(self._data, self._guard)
 
     @property
     def tenant(self) -> str:

@@ -14,9 +14,12 @@ which only the host commits, and a read-only one reads in the host's transaction
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from time import monotonic
 from types import TracebackType
 from typing import Any, Self, cast
 
@@ -56,6 +59,33 @@ _QUERY_ONLY = "carteira_query_only"  # pooled info: PRAGMA query_only as last se
 Snapshot = dict[str, dict[str, tuple[dict[str, Any], ...]]]
 
 
+class _Hints:
+    """Planning hints a store remembers for ``ttl`` seconds, at most ``size`` of them.
+
+    A hint chooses how a query runs, never what it returns (ST-4), so threads share
+    them and a stale one costs at most a slower plan until it expires.
+    """
+
+    def __init__(self, ttl: float = 30.0, size: int = 4096) -> None:
+        self._ttl, self._size = ttl, size
+        self._lock = threading.Lock()
+        self._found: OrderedDict[Hashable, tuple[float, bool]] = OrderedDict()
+
+    def get(self, key: Hashable, compute: Callable[[], bool]) -> bool:
+        now = monotonic()
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None and now - found[0] < self._ttl:
+                return found[1]
+        value = compute()
+        with self._lock:
+            self._found[key] = (now, value)
+            self._found.move_to_end(key)
+            while len(self._found) > self._size:
+                self._found.popitem(last=False)
+        return value
+
+
 class SqlStore:
     """Every tenant's records in a SQL database; open units of work with `unit_of_work`.
 
@@ -87,6 +117,7 @@ class SqlStore:
         busy_timeout: float = 5.0,
     ) -> None:
         self._converter = converter()
+        self._hints = _Hints()
         self._host: Connection | None = bind if isinstance(bind, Connection) else None
         self._owned = isinstance(bind, str | URL | Path)
         busy = max(int(busy_timeout * 1000), 0)
@@ -370,6 +401,10 @@ class _SqlUnit:
     def sql_dialect(self) -> Dialect:
         """The engine's dialect, to compile a statement once for it (ST-7)."""
         return self._store._engine.dialect
+
+    def hint(self, key: Hashable, compute: Callable[[], bool]) -> bool:
+        """Return a planning hint the store remembers for a while (ST-4): never a result."""
+        return self._store._hints.get((self._tenant, key), compute)
 
     def run_driver_sql(self, sql: str, values: dict[str, Any]) -> Sequence[tuple[Any, ...]]:
         """Run SQL compiled for the driver, ``values`` bound by name; return its rows (ST-7).

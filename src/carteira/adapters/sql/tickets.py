@@ -165,8 +165,14 @@ class SqlTickets(SqlRepository[Ticket]):
         """Tell whether ``scope`` holds `CROWDED` customers or more, counting no further.
 
         Each part is counted on its own index up to the threshold, duplicates and all:
-        an overestimate at worst, which costs one walk that finds little.
+        an overestimate at worst, which costs one walk that finds little. The answer only
+        picks how a page is read, never which tickets it holds, so the store remembers it
+        for a while (`hint`) and a page walk or a busy inbox counts once.
         """
+        key = ("crowded", CROWDED, scope)  # the threshold in the key: tests move it
+        return self._access.hint(key, partial(self._count_crowded, scope))
+
+    def _count_crowded(self, scope: Scope) -> bool:
         counts = [
             select(func.count()).select_from(part.limit(CROWDED).subquery()).scalar_subquery()
             for part in customer_samples(self._access.tenant, scope)

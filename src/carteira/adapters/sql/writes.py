@@ -12,7 +12,7 @@ read. Child-table rows are replaced with one ``DELETE`` and one ``INSERT``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Protocol, TypeVar
 
 import cattrs
@@ -76,6 +76,14 @@ class Access(Protocol):
     @property
     def sql_dialect(self) -> Dialect:
         """The engine's dialect, to compile a statement once for it."""
+        ...
+
+    def hint(self, key: Hashable, compute: Callable[[], bool]) -> bool:
+        """Return a planning hint for ``key``, computed now or remembered for a while.
+
+        A hint only chooses how a query runs (say, whether a scope is crowded), never
+        what it returns, so a remembered one may be a little stale.
+        """
         ...
 
     def run_driver_sql(self, sql: str, values: dict[str, Any]) -> Sequence[tuple[Any, ...]]:
