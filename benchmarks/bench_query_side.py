@@ -44,7 +44,7 @@ from typing import Any
 
 from bench_sql_storage import POSTGRES_URL, Plan, _postgres, _settle, build_world
 from bench_visibility_routing import machine
-from sqlalchemy import Engine, text
+from sqlalchemy import URL, Engine, create_engine, text
 from world import NOW, TENANT
 
 from carteira import Carteira, ManualClock, Principal, Ticket
@@ -99,11 +99,16 @@ ORDER BY t.id LIMIT :limit"""
 
 
 class SqlFloor:
-    """The hand-written checks, each one statement in its own read-only transaction."""
+    """The hand-written checks, each one statement in its own read-only transaction.
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._postgres = engine.dialect.name == "postgresql"
+    On an engine of its own, made from the database's URL the plain way: SQLite's driver
+    then begins no transaction for a ``SELECT`` (the statement is its own snapshot and
+    takes no write lock); PostgreSQL's connections run ``REPEATABLE READ, READ ONLY``.
+    """
+
+    def __init__(self, url: URL) -> None:
+        self._engine = create_engine(url)
+        self._postgres = self._engine.dialect.name == "postgresql"
         self._fixed = {
             "tenant": TENANT,
             "now": microseconds(NOW),
@@ -114,6 +119,10 @@ class SqlFloor:
         self._ticket = text(TICKET_SQL)
         columns = ", ".join(f"t.{c.name}" for c in TICKETS.columns)
         self._page = text(PAGE_SQL.format(columns=columns))
+
+    def close(self) -> None:
+        """Release the floor's connections."""
+        self._engine.dispose()
 
     @contextmanager
     def _reading(self) -> Iterator[Any]:
@@ -181,7 +190,7 @@ def run_database(
 ) -> dict[str, Any]:
     rng = random.Random(7)
     app = Carteira(store.unit_of_work, clock=ManualClock(NOW))
-    floor = SqlFloor(store.engine)
+    floor = SqlFloor(store.engine.url)
     results: dict[str, Any] = {}
     for kind, ticketed in (("customer", False), ("ticket", True)):
         pairs = _pairs(plan, args.pairs, rng, ticketed)
@@ -206,6 +215,7 @@ def run_database(
         }
     results.update(_pages(app, floor, plan, args))
     results["SqlStore(connection) ms"] = _construction(store.engine)
+    floor.close()
     return results
 
 

@@ -53,7 +53,7 @@ def _reader(
 ) -> None:
     store = SqlStore(url, create=False)
     app = Carteira(store.unit_of_work, clock=ManualClock(NOW), attempts=1)
-    floor = SqlFloor(store.engine)
+    floor = SqlFloor(store.engine.url)
     times: list[float] = []
     errors = 0
     start.wait()
@@ -74,6 +74,7 @@ def _reader(
             errors += 1
         times.append(perf_counter() - t)
     store.close()
+    floor.close()
     out.put({"times": times, "errors": errors, "seconds": perf_counter() - began})
 
 

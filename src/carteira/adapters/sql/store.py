@@ -18,6 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import cached_property
 from pathlib import Path
 from time import monotonic
 from types import TracebackType
@@ -52,7 +53,7 @@ __all__ = ["SqlReadUnitOfWork", "SqlStore", "SqlUnitOfWork"]
 
 _SQLITE_NEEDED = (3, 35, 0)  # UPDATE ... FROM (3.33) and RETURNING (3.35)
 _READY = "carteira_sqlite_ready"
-_READ_ONLY = "carteira_read_only"  # execution option: this connection runs a query (ST-6)
+_READ_ONLY = "carteira_read_only"  # connection info: this checkout runs a query (ST-6)
 _QUERY_ONLY = "carteira_query_only"  # pooled info: PRAGMA query_only as last set
 
 
@@ -207,14 +208,15 @@ class SqlStore:
             return self._host
         with translated():
             connection = self._engine.connect()
-            if read_only:
-                connection.execution_options(**self._read_options())
+            if self.dialect == "postgresql":
+                if read_only:
+                    connection.execution_options(
+                        isolation_level="REPEATABLE READ", postgresql_readonly=True
+                    )
+            else:
+                # Read by the BEGIN listener; set at every checkout, so never stale.
+                connection.info[_READ_ONLY] = read_only
             return connection
-
-    def _read_options(self) -> dict[str, Any]:
-        if self.dialect == "postgresql":
-            return {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-        return {_READ_ONLY: True}
 
     def _release(self, connection: Connection) -> None:
         if connection is not self._host:
@@ -294,11 +296,17 @@ def _begin_immediate(busy_ms: int) -> Callable[[Connection], None]:
             connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_ms}")
             connection.exec_driver_sql("PRAGMA foreign_keys = ON")
             pooled.info[_READY] = True
-        read_only = bool(connection.get_execution_options().get(_READ_ONLY, False))
+        read_only = bool(pooled.info.get(_READ_ONLY, False))
         if pooled.info.get(_QUERY_ONLY, False) is not read_only:
             connection.exec_driver_sql(f"PRAGMA query_only = {int(read_only)}")
             pooled.info[_QUERY_ONLY] = read_only
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if read_only:
+            # A deferred BEGIN takes no lock and cannot wait: straight to the driver, which
+            # spares a query half its cost. A writer's BEGIN IMMEDIATE may time out
+            # waiting for the lock, so it goes through SQLAlchemy, whose error says so.
+            pooled.dbapi_connection.execute("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return begin
 
@@ -314,30 +322,68 @@ class _SqlUnit:
         self._connection: Connection | None = None
         self._transaction: Transaction | None = None
         self._abandoned: CarteiraError | None = None
-        self.portfolios = SqlPortfolios(self)
+
+    # Repositories are made on first use: a query touches one or two of them.
+
+    @cached_property
+    def portfolios(self) -> SqlPortfolios:
         """The tenant's portfolios."""
-        self.managers = SqlManagers(self)
+        return SqlPortfolios(self)
+
+    @cached_property
+    def managers(self) -> SqlManagers:
         """The tenant's managers."""
-        self.customers = SqlCustomers(self)
+        return SqlManagers(self)
+
+    @cached_property
+    def customers(self) -> SqlCustomers:
         """The tenant's customers."""
-        self.organizations = SqlOrganizations(self)
+        return SqlCustomers(self)
+
+    @cached_property
+    def organizations(self) -> SqlOrganizations:
         """The tenant's organizations."""
-        self.tickets = SqlTickets(self)
+        return SqlOrganizations(self)
+
+    @cached_property
+    def tickets(self) -> SqlTickets:
         """The tenant's tickets."""
-        self.departments = SqlDepartments(self)
+        return SqlTickets(self)
+
+    @cached_property
+    def departments(self) -> SqlDepartments:
         """The tenant's departments."""
-        self.ticket_types = SqlTicketTypes(self)
+        return SqlDepartments(self)
+
+    @cached_property
+    def ticket_types(self) -> SqlTicketTypes:
         """The tenant's ticket types."""
-        self.history = SqlHistory(self)
+        return SqlTicketTypes(self)
+
+    @cached_property
+    def history(self) -> SqlHistory:
         """The tenant's ownership history (MB-6)."""
-        self.events = SqlEvents(self)
+        return SqlHistory(self)
+
+    @cached_property
+    def events(self) -> SqlEvents:
         """The tenant's event log: the outbox (EV-1)."""
-        self.settings = SqlSettings(self)
+        return SqlEvents(self)
+
+    @cached_property
+    def settings(self) -> SqlSettings:
         """The tenant's settings."""
-        self.visibility = SqlVisibility(self)
+        return SqlSettings(self)
+
+    @cached_property
+    def visibility(self) -> SqlVisibility:
         """Who sees which records: one statement per check or batch (ST-7)."""
-        self.routing = SqlRouting(self)
+        return SqlVisibility(self)
+
+    @cached_property
+    def routing(self) -> SqlRouting:
         """A routing decision's inputs: one statement each for owners and candidates (RT-2)."""
+        return SqlRouting(self)
 
     @property
     def tenant(self) -> str:
