@@ -297,14 +297,15 @@ def _begin_immediate(busy_ms: int) -> Callable[[Connection], None]:
             connection.exec_driver_sql("PRAGMA foreign_keys = ON")
             pooled.info[_READY] = True
         read_only = bool(pooled.info.get(_READ_ONLY, False))
+        driver = pooled.dbapi_connection
+        # PRAGMA query_only and a deferred BEGIN take no lock and cannot wait: straight to
+        # the driver, which spares a query half its cost. A writer's BEGIN IMMEDIATE may
+        # time out waiting for the lock, so it goes through SQLAlchemy, whose error says so.
         if pooled.info.get(_QUERY_ONLY, False) is not read_only:
-            connection.exec_driver_sql(f"PRAGMA query_only = {int(read_only)}")
+            driver.execute(f"PRAGMA query_only = {int(read_only)}")
             pooled.info[_QUERY_ONLY] = read_only
         if read_only:
-            # A deferred BEGIN takes no lock and cannot wait: straight to the driver, which
-            # spares a query half its cost. A writer's BEGIN IMMEDIATE may time out
-            # waiting for the lock, so it goes through SQLAlchemy, whose error says so.
-            pooled.dbapi_connection.execute("BEGIN")
+            driver.execute("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
