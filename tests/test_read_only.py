@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from carteira import Carteira, Customer, InMemoryStore, Principal, StorageError
 from carteira.adapters.memory import InMemoryReadUnitOfWork
@@ -146,3 +146,29 @@ def _in_thread(work: Any) -> threading.Event:
     done.wait(10)
     assert not failures, failures
     return done
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_st6_a_query_hands_its_sqlite_connection_back_writable(
+    tmp_path: Path, shared: bool
+) -> None:
+    """ST-6: after a query, the pooled connection writes again, for carteira and the host.
+
+    ``shared``: the store runs on the host's own engine, whose writes carteira's listeners
+    never see; a connection left under ``PRAGMA query_only`` would refuse them.
+    """
+    path = tmp_path / "c.db"
+    SqlStore.sqlite(path).close()
+    engine = create_engine(f"sqlite:///{path}", pool_size=1, max_overflow=0)
+    store = SqlStore(engine) if shared else SqlStore.sqlite(path)
+    try:
+        app = Carteira(store.unit_of_work)
+        app.register_customer(SYSTEM, "c1", "Padaria")
+        assert app.can_view(SYSTEM, "customer", "c1")
+        with (engine if shared else store.engine).begin() as connection:
+            connection.execute(text("UPDATE carteira_customers SET name = 'Mercado'"))
+        app.update_customer(SYSTEM, "c1", name="Oficina")
+        assert app.customer(SYSTEM, "c1").customer.name == "Oficina"
+    finally:
+        store.close()
+        engine.dispose()

@@ -54,7 +54,6 @@ __all__ = ["SqlReadUnitOfWork", "SqlStore", "SqlUnitOfWork"]
 _SQLITE_NEEDED = (3, 35, 0)  # UPDATE ... FROM (3.33) and RETURNING (3.35)
 _READY = "carteira_sqlite_ready"
 _READ_ONLY = "carteira_read_only"  # connection info: this checkout runs a query (ST-6)
-_QUERY_ONLY = "carteira_query_only"  # pooled info: PRAGMA query_only as last set
 
 
 Snapshot = dict[str, dict[str, tuple[dict[str, Any], ...]]]
@@ -296,17 +295,17 @@ def _begin_immediate(busy_ms: int) -> Callable[[Connection], None]:
             connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_ms}")
             connection.exec_driver_sql("PRAGMA foreign_keys = ON")
             pooled.info[_READY] = True
-        read_only = bool(pooled.info.get(_READ_ONLY, False))
-        driver = pooled.dbapi_connection
-        # PRAGMA query_only and a deferred BEGIN take no lock and cannot wait: straight to
-        # the driver, which spares a query half its cost. A writer's BEGIN IMMEDIATE may
-        # time out waiting for the lock, so it goes through SQLAlchemy, whose error says so.
-        if pooled.info.get(_QUERY_ONLY, False) is not read_only:
-            driver.execute(f"PRAGMA query_only = {int(read_only)}")
-            pooled.info[_QUERY_ONLY] = read_only
-        if read_only:
+        if pooled.info.get(_READ_ONLY, False):
+            # PRAGMA query_only and a deferred BEGIN take no lock and cannot wait: straight
+            # to the driver, which spares a query half its cost. The read unit turns
+            # query_only off again when it ends (`_SqlUnit.__exit__`), so the pooled
+            # connection goes back as it came, for carteira's writers and the host's alike.
+            driver = pooled.dbapi_connection
+            driver.execute("PRAGMA query_only = 1")
             driver.execute("BEGIN")
         else:
+            # A writer's BEGIN IMMEDIATE may time out waiting for the lock: through
+            # SQLAlchemy, whose error says so.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return begin
@@ -433,6 +432,8 @@ class _SqlUnit:
         finally:
             self._abandoned = None
             if connection is not None:
+                if self._read_only and self.dialect == "sqlite":
+                    _writable_again(connection)
                 self._store._release(connection)
 
     def execute(self, statement: Executable) -> Rows:
@@ -547,6 +548,15 @@ class SqlReadUnitOfWork(_SqlUnit):
     """
 
     _read_only = True
+
+
+def _writable_again(connection: Connection) -> None:
+    """Turn SQLite's query_only off and forget the read mark: the connection goes back clean."""
+    with suppress(SQLAlchemyError, sqlite3.Error):  # an invalidated one is discarded anyway
+        connection.info.pop(_READ_ONLY, None)
+        driver = connection.connection.dbapi_connection
+        if driver is not None:
+            driver.execute("PRAGMA query_only = 0")
 
 
 def _commit(transaction: Transaction) -> None:
