@@ -54,6 +54,7 @@ __all__ = ["SqlReadUnitOfWork", "SqlStore", "SqlUnitOfWork"]
 _SQLITE_NEEDED = (3, 35, 0)  # UPDATE ... FROM (3.33) and RETURNING (3.35)
 _READY = "carteira_sqlite_ready"
 _READ_ONLY = "carteira_read_only"  # connection info: this checkout runs a query (ST-6)
+_QUERY_ONLY = "carteira_query_only"  # connection info: PRAGMA query_only as last set
 
 
 Snapshot = dict[str, dict[str, tuple[dict[str, Any], ...]]]
@@ -295,17 +296,19 @@ def _begin_immediate(busy_ms: int) -> Callable[[Connection], None]:
             connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_ms}")
             connection.exec_driver_sql("PRAGMA foreign_keys = ON")
             pooled.info[_READY] = True
-        if pooled.info.get(_READ_ONLY, False):
-            # PRAGMA query_only and a deferred BEGIN take no lock and cannot wait: straight
-            # to the driver, which spares a query half its cost. The read unit turns
-            # query_only off again when it ends (`_SqlUnit.__exit__`), so the pooled
-            # connection goes back as it came, for carteira's writers and the host's alike.
-            driver = pooled.dbapi_connection
-            driver.execute("PRAGMA query_only = 1")
+        read_only = bool(pooled.info.get(_READ_ONLY, False))
+        driver = pooled.dbapi_connection
+        # PRAGMA query_only and a deferred BEGIN take no lock and cannot wait: straight to
+        # the driver, which spares a query half its cost. query_only changes only when a
+        # connection goes from queries to commands or back: setting it costs SQLite its
+        # prepared statements. A writer's BEGIN IMMEDIATE may time out waiting for the
+        # lock: through SQLAlchemy, whose error says so.
+        if pooled.info.get(_QUERY_ONLY, False) is not read_only:
+            driver.execute(f"PRAGMA query_only = {int(read_only)}")
+            pooled.info[_QUERY_ONLY] = read_only
+        if read_only:
             driver.execute("BEGIN")
         else:
-            # A writer's BEGIN IMMEDIATE may time out waiting for the lock: through
-            # SQLAlchemy, whose error says so.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return begin
@@ -433,7 +436,7 @@ class _SqlUnit:
             self._abandoned = None
             if connection is not None:
                 if self._read_only and self.dialect == "sqlite":
-                    _writable_again(connection)
+                    _hand_back(connection, writable=not self._store._owned)
                 self._store._release(connection)
 
     def execute(self, statement: Executable) -> Rows:
@@ -550,13 +553,19 @@ class SqlReadUnitOfWork(_SqlUnit):
     _read_only = True
 
 
-def _writable_again(connection: Connection) -> None:
-    """Turn SQLite's query_only off and forget the read mark: the connection goes back clean."""
+def _hand_back(connection: Connection, *, writable: bool) -> None:
+    """Forget a query's mark on its connection; on a host's engine, make it writable too.
+
+    On carteira's own engine every BEGIN passes the listener, which turns query_only off
+    for the next command; a host's engine has its own writers, which it does not see.
+    """
     with suppress(SQLAlchemyError, sqlite3.Error):  # an invalidated one is discarded anyway
-        connection.info.pop(_READ_ONLY, None)
+        info = connection.info
+        info.pop(_READ_ONLY, None)
         driver = connection.connection.dbapi_connection
-        if driver is not None:
+        if writable and driver is not None and info.get(_QUERY_ONLY, False):
             driver.execute("PRAGMA query_only = 0")
+            info[_QUERY_ONLY] = False
 
 
 def _commit(transaction: Transaction) -> None:
