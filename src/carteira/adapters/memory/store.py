@@ -118,6 +118,19 @@ class _Tenant:
         untouched = self.settings == TenantSettings()
         return untouched and not self.events and not any(t.rows for t in tables)
 
+    def portfolio_managers(self, portfolio_id: str | None) -> tuple[str, ...] | None:
+        """Return a portfolio's managers; ``None`` for no portfolio, ``()`` for a gone one."""
+        if portfolio_id is None:
+            return None
+        portfolio = self.portfolios.rows.get(portfolio_id)
+        return () if portfolio is None else portfolio.managers
+
+    def effective_managers(self, customer: Customer) -> tuple[str, ...] | None:
+        """Return the managers of the customer's effective portfolio (MB-1), or ``None``."""
+        org_id = customer.organization
+        organization = None if org_id is None else self.organizations.rows.get(org_id)
+        return self.portfolio_managers(customer.effective_portfolio(organization))
+
     def snapshot(self) -> dict[str, Any]:
         return {
             "portfolios": self.portfolios.snapshot(),
@@ -612,11 +625,7 @@ class _Routing(_Repo):
         customer = data.customers.rows.get(customer_id)
         if customer is None:
             return None
-        org_id = customer.organization
-        organization = None if org_id is None else data.organizations.rows.get(org_id)
-        effective = customer.effective_portfolio(organization)
-        portfolio = None if effective is None else data.portfolios.rows.get(effective)
-        return Owners(customer.account_managers, () if portfolio is None else portfolio.managers)
+        return Owners(customer.account_managers, data.effective_managers(customer) or ())
 
     def candidates(
         self, department_id: str, manager_ids: Sequence[str], at: datetime
@@ -758,24 +767,16 @@ class _Visibility(_Repo):
         named_him = self._data.managers.lookup("backup", manager.id)
         return Viewer(manager.id, True, manager.permissions, standing_in(manager.id, named_him, at))
 
-    def _managers_of(self, portfolio_id: str | None) -> tuple[str, ...] | None:
-        if portfolio_id is None:
-            return None
-        portfolio = self._data.portfolios.rows.get(portfolio_id)
-        return () if portfolio is None else portfolio.managers
-
     def _customer_view(
         self, viewer: Viewer, segmentation: bool, customer_id: str
     ) -> Visibility | None:
         customer = self._data.customers.rows.get(customer_id)
         if customer is None:
             return None
-        org_id = customer.organization
-        organization = None if org_id is None else self._data.organizations.rows.get(org_id)
         return customer_visibility(
             viewer,
             segmentation=segmentation,
-            portfolio_managers=self._managers_of(customer.effective_portfolio(organization)),
+            portfolio_managers=self._data.effective_managers(customer),
             account_managers=customer.account_managers,
         )
 
@@ -787,7 +788,7 @@ class _Visibility(_Repo):
         organization = self._data.organizations.rows.get(organization_id)
         if organization is None:
             return False
-        managers = self._managers_of(organization.portfolio)
+        managers = self._data.portfolio_managers(organization.portfolio)
         return organization_visibility(
             viewer, segmentation=segmentation, portfolio_managers=managers
         ).granted
