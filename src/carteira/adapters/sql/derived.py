@@ -21,6 +21,7 @@ __all__ = [
     "absence_rows",
     "bit_of",
     "converter",
+    "instant_us",
     "microseconds",
     "periods",
     "permission_bits",
@@ -40,7 +41,12 @@ def converter() -> cattrs.Converter:
 
 def microseconds(instant: datetime | None) -> int | None:
     """Return ``instant`` as microseconds since the epoch, a sortable key (RT-1, MG-5)."""
-    return None if instant is None else (instant - _EPOCH) // timedelta(microseconds=1)
+    return None if instant is None else instant_us(instant)
+
+
+def instant_us(instant: datetime) -> int:
+    """Return an aware ``instant`` as microseconds since the epoch (MG-5)."""
+    return (instant - _EPOCH) // timedelta(microseconds=1)
 
 
 def bit_of(permission: Permission) -> int:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select, union
+from sqlalchemy import func, select, union
 
 from carteira.adapters.sql import schema
+from carteira.adapters.sql.absences import ABSENCES, in_force
 from carteira.adapters.sql.codec import MANAGERS
-from carteira.adapters.sql.derived import microseconds
+from carteira.adapters.sql.derived import instant_us
 from carteira.adapters.sql.sets import values_of
 from carteira.adapters.sql.writes import Access
 from carteira.domain.routing_facts import Candidates, Owners
@@ -65,21 +66,11 @@ class SqlRouting:
         if not asked:
             return Candidates()
         access, tenant = self._access, self._access.tenant
-        now = microseconds(at.astimezone(UTC))
+        now = instant_us(at)
         ids = values_of(access.dialect, asked, schema.KEY).subquery("asked")
-        a, earlier = schema.manager_absences, schema.manager_absences.alias("earlier")
-        covering = (a.c.starts_us <= now) & (a.c.ends_us > now)
+        a = ABSENCES
         backups = select(a.c.backup_id).where(
-            a.c.tenant == tenant,
-            a.c.manager_id.in_(select(ids.c.value)),
-            covering,
-            ~exists().where(  # only the first absence covering ``at`` names the backup
-                earlier.c.tenant == a.c.tenant,
-                earlier.c.manager_id == a.c.manager_id,
-                earlier.c.position < a.c.position,
-                earlier.c.starts_us <= now,
-                earlier.c.ends_us > now,
-            ),
+            a.c.tenant == tenant, a.c.manager_id.in_(select(ids.c.value)), in_force(now)
         )
         wanted = union(select(ids.c.value), backups)
         m, t = _managers, _tickets

@@ -52,6 +52,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import BindTyping
 
 from carteira.adapters.sql import schema
+from carteira.adapters.sql.absences import ABSENCES, in_force
 from carteira.adapters.sql.derived import bit_of, microseconds, permissions_of
 from carteira.adapters.sql.writes import Access
 from carteira.domain.errors import FieldError, InvalidInput
@@ -100,17 +101,9 @@ def _identities(who: _Who) -> Select[Any]:
 
     Only a manager's first absence covering ``now`` counts, as ``Manager.backup_at`` says.
     """
-    a, earlier = schema.manager_absences, schema.manager_absences.alias("earlier")
-    covers = (a.c.starts_us <= who.now) & (a.c.ends_us > who.now)
-    first = ~exists().where(
-        earlier.c.tenant == a.c.tenant,
-        earlier.c.manager_id == a.c.manager_id,
-        earlier.c.position < a.c.position,
-        earlier.c.starts_us <= who.now,
-        earlier.c.ends_us > who.now,
-    )
+    a = ABSENCES
     standing_in = select(a.c.manager_id).where(
-        a.c.tenant == who.tenant, a.c.backup_id == who.viewer, covers, first
+        a.c.tenant == who.tenant, a.c.backup_id == who.viewer, in_force(who.now)
     )
     return union_all(select(who.viewer), standing_in).subquery("identities").select()
 
