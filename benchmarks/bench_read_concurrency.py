@@ -29,6 +29,7 @@ import random
 import shutil
 import statistics
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -48,57 +49,58 @@ def _percentile(times: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
+def _timed(seconds: float, start: Any, action: Callable[[int], object]) -> dict[str, Any]:
+    """Run ``action(n)`` for n = 0, 1, ... for ``seconds`` after the barrier; time each."""
+    times: list[float] = []
+    errors = 0
+    start.wait()
+    began = perf_counter()
+    n = 0
+    while perf_counter() - began < seconds:
+        t = perf_counter()
+        try:
+            action(n)
+        except Exception:  # any failure counts; the benchmark reports them
+            errors += 1
+        times.append(perf_counter() - t)
+        n += 1
+    return {"times": times, "errors": errors, "seconds": perf_counter() - began}
+
+
 def _reader(
     url: str, kind: str, pairs: list[tuple[str, str, str]], seconds: float, start: Any, out: Any
 ) -> None:
     store = SqlStore(url, create=False)
     app = Carteira(store.unit_of_work, clock=ManualClock(NOW), attempts=1)
     floor = SqlFloor(store.engine.url)
-    times: list[float] = []
-    errors = 0
-    start.wait()
-    began = perf_counter()
-    n = 0
-    while perf_counter() - began < seconds:
+
+    def read(n: int) -> object:
         subject, manager, item = pairs[n % len(pairs)]
-        n += 1
-        t = perf_counter()
-        try:
-            if kind == "carteira":
-                app.can_view(Principal.manager(TENANT, manager), subject, item)
-            elif subject == "customer":
-                floor.sees_customer(manager, item)
-            else:
-                floor.sees_ticket(manager, item)
-        except Exception:  # any failure counts; the benchmark reports them
-            errors += 1
-        times.append(perf_counter() - t)
+        if kind == "carteira":
+            return app.can_view(Principal.manager(TENANT, manager), subject, item)
+        if subject == "customer":
+            return floor.sees_customer(manager, item)
+        return floor.sees_ticket(manager, item)
+
+    found = _timed(seconds, start, read)
     store.close()
     floor.close()
-    out.put({"times": times, "errors": errors, "seconds": perf_counter() - began})
+    out.put(found)
 
 
 def _writer(url: str, portfolios: list[str], seconds: float, start: Any, out: Any) -> None:
     store = SqlStore(url, create=False)
     app = Carteira(store.unit_of_work, clock=ManualClock(NOW))
     host = Principal.system(TENANT)
-    times: list[float] = []
-    errors = 0
-    start.wait()
-    began = perf_counter()
-    n = 0
-    while perf_counter() - began < seconds:
-        n += 1
-        t = perf_counter()
-        try:
-            customer = f"w{os.getpid()}-{n}"
-            app.register_customer(host, customer, f"Written {n}")
-            app.set_customer_membership(host, customer, portfolio=portfolios[n % len(portfolios)])
-        except Exception:  # reported, not raised: the run goes on
-            errors += 1
-        times.append(perf_counter() - t)
+
+    def write(n: int) -> None:
+        customer = f"w{os.getpid()}-{n}"
+        app.register_customer(host, customer, f"Written {n}")
+        app.set_customer_membership(host, customer, portfolio=portfolios[n % len(portfolios)])
+
+    found = _timed(seconds, start, write)
     store.close()
-    out.put({"times": times, "errors": errors, "seconds": perf_counter() - began})
+    out.put(found)
 
 
 def _run(
