@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +25,8 @@ from carteira import (
     RuleViolation,
     Subject,
 )
+from carteira.domain.manager import Manager
+from carteira.domain.visibility import standing_in, standing_in_period
 
 TENANT = "acme"
 ANA, BIA, DANI, HR = (Principal.manager(TENANT, m) for m in ("ana", "bia", "dani", "hr"))
@@ -369,3 +371,26 @@ def test_mg5_absences_never_change_membership(
     assert membership(app, system) == before
     assert {type(e) for e in app.cancel_absence(ANA, "ana", "a1").events} == {AbsenceCancelled}
     assert membership(app, system) == before
+
+
+def test_mg5_standing_in_holds_through_the_period_the_store_keeps_it_for() -> None:
+    """`standing_in_period` bounds the instants at which `standing_in` answers the same."""
+    t0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    away = [
+        Absence("a1", t0, t0 + DAY, "bia"),
+        Absence("a2", t0 + 3 * DAY, t0 + 4 * DAY, "eva"),
+    ]
+    ana = Manager(TENANT, "ana", "Ana", absences=tuple(away))
+    cases = [
+        (t0 - HOUR, (None, t0)),
+        (t0, (t0, t0 + DAY)),
+        (t0 + DAY, (t0 + DAY, t0 + 3 * DAY)),
+        (t0 + 3 * DAY + HOUR, (t0 + 3 * DAY, t0 + 4 * DAY)),
+        (t0 + 5 * DAY, (t0 + 4 * DAY, None)),
+    ]
+    for at, period in cases:
+        assert standing_in_period([ana], at) == period
+        start, end = period
+        inside = [i for i in (start, at, None if end is None else end - HOUR) if i is not None]
+        assert {standing_in("bia", [ana], i) for i in inside} == {standing_in("bia", [ana], at)}
+    assert standing_in_period([], t0) == (None, None)

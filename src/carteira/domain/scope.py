@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import attrs
 
 __all__ = ["Scope"]
@@ -23,3 +25,26 @@ class Scope:
     account_managers: frozenset[str] = frozenset()
     outside: bool = False
     assignees: frozenset[str] = frozenset()
+
+    def sees_customer(self, portfolio: str | None, account_managers: Collection[str]) -> bool:
+        """Tell whether a customer is in scope, given its effective portfolio and owners.
+
+        ``portfolio`` is the customer's effective portfolio (MB-1), ``None`` for none; a
+        customer with neither is outside portfolio (MB-4). The check a store makes once it
+        holds the scope, equal to `customer_visibility` by construction (VS-2, VS-3).
+        """
+        if self.everything or (portfolio is not None and portfolio in self.portfolios):
+            return True
+        if account_managers and not self.account_managers.isdisjoint(account_managers):
+            return True
+        return self.outside and portfolio is None and not account_managers
+
+    def sees_organization(self, portfolio: str | None) -> bool:
+        """Tell whether an organization placed in ``portfolio`` is in scope (VS-2, VS-3)."""
+        if self.everything or (portfolio is not None and portfolio in self.portfolios):
+            return True
+        return self.outside and portfolio is None
+
+    def sees_ticket(self, customer_seen: bool, assignee: str | None) -> bool:
+        """Tell whether a ticket is in scope: its customer is, or one of ``assignees`` serves it."""
+        return customer_seen or (assignee is not None and assignee in self.assignees)

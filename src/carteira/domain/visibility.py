@@ -42,6 +42,7 @@ __all__ = [
     "organization_visibility",
     "scope_of",
     "standing_in",
+    "standing_in_period",
     "ticket_visibility",
 ]
 
@@ -100,6 +101,27 @@ def standing_in(manager_id: str, named_him: Iterable[Manager], at: datetime) -> 
     ``at`` makes him stand in.
     """
     return frozenset(m.id for m in named_him if m.backup_at(at) == manager_id)
+
+
+def standing_in_period(
+    named_him: Iterable[Manager], at: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """Return the period around ``at`` in which `standing_in` answers the same (MG-5).
+
+    It runs from the last start or end of an absence of ``named_him`` at or before ``at``
+    to the first one after it, ``None`` for an open side: a store may keep a viewer's
+    stand-ins for any instant in ``[start, end)`` until a manager's record changes.
+    """
+    start: datetime | None = None
+    end: datetime | None = None
+    for manager in named_him:
+        for absence in manager.absences:
+            for edge in (absence.start, absence.end):
+                if edge <= at:
+                    start = edge if start is None or edge > start else start
+                elif end is None or edge < end:
+                    end = edge
+    return start, end
 
 
 # Answers are values: share one instance per clause instead of building one per check.

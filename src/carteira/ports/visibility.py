@@ -35,6 +35,16 @@ class VisibilityReader(Protocol):
         """
         ...
 
+    def check(
+        self, principal: Principal, subject: Subject, object_id: str, at: datetime
+    ) -> bool | None:
+        """Tell whether ``principal`` sees one record at ``at``; ``None`` if he may not ask.
+
+        The single form of `seen`, for the hottest call there is: the same answer as
+        ``object_id in seen(principal, subject, [object_id], at).ids`` when admitted.
+        """
+        ...
+
     def scope(self, principal: Principal, at: datetime) -> Scope | None:
         """Return what ``principal`` sees at ``at`` as a listing walks it, or ``None``.
 

@@ -367,12 +367,14 @@ class Runner:
         """
         _admit(principal, False)
         factory: ReadUnitOfWorkFactory = self.read_factory or self.uow_factory
-
-        def once() -> T:
-            with factory(principal.tenant) as uow:
-                return body(uow, self.clock.now())
-
-        return self._retrying(once)
+        for left in range(self.attempts - 1, -1, -1):  # `_retrying`, inlined for the hot path
+            try:
+                with factory(principal.tenant) as uow:
+                    return body(uow, self.clock.now())
+            except ConcurrencyError:
+                if not left:
+                    raise
+        raise AssertionError("unreachable: attempts must be at least 1")
 
     def _working_set(self, principal: Principal) -> dict[str, Any]:
         return {

@@ -10,10 +10,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from functools import cached_property, partial
+from functools import partial
 from itertools import islice
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 import attrs
 
@@ -38,19 +38,17 @@ from carteira.domain.routing_facts import Candidates, Owners
 from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import Department, Ticket
-from carteira.domain.visibility import (
-    Viewer,
-    Visibility,
-    customer_visibility,
-    organization_visibility,
-    scope_of,
-    standing_in,
-    ticket_visibility,
-)
+from carteira.domain.visibility import Viewer, scope_of, standing_in, standing_in_period
 from carteira.domain.visibility_rule import Seen, Subject
 from carteira.domain.workflow import TicketType
 
 __all__ = ["InMemoryReadUnitOfWork", "InMemoryStore", "InMemoryUnitOfWork"]
+
+
+# A viewer's scope, the period it holds for, and what it was read from (`_Tenant.scope_at`).
+_Period = tuple[Scope | None, datetime | None, datetime | None]
+_Held = tuple[tuple[int, int, TenantSettings], datetime | None, datetime | None, Scope | None]
+_MAX_VIEWERS = 4096
 
 
 class _Tenant:
@@ -102,6 +100,7 @@ class _Tenant:
         self.events: list[Event] = []
         self.published: set[int] = set()
         self.settings = TenantSettings()
+        self._viewers: dict[tuple[PrincipalKind, str], _Held] = {}
 
     @property
     def empty(self) -> bool:
@@ -124,6 +123,50 @@ class _Tenant:
             return None
         portfolio = self.portfolios.rows.get(portfolio_id)
         return () if portfolio is None else portfolio.managers
+
+    def scope_at(self, principal: Principal, at: datetime) -> Scope | None:
+        """Return the principal's scope at ``at``; ``None`` when he may not ask (MG-4, VS-3).
+
+        Kept per principal while the managers, the portfolios and the settings stand still
+        and ``at`` stays in the period his stand-ins hold for (MG-5), so a check costs a few
+        look-ups and a revocation shows at the next one.
+        """
+        stamp = (self.managers.revision, self.portfolios.revision, self.settings)
+        key = (principal.kind, principal.id)
+        held = self._viewers.get(key)
+        if held is not None and held[0] == stamp:
+            start, end = held[1], held[2]
+            if (start is None or start <= at) and (end is None or at < end):
+                return held[3]
+        scope, start, end = self._scope_now(principal, at)
+        if len(self._viewers) >= _MAX_VIEWERS:
+            self._viewers.clear()
+        self._viewers[key] = (stamp, start, end, scope)
+        return scope
+
+    def _scope_now(self, principal: Principal, at: datetime) -> _Period:
+        if principal.kind is PrincipalKind.SYSTEM:
+            viewer = Viewer(principal.id, True, ALL_PERMISSIONS, system=True)
+            everything = scope_of(viewer, segmentation=True, managed_portfolios=())
+            return everything, None, None
+        manager = self.managers.rows.get(principal.id)
+        if principal.kind is not PrincipalKind.MANAGER or manager is None or not manager.active:
+            return None, None, None
+        named_him = self.managers.lookup("backup", manager.id)
+        absent = standing_in(manager.id, named_him, at)
+        viewer = Viewer(manager.id, True, manager.permissions, absent)
+        managed = {p for i in viewer.identities for p in self.portfolios.ids("manager", i)}
+        scope = scope_of(
+            viewer, segmentation=self.settings.segmentation, managed_portfolios=managed
+        )
+        return (scope, *standing_in_period(named_him, at))
+
+    def holds_customer(self, scope: Scope, customer: Customer) -> bool:
+        """Tell whether ``customer`` is in ``scope``, through its effective portfolio (MB-1)."""
+        org_id = customer.organization
+        organization = None if org_id is None else self.organizations.rows.get(org_id)
+        portfolio = customer.effective_portfolio(organization)
+        return scope.sees_customer(portfolio, customer.account_managers)
 
     def effective_managers(self, customer: Customer) -> tuple[str, ...] | None:
         """Return the managers of the customer's effective portfolio (MB-1), or ``None``."""
@@ -225,6 +268,28 @@ class InMemoryStore:
         return data
 
 
+L = TypeVar("L")
+
+
+class _lazy(Generic[L]):  # noqa: N801 - used as a decorator, like functools.cached_property
+    """A repository made on first use and kept in the unit's ``__dict__``.
+
+    `functools.cached_property` takes a lock on Python 3.11, a sizeable part of a
+    query that touches one repository.
+    """
+
+    def __init__(self, make: Callable[[Any], L]) -> None:
+        self._make = make
+        self.__doc__ = make.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, unit: Any, owner: type | None = None) -> L:
+        made = unit.__dict__[self._name] = self._make(unit)
+        return made
+
+
 class _Unit:
     """What both kinds of unit of work share: the tenant's repositories and the lock."""
 
@@ -236,64 +301,64 @@ class _Unit:
         self._data = store._tenant(tenant)
 
     # Repositories are made on first use: a query touches one or two of them.
-    @cached_property
+    @_lazy
     def portfolios(self) -> _Portfolios:
-        """The tenant's portfolios."""
+        """Return the tenant's portfolios."""
         return _Portfolios(self._data, self._guard)
 
-    @cached_property
+    @_lazy
     def managers(self) -> _Managers:
-        """The tenant's managers."""
+        """Return the tenant's managers."""
         return _Managers(self._data, self._guard)
 
-    @cached_property
+    @_lazy
     def customers(self) -> _Customers:
-        """The tenant's customers."""
+        """Return the tenant's customers."""
         return _Customers(self._data, self._guard)
 
-    @cached_property
+    @_lazy
     def organizations(self) -> _Organizations:
-        """The tenant's organizations."""
+        """Return the tenant's organizations."""
         return _Organizations(self._data, self._guard)
 
-    @cached_property
+    @_lazy
     def tickets(self) -> _Tickets:
-        """The tenant's tickets."""
+        """Return the tenant's tickets."""
         return _Tickets(self._data, self._guard)
 
-    @cached_property
+    @_lazy
     def departments(self) -> _Departments:
-        """The tenant's departments."""
+        """Return the tenant's departments."""
         return _Departments(self._data, self._guard)
 
-    @cached_property
+    @_lazy
     def ticket_types(self) -> _TicketTypes:
-        """The tenant's ticket types."""
+        """Return the tenant's ticket types."""
         return _TicketTypes(self._data, self._guard)
 
-    @cached_property
+    @_lazy
     def history(self) -> _History:
-        """The tenant's ownership history (MB-6)."""
+        """Return the tenant's ownership history (MB-6)."""
         return _History(self._data, self._guard)
 
-    @cached_property
+    @_lazy
     def events(self) -> _Events:
-        """The tenant's event log (EV-1)."""
+        """Return the tenant's event log (EV-1)."""
         return _Events(self._data, self._guard)
 
-    @cached_property
+    @_lazy
     def settings(self) -> _Settings:
-        """The tenant's settings."""
+        """Return the tenant's settings."""
         return _Settings(self._data, self._guard)
 
-    @cached_property
+    @_lazy
     def visibility(self) -> _Visibility:
         """Who sees which records, by the policy's own code (ST-7)."""
         return _Visibility(self._data, self._guard)
 
-    @cached_property
+    @_lazy
     def routing(self) -> _Routing:
-        """A routing decision's inputs (RT-2)."""
+        """Return what a routing decision reads (RT-2)."""
         return _Routing(self._data, self._guard)
 
     @property
@@ -358,6 +423,21 @@ class InMemoryReadUnitOfWork(_Unit):
 
     def __init__(self, store: InMemoryStore, tenant: str) -> None:
         super().__init__(store, tenant, None)
+
+    def __enter__(self) -> Self:
+        # Nothing to journal: the writers' journal is left alone.
+        self._store._lock.acquire()
+        self._open = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._open = False
+        self._store._lock.release()
 
 
 class _Repo:
@@ -730,77 +810,63 @@ class _Events(_Repo):
 
 
 class _Visibility(_Repo):
-    """The visibility rules answered over the tables, by the policy's own code (ST-7)."""
+    """The visibility rules answered over the tables through the viewer's scope (ST-7).
+
+    The scope is `scope_of` the rules for this viewer, kept while what it read stands
+    still (`_Tenant.scope_at`); each record is then tested with the scope's own
+    membership, the very test listings make (VS-3).
+    """
 
     def seen(
         self, principal: Principal, subject: Subject, ids: Sequence[str], at: datetime
     ) -> Seen:
         self._guard()
-        viewer = self._viewer(principal, at)
-        if viewer is None:
-            return Seen(False)
-        segmentation = self._data.settings.segmentation
-        decide = {
-            Subject.CUSTOMER: self._customer,
-            Subject.ORGANIZATION: self._organization,
-            Subject.TICKET: self._ticket,
-        }[subject]
-        return Seen(True, frozenset(i for i in ids if decide(viewer, segmentation, i)))
+        data = self._data
+        scope = data.scope_at(principal, at)
+        if scope is None:
+            return _REFUSED
+        sees = _SEES[subject]
+        return Seen(True, frozenset(i for i in ids if sees(data, scope, i)))
+
+    def check(
+        self, principal: Principal, subject: Subject, object_id: str, at: datetime
+    ) -> bool | None:
+        self._guard()
+        data = self._data
+        scope = data.scope_at(principal, at)
+        return None if scope is None else _SEES[subject](data, scope, object_id)
 
     def scope(self, principal: Principal, at: datetime) -> Scope | None:
         self._guard()
-        viewer = self._viewer(principal, at)
-        if viewer is None:
-            return None
-        portfolios = self._data.portfolios
-        managed = {p.id for i in viewer.identities for p in portfolios.lookup("manager", i)}
-        return scope_of(
-            viewer, segmentation=self._data.settings.segmentation, managed_portfolios=managed
-        )
+        return self._data.scope_at(principal, at)
 
-    def _viewer(self, principal: Principal, at: datetime) -> Viewer | None:
-        if principal.kind is PrincipalKind.SYSTEM:
-            return Viewer(principal.id, True, ALL_PERMISSIONS, system=True)
-        manager = self._data.managers.rows.get(principal.id)
-        if principal.kind is not PrincipalKind.MANAGER or manager is None or not manager.active:
-            return None
-        named_him = self._data.managers.lookup("backup", manager.id)
-        return Viewer(manager.id, True, manager.permissions, standing_in(manager.id, named_him, at))
 
-    def _customer_view(
-        self, viewer: Viewer, segmentation: bool, customer_id: str
-    ) -> Visibility | None:
-        customer = self._data.customers.rows.get(customer_id)
-        if customer is None:
-            return None
-        return customer_visibility(
-            viewer,
-            segmentation=segmentation,
-            portfolio_managers=self._data.effective_managers(customer),
-            account_managers=customer.account_managers,
-        )
+_REFUSED = Seen(False)
 
-    def _customer(self, viewer: Viewer, segmentation: bool, customer_id: str) -> bool:
-        found = self._customer_view(viewer, segmentation, customer_id)
-        return found is not None and found.granted
 
-    def _organization(self, viewer: Viewer, segmentation: bool, organization_id: str) -> bool:
-        organization = self._data.organizations.rows.get(organization_id)
-        if organization is None:
-            return False
-        managers = self._data.portfolio_managers(organization.portfolio)
-        return organization_visibility(
-            viewer, segmentation=segmentation, portfolio_managers=managers
-        ).granted
+def _sees_customer(data: _Tenant, scope: Scope, customer_id: str) -> bool:
+    customer = data.customers.rows.get(customer_id)
+    return customer is not None and data.holds_customer(scope, customer)
 
-    def _ticket(self, viewer: Viewer, segmentation: bool, ticket_id: str) -> bool:
-        ticket = self._data.tickets.rows.get(ticket_id)
-        if ticket is None:
-            return False
-        customer = self._customer_view(viewer, segmentation, ticket.customer)
-        if customer is None:
-            return False
-        return ticket_visibility(viewer, customer, ticket.assignee).granted
+
+def _sees_organization(data: _Tenant, scope: Scope, organization_id: str) -> bool:
+    organization = data.organizations.rows.get(organization_id)
+    return organization is not None and scope.sees_organization(organization.portfolio)
+
+
+def _sees_ticket(data: _Tenant, scope: Scope, ticket_id: str) -> bool:
+    ticket = data.tickets.rows.get(ticket_id)
+    customer = None if ticket is None else data.customers.rows.get(ticket.customer)
+    if ticket is None or customer is None:
+        return False
+    return scope.sees_ticket(data.holds_customer(scope, customer), ticket.assignee)
+
+
+_SEES: dict[Subject, Callable[[_Tenant, Scope, str], bool]] = {
+    Subject.CUSTOMER: _sees_customer,
+    Subject.ORGANIZATION: _sees_organization,
+    Subject.TICKET: _sees_ticket,
+}
 
 
 class _Settings(_Repo):

@@ -61,7 +61,8 @@ class Table(Generic[R]):
     ``indexes`` map a name to a function giving the keys a row is filed under;
     ``unique`` names those indexes where a key may belong to one row only.
     ``generation`` grows whenever a row comes, goes or changes an index key, rollbacks
-    included, so anything derived from the indexes alone is fresh while it stands still.
+    included, so anything derived from the indexes alone is fresh while it stands still;
+    ``revision`` grows on every write and undo, for what is derived from the rows too.
     """
 
     def __init__(
@@ -78,6 +79,7 @@ class Table(Generic[R]):
         self.rows: dict[str, R] = {}
         self.indexes: dict[str, dict[Hashable, set[str]]] = {n: {} for n in self._index_keys}
         self.generation = 0
+        self.revision = 0
 
     def get(self, row_id: str) -> R | None:
         """Return the row with ``row_id``, or ``None``."""
@@ -184,6 +186,7 @@ class Table(Generic[R]):
         self._journal().record(lambda: self._put(row_id, previous))
 
     def _put(self, row_id: str, row: R | None) -> None:
+        self.revision += 1
         old = self.rows.pop(row_id, None)
         if row is not None:
             self.rows[row_id] = row

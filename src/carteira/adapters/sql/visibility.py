@@ -340,28 +340,44 @@ class SqlVisibility:
         self, principal: Principal, subject: Subject, ids: Sequence[str], at: datetime
     ) -> Seen:
         """Return whether ``principal`` may ask and which of ``ids`` he sees at ``at``."""
-        if principal.kind is PrincipalKind.CUSTOMER:
-            return Seen(False, frozenset())
         wanted = [i for i in dict.fromkeys(ids) if "\x00" not in i]
+        if len(wanted) == 1:
+            found = self.check(principal, subject, wanted[0], at)
+            return Seen(found is not None, frozenset(wanted) if found else frozenset())
+        rows = self._rows(principal, subject, at, "ids", json.dumps(wanted))
+        if rows is None:
+            return Seen(False, frozenset())
+        return Seen(True, frozenset(row[1] for row in rows if row[1] is not None))
+
+    def check(
+        self, principal: Principal, subject: Subject, object_id: str, at: datetime
+    ) -> bool | None:
+        """Tell whether ``principal`` sees one record at ``at``; ``None`` if he may not ask."""
+        if "\x00" in object_id:  # no stored id holds one, and drivers refuse it
+            found = self._rows(principal, subject, at, "ids", "[]")
+            return None if found is None else False
+        rows = self._rows(principal, subject, at, "id", object_id)
+        return None if rows is None else any(row[1] is not None for row in rows)
+
+    def _rows(
+        self, principal: Principal, subject: Subject, at: datetime, key: str, asked: str
+    ) -> Sequence[Any] | None:
+        """Run the check or batch statement; ``None`` when the principal may not ask."""
+        if principal.kind is PrincipalKind.CUSTOMER:
+            return None
         system = principal.kind is PrincipalKind.SYSTEM
-        single = len(wanted) == 1
-        prepared = _prepared(self._access.sql_dialect, Subject(subject), system, single)
+        prepared = _prepared(self._access.sql_dialect, Subject(subject), system, key == "id")
         values = {
             **prepared.defaults,
             "tenant": self._access.tenant,
             "viewer": principal.id,
             "now": microseconds(at.astimezone(UTC)),
+            key: asked,
         }
-        if single:
-            values["id"] = wanted[0]
-        else:
-            values["ids"] = json.dumps(wanted)
         rows = self._access.run_driver_sql(prepared.sql, values)
-        if system:
-            return Seen(True, frozenset(row[1] for row in rows))
-        if not rows or not rows[0][0]:
-            return Seen(False, frozenset())
-        return Seen(True, frozenset(row[1] for row in rows if row[1] is not None))
+        if not system and (not rows or not rows[0][0]):
+            return None
+        return rows
 
     def scope(self, principal: Principal, at: datetime) -> Scope | None:
         """Return what ``principal`` sees as a listing walks it, read in one statement."""
