@@ -1,10 +1,11 @@
 """The visibility port's contract: a store answers the rules as the policy does (ST-7).
 
-A store answers ``uow.visibility.seen(principal, subject, ids, at)`` by itself (SQL in one
-statement). Over random worlds, random roles, activity and switches, and random instants
-(so absences start and end), its answers must equal what the policy functions of
-`carteira.domain.visibility` decide over the same rows read back with plain ``get`` calls
-(VS-1, VS-2, MG-4, MG-5), for every subject, and must ignore another tenant's rows (TN-1).
+A store answers ``uow.visibility.seen(principal, subject, ids, at)`` and its single form
+``check`` by itself (SQL in one statement). Over random worlds, random roles, activity and
+switches, and random instants (so absences start and end), its answers must equal what the
+policy functions of `carteira.domain.visibility` decide over the same rows read back with
+plain ``get`` calls (VS-1, VS-2, MG-4, MG-5), for every subject, and must ignore another
+tenant's rows (TN-1).
 """
 
 from __future__ import annotations
@@ -194,6 +195,8 @@ class VisibilityContract(StorageContract):
                         single = uow.visibility.seen(principal, subject, [one], at)
                         assert single.admitted == expected.admitted
                         assert single.ids == expected.ids & {one}
+                        checked = uow.visibility.check(principal, subject, one, at)
+                        assert checked == ((one in expected.ids) if expected.admitted else None)
 
     def test_st7_seen_equals_the_policy_in_a_hand_written_world(self) -> None:
         """ST-7, VS-1, VS-2 (a)-(d), MG-4, MG-5: every way in and out, every kind of viewer.
@@ -239,6 +242,12 @@ class VisibilityContract(StorageContract):
                         actual = uow.visibility.seen(principal, subject, wanted, now)
                         case = (segmentation, principal.id, subject)
                         assert (*case, actual) == (*case, expected)
+                        checked = {
+                            i: uow.visibility.check(principal, subject, i, now) for i in wanted
+                        }
+                        admitted = expected.admitted
+                        want = {i: (i in expected.ids) if admitted else None for i in wanted}
+                        assert (*case, checked) == (*case, want)
                     scope = uow.visibility.scope(principal, now)
                     assert (principal.id, scope) == (principal.id, _scope(uow, principal, now))
 
@@ -250,4 +259,8 @@ class VisibilityContract(StorageContract):
             seen = uow.visibility.seen(
                 Principal.customer(tenant, "c1"), Subject.CUSTOMER, ["c1"], START
             )
+            checked = uow.visibility.check(
+                Principal.customer(tenant, "c1"), Subject.CUSTOMER, "c1", START
+            )
         assert seen == Seen(False)
+        assert checked is None
