@@ -45,9 +45,17 @@ from typing import Any
 from bench_sql_storage import POSTGRES_URL, Plan, _postgres, _settle, build_world
 from bench_visibility_routing import machine
 from sqlalchemy import URL, Engine, create_engine, text
-from world import NOW, TENANT
+from world import NOW, TENANT, _departments
 
-from carteira import Carteira, ManualClock, Principal, Ticket
+from carteira import (
+    Carteira,
+    ChoiceMode,
+    InMemoryPresence,
+    ManualClock,
+    Principal,
+    RoutingMode,
+    Ticket,
+)
 from carteira.adapters.sql import SqlStore
 from carteira.adapters.sql.codec import TICKETS
 from carteira.adapters.sql.derived import bit_of, microseconds
@@ -56,6 +64,7 @@ from carteira.serialization import make_converter
 
 ROOT = Path(__file__).resolve().parent.parent
 CONVERTER = make_converter()
+Decision = tuple[str, str | None, tuple[str, ...]]
 
 # The floor: VS-1, VS-2 (a)-(d), MG-4, MG-5 for the customer ``c``, written by hand.
 IDENTITIES = """(SELECT :manager UNION ALL SELECT a.manager_id FROM carteira_manager_absences a
@@ -98,6 +107,35 @@ WHERE t.tenant = :tenant AND t.id > :after AND (
 ORDER BY t.id LIMIT :limit"""
 
 
+# The floor of a routing decision (RT-1, RT-2, RT-7, MG-5): two statements, then a few
+# lines of Python. First the department and the customer's owners (MB-1, MB-3)...
+ROUTE_OWNERS_SQL = """SELECT 'department', d.routing, d.choice, d.capacity
+  FROM carteira_departments d WHERE d.tenant = :tenant AND d.id = :department
+UNION ALL SELECT 'owners', c.account_managers, p.managers, NULL FROM carteira_customers c
+  LEFT JOIN carteira_organizations o ON o.tenant = c.tenant AND o.id = c.organization
+  LEFT JOIN carteira_portfolios p
+    ON p.tenant = c.tenant AND p.id = COALESCE(c.portfolio, o.portfolio)
+  WHERE c.tenant = :tenant AND c.id = :customer"""
+# ... then every owner and every backup standing in for one now, with his open load and
+# last assignment in the department.
+ROUTE_CANDIDATES_SQL = """SELECT m.id, m.active,
+  (SELECT a.backup_id FROM carteira_manager_absences a WHERE a.tenant = m.tenant
+    AND a.manager_id = m.id AND a.starts_us <= :now AND a.ends_us > :now
+    ORDER BY a.position LIMIT 1),
+  (SELECT count(*) FROM carteira_tickets t WHERE t.tenant = m.tenant
+    AND t.department = :department AND t.assignee = m.id AND t.status = 'open'),
+  (SELECT max(t.assigned_at_us) FROM carteira_tickets t WHERE t.tenant = m.tenant
+    AND t.department = :department AND t.assignee = m.id AND t.status = 'open')
+FROM carteira_managers m WHERE m.tenant = :tenant AND m.id IN (
+  SELECT value FROM {ids}
+  UNION SELECT a.backup_id FROM carteira_manager_absences a WHERE a.tenant = :tenant
+    AND a.manager_id IN (SELECT value FROM {ids}) AND a.starts_us <= :now AND a.ends_us > :now)"""
+JSON_IDS = {
+    "sqlite": "json_each(:ids)",
+    "postgresql": "json_array_elements_text(CAST(:ids AS json)) AS ids(value)",
+}
+
+
 class SqlFloor:
     """The hand-written checks, each one statement in its own read-only transaction.
 
@@ -119,6 +157,9 @@ class SqlFloor:
         self._ticket = text(TICKET_SQL)
         columns = ", ".join(f"t.{c.name}" for c in TICKETS.columns)
         self._page = text(PAGE_SQL.format(columns=columns))
+        self._owners = text(ROUTE_OWNERS_SQL)
+        ids = JSON_IDS[self._engine.dialect.name]
+        self._candidates = text(ROUTE_CANDIDATES_SQL.format(ids=ids))
 
     def close(self) -> None:
         """Release the floor's connections."""
@@ -150,6 +191,52 @@ class SqlFloor:
             values = {**self._fixed, "manager": manager, "after": after, "limit": limit}
             rows = connection.execute(self._page, values).mappings().all()
         return [TICKETS.entity(CONVERTER, TENANT, row) for row in rows]
+
+    def route(self, customer: str, department: str, online: frozenset[str]) -> Decision:
+        """Where a new conversation goes: the owner chain, then the queue (RT-1, RT-2, RT-7)."""
+        values = {**self._fixed, "customer": customer, "department": department}
+        with self._reading() as connection:
+            rows = {row[0]: row[1:] for row in connection.execute(self._owners, values)}
+            routing, choice, capacity = rows["department"]
+            if routing == RoutingMode.QUEUE.value:
+                return ("queue", None, ())
+            owners, managers, _ = rows["owners"]
+            accounts: list[str] = json.loads(owners)
+            portfolio: list[str] = [] if managers is None else json.loads(managers)
+            values["ids"] = json.dumps([*accounts, *portfolio])
+            found = {row[0]: row[1:] for row in connection.execute(self._candidates, values)}
+        chooses = choice == ChoiceMode.CUSTOMER_CHOOSES.value
+        backup_of = {m: facts[1] for m, facts in found.items() if facts[1] is not None}
+        steps = [accounts] if chooses else [accounts[:1], accounts[1:]]
+        steps.append([backup_of[m] for m in accounts if m in backup_of])
+        steps.append([*portfolio, *(backup_of[m] for m in portfolio if m in backup_of)])
+        seen: set[str] = set()
+        for step in steps:
+            available = []
+            for manager in step:
+                if manager in seen:
+                    continue
+                seen.add(manager)
+                facts = found.get(manager)
+                if (
+                    facts is not None
+                    and facts[0]
+                    and manager not in backup_of
+                    and manager in online
+                    and (capacity is None or facts[2] < capacity)
+                ):
+                    available.append(manager)
+            if len(available) == 1:
+                return ("assign", available[0], (available[0],))
+            if available and chooses:
+                return ("offer", None, tuple(available))
+            if available:
+                best = min(
+                    available,
+                    key=lambda m: (found[m][2], found[m][3] is not None, found[m][3] or 0, m),
+                )
+                return ("assign", best, tuple(available))
+        return ("queue", None, ())
 
 
 def _pairs(plan: Plan, count: int, rng: random.Random, tickets: bool) -> list[tuple[str, str]]:
@@ -189,7 +276,11 @@ def run_database(
     name: str, store: SqlStore, plan: Plan, args: argparse.Namespace
 ) -> dict[str, Any]:
     rng = random.Random(7)
-    app = Carteira(store.unit_of_work, clock=ManualClock(NOW))
+    online = frozenset(m for n, m in enumerate(sorted(plan.floor.active)) if n % 5)
+    presence = InMemoryPresence()
+    for manager in online:
+        presence.set_online(TENANT, manager)
+    app = Carteira(store.unit_of_work, clock=ManualClock(NOW), presence=presence)
     floor = SqlFloor(store.engine.url)
     results: dict[str, Any] = {}
     for kind, ticketed in (("customer", False), ("ticket", True)):
@@ -214,6 +305,7 @@ def run_database(
             "granted": sum(expected) / len(expected),
         }
     results.update(_pages(app, floor, plan, args))
+    results["route"] = _routes(app, floor, plan, online, args)
     results["SqlStore(connection) ms"] = _construction(store.engine)
     floor.close()
     return results
@@ -270,6 +362,62 @@ def _pages(app: Carteira, floor: SqlFloor, plan: Plan, args: argparse.Namespace)
     return found
 
 
+def _routes(
+    app: Carteira, floor: SqlFloor, plan: Plan, online: frozenset[str], args: argparse.Namespace
+) -> dict[str, Any]:
+    """``Carteira.route`` by the host against the floor's two statements, decisions checked."""
+    rng = random.Random(11)
+    customers = sorted(plan.floor.effective)
+    cases = [(rng.choice(customers), rng.choice(DEPARTMENTS)) for _ in range(args.pairs // 2)]
+    host = Principal.system(TENANT)
+
+    def ours(customer: str, department: str) -> Decision:
+        found = app.route(host, customer, department)
+        return (str(found.outcome), found.assignee, tuple(found.candidates))
+
+    def theirs(customer: str, department: str) -> Decision:
+        return floor.route(customer, department, online)
+
+    mine, floors = [ours(*c) for c in cases], [theirs(*c) for c in cases]
+    if mine != floors:
+        wrong = next(n for n, (a, b) in enumerate(zip(mine, floors, strict=True)) if a != b)
+        sys.exit(f"route #{wrong} {cases[wrong]}: carteira {mine[wrong]} != floor {floors[wrong]}")
+    rates: tuple[list[float], list[float]] = ([], [])
+    for _ in range(args.rounds):
+        for who, found in ((ours, rates[0]), (theirs, rates[1])):
+            start = perf_counter()
+            for case in cases:
+                who(*case)
+            found.append(len(cases) / (perf_counter() - start))
+    outcomes = sorted({d[0] for d in mine})
+    return {
+        "carteira per s": statistics.median(rates[0]),
+        "floor per s": statistics.median(rates[1]),
+        "ratio": statistics.median(o / t for o, t in zip(*rates, strict=True)),
+        "cases": len(cases),
+        "outcomes": outcomes,
+    }
+
+
+DEPARTMENTS = ("sales", "support", "billing")
+
+
+def _add_departments(store: SqlStore) -> None:
+    """The world's three departments, the sales capacity at its median open load."""
+    loads: dict[str, dict[str, int]] = {d: {} for d in DEPARTMENTS}
+    with store.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT department, assignee, count(*) FROM carteira_tickets WHERE tenant = "
+            f"'{TENANT}' AND status = 'open' AND assignee IS NOT NULL GROUP BY 1, 2"
+        )
+        for department, assignee, count in rows:
+            loads[department][assignee] = count
+    with store.unit_of_work(TENANT) as uow:
+        for department in _departments(loads).values():
+            uow.departments.add(department)
+        uow.commit()
+
+
 def _construction(engine: Engine) -> float:
     with engine.connect() as connection:
         SqlStore(connection)
@@ -302,6 +450,7 @@ def _measure(name: str, store: SqlStore, scale: float, args: argparse.Namespace)
         with store.engine.begin() as connection:
             plan = build_world(connection, scale, tickets=round(200_000 * scale))
         _settle(store, [TENANT])
+        _add_departments(store)
         with store.engine.begin() as connection:
             connection.execute(text("ANALYZE"))
         built = perf_counter() - start

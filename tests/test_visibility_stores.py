@@ -30,6 +30,7 @@ from carteira import (
     Principal,
     Profile,
     Role,
+    RoutingMode,
     Subject,
 )
 from carteira.adapters.sql import SqlStore, metadata, visible
@@ -225,7 +226,8 @@ def test_st7_a_check_and_a_batch_are_one_statement(stores: Stores, kind: str) ->
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_st7_rt4_route_reads_its_inputs_in_two_statements(stores: Stores, kind: str) -> None:
-    """ST-7, RT-4: ``route`` is the check, the department, then owners and candidates."""
+    """ST-7, RT-4: ``route`` is the check, then two reads: the department with the owners,
+    then the candidates; a queue department needs no candidates."""
     store = stores.fresh(kind)
     app = Carteira(store.unit_of_work)
     system = Principal.system(TENANT)
@@ -247,7 +249,17 @@ def test_st7_rt4_route_reads_its_inputs_in_two_statements(stores: Stores, kind: 
         event.remove(store.engine, "before_cursor_execute", count)
     assert decision.assignee == "bia"
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 4, statements
+    assert len(selects) == 3, statements
+    app.save_department(system, "fila", "Fila", routing=RoutingMode.QUEUE)
+    statements.clear()
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        queued = app.route(system, "c1", "fila")
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert queued.assignee is None
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2, statements
 
 
 # -- freshness across processes -----------------------------------------------------------------

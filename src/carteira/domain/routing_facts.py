@@ -15,8 +15,9 @@ from types import MappingProxyType
 import attrs
 
 from carteira.domain.manager import Manager
+from carteira.domain.ticket import Department
 
-__all__ = ["Candidates", "Owners"]
+__all__ = ["Candidates", "Opening", "Owners"]
 
 
 @attrs.frozen
@@ -25,6 +26,17 @@ class Owners:
 
     account_managers: tuple[str, ...]
     portfolio_managers: tuple[str, ...]
+
+
+@attrs.frozen
+class Opening:
+    """What a new conversation's routing reads first: the department asked, the owners.
+
+    ``department`` is ``None`` when the tenant has no such department (RT-1, RT-4).
+    """
+
+    department: Department | None
+    owners: Owners
 
 
 def _frozen(value: Mapping[str, object]) -> Mapping[str, object]:

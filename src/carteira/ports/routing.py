@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from carteira.domain.routing_facts import Candidates, Owners
+from carteira.domain.routing_facts import Candidates, Opening, Owners
 
 __all__ = ["RoutingReader"]
 
@@ -18,6 +18,13 @@ class RoutingReader(Protocol):
         """Return the customer's owners, or ``None`` when the tenant has no such customer.
 
         The effective portfolio is the customer's own, else its organization's (MB-1).
+        """
+        ...
+
+    def opening(self, customer_id: str, department_id: str) -> Opening | None:
+        """Return the department and the customer's owners together, ``None`` with no customer.
+
+        What `Carteira.route` reads before the candidates: one statement on SQL.
         """
         ...
 

@@ -8,6 +8,7 @@ from carteira.domain.customer import Customer
 from carteira.domain.errors import NotFound
 from carteira.domain.identifiers import check_id
 from carteira.domain.principal import Principal
+from carteira.domain.routing_facts import Owners
 from carteira.domain.ticket import Department, RoutingMode
 from carteira.domain.visibility_rule import Subject
 from carteira.policies.routing import RoutingDecision, RoutingInput, TieBreak, route
@@ -28,10 +29,20 @@ def gather(
     A queue department ignores owners (RT-1): it reads nothing.
     """
     if department.routing is RoutingMode.QUEUE:
-        return RoutingInput((), (), {}, department, frozenset(), {}, {}, now)
+        return _queued(department, now)
     owners = uow.routing.owners(customer_id)
     if owners is None:
         raise NotFound("customer", customer_id)
+    return _inputs(uow, presence, owners, department, now)
+
+
+def _queued(department: Department, now: datetime) -> RoutingInput:
+    return RoutingInput((), (), {}, department, frozenset(), {}, {}, now)
+
+
+def _inputs(
+    uow: ReadUnitOfWork, presence: Presence, owners: Owners, department: Department, now: datetime
+) -> RoutingInput:
     asked = (*owners.account_managers, *owners.portfolio_managers)
     found = uow.routing.candidates(department.id, asked, now)
     return RoutingInput(
@@ -63,14 +74,19 @@ def decide(
     """Return where a new conversation of a customer the principal sees would go (RT-4, RT-5).
 
     A customer he may not see does not exist for him (VS-3): the check is the store's
-    one statement (ST-7); then the department, the owners and the candidates are read.
+    one statement (ST-7); then the department with the owners, then the candidates (RT-4).
     """
     with admitted_first(uow, principal, at):
         customer_id = check_id("customer", customer_id)
         department_id = check_id("department", department_id)
     if customer_id not in seen_ids(uow, principal, at, Subject.CUSTOMER, [customer_id]):
         raise NotFound("customer", customer_id)
-    department = uow.departments.get(department_id)
+    opening = uow.routing.opening(customer_id, department_id)
+    if opening is None:
+        raise NotFound("customer", customer_id)
+    department = opening.department
     if department is None:
         raise NotFound("department", department_id)
-    return route(gather(uow, presence, customer_id, department, at), tie_break)
+    if department.routing is RoutingMode.QUEUE:
+        return route(_queued(department, at), tie_break)
+    return route(_inputs(uow, presence, opening.owners, department, at), tie_break)

@@ -34,7 +34,7 @@ from carteira.domain.permissions import ALL_PERMISSIONS
 from carteira.domain.portal import PortalFilter
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
-from carteira.domain.routing_facts import Candidates, Owners
+from carteira.domain.routing_facts import Candidates, Opening, Owners
 from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import Department, Ticket
@@ -706,6 +706,12 @@ class _Routing(_Repo):
         if customer is None:
             return None
         return Owners(customer.account_managers, data.effective_managers(customer) or ())
+
+    def opening(self, customer_id: str, department_id: str) -> Opening | None:
+        owners = self.owners(customer_id)
+        if owners is None:
+            return None
+        return Opening(self._data.departments.rows.get(department_id), owners)
 
     def candidates(
         self, department_id: str, manager_ids: Sequence[str], at: datetime

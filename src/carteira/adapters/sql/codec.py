@@ -16,7 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 import cattrs
-from sqlalchemy import ColumnElement, RowMapping, Table
+from sqlalchemy import ColumnElement, Table
 
 from carteira.adapters.sql import schema
 from carteira.adapters.sql.derived import microseconds, periods, permission_bits
@@ -142,7 +142,7 @@ class Codec(Generic[R]):
         row.update(self.derive(entity))
         return row
 
-    def entity(self, converter: cattrs.Converter, tenant: str, row: RowMapping) -> R:
+    def entity(self, converter: cattrs.Converter, tenant: str, row: Mapping[Any, Any]) -> R:
         """Return the aggregate a row read through `columns` stores."""
         data: dict[str, Any] = {"tenant": tenant, "id": row["id"], "version": row["version"]}
         data.update({attribute: row[column] for attribute, column in self.plain})

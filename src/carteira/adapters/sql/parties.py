@@ -67,9 +67,9 @@ class SqlCustomers(SqlRepository[Customer]):
         self, scope: Scope, *, after: str | None, limit: int, search: str | None
     ) -> Sequence[Customer]:
         """Return the first ``limit`` customers in ``scope`` after ``after``: one query (ST-4)."""
-        parts = partial(customer_parts, self._access.tenant, scope)
+        parts = None if scope.everything else partial(customer_parts, self._access.tenant, scope)
         keep = named(self._access.dialect, search)
-        return self._page(parts, scope.everything, after, limit, keep)
+        return self._page(parts, (scope, search), after, limit, keep)
 
     def add_many(self, customers: Iterable[Customer]) -> None:
         """Store new customers at version 1, all or none, in one INSERT (ST-5, WA-8).
@@ -107,9 +107,10 @@ class SqlOrganizations(SqlRepository[Organization]):
         self, scope: Scope, *, after: str | None, limit: int, search: str | None
     ) -> Sequence[Organization]:
         """Return the first ``limit`` organizations in ``scope`` after ``after`` (ST-4)."""
-        parts = partial(organization_parts, self._access.tenant, scope)
+        tenant = self._access.tenant
+        parts = None if scope.everything else partial(organization_parts, tenant, scope)
         keep = named(self._access.dialect, search)
-        return self._page(parts, scope.everything, after, limit, keep)
+        return self._page(parts, (scope, search), after, limit, keep)
 
     def add_many(self, organizations: Iterable[Organization]) -> None:
         """Store new organizations at version 1, all or none, in one INSERT (ST-5, WA-8).

@@ -9,10 +9,10 @@ errors (ST-3 for a stale version, a ``Conflict`` for a taken id or name).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Executable, Select, Text, bindparam, false, literal, select, update
 
 from carteira.adapters.sql import schema, writes
 from carteira.adapters.sql.codec import (
@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 R = TypeVar("R", bound=Row)
+_NOTHING: Executable = select(literal(1)).where(false())  # a page of a scope that holds nothing
 
 
 class SqlRepository(Generic[R]):
@@ -59,35 +60,61 @@ class SqlRepository(Generic[R]):
         table = self._codec.table
         return select(*self._codec.columns).where(table.c.tenant == self._access.tenant)
 
-    def _fetch(self, statement: Select[Any]) -> list[R]:
+    def _fetch(self, statement: Executable, values: Mapping[str, Any] | None = None) -> list[R]:
         access, codec = self._access, self._codec
-        rows = access.execute(statement).mappings()
+        rows = access.execute(statement, values).mappings()
         return [codec.entity(access.converter, access.tenant, row) for row in rows]
 
     def _page(
         self,
-        parts: Callable[[Page], list[Select[Any]]],
-        everything: bool,
+        parts: Callable[[Page], list[Select[Any]]] | None,
+        shape: Hashable,
         after: str | None,
         limit: int,
         keep: Keep | None,
     ) -> list[R]:
-        """Return one keyset page of a scope listing in a single query (VS-3, ST-4)."""
+        """Return one keyset page of a scope listing in a single query (VS-3, ST-4).
+
+        ``parts`` are the scope's id queries, ``None`` for a scope that holds every row;
+        ``shape`` is what they and ``keep`` depend on (the scope, the filters): the
+        statement is built once per shape and kept by the store, ``after`` bound per page.
+        """
         if limit <= 0:
             return []
+        size = min(limit, LARGEST)
+        key = ("page", self._codec.table.name, shape, after is not None, size)
+        statement = self._access.kept(
+            key, lambda: self._page_statement(parts, after is not None, size, keep)
+        )
+        if statement is _NOTHING:
+            return []
+        return self._fetch(statement, None if after is None else {"after": after})
+
+    def _page_statement(
+        self,
+        parts: Callable[[Page], list[Select[Any]]] | None,
+        after: bool,
+        size: int,
+        keep: Keep | None,
+    ) -> Executable:
         table = self._codec.table
-        if everything:
+        if parts is None:
             statement = Page(after, None, keep).cut(self._select(), table, table.c.id)
         else:
-            found = parts(Page(after, min(limit, LARGEST), keep))
+            found = parts(Page(after, size, keep))
             if not found:
-                return []
+                return _NOTHING
             statement = self._select().where(table.c.id.in_(union_of(found)))
-        return self._fetch(statement.order_by(table.c.id).limit(min(limit, LARGEST)))
+        return statement.order_by(table.c.id).limit(size)
 
     def get(self, row_id: str) -> R | None:
         """Return the row with ``row_id`` in this tenant, or ``None`` (TN-1)."""
-        found = self._fetch(self._select().where(self._codec.table.c.id == row_id))
+        table = self._codec.table
+        statement = self._access.kept(
+            ("get", table.name),
+            lambda: self._select().where(table.c.id == bindparam("row_id", type_=Text)),
+        )
+        found = self._fetch(statement, {"row_id": row_id})
         return found[0] if found else None
 
     def get_many(self, ids: Iterable[str]) -> Mapping[str, R]:

@@ -16,6 +16,8 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
+    Text,
+    bindparam,
     exists,
     false,
     literal,
@@ -50,16 +52,13 @@ _links = schema.customer_managers
 class Page:
     """The keyset window a listing asks for: ids after ``after``, the first ``limit``.
 
-    ``keep`` holds extra conditions each part must apply before cutting (search,
-    open tickets only), so that cutting each part cannot drop a row of the page.
+    ``after`` says whether there is a lower bound; its value is the ``after`` parameter,
+    bound when the statement runs, so one statement serves every page of a walk.
+    ``keep`` holds extra conditions each part must apply before cutting (search, open
+    tickets only), so that cutting each part cannot drop a row of the page.
     """
 
-    def __init__(
-        self,
-        after: str | None,
-        limit: int | None,
-        keep: Keep | None = None,
-    ) -> None:
+    def __init__(self, after: bool, limit: int | None, keep: Keep | None = None) -> None:
         self.after = after
         self.limit = limit
         self.keep = keep
@@ -74,8 +73,9 @@ class Page:
         """
         if self.keep is not None:
             statement = statement.where(*self.keep(table))
-        if self.after is not None:
-            statement = statement.where((id_column if compared is None else compared) > self.after)
+        if self.after:
+            bound = id_column if compared is None else compared
+            statement = statement.where(bound > bindparam("after", type_=Text))
         if self.limit is None:
             return statement
         part = statement.order_by(id_column).limit(self.limit).subquery()

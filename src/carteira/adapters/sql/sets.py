@@ -22,6 +22,7 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
+    bindparam,
     cast,
     column,
     func,
@@ -37,6 +38,7 @@ from carteira.adapters.sql.codec import dumps
 __all__ = [
     "among",
     "contains",
+    "ids_parameter",
     "insert_ignoring_conflicts",
     "insert_rows",
     "insert_select_ignoring_conflicts",
@@ -91,6 +93,19 @@ def values_of(dialect: str, values: Iterable[str | int], kind: TypeEngine[Any]) 
         return select(cast(items.c.value, kind).label("value"))
     items = func.json_each(_payload(listed, dialect)).table_valued("value")
     return select(type_coerce(items.c.value, kind).label("value"))
+
+
+def ids_parameter(dialect: str, name: str) -> Select[Any]:
+    """Return a SELECT of one column ``value`` holding the ids of the JSON parameter ``name``.
+
+    The ids are bound when the statement runs, so a statement built once serves every list.
+    """
+    ids = bindparam(name, type_=Text)
+    if dialect == POSTGRESQL:
+        items = func.json_array_elements_text(cast(ids, postgresql.JSON)).table_valued("value")
+    else:
+        items = func.json_each(ids).table_valued("value")
+    return select(items.c.value)
 
 
 def insert_rows(dialect: str, table: Table, rows: Sequence[Mapping[str, object]]) -> Insert:

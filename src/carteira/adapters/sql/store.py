@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from functools import cached_property
 from pathlib import Path
@@ -87,6 +87,34 @@ class _Hints:
         return value
 
 
+class _Statements:
+    """Statements built once and kept by what they depend on, at most ``size`` of them.
+
+    A listing's page statement depends on the viewer's scope and the listing's filters,
+    not on the data; kept, it skips SQLAlchemy's construction and cache-key computation,
+    which cost about as much as running it (ST-4). Values such as ``after`` are bound at
+    each run.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[Hashable, Executable] = OrderedDict()
+
+    def get(self, key: Hashable, build: Callable[[], Executable]) -> Executable:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        made = build()
+        with self._lock:
+            self._kept[key] = made
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return made
+
+
 class SqlStore:
     """Every tenant's records in a SQL database; open units of work with `unit_of_work`.
 
@@ -119,6 +147,7 @@ class SqlStore:
     ) -> None:
         self._converter = converter()
         self._hints = _Hints()
+        self._statements = _Statements()
         self._host: Connection | None = bind if isinstance(bind, Connection) else None
         self._owned = isinstance(bind, str | URL | Path)
         busy = max(int(busy_timeout * 1000), 0)
@@ -439,14 +468,21 @@ class _SqlUnit:
                     _hand_back(connection, writable=not self._store._owned)
                 self._store._release(connection)
 
-    def execute(self, statement: Executable) -> Rows:
-        """Run ``statement`` in this unit of work's transaction, errors translated (ER-1)."""
+    def execute(self, statement: Executable, values: Mapping[str, Any] | None = None) -> Rows:
+        """Run ``statement`` in this unit of work's transaction, errors translated (ER-1).
+
+        ``values`` bind the statement's named parameters that carry no value.
+        """
         if self._read_only and isinstance(statement, UpdateBase):
             raise StorageError.read_only()
         connection = self._usable()
         with translated():
-            result: Rows = connection.execute(statement)
+            result: Rows = connection.execute(statement, values)
         return result
+
+    def kept(self, key: Hashable, build: Callable[[], Executable]) -> Executable:
+        """Return the statement kept for ``key`` in this tenant, built once (ST-4)."""
+        return self._store._statements.get((self._tenant, key), build)
 
     @property
     def sql_dialect(self) -> Dialect:

@@ -145,12 +145,13 @@ class SqlTickets(SqlRepository[Ticket]):
         keep = _open if open_only else None
         if limit <= 0 or not (scope.everything or _holds_anything(scope)):
             return []
+        shape = (scope, open_only)
         if scope.everything:
-            return self._page(lambda page: [], True, after, limit, keep)
+            return self._page(None, shape, after, limit, keep)
         limit = min(limit, LARGEST)
         parts = partial(self._parts, scope)
         if not self._crowded(scope):
-            return self._page(parts, False, after, limit, keep)
+            return self._page(parts, shape, after, limit, keep)
         walked, edge = self._walk(scope, after, limit, keep)
         for _ in range(WALKS - 1):
             if len(walked) >= limit or edge is None:
@@ -159,7 +160,7 @@ class SqlTickets(SqlRepository[Ticket]):
             walked += more
         if len(walked) >= limit or edge is None:
             return walked
-        return [*walked, *self._page(parts, False, edge, limit - len(walked), keep)]
+        return [*walked, *self._page(parts, shape, edge, limit - len(walked), keep)]
 
     def _crowded(self, scope: Scope) -> bool:
         """Tell whether ``scope`` holds `CROWDED` customers or more, counting no further.
@@ -234,7 +235,7 @@ class SqlTickets(SqlRepository[Ticket]):
         """Return one id query per part of ``scope`` over tickets, each cut to ``page``."""
         tenant = self._access.tenant
         found = []
-        customers = customer_parts(tenant, scope, Page(None, None))
+        customers = customer_parts(tenant, scope, Page(False, None))
         if customers:
             theirs = select(_tickets.c.id).where(
                 _tickets.c.tenant == tenant, self._customer_in(union_of(customers))

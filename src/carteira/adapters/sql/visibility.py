@@ -47,13 +47,13 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import BindTyping
 
 from carteira.adapters.sql import schema
 from carteira.adapters.sql.absences import ABSENCES, in_force
 from carteira.adapters.sql.derived import bit_of, microseconds, permissions_of
+from carteira.adapters.sql.sets import ids_parameter
 from carteira.adapters.sql.writes import Access
 from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.permissions import Permission
@@ -231,15 +231,6 @@ class _Prepared:
     defaults: dict[str, Any]
 
 
-def _ids_relation(dialect: str) -> Select[Any]:
-    ids = bindparam("ids", type_=Text)
-    if dialect == "postgresql":
-        items = func.json_array_elements_text(cast(ids, postgresql.JSON)).table_valued("value")
-    else:
-        items = func.json_each(ids).table_valued("value")
-    return select(items.c.value)
-
-
 def _statement(dialect: str, subject: Subject, system: bool, single: bool) -> Select[Any]:
     """Return the check: ``(admitted, id)`` rows, one per seen id, for a manager or the host.
 
@@ -255,7 +246,7 @@ def _statement(dialect: str, subject: Subject, system: bool, single: bool) -> Se
         system,
     )
     seen, key = _visible_rows(subject, who, _Rows.new())
-    asked = key == bindparam("id", type_=Text) if single else key.in_(_ids_relation(dialect))
+    asked = key == bindparam("id", type_=Text) if single else key.in_(ids_parameter(dialect, "ids"))
     seen = seen.where(asked)
     if system:
         return select(literal(True).label("admitted"), seen.subquery("seen").c[0].label("id"))

@@ -12,7 +12,7 @@ read. Child-table rows are replaced with one ``DELETE`` and one ``INSERT``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 import cattrs
@@ -69,8 +69,18 @@ class Access(Protocol):
         """The converter of nested value objects to JSON and back."""
         ...
 
-    def execute(self, statement: Executable) -> Rows:
-        """Run ``statement`` in the unit of work's transaction, errors translated (ST-1)."""
+    def execute(self, statement: Executable, values: Mapping[str, Any] | None = None) -> Rows:
+        """Run ``statement`` in the unit of work's transaction, errors translated (ST-1).
+
+        ``values`` bind the statement's named parameters that carry no value.
+        """
+        ...
+
+    def kept(self, key: Hashable, build: Callable[[], Executable]) -> Executable:
+        """Return the statement kept for ``key`` in this tenant, built by ``build`` once.
+
+        For statements that depend on their key alone, never on stored data (ST-4).
+        """
         ...
 
     @property

@@ -1,7 +1,8 @@
 """The routing port's contract: owners and candidates as plain gets define them (RT-2, RT-7).
 
 ``uow.routing.owners(customer)`` must give the customer's account managers and its
-effective portfolio's managers (MB-1); ``uow.routing.candidates(department, ids, at)`` the
+effective portfolio's managers (MB-1), ``opening(customer, department)`` the same with the
+department's record; ``uow.routing.candidates(department, ids, at)`` the
 records of the asked managers and of the backups their first absence covering ``at``
 names (MG-5), each with its open tickets in the department and its latest assignment
 among them (RT-1, RT-2). The reference below computes both from ``get`` calls and
@@ -16,8 +17,8 @@ from datetime import datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carteira.domain.routing_facts import Candidates, Owners
-from carteira.domain.ticket import Ticket
+from carteira.domain.routing_facts import Candidates, Opening, Owners
+from carteira.domain.ticket import Department, Ticket
 from carteira.ports.unit_of_work import UnitOfWork
 from carteira.testing.contract.base import HEAVY_SETTINGS, StorageContract, add_rows
 from carteira.testing.contract.worlds import DEPARTMENTS, START, worlds
@@ -76,11 +77,23 @@ class RoutingContract(StorageContract):
         self.assume_storable(stranger)
         self.write(tenant, lambda uow: add_rows(uow, world.rows))
         self.write(other, lambda uow: add_rows(uow, stranger.rows))
+        # d1 is stored in this tenant, d2 only in the other one (TN-1).
+        self.write(tenant, lambda uow: uow.departments.add(Department(tenant, "d1", "One")))
+        self.write(other, lambda uow: uow.departments.add(Department(other, "d2", "Two")))
         at = data.draw(_INSTANTS)
         managers = [m.id for m in world.managers] + ["ghost"]
         with self.store.unit_of_work(tenant) as uow:
             for customer in [*(c.id for c in world.customers), "ghost"]:
-                assert uow.routing.owners(customer) == _owners(uow, customer), customer
+                owners = _owners(uow, customer)
+                assert uow.routing.owners(customer) == owners, customer
+                for department in [*DEPARTMENTS, "ghost"]:
+                    opened = (
+                        None if owners is None else Opening(uow.departments.get(department), owners)
+                    )
+                    assert uow.routing.opening(customer, department) == opened, (
+                        customer,
+                        department,
+                    )
             for department in DEPARTMENTS:
                 asked = data.draw(st.lists(st.sampled_from(managers), max_size=4))
                 expected = _candidates(uow, world.tickets, department, asked, at)
