@@ -15,14 +15,20 @@ each figure the median of the rounds:
 
 - ``can_view`` checks per second for customers and for tickets (VS-2), on ``--pairs``
   sampled (manager, object) pairs, about half granted;
-- ``visible_among`` of 100 customer ids, batches per second;
+- a plain agent's first page of 50 tickets and his walk in pages of 500 (VS-3, ST-4),
+  milliseconds per agent, ``--agents`` agents, decoded into ``Ticket`` s on both sides;
+- ``route`` decisions per second by the host, three departments mixed (a queue, an
+  automatic one with a capacity, one where the customer chooses), ``--pairs``/2 cases,
+  decisions checked equal first;
 - ``SqlStore(connection)`` on an existing engine, milliseconds per store.
 
 The floor is what a careful engineer writes by hand for the same question over carteira's
-tables and indexes: one SQL statement per check (``text()`` through SQLAlchemy Core, the
-same driver), each in its own read-only transaction, as carteira runs each call. Before
-anything is timed, both answers are checked equal to the dict-and-set floor of
-``world.py`` on every sampled pair; the run stops at the first difference.
+tables and indexes (``text()`` through SQLAlchemy Core, the same driver): one statement
+per check and per page, two per routing decision (the department with the owners, then
+the candidates, decided by a few lines of Python), each call in its own read-only
+transaction, as carteira runs each call. Before anything is timed, the checks and pages
+of both are checked equal to the dict-and-set floor of ``world.py``; the run stops at the
+first difference.
 """
 
 from __future__ import annotations
