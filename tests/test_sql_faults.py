@@ -207,3 +207,19 @@ def test_st3_the_services_run_a_unit_again_after_a_full_lock_table(tmp_path: Pat
         assert failures == [0]
         with store.unit_of_work(TENANT) as uow:
             assert uow.customers.count() == 1
+
+
+def test_er1_a_driver_error_on_the_checks_fast_path_is_a_storage_error(store: SqlStore) -> None:
+    """ER-1: a check runs on the driver's own cursor when nobody listens to statements;
+    a database failure there is still carteira's ``StorageError``, never the driver's."""
+    app = Carteira(store.unit_of_work, clock=ManualClock())
+    app.register_manager(HOST, "ana", "Ana", profile=Profile.ANALYST)
+    app.register_customer(HOST, "c1", "Padaria")
+    manager = Principal.manager(TENANT, "ana")
+    assert app.can_view(manager, "customer", "c1") is False
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE carteira_customer_managers")
+    with pytest.raises(StorageError) as raised:
+        app.can_view(manager, "customer", "c1")
+    assert raised.value.code == "storage_failed"
+    assert str(raised.value).startswith("the database failed")
