@@ -12,15 +12,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from functools import partial
+from functools import cache
 from typing import Any
 
 from sqlalchemy import BigInteger, Select, Text, bindparam, func, select, true, union
+from sqlalchemy.engine import Dialect
 
 from carteira.adapters.sql import schema
 from carteira.adapters.sql.absences import ABSENCES, in_force
 from carteira.adapters.sql.codec import DEPARTMENTS, MANAGERS
 from carteira.adapters.sql.derived import instant_us
+from carteira.adapters.sql.prepared import Prepared, prepare
 from carteira.adapters.sql.sets import ids_parameter
 from carteira.adapters.sql.writes import Access
 from carteira.domain.routing_facts import Candidates, Opening, Owners
@@ -41,18 +43,19 @@ class SqlRouting:
 
     def owners(self, customer_id: str) -> Owners | None:
         """Return the customer's account managers and its effective portfolio's managers."""
-        statement = self._access.kept(("routing", "owners"), partial(_owners, self._access.tenant))
-        row = self._access.execute(statement, {"customer": customer_id}).first()
-        return None if row is None else _owners_of(row[0], row[1])
+        found = _prepared_owners(self._access.sql_dialect).rows(
+            self._access, {"customer": customer_id}
+        )
+        return _owners_of(found[0][0], found[0][1]) if found else None
 
     def opening(self, customer_id: str, department_id: str) -> Opening | None:
         """Return the department asked and the customer's owners, read together."""
         access = self._access
-        statement = access.kept(("routing", "opening"), partial(_opening, access.tenant))
         values = {"customer": customer_id, "department": department_id}
-        row = access.execute(statement, values).mappings().first()
-        if row is None:
+        found = _prepared_opening(access.sql_dialect).records(access, values)
+        if not found:
             return None
+        row = found[0]
         department = None
         if row["department_id"] is not None:
             stored = {c.name: row[f"department_{c.name}"] for c in DEPARTMENTS.columns}
@@ -67,9 +70,8 @@ class SqlRouting:
         if not asked:
             return Candidates()
         access, tenant = self._access, self._access.tenant
-        statement = access.kept(("routing", "candidates"), partial(_candidates, access))
         values = {"department": department_id, "ids": json.dumps(asked), "now": instant_us(at)}
-        rows = access.execute(statement, values).mappings().all()
+        rows = _prepared_candidates(access.sql_dialect).records(access, values)
         converter = access.converter
         managers = {row["id"]: MANAGERS.entity(converter, tenant, row) for row in rows}
         loads: dict[str, int] = {row["id"]: int(row["open_load"]) for row in rows}
@@ -86,7 +88,25 @@ class SqlRouting:
         )
 
 
-def _owners(tenant: str) -> Select[Any]:
+_TENANT = bindparam("tenant", type_=Text)
+
+
+@cache
+def _prepared_owners(dialect: Dialect) -> Prepared:
+    return prepare(dialect, _owners())
+
+
+@cache
+def _prepared_opening(dialect: Dialect) -> Prepared:
+    return prepare(dialect, _opening())
+
+
+@cache
+def _prepared_candidates(dialect: Dialect) -> Prepared:
+    return prepare(dialect, _candidates(dialect.name))
+
+
+def _owners() -> Select[Any]:
     """Return the statement reading a customer's owners (``customer`` bound, MB-1, MB-3).
 
     His account managers, and his effective portfolio's managers: his own portfolio's, or
@@ -98,7 +118,7 @@ def _owners(tenant: str) -> Select[Any]:
     return (
         select(c.c.account_managers, p.c.managers)
         .select_from(owned.outerjoin(p, placed))
-        .where(c.c.tenant == tenant, c.c.id == bindparam("customer", type_=Text))
+        .where(c.c.tenant == _TENANT, c.c.id == bindparam("customer", type_=Text))
     )
 
 
@@ -107,27 +127,27 @@ def _owners_of(account_managers: str, portfolio_managers: str | None) -> Owners:
     return Owners(tuple(json.loads(account_managers)), managers)
 
 
-def _opening(tenant: str) -> Select[Any]:
+def _opening() -> Select[Any]:
     """Return `_owners` with the department ``department`` beside, when there is one."""
     d = _departments
-    asked = (d.c.tenant == tenant) & (d.c.id == bindparam("department", type_=Text))
+    asked = (d.c.tenant == _TENANT) & (d.c.id == bindparam("department", type_=Text))
     columns = [c.label(f"department_{c.name}") for c in DEPARTMENTS.columns]
     # A cross join to at most one row: the department, or none (the outer join's NULLs).
     department = select(*columns).where(asked).subquery("department")
-    owners = _owners(tenant).subquery("owners")
+    owners = _owners().subquery("owners")
     return select(owners, department).select_from(owners.outerjoin(department, true()))
 
 
-def _candidates(access: Access) -> Select[Any]:
+def _candidates(dialect: str) -> Select[Any]:
     """Return the statement reading the candidates (``ids``, ``now``, ``department`` bound).
 
     The asked managers and the backups standing in for them at ``now`` (MG-5), each with
     his open load and last assignment in ``department`` (RT-1, RT-2).
     """
-    tenant = access.tenant
+    tenant = _TENANT
     now = bindparam("now", type_=BigInteger)
     department = bindparam("department", type_=Text)
-    ids = ids_parameter(access.dialect, "ids").subquery("asked")
+    ids = ids_parameter(dialect, "ids").subquery("asked")
     a = ABSENCES
     backups = select(a.c.backup_id).where(
         a.c.tenant == tenant, a.c.manager_id.in_(select(ids.c.value)), in_force(now)

@@ -48,11 +48,11 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.engine.interfaces import BindTyping
 
 from carteira.adapters.sql import schema
 from carteira.adapters.sql.absences import ABSENCES, in_force
 from carteira.adapters.sql.derived import bit_of, microseconds, permissions_of
+from carteira.adapters.sql.prepared import Prepared, prepare
 from carteira.adapters.sql.sets import ids_parameter
 from carteira.adapters.sql.writes import Access
 from carteira.domain.errors import FieldError, InvalidInput
@@ -223,14 +223,6 @@ def _visible_rows(subject: Subject, who: _Who, rows: _Rows) -> tuple[Select[Any]
 # -- the store's checks -----------------------------------------------------------------------
 
 
-@attrs.frozen
-class _Prepared:
-    """A statement compiled once for one dialect, run through the driver with bound values."""
-
-    sql: str
-    defaults: dict[str, Any]
-
-
 def _statement(dialect: str, subject: Subject, system: bool, single: bool) -> Select[Any]:
     """Return the check: ``(admitted, id)`` rows, one per seen id, for a manager or the host.
 
@@ -294,31 +286,14 @@ def _scope_facts() -> CompoundSelect[Any]:
     )
 
 
-_DRIVER_STYLE = {"sqlite": "named", "postgresql": "pyformat"}
+@cache
+def _prepared(dialect: Dialect, subject: Subject, system: bool, single: bool) -> Prepared:
+    return prepare(dialect, _statement(dialect.name, subject, system, single))
 
 
 @cache
-def _prepared(dialect: Dialect, subject: Subject, system: bool, single: bool) -> _Prepared:
-    statement = _statement(dialect.name, subject, system, single)
-    compiled = statement.compile(dialect=_with_style(dialect))
-    return _Prepared(str(compiled), dict(compiled.params))
-
-
-@cache
-def _prepared_scope(dialect: Dialect) -> _Prepared:
-    compiled = _scope_facts().compile(dialect=_with_style(dialect))
-    return _Prepared(str(compiled), dict(compiled.params))
-
-
-@cache
-def _with_style(dialect: Dialect) -> Dialect:
-    """Return a copy of ``dialect`` writing bound values as its driver reads them by name."""
-    kind: Any = type(dialect)
-    styled: Dialect = kind(paramstyle=_DRIVER_STYLE[dialect.name])
-    # No casts on bound values: PostgreSQL then types each from its column, so a text
-    # value compares under the column's "C" collation and its index serves the look-up.
-    styled.bind_typing = BindTyping.NONE
-    return styled
+def _prepared_scope(dialect: Dialect) -> Prepared:
+    return prepare(dialect, _scope_facts())
 
 
 class SqlVisibility:
