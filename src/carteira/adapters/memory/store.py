@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from itertools import islice
-from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import attrs
@@ -368,23 +367,12 @@ class _Unit:
 
     def __enter__(self) -> Self:
         self._store._lock.acquire()
-        self._store._journal.current = self._journal
         self._open = True
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            if self._journal is not None:
-                self._journal.rollback()
-        finally:
-            self._open = False
-            self._store._journal.current = None
-            self._store._lock.release()
+    def __exit__(self, *exc: object) -> None:
+        self._open = False
+        self._store._lock.release()
 
     def _guard(self) -> Journal | None:
         if not self._open:
@@ -397,6 +385,18 @@ class InMemoryUnitOfWork(_Unit):
 
     def __init__(self, store: InMemoryStore, tenant: str) -> None:
         super().__init__(store, tenant, Journal())
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        self._store._journal.current = self._journal
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._writing().rollback()  # what was not committed is undone
+        finally:
+            self._store._journal.current = None
+            super().__exit__(*exc)
 
     def commit(self) -> None:
         """Keep every change made in this unit of work."""
@@ -423,21 +423,6 @@ class InMemoryReadUnitOfWork(_Unit):
 
     def __init__(self, store: InMemoryStore, tenant: str) -> None:
         super().__init__(store, tenant, None)
-
-    def __enter__(self) -> Self:
-        # Nothing to journal: the writers' journal is left alone.
-        self._store._lock.acquire()
-        self._open = True
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._open = False
-        self._store._lock.release()
 
 
 class _Repo:
