@@ -162,16 +162,17 @@ class _Tenant:
 
     def holds_customer(self, scope: Scope, customer: Customer) -> bool:
         """Tell whether ``customer`` is in ``scope``, through its effective portfolio (MB-1)."""
-        org_id = customer.organization
-        organization = None if org_id is None else self.organizations.rows.get(org_id)
-        portfolio = customer.effective_portfolio(organization)
-        return scope.sees_customer(portfolio, customer.account_managers)
+        return scope.sees_customer(self.effective_portfolio(customer), customer.account_managers)
 
     def effective_managers(self, customer: Customer) -> tuple[str, ...] | None:
         """Return the managers of the customer's effective portfolio (MB-1), or ``None``."""
+        return self.portfolio_managers(self.effective_portfolio(customer))
+
+    def effective_portfolio(self, customer: Customer) -> str | None:
+        """Return the customer's effective portfolio: his own, else his organization's (MB-1)."""
         org_id = customer.organization
         organization = None if org_id is None else self.organizations.rows.get(org_id)
-        return self.portfolio_managers(customer.effective_portfolio(organization))
+        return customer.effective_portfolio(organization)
 
     def snapshot(self) -> dict[str, Any]:
         return {

@@ -51,7 +51,7 @@ from sqlalchemy.engine import Dialect
 
 from carteira.adapters.sql import schema
 from carteira.adapters.sql.absences import ABSENCES, in_force
-from carteira.adapters.sql.derived import bit_of, microseconds, permissions_of
+from carteira.adapters.sql.derived import bit_of, instant_us, permissions_of
 from carteira.adapters.sql.prepared import Prepared, prepare
 from carteira.adapters.sql.sets import ids_parameter
 from carteira.adapters.sql.writes import Access
@@ -333,14 +333,9 @@ class SqlVisibility:
             return None
         system = principal.kind is PrincipalKind.SYSTEM
         prepared = _prepared(self._access.sql_dialect, Subject(subject), system, key == "id")
-        values = {
-            **prepared.defaults,
-            "tenant": self._access.tenant,
-            "viewer": principal.id,
-            "now": microseconds(at.astimezone(UTC)),
-            key: asked,
-        }
-        rows = self._access.run_driver_sql(prepared.sql, values)
+        rows = prepared.rows(
+            self._access, {"viewer": principal.id, "now": instant_us(at), key: asked}
+        )
         if not system and (not rows or not rows[0][0]):
             return None
         return rows
@@ -352,14 +347,9 @@ class SqlVisibility:
         if principal.kind is PrincipalKind.SYSTEM:
             return Scope(everything=True)
         prepared = _prepared_scope(self._access.sql_dialect)
-        values = {
-            **prepared.defaults,
-            "tenant": self._access.tenant,
-            "viewer": principal.id,
-            "now": microseconds(at.astimezone(UTC)),
-        }
+        values = {"viewer": principal.id, "now": instant_us(at)}
         facts: dict[str, list[Any]] = {}
-        for kind, ref, number in self._access.run_driver_sql(prepared.sql, values):
+        for kind, ref, number in prepared.rows(self._access, values):
             facts.setdefault(kind, []).append(number if kind in _NUMBERS else ref)
         if "viewer" not in facts:
             return None
@@ -411,7 +401,7 @@ def visible(
     who = _Who(
         literal(principal.tenant, Text),
         literal(principal.id, Text),
-        literal(microseconds(instant.astimezone(UTC)), BigInteger()),
+        literal(instant_us(instant), BigInteger()),
         principal.kind is PrincipalKind.SYSTEM,
     )
     seen, key = _visible_rows(subject, who, _Rows.new())
