@@ -160,22 +160,24 @@ class Subjects:
     pages, and says whether it reached the end."""
 
 
+class _Principals(dict[str, Principal]):
+    """Each manager's principal, made on first use."""
+
+    def __missing__(self, manager: str) -> Principal:
+        made = self[manager] = Principal.manager(TENANT, manager)
+        return made
+
+
 def carteira_subjects(name: str, app: Carteira) -> Subjects:
     """carteira through its service, ``Carteira.can_view`` and ``visible_tickets``."""
-    principals: dict[str, Principal] = {}
-
-    def principal(manager: str) -> Principal:
-        found = principals.get(manager)
-        if found is None:
-            found = principals[manager] = Principal.manager(TENANT, manager)
-        return found
+    principals = _Principals()  # a host holds its principal; the floor takes the id
 
     def listing(manager: str, budget: float) -> tuple[list[str], bool]:
         ids: list[str] = []
         after: str | None = None
         start = time.perf_counter()
         while True:
-            page = app.visible_tickets(principal(manager), after=after, limit=PAGE)
+            page = app.visible_tickets(principals[manager], after=after, limit=PAGE)
             ids.extend(t.id for t in page.items)
             after = page.next_after
             if after is None:
@@ -183,10 +185,11 @@ def carteira_subjects(name: str, app: Carteira) -> Subjects:
             if time.perf_counter() - start > budget:
                 return ids, False
 
+    can_view = app.can_view
     return Subjects(
         name,
-        lambda m, c: app.can_view(principal(m), Subject.CUSTOMER, c),
-        lambda m, t: app.can_view(principal(m), Subject.TICKET, t),
+        lambda m, c: can_view(principals[m], Subject.CUSTOMER, c),
+        lambda m, t: can_view(principals[m], Subject.TICKET, t),
         listing,
     )
 

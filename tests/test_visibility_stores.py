@@ -41,7 +41,9 @@ from test_visibility_properties import TENANT, Plan, World, build, check_world, 
 OTHER = "beta"
 KINDS = ("memory", "sqlite", "postgresql")
 # Building a world on SQL takes a few hundred statements: fewer examples there keep CI short.
-EXAMPLES = {"memory": 100, "sqlite": 40, "postgresql": 25}
+# "memory units": the in-memory store seen only through its units of work, without the
+# one-shot ``check_visible`` `Carteira.can_view` otherwise asks.
+EXAMPLES = {"memory": 100, "memory units": 50, "sqlite": 40, "postgresql": 25}
 
 host_metadata = MetaData()
 host_records = Table(
@@ -63,7 +65,7 @@ class Stores:
         self._drops: list[Any] = []
 
     def fresh(self, kind: str) -> Any:
-        if kind == "memory":
+        if kind.startswith("memory"):
             return InMemoryStore()
         store = self._sql.get(kind)
         if store is None:
@@ -154,11 +156,13 @@ def _agree(stores: Stores, kind: str, plan: Plan, other: Plan) -> None:
     store = stores.fresh(kind)
     clock = ManualClock()
     app = Carteira(store.unit_of_work, clock=clock)
+    if kind == "memory units":
+        app = Carteira(store.unit_of_work, clock=clock, read_unit_of_work=_units_only(store))
     _, world = build(plan, app, clock, TENANT)
     _, other_world = build(other, app, clock, OTHER)
     check_world(app, world, TENANT)
     check_world(app, other_world, OTHER)
-    if kind != "memory":
+    if not kind.startswith("memory"):
         _fill_host(store, {TENANT: world, OTHER: other_world})
         _check_filter(store, world, TENANT, clock)
         _check_filter(store, other_world, OTHER, clock)
@@ -180,6 +184,48 @@ def _property(kind: str) -> Any:
 def test_st7_invariant5_memory_two_tenants(stores: Stores) -> None:
     """ST-7, VS-1..VS-3, MG-4, MG-5, TN-1: the in-memory store answers the one rule."""
     _property("memory")(stores)
+
+
+def test_st7_invariant5_memory_through_units_of_work_only(stores: Stores) -> None:
+    """ST-6, ST-7, VS-1..VS-3, MG-4, MG-5: a store without a one-shot check answers alike."""
+    _property("memory units")(stores)
+
+
+def _units_only(store: InMemoryStore) -> Any:
+    def units(tenant: str) -> Any:  # not the bound method: that would lead to check_visible
+        return store.read_unit_of_work(tenant)
+
+    return units
+
+
+def test_st7_can_view_asks_the_store_s_own_check_when_it_has_one() -> None:
+    """ST-6, ST-7, MG-4: in memory a check opens no unit of work; the store answers alone."""
+    store = InMemoryStore()
+    asked: list[tuple[Any, ...]] = []
+    own = store.check_visible
+
+    def check_visible(*args: Any) -> bool | None:
+        asked.append(args)
+        return own(*args)
+
+    store.check_visible = check_visible  # type: ignore[method-assign]
+    units: list[str] = []
+    app = Carteira(store.unit_of_work, read_unit_of_work=store.read_unit_of_work)
+    system = Principal.system(TENANT)
+    app.register_manager(system, "ana", "Ana", profile=Profile.ANALYST, roles=[Role("r", [])])
+    app.create_portfolio(system, "Sul", managers=["ana"], portfolio_id="sul")
+    app.register_customer(system, "c1", "Padaria")
+    app.set_customer_membership(system, "c1", portfolio="sul")
+    opened = store.read_unit_of_work
+    store.read_unit_of_work = lambda t: (units.append(t), opened(t))[1]  # type: ignore[method-assign]
+    ana = Principal.manager(TENANT, "ana")
+    assert app.can_view(ana, Subject.CUSTOMER, "c1")
+    assert not app.can_view(ana, "customer", "c2")
+    with pytest.raises(PermissionDenied) as refused:
+        app.can_view(Principal.manager(TENANT, "nobody"), Subject.CUSTOMER, "c1")
+    assert refused.value.code == "principal_inactive"
+    assert [a[1:3] for a in asked] == [("customer", "c1"), ("customer", "c2"), ("customer", "c1")]
+    assert units == []
 
 
 def test_st7_invariant5_sqlite_check_listing_and_filter_agree(stores: Stores) -> None:

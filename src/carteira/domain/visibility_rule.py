@@ -23,6 +23,8 @@ from collections.abc import Callable
 
 import attrs
 
+from carteira.domain.errors import FieldError, InvalidInput
+
 __all__ = [
     "CUSTOMER_RULE",
     "ORGANIZATION_RULE",
@@ -35,6 +37,7 @@ __all__ = [
     "Subject",
     "Test",
     "first_grant",
+    "subject_of",
 ]
 
 
@@ -44,6 +47,23 @@ class Subject(enum.StrEnum):
     CUSTOMER = "customer"
     ORGANIZATION = "organization"
     TICKET = "ticket"
+
+
+_SUBJECTS = {s.value: s for s in Subject}
+
+
+def subject_of(value: object) -> Subject:
+    """Return the [`Subject`][carteira.Subject] ``value`` names, or refuse it (ER-2).
+
+    A host may pass the enum or its string value; anything else is
+    [`InvalidInput`][carteira.InvalidInput] naming ``$.subject``.
+    """
+    if value.__class__ is Subject:  # the usual case, without a look-up
+        return value
+    if isinstance(value, str) and value in _SUBJECTS:
+        return _SUBJECTS[value]
+    choices = ", ".join(_SUBJECTS)
+    raise InvalidInput("subject", [FieldError("$.subject", f"must be one of {choices}")])
 
 
 class Clause(enum.StrEnum):

@@ -15,7 +15,7 @@ from carteira.ports.unit_of_work import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from carteira.ports.visibility import VisibilityReader
+from carteira.ports.visibility import VisibilityCheck, VisibilityReader
 
 __all__ = [
     "Clock",
@@ -34,5 +34,6 @@ __all__ = [
     "TicketRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "VisibilityCheck",
     "VisibilityReader",
 ]

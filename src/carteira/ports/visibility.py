@@ -10,7 +10,7 @@ from carteira.domain.principal import Principal
 from carteira.domain.scope import Scope
 from carteira.domain.visibility_rule import Seen, Subject
 
-__all__ = ["VisibilityReader"]
+__all__ = ["VisibilityCheck", "VisibilityReader"]
 
 
 class VisibilityReader(Protocol):
@@ -53,4 +53,21 @@ class VisibilityReader(Protocol):
         for at ``at``, the portfolios any of them manages and the tenant's switches, read
         together (SQL: one statement) (VS-2, VS-3, MG-5).
         """
+        ...
+
+
+class VisibilityCheck(Protocol):
+    """One visibility check in a snapshot of its own, with no unit of work around it.
+
+    What `VisibilityReader.check`
+    answers inside a read-only unit of work, for a store that can answer it more cheaply
+    alone (ST-6, ST-7): the same answer, ``None`` for a principal who may not ask. A store
+    offers one as its ``check_visible`` method; [`Carteira.can_view`][carteira.Carteira.can_view]
+    uses it when the store of its read-only units of work has one.
+    """
+
+    def __call__(
+        self, principal: Principal, subject: Subject, object_id: str, at: datetime
+    ) -> bool | None:
+        """Tell whether ``principal`` sees one record at ``at``; ``None`` if he may not ask."""
         ...

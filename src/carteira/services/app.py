@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from carteira.adapters.attachments import InMemoryAttachmentStore
 from carteira.adapters.clock import SystemClock
@@ -61,10 +62,14 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-def _readers_beside(unit_of_work: UnitOfWorkFactory) -> ReadUnitOfWorkFactory | None:
-    """Return the read-only factory of the store ``unit_of_work`` is a method of (ST-6)."""
-    readers = getattr(getattr(unit_of_work, "__self__", None), "read_unit_of_work", None)
-    return readers if callable(readers) else None
+def _beside(method: object, name: str) -> Any:
+    """Return the method ``name`` of the store ``method`` is a method of, or ``None`` (ST-6).
+
+    How a store's read-only units of work and its one-shot check are found beside the
+    ``unit_of_work`` method a host passes.
+    """
+    found = getattr(getattr(method, "__self__", None), name, None)
+    return found if callable(found) else None
 
 
 def _absence(absence_id: str, start: datetime, end: datetime, backup: str) -> Absence:
@@ -84,7 +89,9 @@ class Carteira:
     Queries (``can_view``, listings, ``route``...) run in read-only units of work (ST-6):
     ``read_unit_of_work``, or else the ``read_unit_of_work`` method of the store whose
     ``unit_of_work`` method was given (carteira's stores have one); a store without one
-    answers queries in ordinary units of work, rolled back.
+    answers queries in ordinary units of work, rolled back. ``can_view`` asks that store's
+    ``check_visible`` (`carteira.ports.VisibilityCheck`) when
+    it has one: the same answer without a unit of work around it.
     ``tie_break`` picks among several available owners in automatic departments (RT-1).
     ``eligibility`` replaces the MG-1 policy; ``clock`` is where "now" comes from. ``attachments``
     keeps the content of files attached to tickets (TK-4); without one, it stays in memory. A
@@ -113,6 +120,7 @@ class Carteira:
         attempts: int = 3,
         read_unit_of_work: ReadUnitOfWorkFactory | None = None,
     ) -> None:
+        readers = read_unit_of_work or _beside(unit_of_work, "read_unit_of_work")
         self._run = Runner(
             unit_of_work,
             clock or SystemClock(),
@@ -120,7 +128,8 @@ class Carteira:
             presence or EveryoneOnline(),
             tie_break,
             attempts,
-            read_unit_of_work or _readers_beside(unit_of_work),
+            readers,
+            _beside(readers, "check_visible"),
         )
         self._new_id = new_id
         self._attachments = attachments if attachments is not None else InMemoryAttachmentStore()
@@ -658,9 +667,7 @@ class Carteira:
 
     def can_view(self, principal: Principal, subject: Subject, object_id: str) -> bool:
         """Tell whether the principal sees a customer, organization or ticket (VS-2)."""
-        return self._run.glance(
-            principal, lambda uow, at: visibility.can_view(uow, principal, at, subject, object_id)
-        )
+        return self._run.check(principal, subject, object_id)
 
     def visible_among(
         self, principal: Principal, subject: Subject, object_ids: Iterable[str]

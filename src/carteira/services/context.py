@@ -35,6 +35,7 @@ from carteira.domain.visibility import (
     standing_in,
     ticket_visibility,
 )
+from carteira.domain.visibility_rule import Subject, subject_of
 from carteira.policies.eligibility import EligibilityPolicy
 from carteira.policies.routing import TieBreak, fewest_open_then_longest_idle
 from carteira.ports.clock import Clock
@@ -45,6 +46,7 @@ from carteira.ports.unit_of_work import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from carteira.ports.visibility import VisibilityCheck
 from carteira.services.results import Result
 
 __all__ = ["Actor", "Context", "ReadContext", "Runner", "refused_manager"]
@@ -312,6 +314,7 @@ class Runner:
     tie_break: TieBreak = fewest_open_then_longest_idle
     attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
     read_factory: ReadUnitOfWorkFactory | None = None
+    checker: VisibilityCheck | None = None
 
     def command(
         self, principal: Principal, body: Callable[[Context], T], *, portal: bool = False
@@ -333,8 +336,8 @@ class Runner:
             uow.commit()
         return Result(value, tuple(context.events))
 
-    def _retrying(self, attempt: Callable[[], T]) -> T:
-        for left in range(self.attempts - 1, -1, -1):
+    def _retrying(self, attempt: Callable[[], T], attempts: int | None = None) -> T:
+        for left in range((attempts or self.attempts) - 1, -1, -1):
             try:
                 return attempt()
             except ConcurrencyError:
@@ -376,6 +379,43 @@ class Runner:
                     raise
         raise AssertionError("unreachable: attempts must be at least 1")
 
+    def check(self, principal: Principal, subject: object, object_id: object) -> bool:
+        """Tell whether the principal sees one record, in a snapshot of its own (VS-2, ST-6).
+
+        Through ``checker``, the store's own
+        `carteira.ports.VisibilityCheck`, when it has one;
+        else through ``visibility.check`` in a read-only unit of work. An
+        unknown or inactive manager is refused (MG-4), before bad input is.
+        """
+        if principal.__class__ is not Principal or principal.kind is PrincipalKind.CUSTOMER:
+            _admit(principal, False)  # refuses it; the common case costs no call
+        try:
+            if subject.__class__ is not Subject:
+                subject = subject_of(subject)
+            object_id = check_id(subject, object_id)  # a Subject is its own str value
+        except InvalidInput:
+            self.glance(principal, lambda uow, at: _admitted(uow, principal, at))
+            raise
+        check = self.checker or self._check_in_unit
+        try:
+            seen = check(principal, subject, object_id, self.clock.now())
+        except ConcurrencyError:
+            if self.attempts == 1:
+                raise
+            seen = self._retrying(
+                lambda: check(principal, subject, object_id, self.clock.now()), self.attempts - 1
+            )
+        if seen is None:
+            raise refused_manager(principal)
+        return seen
+
+    def _check_in_unit(
+        self, principal: Principal, subject: Subject, object_id: str, at: datetime
+    ) -> bool | None:
+        factory: ReadUnitOfWorkFactory = self.read_factory or self.uow_factory
+        with factory(principal.tenant) as uow:
+            return uow.visibility.check(principal, subject, object_id, at)
+
     def _working_set(self, principal: Principal) -> dict[str, Any]:
         return {
             "stamp": Stamp(principal.tenant, principal.id, self.clock.now(), principal.kind),
@@ -383,6 +423,11 @@ class Runner:
             "presence": self.presence,
             "tie_break": self.tie_break,
         }
+
+
+def _admitted(uow: ReadUnitOfWork, principal: Principal, at: datetime) -> None:
+    if not uow.visibility.seen(principal, Subject.CUSTOMER, [], at).admitted:
+        raise refused_manager(principal)
 
 
 def _admit(principal: Principal, portal: bool) -> None:

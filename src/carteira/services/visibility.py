@@ -14,13 +14,13 @@ from typing import TypeVar
 
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import FieldError, InvalidInput, NotFound
-from carteira.domain.identifiers import check_id, check_ids
+from carteira.domain.identifiers import check_ids
 from carteira.domain.inputs import check_flag, check_optional_text
 from carteira.domain.permissions import Permission
 from carteira.domain.principal import Principal
 from carteira.domain.scope import Scope
 from carteira.domain.ticket import Ticket
-from carteira.domain.visibility_rule import Subject
+from carteira.domain.visibility_rule import Subject, subject_of
 from carteira.policies.visibility import Viewer, Visibility
 from carteira.ports.unit_of_work import ReadUnitOfWork
 from carteira.services.context import ReadContext, refused_manager
@@ -30,7 +30,6 @@ __all__ = [
     "MAX_PAGE",
     "Subject",
     "admitted_first",
-    "can_view",
     "explain",
     "seen_ids",
     "visible_among",
@@ -52,7 +51,7 @@ def explain(
     About himself a manager learns nothing of objects he cannot see (NotFound); asking
     about another manager needs MANAGE_MANAGERS and an object the asker sees.
     """
-    subject = _subject(subject)
+    subject = subject_of(subject)
     if viewer_id is None or (viewer_id == context.actor.id and not context.actor.is_system):
         verdict = _decide(context, subject, object_id, context.viewer)
         if not verdict.granted:
@@ -64,26 +63,6 @@ def explain(
     return _decide(context, subject, object_id, viewer)
 
 
-def can_view(
-    uow: ReadUnitOfWork, principal: Principal, at: datetime, subject: Subject, object_id: str
-) -> bool:
-    """Tell whether ``principal`` sees an object at ``at``; a missing one is not seen (VS-2).
-
-    The store answers the rules by itself (ST-7): on SQL, one statement that also reads
-    whether the principal is an active manager (MG-4) and whom he stands in for (MG-5).
-    """
-    try:  # not `admitted_first`: a generator context manager costs a third of a check
-        subject = _subject(subject)
-        object_id = check_id(subject, object_id)  # a Subject is its own str value
-    except InvalidInput:
-        seen_ids(uow, principal, at, Subject.CUSTOMER, [])
-        raise
-    seen = uow.visibility.check(principal, subject, object_id, at)
-    if seen is None:
-        raise refused_manager(principal)
-    return seen
-
-
 def visible_among(
     uow: ReadUnitOfWork,
     principal: Principal,
@@ -93,11 +72,11 @@ def visible_among(
 ) -> frozenset[str]:
     """Return those of ``object_ids`` ``principal`` sees; unknown ones are not seen (VS-2).
 
-    The batch form of `can_view`, for a host filtering its own search results: one
+    The batch form of ``Carteira.can_view``, for a host filtering its own search results: one
     statement on SQL for the whole list (ST-7).
     """
     with admitted_first(uow, principal, at):
-        subject = _subject(subject)
+        subject = subject_of(subject)
         ids = check_ids(subject.value, object_ids, path="$.object_ids")
     return seen_ids(uow, principal, at, subject, list(dict.fromkeys(ids)))
 
@@ -206,18 +185,6 @@ def _scope(uow: ReadUnitOfWork, principal: Principal, at: datetime) -> Scope:
     if scope is None:
         raise refused_manager(principal)
     return scope
-
-
-_SUBJECTS = {s.value: s for s in Subject}
-
-
-def _subject(value: object) -> Subject:
-    if value.__class__ is Subject:  # the usual case, without a look-up
-        return value
-    if isinstance(value, str) and value in _SUBJECTS:
-        return _SUBJECTS[value]
-    choices = ", ".join(_SUBJECTS)
-    raise InvalidInput("subject", [FieldError("$.subject", f"must be one of {choices}")])
 
 
 def _decide(context: ReadContext, subject: Subject, object_id: str, viewer: Viewer) -> Visibility:

@@ -60,7 +60,7 @@ from carteira.domain.permissions import Permission
 from carteira.domain.principal import Principal, PrincipalKind
 from carteira.domain.scope import Scope
 from carteira.domain.visibility import Viewer, scope_of
-from carteira.domain.visibility_rule import RULES, Grant, Rule, Seen, Subject, Test
+from carteira.domain.visibility_rule import RULES, Grant, Rule, Seen, Subject, Test, subject_of
 
 __all__ = ["SqlVisibility", "visible"]
 
@@ -392,7 +392,7 @@ def visible(
     """
     if not isinstance(principal, Principal):
         raise InvalidInput("principal", [FieldError("$.principal", "must be a Principal")])
-    subject = _subject(subject)
+    subject = subject_of(subject)
     if principal.kind is PrincipalKind.CUSTOMER:
         return false()
     instant = datetime.now(UTC) if at is None else at
@@ -407,10 +407,3 @@ def visible(
     seen, key = _visible_rows(subject, who, _Rows.new())
     matched = seen.where(key == id_column, literal(principal.tenant, Text) == tenant_column)
     return matched.exists()
-
-
-def _subject(value: object) -> Subject:
-    if isinstance(value, str) and value in {s.value for s in Subject}:
-        return Subject(value)
-    choices = ", ".join(s.value for s in Subject)
-    raise InvalidInput("subject", [FieldError("$.subject", f"must be one of {choices}")])

@@ -235,6 +235,7 @@ class VisibilityContract(StorageContract):
         viewers = [Principal.manager(tenant, f"m{n}") for n in range(1, 7)]
         for segmentation in (True, False):
             self.write(tenant, partial(_switch, segmentation=segmentation))
+            answers: dict[tuple[Principal, Subject, str], bool | None] = {}
             with self.store.unit_of_work(tenant) as uow:
                 for principal in [*viewers, Principal.system(tenant)]:
                     for subject, wanted in ids.items():
@@ -248,8 +249,21 @@ class VisibilityContract(StorageContract):
                         admitted = expected.admitted
                         want = {i: (i in expected.ids) if admitted else None for i in wanted}
                         assert (*case, checked) == (*case, want)
+                        answers.update(((principal, subject, i), w) for i, w in want.items())
                     scope = uow.visibility.scope(principal, now)
                     assert (principal.id, scope) == (principal.id, _scope(uow, principal, now))
+            self._one_shot_answers_alike(answers, now)
+
+    def _one_shot_answers_alike(
+        self, answers: dict[tuple[Principal, Subject, str], bool | None], at: datetime
+    ) -> None:
+        """ST-7: a store's own ``check_visible``, when it has one, answers as its units do."""
+        one_shot = getattr(self.store, "check_visible", None)
+        if one_shot is None:
+            return
+        for (principal, subject, one), want in answers.items():
+            got = one_shot(principal, subject, one, at)
+            assert (principal.id, subject, one, got) == (principal.id, subject, one, want)
 
     def test_st7_a_customer_principal_is_not_admitted(self) -> None:
         """VS-4: a portal customer sees nothing through the agents' side."""
