@@ -50,6 +50,12 @@ MP, MM, SP = "MANAGE_PORTFOLIOS", "MANAGE_MANAGERS", "SET_PORTFOLIO"
 AS, BC = "ASSIGN_SELF", "BULK_CLOSE"
 EVERYONE = frozenset(ROLES)
 
+# Granting one permission takes MANAGE_MANAGERS and that permission (PM-1, PM-2).
+_GRANTERS = {
+    p: frozenset({ADMIN, MM}) if p is Permission.MANAGE_MANAGERS else frozenset({ADMIN})
+    for p in Permission
+}
+
 # The table: operation → the roles that may run it. Every other cell is refused.
 ALLOWED: dict[str, frozenset[str]] = {
     # portfolio administration (PF-6) and the tenant's settings (VS-1, MB-3, PM-3)
@@ -100,11 +106,34 @@ ALLOWED: dict[str, frozenset[str]] = {
     "open_ticket": EVERYONE,
     "route": EVERYONE,
     "schedule_own_absence": EVERYONE,
+    # PM-1, PM-2: every grant path gives only what the granter holds himself, and no one
+    # administers a manager holding more than he does (chief is an administrator)
+    **{f"grant_{p.name}_on_register": _GRANTERS[p] for p in Permission},
+    **{f"grant_{p.name}_on_update": _GRANTERS[p] for p in Permission},
+    "rename_an_administrator": frozenset({ADMIN}),
+    "deactivate_an_administrator": frozenset({ADMIN}),
 }
 
 Operation = Callable[[Carteira, Principal, ManualClock], Any]
 
+
+def _grant_on_register(permission: Permission) -> Operation:
+    role = Role("granted", {permission})
+    return lambda app, a, clock: app.register_manager(a, "new", "New", roles=[role])
+
+
+def _grant_on_update(permission: Permission) -> Operation:
+    role = Role("granted", {permission})
+    return lambda app, a, clock: app.update_manager(a, "x", roles=[role])
+
+
 OPERATIONS: dict[str, Operation] = {
+    **{f"grant_{p.name}_on_register": _grant_on_register(p) for p in Permission},
+    **{f"grant_{p.name}_on_update": _grant_on_update(p) for p in Permission},
+    "rename_an_administrator": lambda app, a, clock: app.update_manager(a, "chief", name="C"),
+    "deactivate_an_administrator": lambda app, a, clock: app.deactivate_manager(
+        a, "chief", keep=True
+    ),
     "create_portfolio": lambda app, a, clock: app.create_portfolio(a, "Novo"),
     "edit_portfolio": lambda app, a, clock: app.edit_portfolio(a, "sul", name="Sud"),
     "delete_portfolio": lambda app, a, clock: app.delete_portfolio(a, "sul"),
@@ -191,6 +220,7 @@ def world(
     for manager_id in ("ana", "bia", "x"):
         app.register_manager(system, manager_id, manager_id.title(), profile=Profile.ANALYST)
     app.register_manager(system, "off", "Off", profile=Profile.ANALYST, active=False)
+    app.register_manager(system, "chief", "Chief", roles=[Role.administrator()])
     app.create_portfolio(system, "Sul", managers=["ana", "bia"], portfolio_id="sul")
     app.create_portfolio(system, "Casa", managers=["actor"], portfolio_id="casa")
     app.register_organization(system, "o1", "Org")

@@ -21,9 +21,8 @@ def schedule_absence(context: Context, manager_id: str, absence: Absence) -> Man
     A manager schedules his own; anyone else needs MANAGE_MANAGERS. The backup must be
     another active manager, and absences of one manager may not overlap.
     """
-    _authorize(context, manager_id)
+    manager = _authorized(context, manager_id)
     check_id("absence", absence.id, path="$.absence_id")
-    manager = context.manager(manager_id)
     backup = context.manager(absence.backup)
     if backup.id == manager.id or not backup.active:
         raise RuleViolation(
@@ -57,8 +56,7 @@ def schedule_absence(context: Context, manager_id: str, absence: Absence) -> Man
 
 def cancel_absence(context: Context, manager_id: str, absence_id: str) -> Manager:
     """Withdraw a scheduled absence (MG-5)."""
-    _authorize(context, manager_id)
-    manager = context.manager(manager_id)
+    manager = _authorized(context, manager_id)
     kept = tuple(a for a in manager.absences if a.id != absence_id)
     if len(kept) == len(manager.absences):
         raise NotFound("absence", absence_id)
@@ -69,6 +67,13 @@ def cancel_absence(context: Context, manager_id: str, absence_id: str) -> Manage
     return context.manager(manager_id)
 
 
-def _authorize(context: Context, manager_id: str) -> None:
+def _authorized(context: Context, manager_id: str) -> Manager:
+    """Load a manager whose absences the actor may change (MG-5, PM-2).
+
+    His own; or, with MANAGE_MANAGERS, another holding no permission the actor lacks.
+    """
     if context.actor.is_system or context.actor.id != manager_id:
         context.actor.require(Permission.MANAGE_MANAGERS, "schedule another's absence", "MG-5")
+    manager = context.manager(manager_id)
+    context.actor.require_within(manager.permissions, f"schedule {manager_id!r}'s absences")
+    return manager

@@ -92,6 +92,29 @@ class Actor:
             )
 
 
+    def require_within(self, permissions: Iterable[Permission], action: str) -> None:
+        """Refuse unless the actor holds every one of ``permissions`` himself (PM-1, PM-2).
+
+        No one grants, takes away, or acts on a manager holding, a permission he lacks:
+        what a role gives is checked against the granter's own, and so is what the manager
+        he updates, deactivates or sends away holds. The host (a system principal) holds
+        every permission.
+        """
+        beyond = frozenset(permissions) - self.permissions
+        if beyond:
+            names = ", ".join(sorted(p.name for p in beyond))
+            raise PermissionDenied(
+                f"{self.principal.kind.value} {self.id!r} may not {action}: "
+                f"it does not hold {names} itself",
+                code="beyond_own_permissions",
+                rule="PM-2",
+                details={
+                    "permissions": tuple(sorted(p.value for p in beyond)),
+                    "actor": self.id,
+                },
+            )
+
+
 def resolve_actor(uow: ReadUnitOfWork, principal: Principal) -> Actor:
     """Load the principal's permissions; an unknown or inactive manager may not act (MG-4)."""
     if principal.kind is PrincipalKind.SYSTEM:

@@ -81,6 +81,7 @@ def register_manager(
         _roles(roles),
         _flag(active),
     )
+    context.actor.require_within(manager.permissions, "grant these roles")
     if context.uow.managers.get(manager_id) is not None:
         raise Conflict(f"manager {manager_id!r} already exists", code="manager_exists", rule="MG-1")
     context.uow.managers.add(manager)
@@ -101,7 +102,7 @@ def update_manager(
     If the change makes him ineligible he leaves his portfolios as ``leave`` says (MG-3).
     """
     context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-1")
-    current = context.manager(manager_id)
+    current = _administered(context, manager_id)
     changed = current
     if name is not UNCHANGED:
         changed = attrs.evolve(changed, name=check_text("manager", name, path="$.name"))
@@ -111,6 +112,7 @@ def update_manager(
         changed = attrs.evolve(changed, roles=_roles(roles))
     if changed == current:
         return current
+    context.actor.require_within(changed.permissions, "grant these roles")
     if context.eligibility(current).eligible and not context.eligibility(changed).eligible:
         _leave(context, current, LeaveReason.INELIGIBLE, leave)
         changed = attrs.evolve(changed, default_portfolio=None)
@@ -122,7 +124,7 @@ def update_manager(
 def deactivate_manager(context: Context, manager_id: str, leave: Leave) -> Manager:
     """Deactivate a manager: he leaves customers and portfolios as ``leave`` says (MG-3, MG-4)."""
     context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-3")
-    current = context.manager(manager_id)
+    current = _administered(context, manager_id)
     if not current.active:
         return current
     _leave(context, current, LeaveReason.DEACTIVATED, leave)
@@ -135,7 +137,7 @@ def deactivate_manager(context: Context, manager_id: str, leave: Leave) -> Manag
 def reactivate_manager(context: Context, manager_id: str) -> Manager:
     """Reactivate a manager; he gets back nothing he left (MG-3)."""
     context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-1")
-    current = context.manager(manager_id)
+    current = _administered(context, manager_id)
     if current.active:
         return current
     changed = attrs.evolve(current, active=True)
@@ -147,10 +149,17 @@ def reactivate_manager(context: Context, manager_id: str) -> Manager:
 def remove_manager(context: Context, manager_id: str, leave: Leave) -> None:
     """Delete a manager's record after he leaves as ``leave`` says (MG-3)."""
     context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-3")
-    current = context.manager(manager_id)
+    current = _administered(context, manager_id)
     _leave(context, current, LeaveReason.REMOVED, leave)
     context.uow.managers.remove(current)
     context.emit(ManagerRemoved(**context.stamp_fields, manager_id=manager_id))
+
+
+def _administered(context: Context, manager_id: str) -> Manager:
+    """Load a manager the actor may administer: none holding more than he does (PM-2)."""
+    manager = context.manager(manager_id)
+    context.actor.require_within(manager.permissions, f"administer manager {manager_id!r}")
+    return manager
 
 
 def _leave(context: Context, manager: Manager, reason: LeaveReason, leave: Leave) -> None:

@@ -150,6 +150,7 @@ def set_default_portfolio(context: Context, manager_id: str, portfolio_id: str |
     if context.actor.is_system or context.actor.id != manager_id:
         context.actor.require(Permission.MANAGE_MANAGERS, "set another manager's default", "MG-2")
     manager = context.manager(manager_id)
+    context.actor.require_within(manager.permissions, f"administer manager {manager_id!r}")
     if portfolio_id is not None and not context.portfolio(portfolio_id).manages(manager_id):
         raise RuleViolation(
             f"manager {manager_id!r} does not manage portfolio {portfolio_id!r}",
