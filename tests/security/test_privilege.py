@@ -152,7 +152,5 @@ def test_pm2_row2_an_import_grants_only_what_the_importer_holds(
     before = store.snapshot()
     with pytest.raises(ImportRefused) as refused:
         app.import_dataset(ACTOR, dataset)
-    assert [(p.line, p.code) for p in refused.value.problems] == [
-        (3, "beyond_own_permissions")
-    ]
+    assert [(p.line, p.code) for p in refused.value.problems] == [(3, "beyond_own_permissions")]
     assert store.snapshot() == before

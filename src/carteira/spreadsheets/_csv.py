@@ -17,6 +17,7 @@ __all__ = ["parse_csv", "read_csv", "write_csv"]
 
 _SEPARATORS = (";", ",", "\t")  # on a tie, the first wins: Brazilian Excel writes ";"
 _QUOTE = re.compile(r'[,"\r\n]')
+_FORMULA_STARTS = frozenset("=+-@\t\r")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -123,7 +124,7 @@ def _records(text: str, source: str, problems: list[RowProblem]) -> Iterator[tup
     line = 1
     try:
         for record in reader:
-            yield line, record
+            yield line, [_unguarded(cell.strip()) for cell in record]
             line = reader.line_num + 1
     except csv.Error as error:
         reason = f"the CSV is malformed from this line on ({error}); is a quote left open?"
@@ -134,8 +135,11 @@ def write_csv(table: Table, out: TextIO) -> None:
     r"""Write ``table`` as UTF-8 CSV text: ``,``, minimal quoting, ``\n`` (WA-8).
 
     The header holds the canonical column names in ``table.columns`` order; a cell is
-    quoted when it holds ``,``, ``"`` or a line break. Rows whose cells are all blank
-    are left out, since a reader skips them.
+    quoted when it holds ``,``, ``"`` or a line break. A cell a spreadsheet would run as a
+    formula (one starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return,
+    after any ``'``) is written behind a ``'``, which spreadsheets show as text and
+    `read_csv` takes off again (CWE-1236). Rows whose cells are all blank are left out,
+    since a reader skips them.
     """
     columns = table.columns
     out.write(",".join(columns) + "\n")
@@ -145,7 +149,23 @@ def write_csv(table: Table, out: TextIO) -> None:
             out.write(",".join(_quoted(c) for c in cells) + "\n")
 
 
+def _guarded(cell: str) -> str:
+    """Put ``'`` before a cell a spreadsheet would take for a formula (CWE-1236)."""
+    return "'" + cell if _formula_like(cell) else cell
+
+
+def _unguarded(cell: str) -> str:
+    """Take off the ``'`` `_guarded` put there; every other cell is returned as it is."""
+    return cell[1:] if cell[:1] == "'" and _formula_like(cell[1:]) else cell
+
+
+def _formula_like(cell: str) -> bool:
+    # Leading quotes count: "'=x" is written "''=x", so that reading gives "'=x" back.
+    return cell.lstrip("'")[:1] in _FORMULA_STARTS
+
+
 def _quoted(cell: str) -> str:
+    cell = _guarded(cell)
     if _QUOTE.search(cell):
         return '"' + cell.replace('"', '""') + '"'
     return cell
