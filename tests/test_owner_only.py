@@ -199,8 +199,12 @@ def test_pm3_the_setting_takes_a_boolean(
 def test_pm3_an_administrators_bulk_close_is_exempt(
     app: Carteira, system: Principal, owner_only: None
 ) -> None:
-    """WA-4: a BULK_CLOSE holder who owns nothing (and holds no override) closes them all."""
-    app.register_manager(system, "boss", "Boss", roles=[Role("bulk", {Permission.BULK_CLOSE})])
+    """WA-4: a BULK_CLOSE holder who owns nothing (and holds no override) closes them all.
+
+    He sees every customer (VIEW_ALL), so the value lists what he closed (VS-3).
+    """
+    bulk = Role("bulk", {Permission.BULK_CLOSE, Permission.VIEW_ALL})
+    app.register_manager(system, "boss", "Boss", roles=[bulk])
     closed = app.bulk_close(Principal.manager(TENANT, "boss"), "ana").value
     assert [(t.id, t.status) for t in closed] == [("t1", TicketStatus.CLOSED)]
 

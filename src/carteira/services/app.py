@@ -600,7 +600,11 @@ class Carteira:
     def bulk_close(
         self, principal: Principal, agent_id: str, *, associate: bool = False
     ) -> Result[list[Ticket]]:
-        """WA-4: close all open conversations of an agent; ``associate`` assigns them."""
+        """WA-4: close all open conversations of an agent; ``associate`` assigns them.
+
+        Every one is closed; the value lists only those the caller sees (VS-3). The
+        result's events, the host's record of what changed, name them all.
+        """
         return self._run.command(principal, lambda c: ways.bulk_close(c, agent_id, associate))
 
     def assign_to_me(self, principal: Principal, ticket_id: str) -> Result[Customer]:

@@ -11,6 +11,7 @@ import attrs
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import (
     ConcurrencyError,
+    Conflict,
     FieldError,
     InvalidInput,
     NotFound,
@@ -49,7 +50,7 @@ from carteira.ports.unit_of_work import (
 from carteira.ports.visibility import VisibilityCheck
 from carteira.services.results import Result
 
-__all__ = ["Actor", "Context", "ReadContext", "Runner", "refused_manager"]
+__all__ = ["Actor", "Context", "ReadContext", "Runner", "id_taken", "refused_manager"]
 
 T = TypeVar("T")
 
@@ -91,7 +92,6 @@ class Actor:
                 details={"permission": permission.value, "actor": self.id},
             )
 
-
     def require_within(self, permissions: Iterable[Permission], action: str) -> None:
         """Refuse unless the actor holds every one of ``permissions`` himself (PM-1, PM-2).
 
@@ -113,6 +113,23 @@ class Actor:
                     "actor": self.id,
                 },
             )
+
+
+def id_taken(kind: str, record_id: str, code: str, rule: str, *, seen: bool) -> Conflict:
+    """Return the refusal of a new record whose id is in use (TN-1, VS-3).
+
+    To a caller who sees the record holding it, it says so (``code``). To one who does
+    not, it says only that the id cannot be used (``id_unavailable``): not what holds it,
+    nor whose it is; the least a create with a caller-chosen id reveals.
+    """
+    if seen:
+        return Conflict(f"{kind} {record_id!r} already exists", code=code, rule=rule)
+    return Conflict(
+        f"{kind} id {record_id!r} cannot be used: choose another",
+        code="id_unavailable",
+        rule="VS-3",
+        details={"kind": kind, "id": record_id},
+    )
 
 
 def resolve_actor(uow: ReadUnitOfWork, principal: Principal) -> Actor:

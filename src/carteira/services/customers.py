@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import attrs
 
 from carteira.domain.customer import Customer, Organization
-from carteira.domain.errors import Conflict, FieldError, InvalidInput, RuleViolation
+from carteira.domain.errors import FieldError, InvalidInput, RuleViolation
 from carteira.domain.events import (
     CustomerRegistered,
     CustomerUpdated,
@@ -18,7 +18,7 @@ from carteira.domain.identifiers import check_id, check_ids, check_text
 from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Portfolio
-from carteira.services.context import Context
+from carteira.services.context import Context, id_taken
 from carteira.services.ownership import (
     Move,
     apply_moves,
@@ -58,10 +58,10 @@ def register_customer(
     context.actor.require(Permission.SET_PORTFOLIO, _RECORDS, "WA-3")
     check_id("customer", customer_id)
     name = _name("customer", name)
-    if context.uow.customers.get(customer_id) is not None:
-        raise Conflict(
-            f"customer {customer_id!r} already exists", code="customer_exists", rule="MB-1"
-        )
+    existing = context.uow.customers.get(customer_id)
+    if existing is not None:
+        seen = context.customer_visibility(existing).granted
+        raise id_taken("customer", customer_id, "customer_exists", "MB-1", seen=seen)
     org = None if organization is None else context.organization(organization)
     org_portfolio = None if org is None else org.portfolio
     if org_portfolio is not None:
@@ -134,12 +134,10 @@ def register_organization(context: Context, organization_id: str, name: str) -> 
     context.actor.require(Permission.SET_PORTFOLIO, _RECORDS, "WA-3")
     check_id("organization", organization_id)
     name = _name("organization", name)
-    if context.uow.organizations.get(organization_id) is not None:
-        raise Conflict(
-            f"organization {organization_id!r} already exists",
-            code="organization_exists",
-            rule="MB-1",
-        )
+    existing = context.uow.organizations.get(organization_id)
+    if existing is not None:
+        seen = context.organization_visibility(existing).granted
+        raise id_taken("organization", organization_id, "organization_exists", "MB-1", seen=seen)
     organization = Organization(context.stamp.tenant, organization_id, name)
     context.uow.organizations.add(organization)
     context.emit(

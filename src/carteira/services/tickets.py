@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from carteira.domain.errors import (
-    Conflict,
     FieldError,
     InvalidInput,
     PermissionDenied,
@@ -25,7 +24,7 @@ from carteira.domain.inputs import check_choice, check_flag
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
 from carteira.policies.routing import Outcome, availability, route
-from carteira.services.context import Context, ReadContext
+from carteira.services.context import Context, ReadContext, id_taken
 from carteira.services.ownership import organization_portfolio
 from carteira.services.routing import routing_input
 
@@ -91,8 +90,10 @@ def open_ticket(context: Context, ticket_id: str, customer_id: str, department_i
     check_id("ticket", ticket_id)
     customer = context.visible_customer(customer_id)
     department = context.department(department_id)
-    if context.uow.tickets.get(ticket_id) is not None:
-        raise Conflict(f"ticket {ticket_id!r} already exists", code="ticket_exists", rule="RT-3")
+    existing = context.uow.tickets.get(ticket_id)
+    if existing is not None:
+        seen = context.ticket_visibility(existing).granted
+        raise id_taken("ticket", ticket_id, "ticket_exists", "RT-3", seen=seen)
     decision = route(routing_input(context, customer, department), context.tie_break)
     now = context.stamp.at
     assigned = decision.outcome is Outcome.ASSIGN

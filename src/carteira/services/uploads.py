@@ -23,8 +23,17 @@ __all__ = ["content_key", "drop_contents", "read_upload", "store_upload"]
 
 
 def content_key(ticket_id: str, attachment_id: str) -> str:
-    """Return where an attachment's content is stored within its tenant."""
-    return f"{ticket_id}/{attachment_id}"
+    """Return where an attachment's content is stored within its tenant (TK-4, TN-1).
+
+    One key per ticket and attachment: ``/`` and ``%`` in either id are percent-encoded,
+    so ``("a/b", "c")`` and ``("a", "b/c")`` no longer meet under ``a/b/c``. Ids holding
+    neither keep the key they always had.
+    """
+    return f"{_key_part(ticket_id)}/{_key_part(attachment_id)}"
+
+
+def _key_part(record_id: str) -> str:
+    return record_id.replace("%", "%25").replace("/", "%2F")
 
 
 def store_upload(

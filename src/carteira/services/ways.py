@@ -78,7 +78,8 @@ def bulk_close(context: Context, agent_id: str, associate: bool) -> list[Ticket]
 
     With ``associate`` (the *portfolio* option) each of those customers gets the agent
     as account manager. All of it applies, or nothing (ST-1). An administrator's bulk
-    close is not bound by *owner-only* (PM-3), which governs agents' own work.
+    close is not bound by *owner-only* (PM-3), which governs agents' own work. It closes
+    every one of them, but returns only the tickets the caller sees (VS-3).
     """
     associate = check_flag("bulk close", associate, path="$.associate")
     context.actor.require(Permission.BULK_CLOSE, "close an agent's conversations", "WA-4")
@@ -93,7 +94,8 @@ def bulk_close(context: Context, agent_id: str, associate: bool) -> list[Ticket]
             if agent_id not in c.account_managers
         ]
         apply_moves(context, moves, Way.BULK_CLOSE)
-    return [context.ticket(t.id) for t in tickets]
+    closed = (context.ticket(t.id) for t in tickets)
+    return [t for t in closed if context.ticket_visibility(t).granted]
 
 
 def assign_to_me(context: Context, ticket_id: str) -> Customer:

@@ -41,7 +41,7 @@ from carteira.domain.portal import Attachment, Message, MoveKind, StageMove
 from carteira.domain.ticket import Ticket, TicketStatus
 from carteira.domain.workflow import FieldAccess, FieldValue, Responsible, Stage, TicketType
 from carteira.policies.routing import Outcome, route
-from carteira.services.context import Context, ReadContext
+from carteira.services.context import Context, ReadContext, id_taken
 from carteira.services.routing import routing_input
 from carteira.services.tickets import require_open, require_owner
 
@@ -128,8 +128,13 @@ def open_portal_ticket(
     if kind.group != group:
         problem = FieldError("$.type", f"ticket type {type_id!r} is not in group {group!r}")
         raise InvalidInput("portal ticket", [problem], rule="TK-1")
-    if context.uow.tickets.get(ticket_id) is not None:
-        raise Conflict(f"ticket {ticket_id!r} already exists", code="ticket_exists", rule="TK-1")
+    existing = context.uow.tickets.get(ticket_id)
+    if existing is not None:
+        if context.actor.is_customer:  # his own tickets are all a customer sees (VS-4)
+            seen = existing.customer == context.actor.id
+        else:
+            seen = context.ticket_visibility(existing).granted
+        raise id_taken("ticket", ticket_id, "ticket_exists", "TK-1", seen=seen)
     first = kind.first
     filled = _filled(kind, first, Responsible.CUSTOMER, {}, values)
     now = context.stamp.at
