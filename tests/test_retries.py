@@ -19,6 +19,7 @@ from carteira import (
     Stage,
 )
 from carteira.adapters.memory.store import InMemoryUnitOfWork
+from carteira.services.context import full_jitter
 
 TENANT = "acme"
 HOST = Principal.system(TENANT)
@@ -98,6 +99,39 @@ def test_st3_a_query_is_run_again_too() -> None:
     flaky = Flaky(InMemoryStore(), failures=1, at="enter")
     assert _app(flaky).settings(HOST).segmentation is True
     assert flaky.opened == 2
+
+
+def test_st3_retries_pause_as_backoff_says_between_attempts_only() -> None:
+    """ST-3: after the n-th failure the runner waits backoff(n); none before the first try
+    nor after the last failure."""
+    asked: list[int] = []
+
+    def backoff(failures: int) -> float:
+        asked.append(failures)
+        return 0.0
+
+    flaky = Flaky(InMemoryStore(), failures=2)
+    _app(flaky, backoff=backoff).register_manager(HOST, "ana", "Ana", profile=Profile.ANALYST)
+    assert asked == [1, 2]
+    asked.clear()
+    flaky = Flaky(InMemoryStore(), failures=9, at="enter")
+    with pytest.raises(ConcurrencyError):
+        _app(flaky, attempts=3, backoff=backoff).settings(HOST)
+    assert asked == [1, 2]
+    asked.clear()
+    check = Flaky(InMemoryStore(), failures=1, at="enter")
+    app = Carteira(check, clock=ManualClock(), backoff=backoff, read_unit_of_work=check)
+    with pytest.raises(Exception, match="unknown or inactive"):
+        app.can_view(Principal.manager(TENANT, "nobody"), "customer", "c1")
+    assert asked == [1]
+
+
+def test_st3_full_jitter_stays_within_its_bounds() -> None:
+    """ST-3: the default pause is random, below 5 ms doubled per failure, capped at 200 ms."""
+    for failures, bound in ((1, 0.01), (2, 0.02), (3, 0.04), (9, 0.2), (60, 0.2)):
+        pauses = [full_jitter(failures) for _ in range(200)]
+        assert all(0 <= p <= bound for p in pauses)
+        assert len(set(pauses)) > 100
 
 
 def test_st3_attempts_are_at_least_one() -> None:

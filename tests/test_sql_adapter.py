@@ -650,8 +650,9 @@ def test_st1_carteira_joins_a_host_transaction_and_never_commits_it(database: Da
 def test_st1_a_host_engine_serves_carteira_without_changing_for_the_host(
     database: Database,
 ) -> None:
-    """SQLite units of work BEGIN IMMEDIATE and PostgreSQL ones run SERIALIZABLE on a
-    host's engine, while the host's own connections keep their behaviour."""
+    """SQLite units of work BEGIN IMMEDIATE and PostgreSQL ones take the tenant's writer
+    lock at READ COMMITTED on a host's engine, while the host's own connections keep
+    their behaviour (ST-3)."""
     engine = database.engine()
     store = SqlStore(engine, create=True)
     _write(store, lambda uow: uow.customers.add(Customer(TENANT, "c1", "C1")))
@@ -674,7 +675,9 @@ def test_st1_a_host_engine_serves_carteira_without_changing_for_the_host(
         assert next(s for s in begun_by_us if not s.startswith("PRAGMA")) == "BEGIN IMMEDIATE"
         assert "BEGIN IMMEDIATE" not in seen
     else:
-        assert (ours, theirs) == ("serializable", "read committed")
+        assert (ours, theirs) == ("read committed", "read committed")
+        assert any("pg_advisory_xact_lock" in s for s in begun_by_us)
+        assert not any("pg_advisory_xact_lock" in s for s in seen)
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
@@ -740,28 +743,51 @@ def test_st3_sqlite_writers_in_threads_never_see_database_is_locked(database: Da
 
 
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
-def test_st3_a_postgresql_serialization_failure_is_a_concurrency_error(
+def test_st3_a_postgresql_writer_waits_for_its_tenant_s_writer_then_reads_its_commit(
     database: Database,
 ) -> None:
+    """ST-3: writers of one tenant queue on its lock instead of failing each other; a
+    writer of another tenant does not wait."""
     store = database.store()
-    first, second = store.unit_of_work(TENANT), store.unit_of_work(TENANT)
-    with first, second:
-        assert first.customers.count() == second.customers.count() == 0
+    entered, done = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def second() -> None:
+        with store.unit_of_work(TENANT) as uow:
+            entered.set()
+            seen.append(uow.customers.count())
+            uow.customers.add(Customer(TENANT, "c2", "C2"))
+            uow.commit()
+        done.set()
+
+    with store.unit_of_work(TENANT) as first:
         first.customers.add(Customer(TENANT, "c1", "C1"))
-        second.customers.add(Customer(TENANT, "c2", "C2"))
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        assert not entered.wait(0.3)  # queued behind the first writer
+        with store.unit_of_work("other") as elsewhere:  # another tenant: no wait
+            elsewhere.customers.add(Customer("other", "c1", "C1"))
+            elsewhere.commit()
         first.commit()
-        with pytest.raises(ConcurrencyError) as caught:
-            second.commit()
-        assert "40001" in str(caught.value.__cause__) or "serializ" in str(caught.value)
-    assert _read(
-        store,
-        lambda uow: [
-            c.id
-            for c in uow.customers.in_scope(
-                Scope(everything=True), after=None, limit=10, search=None
-            )
-        ],
-    ) == ["c1"]
+    waiting.join(10)
+    assert done.is_set()
+    assert seen == [1]  # it read the first writer's commit: READ COMMITTED after the lock
+    assert _read(store, lambda uow: uow.customers.count()) == 2
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_st3_a_postgresql_writer_waiting_past_its_busy_timeout_is_a_concurrency_error(
+    database: Database,
+) -> None:
+    """ST-3: the wait is bounded; past it the refusal is retryable and changes nothing."""
+    holder, hasty = database.store(), database.store(busy_timeout=0.05)
+    with holder.unit_of_work(TENANT) as uow:
+        uow.customers.add(Customer(TENANT, "c1", "C1"))
+        with pytest.raises(ConcurrencyError) as caught, hasty.unit_of_work(TENANT):
+            pass
+        assert "55P03" in repr(caught.value.__cause__) or "lock" in str(caught.value)
+        uow.commit()
+    assert _read(hasty, lambda uow: uow.customers.count()) == 1
 
 
 # -- set-based writes ----------------------------------------------------------------------

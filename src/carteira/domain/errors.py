@@ -62,8 +62,11 @@ class NotFound(CarteiraError):
     default_code = "not_found"
 
     def __init__(self, kind: str, record_id: str) -> None:
+        # Only a string is shown: a host's deeply nested list must not turn a refusal
+        # into a RecursionError, nor a huge object into a huge message.
+        shown = repr(record_id) if isinstance(record_id, str) else f"<{type(record_id).__name__}>"
         super().__init__(
-            f"{kind} {record_id!r} does not exist",
+            f"{kind} {shown} does not exist",
             rule="TN-1",
             details={"kind": kind, "id": record_id},
         )

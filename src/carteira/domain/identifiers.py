@@ -6,9 +6,30 @@ from collections.abc import Iterable, Mapping
 
 from carteira.domain.errors import FieldError, InvalidInput
 
-__all__ = ["MAX_ID_LENGTH", "check_id", "check_ids", "check_text"]
+__all__ = [
+    "MAX_ID_LENGTH",
+    "MAX_TEXT_LENGTH",
+    "check_id",
+    "check_ids",
+    "check_text",
+    "storable",
+]
 
 MAX_ID_LENGTH = 255
+"""The longest identifier, tenant or principal id carteira takes (ER-2)."""
+MAX_TEXT_LENGTH = 255
+"""The longest name carteira takes: managers, customers, organizations, departments (ER-2)."""
+
+_NOT_STORABLE = "must be valid Unicode text (it holds a lone surrogate)"
+
+
+def storable(value: str) -> bool:
+    """Tell whether every store can keep ``value``: no lone surrogate (ER-2, ST-2).
+
+    Python strings may hold halves of UTF-16 pairs that no UTF-8 database accepts; a
+    value one store keeps and another refuses would make stores disagree.
+    """
+    return value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value)
 
 
 def check_id(kind: str, value: object, *, path: str = "$.id") -> str:
@@ -17,8 +38,8 @@ def check_id(kind: str, value: object, *, path: str = "$.id") -> str:
     if (
         isinstance(value, str)
         and 0 < len(value) <= MAX_ID_LENGTH
-        and not value[0].isspace()
-        and not value[-1].isspace()
+        and value.strip() is value  # CPython hands the string back when nothing is stripped
+        and value.isascii()
     ):
         return value
     if not isinstance(value, str):
@@ -29,6 +50,8 @@ def check_id(kind: str, value: object, *, path: str = "$.id") -> str:
         )
     if len(value) > MAX_ID_LENGTH:
         raise InvalidInput(f"{kind} id", [FieldError(path, f"is longer than {MAX_ID_LENGTH}")])
+    if not storable(value):
+        raise InvalidInput(f"{kind} id", [FieldError(path, _NOT_STORABLE)])
     return value
 
 
@@ -49,8 +72,12 @@ def check_ids(kind: str, values: Iterable[object], *, path: str) -> list[str]:
     return checked
 
 
-def check_text(subject: str, value: object, *, path: str) -> str:
-    """Return ``value`` if it is a non-blank string."""
+def check_text(subject: str, value: object, *, path: str, max_length: int = MAX_TEXT_LENGTH) -> str:
+    """Return ``value`` if it is a non-blank, storable string of at most ``max_length`` (ER-2)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(subject, [FieldError(path, "must be a non-blank string")])
+    if len(value) > max_length:
+        raise InvalidInput(subject, [FieldError(path, f"is longer than {max_length}")])
+    if not storable(value):
+        raise InvalidInput(subject, [FieldError(path, _NOT_STORABLE)])
     return value

@@ -10,8 +10,19 @@ from datetime import datetime
 from typing import TypeVar
 
 from carteira.domain.errors import FieldError, InvalidInput
+from carteira.domain.identifiers import MAX_TEXT_LENGTH, storable
 
-__all__ = ["check_choice", "check_flag", "check_instant", "check_optional_text"]
+__all__ = [
+    "MAX_COUNT",
+    "check_choice",
+    "check_count",
+    "check_flag",
+    "check_instant",
+    "check_optional_text",
+]
+
+MAX_COUNT = 2**31 - 1
+"""The largest count carteira takes (capacities, caps, byte limits): every store keeps it."""
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -43,8 +54,27 @@ def check_instant(subject: str, value: object, *, path: str, rule: str | None = 
     return value
 
 
-def check_optional_text(subject: str, value: object, *, path: str) -> str | None:
-    """Return ``value`` if it is a string or ``None``."""
-    if value is not None and not isinstance(value, str):
+def check_optional_text(
+    subject: str, value: object, *, path: str, max_length: int = MAX_TEXT_LENGTH
+) -> str | None:
+    """Return ``value`` if it is ``None`` or a storable string of at most ``max_length``."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
         raise InvalidInput(subject, [FieldError(path, "must be a string")])
+    if len(value) > max_length:
+        raise InvalidInput(subject, [FieldError(path, f"is longer than {max_length}")])
+    if not storable(value):
+        problem = "must be valid Unicode text (it holds a lone surrogate)"
+        raise InvalidInput(subject, [FieldError(path, problem)])
+    return value
+
+
+def check_count(
+    subject: str, value: object, *, path: str, least: int = 0, rule: str | None = None
+) -> int:
+    """Return ``value`` if it is a whole number from ``least`` to `MAX_COUNT` (ER-2)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= MAX_COUNT:
+        problem = f"must be a whole number from {least} to {MAX_COUNT}"
+        raise InvalidInput(subject, [FieldError(path, problem)], rule=rule)
     return value

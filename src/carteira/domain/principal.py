@@ -6,6 +6,9 @@ import enum
 
 import attrs
 
+from carteira.domain.errors import FieldError, InvalidInput
+from carteira.domain.identifiers import check_id
+
 __all__ = ["Principal", "PrincipalKind"]
 
 
@@ -15,6 +18,9 @@ class PrincipalKind(enum.StrEnum):
     MANAGER = "manager"
     SYSTEM = "system"
     CUSTOMER = "customer"
+
+
+_KINDS = {k.value: k for k in PrincipalKind}
 
 
 @attrs.frozen
@@ -32,6 +38,22 @@ class Principal:
     tenant: str
     id: str
     kind: PrincipalKind = PrincipalKind.MANAGER
+
+    def __attrs_post_init__(self) -> None:
+        """Refuse a tenant or id that is not a usable identifier, or an unknown kind (ER-2).
+
+        The tenant is checked like every other id (TN-1): a non-blank string of at most
+        255 characters without surrounding spaces, so ``"acme "`` is never a tenant of
+        its own and no store receives ``None`` or ``7``.
+        """
+        check_id("tenant", self.tenant, path="$.principal.tenant")
+        check_id("principal", self.id, path="$.principal.id")
+        if self.kind.__class__ is not PrincipalKind:
+            if not isinstance(self.kind, str) or self.kind not in _KINDS:
+                choices = ", ".join(_KINDS)
+                problem = FieldError("$.principal.kind", f"must be one of {choices}")
+                raise InvalidInput("principal", [problem])
+            object.__setattr__(self, "kind", _KINDS[self.kind])
 
     @classmethod
     def manager(cls, tenant: str, manager_id: str) -> Principal:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from carteira.domain.errors import FieldError, InvalidInput
+from carteira.domain.inputs import check_count
 
 __all__ = ["DEFAULT_ATTACHMENT_TYPES", "TenantSettings"]
 
@@ -29,12 +29,8 @@ def _content_types(value: Iterable[str]) -> frozenset[str]:
 
 
 def _at_least_one(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInput(
-            "settings",
-            [FieldError(f"$.{attribute.name}", "must be a whole number >= 1")],
-            rule="MB-3" if attribute.name == "max_account_managers" else "TK-4",
-        )
+    rule = "MB-3" if attribute.name == "max_account_managers" else "TK-4"
+    check_count("settings", value, path=f"$.{attribute.name}", least=1, rule=rule)
 
 
 @attrs.frozen

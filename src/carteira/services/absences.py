@@ -57,6 +57,7 @@ def schedule_absence(context: Context, manager_id: str, absence: Absence) -> Man
 def cancel_absence(context: Context, manager_id: str, absence_id: str) -> Manager:
     """Withdraw a scheduled absence (MG-5)."""
     manager = _authorized(context, manager_id)
+    absence_id = check_id("absence", absence_id, path="$.absence_id")
     kept = tuple(a for a in manager.absences if a.id != absence_id)
     if len(kept) == len(manager.absences):
         raise NotFound("absence", absence_id)

@@ -47,7 +47,7 @@ from carteira.services import (
     ways,
     workflow,
 )
-from carteira.services.context import Runner
+from carteira.services.context import Runner, full_jitter
 from carteira.services.customer_portal import CustomerPortal
 from carteira.services.imports import ImportReport
 from carteira.services.managers import Leave
@@ -97,7 +97,9 @@ class Carteira:
     keeps the content of files attached to tickets (TK-4); without one, it stays in memory. A
     command or query whose unit of work meets a concurrent change
     ([`ConcurrencyError`][carteira.ConcurrencyError]) is run again from the start, up to
-    ``attempts`` times in all (ST-3). The customer's side of portal tickets is ``portal``
+    ``attempts`` times in all (ST-3), ``backoff(n)`` seconds after its n-th failure (by
+    default a random pause below 5 ms doubled per failure, at most 200 ms, so writers
+    that met do not meet again in step). The customer's side of portal tickets is ``portal``
     ([`CustomerPortal`][carteira.CustomerPortal]).
 
     >>> from carteira import Carteira, InMemoryStore, Principal
@@ -119,6 +121,7 @@ class Carteira:
         attachments: AttachmentStore | None = None,
         attempts: int = 3,
         read_unit_of_work: ReadUnitOfWorkFactory | None = None,
+        backoff: Callable[[int], float] = full_jitter,
     ) -> None:
         readers = read_unit_of_work or _beside(unit_of_work, "read_unit_of_work")
         self._run = Runner(
@@ -130,6 +133,7 @@ class Carteira:
             attempts,
             readers,
             _beside(readers, "check_visible"),
+            backoff,
         )
         self._new_id = new_id
         self._attachments = attachments if attachments is not None else InMemoryAttachmentStore()

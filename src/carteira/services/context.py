@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -50,7 +52,15 @@ from carteira.ports.unit_of_work import (
 from carteira.ports.visibility import VisibilityCheck
 from carteira.services.results import Result
 
-__all__ = ["Actor", "Context", "ReadContext", "Runner", "id_taken", "refused_manager"]
+__all__ = [
+    "Actor",
+    "Context",
+    "ReadContext",
+    "Runner",
+    "full_jitter",
+    "id_taken",
+    "refused_manager",
+]
 
 T = TypeVar("T")
 
@@ -343,8 +353,9 @@ class Runner:
     ``read_factory`` (ST-6), or in ordinary ones when the store has none. A unit of work
     that fails with [`ConcurrencyError`][carteira.ConcurrencyError] (a stale version, a
     serialization failure, a busy database) is run again from the start, reading everything
-    afresh, up to ``attempts`` times in all (ST-3); a command is safe to run again because a
-    failed unit of work kept nothing.
+    afresh, up to ``attempts`` times in all (ST-3), after a pause of ``backoff(n)`` seconds
+    following the n-th failure (`full_jitter` unless
+    given); a command is safe to run again because a failed unit of work kept nothing.
     """
 
     uow_factory: UnitOfWorkFactory
@@ -355,6 +366,7 @@ class Runner:
     attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
     read_factory: ReadUnitOfWorkFactory | None = None
     checker: VisibilityCheck | None = None
+    backoff: Callable[[int], float] = attrs.field(factory=lambda: full_jitter)
 
     def command(
         self, principal: Principal, body: Callable[[Context], T], *, portal: bool = False
@@ -377,12 +389,14 @@ class Runner:
         return Result(value, tuple(context.events))
 
     def _retrying(self, attempt: Callable[[], T], attempts: int | None = None) -> T:
-        for left in range((attempts or self.attempts) - 1, -1, -1):
+        total = attempts or self.attempts
+        for done in range(1, total + 1):
             try:
                 return attempt()
             except ConcurrencyError:
-                if not left:
+                if done == total:
                     raise
+            time.sleep(self.backoff(done))
         raise AssertionError("unreachable: attempts must be at least 1")
 
     def query(
@@ -410,14 +424,19 @@ class Runner:
         """
         _admit(principal, False)
         factory: ReadUnitOfWorkFactory = self.read_factory or self.uow_factory
-        for left in range(self.attempts - 1, -1, -1):  # `_retrying`, inlined for the hot path
-            try:
-                with factory(principal.tenant) as uow:
-                    return body(uow, self.clock.now())
-            except ConcurrencyError:
-                if not left:
-                    raise
-        raise AssertionError("unreachable: attempts must be at least 1")
+        try:  # the first attempt without `_retrying`'s closure: this is the hot path
+            with factory(principal.tenant) as uow:
+                return body(uow, self.clock.now())
+        except ConcurrencyError:
+            if self.attempts == 1:
+                raise
+        time.sleep(self.backoff(1))
+
+        def again() -> T:
+            with factory(principal.tenant) as uow:
+                return body(uow, self.clock.now())
+
+        return self._retrying(again, self.attempts - 1)
 
     def check(self, principal: Principal, subject: object, object_id: object) -> bool:
         """Tell whether the principal sees one record, in a snapshot of its own (VS-2, ST-6).
@@ -442,6 +461,7 @@ class Runner:
         except ConcurrencyError:
             if self.attempts == 1:
                 raise
+            time.sleep(self.backoff(1))
             seen = self._retrying(
                 lambda: check(principal, subject, object_id, self.clock.now()), self.attempts - 1
             )
@@ -463,6 +483,15 @@ class Runner:
             "presence": self.presence,
             "tie_break": self.tie_break,
         }
+
+
+def full_jitter(attempt: int) -> float:
+    """Return how long to wait before attempt ``attempt + 1`` after a concurrent change (ST-3).
+
+    "Full jitter": a uniform draw below 5 ms doubled per attempt, at most 200 ms, so
+    writers that met do not meet again in step.
+    """
+    return random.uniform(0, min(0.2, 0.005 * 2**attempt))
 
 
 def _admitted(uow: ReadUnitOfWork, principal: Principal, at: datetime) -> None:

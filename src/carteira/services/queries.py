@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 import attrs
@@ -11,13 +11,14 @@ import attrs
 from carteira.domain.customer import Customer
 from carteira.domain.errors import FieldError, InvalidInput, PermissionDenied
 from carteira.domain.events import Event, MembershipChanged
-from carteira.domain.inputs import check_instant
+from carteira.domain.inputs import check_instant, check_optional_text
 from carteira.domain.ownership import Ownership, SubjectKind
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Portfolio
+from carteira.domain.scope import Scope
 from carteira.services.context import Context, ReadContext
 from carteira.services.ownership import ownership_of
-from carteira.services.portfolios import effective_members, holds_customers
+from carteira.services.portfolios import holds_customers
 from carteira.services.results import Page
 
 __all__ = [
@@ -96,15 +97,41 @@ def customers_of_portfolio(
     Only customers the actor may see are listed, so pages reveal nothing else (VS-3).
     """
     _check_limit(limit)
+    after = check_optional_text("page", after, path="$.after")
     context.portfolio(portfolio_id)
-    members = [
-        c
-        for c in effective_members(context, portfolio_id)
-        if (after is None or c.id > after) and context.customer_visibility(c)
-    ]
-    items = members[:limit]
-    more = len(members) > limit
-    return Page(items, items[-1].id if more else None)
+    scope = context.scope(context.viewer)
+    members = Scope(portfolios=frozenset({portfolio_id}))
+    if scope.everything or portfolio_id in scope.portfolios:
+        found = context.uow.customers.in_scope(members, after=after, limit=limit + 1, search=None)
+        return Page(found[:limit], found[limit - 1].id if len(found) > limit else None)
+    # He sees only those of its customers he serves (or one he stands in for serves):
+    # walk those, fewer than the portfolio's, keeping the portfolio's own (ST-4).
+    served = Scope(account_managers=scope.account_managers)
+    return _walk(context, served, after, limit, lambda c: _in_portfolio(context, c, members))
+
+
+def _in_portfolio(context: ReadContext, customer: Customer, members: Scope) -> bool:
+    organization = context.organization_of(customer)
+    return members.sees_customer(customer.effective_portfolio(organization), ())
+
+
+def _walk(
+    context: ReadContext,
+    scope: Scope,
+    after: str | None,
+    limit: int,
+    keep: Callable[[Customer], bool],
+) -> Page[Customer]:
+    """Page through ``scope`` keeping what ``keep`` says, until a page is full (ST-4)."""
+    kept: list[Customer] = []
+    while len(kept) <= limit:
+        found = context.uow.customers.in_scope(scope, after=after, limit=MAX_PAGE, search=None)
+        kept += [c for c in found if keep(c)]
+        if len(found) < MAX_PAGE:
+            break
+        after = found[-1].id
+    items = kept[:limit]
+    return Page(items, items[-1].id if len(kept) > limit else None)
 
 
 def customer_view(context: ReadContext, customer_id: str) -> CustomerView:

@@ -20,7 +20,7 @@ from carteira.domain.events import (
     TicketReplied,
 )
 from carteira.domain.identifiers import check_id, check_ids, check_text
-from carteira.domain.inputs import check_choice, check_flag
+from carteira.domain.inputs import check_choice, check_count, check_flag
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
 from carteira.policies.routing import Outcome, availability, route
@@ -129,6 +129,7 @@ def choose_agent(context: Context, ticket_id: str, manager_id: str) -> Ticket:
     """Record the customer's choice among the offered agents (RT-1); the host acts for him."""
     if not context.actor.is_system:
         raise PermissionDenied("only the host application records a customer's choice", rule="RT-1")
+    manager_id = check_id("manager", manager_id, path="$.manager_id")
     ticket = require_open(context.ticket(ticket_id))
     if manager_id not in ticket.offered:
         raise RuleViolation(
@@ -267,6 +268,4 @@ def _capacities(value: object) -> dict[str, int]:
 
 
 def _count(value: object, path: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput("department", [FieldError(path, "must be a whole number >= 0")])
-    return value
+    return check_count("department", value, path=path)

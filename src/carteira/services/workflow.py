@@ -340,6 +340,7 @@ def attach(
     ticket, _, _ = _changeable(context, ticket_id)
     name = _note(name, required=True, path="$.name")
     settings = context.settings
+    content_type = check_text("attachment", content_type, path="$.content_type")
     if content_type not in settings.attachment_types:
         raise RuleViolation(
             f"files of type {content_type!r} are not accepted",

@@ -1,7 +1,8 @@
 """Database errors translated into carteira's own (ER-1, ST-1, ST-3).
 
 No SQLAlchemy or driver exception leaves the adapter: a busy SQLite database, a
-PostgreSQL serialization failure or deadlock (SQLSTATE 40001, 40P01), or a PostgreSQL
+PostgreSQL serialization failure, deadlock or lock wait past the busy timeout (SQLSTATE
+40001, 40P01, 55P03), or a PostgreSQL
 lock table full ("out of shared memory", SQLSTATE 53200) becomes a retryable
 [`ConcurrencyError`][carteira.ConcurrencyError]; a unique key taken by a concurrent
 writer becomes the [`Conflict`][carteira.Conflict] the in-memory store raises (or, for the
@@ -24,7 +25,9 @@ __all__ = ["LARGEST", "translate", "translated"]
 LARGEST = 2**63 - 1
 """The largest whole number both databases store (a BIGINT); larger ones are clamped."""
 
-_RETRY_STATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+# serialization_failure, deadlock_detected, lock_not_available (a tenant's writer lock
+# not granted within the busy timeout)
+_RETRY_STATES = frozenset({"40001", "40P01", "55P03"})
 _OUT_OF_MEMORY = "53200"  # out_of_memory; "out of shared memory" when a lock table is full
 _SQLITE_BUSY = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([a-z_]+)\.")

@@ -45,6 +45,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "create_schema",
     "metadata",
+    "refuse_foreign",
     "schema_version",
     "upgrade",
 ]
@@ -393,8 +394,19 @@ def upgrade(bind: Engine | Connection) -> None:
 
 
 def _checked_version(connection: Connection) -> int | None:
-    found = schema_version(connection)
-    if found is not None and found > SCHEMA_VERSION:
+    found: object = schema_version(connection)
+    if found is not None and (isinstance(found, bool) or not isinstance(found, int) or found < 1):
+        raise StorageError(
+            f"the database records carteira schema version {found!r}, which no carteira "
+            "wrote: restore it from a backup, or correct carteira_schema_versions",
+            code="schema_unknown",
+            rule="ST-2",
+            details={"found": repr(found), "supported": SCHEMA_VERSION},
+        )
+    if found is None:
+        _refuse_half_set_up(connection)
+        return None
+    if found > SCHEMA_VERSION:
         raise StorageError(
             f"the database holds carteira schema version {found}, newer than this "
             f"carteira's {SCHEMA_VERSION}: upgrade carteira before using this database",
@@ -403,6 +415,47 @@ def _checked_version(connection: Connection) -> int | None:
             details={"found": found, "supported": SCHEMA_VERSION},
         )
     return found
+
+
+def _refuse_half_set_up(connection: Connection) -> None:
+    """Refuse a database holding carteira's names but no schema version (ST-2).
+
+    Creating the rest beside them would leave a schema no version describes.
+    """
+    found = inspect(connection)
+    names = set(found.get_table_names()) | set(found.get_view_names())
+    taken = sorted(names & {t.name for t in metadata.sorted_tables})
+    if taken:
+        raise StorageError(
+            f"the database already holds {', '.join(taken)} but records no carteira schema "
+            "version: it was not made by carteira, or not finished; nothing was written",
+            code="schema_unknown",
+            rule="ST-2",
+            details={"tables": tuple(taken)},
+        )
+
+
+def refuse_foreign(bind: Engine) -> None:
+    """Refuse to create carteira's schema in a database holding other tables (ST-2).
+
+    What a store opened on a URL or a path does unasked: a file that is some other
+    application's database is left untouched. A host that wants carteira's tables
+    beside its own says so with ``SqlStore(..., create=True)`` or `SqlStore.upgrade`.
+    """
+    with translated(), bind.connect() as connection:
+        if schema_version(connection) is not None:
+            return
+        found = inspect(connection)
+        others = sorted(set(found.get_table_names()) | set(found.get_view_names()))
+    if others:
+        raise StorageError(
+            f"the database holds other tables ({', '.join(others[:5])}"
+            f"{', ...' if len(others) > 5 else ''}) and no carteira schema: open it with "
+            "create=True to add carteira's tables beside them; nothing was written",
+            code="foreign_database",
+            rule="ST-2",
+            details={"tables": tuple(others)},
+        )
 
 
 def _tickets_by_assignee_and_id(connection: Connection) -> None:

@@ -3,16 +3,19 @@
 `SqlStore` opens units of work, one transaction and one tenant each (ST-1,
 TN-1). On its own engine (built from a URL, a file path or a host's engine) every
 unit of work is one database transaction: ``BEGIN IMMEDIATE`` in SQLite, so that
-writers queue for the lock up front instead of failing halfway, and ``SERIALIZABLE``
-in PostgreSQL. Queries run in read-only units of work instead (ST-6): a deferred
-``BEGIN`` under ``PRAGMA query_only`` in SQLite (WAL: one snapshot, no write lock) and a
-``REPEATABLE READ, READ ONLY`` transaction in PostgreSQL, both ended by ``COMMIT``. On a
+writers queue for the lock up front instead of failing halfway, and in PostgreSQL the
+tenant's writer lock (an advisory lock) taken first, then ``READ COMMITTED``: writers
+of one tenant queue instead of failing each other. Queries run in read-only units of
+work instead (ST-6): a deferred ``BEGIN`` under ``PRAGMA query_only`` in SQLite (WAL:
+one snapshot, no write lock) and a ``REPEATABLE READ, READ ONLY`` transaction in
+PostgreSQL, both ended by ``COMMIT``. On a
 host's `Connection` each unit of work is a ``SAVEPOINT`` inside the host's transaction,
 which only the host commits, and a read-only one reads in the host's transaction as it is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -126,8 +129,9 @@ class SqlStore:
     ``create`` brings the schema to `SCHEMA_VERSION`
     at once (`upgrade`); it defaults to ``True`` for a URL or a path and to
     ``False`` for an engine or a connection, whose schema the host's migrations own.
-    ``busy_timeout`` (seconds) is how long a SQLite unit of work waits for the write
-    lock before it fails with a retryable [`ConcurrencyError`][carteira.ConcurrencyError] (ST-3).
+    ``busy_timeout`` (seconds) is how long a unit of work waits for the write lock
+    (SQLite's, or the tenant's on PostgreSQL) before it fails with a retryable
+    [`ConcurrencyError`][carteira.ConcurrencyError] (ST-3).
 
     Threads may share a store built from a URL, a path or an engine: each unit of
     work takes a connection of its own (``sqlite://``, in memory, is one database per
@@ -151,6 +155,7 @@ class SqlStore:
         self._host: Connection | None = bind if isinstance(bind, Connection) else None
         self._owned = isinstance(bind, str | URL | Path)
         busy = max(int(busy_timeout * 1000), 0)
+        self._busy_ms = busy
         if isinstance(bind, Connection):
             engine = bind.engine
         elif isinstance(bind, Engine):
@@ -168,6 +173,8 @@ class SqlStore:
             )
         if self._owned if create is None else create:
             try:
+                if create is None:
+                    schema.refuse_foreign(self._engine)
                 self.upgrade()
             except BaseException:
                 self.close()
@@ -268,7 +275,7 @@ def _engine(bind: str | URL | Path) -> Engine:
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() == "postgresql":
-        options["isolation_level"] = "SERIALIZABLE"  # set once per connection, not per use
+        options["isolation_level"] = "READ COMMITTED"  # set once per connection, not per use
     try:
         return create_engine(url, **options)
     except (ArgumentError, ImportError) as error:
@@ -276,10 +283,10 @@ def _engine(bind: str | URL | Path) -> Engine:
 
 
 def _configured(engine: Engine, busy_ms: int, *, owned: bool) -> Engine:
-    """Return the engine units of work use: SQLite BEGIN IMMEDIATE, PostgreSQL SERIALIZABLE."""
+    """Return the engine units of work use: SQLite BEGIN IMMEDIATE, PostgreSQL READ COMMITTED."""
     name = engine.dialect.name
     if name == "postgresql":
-        return engine if owned else engine.execution_options(isolation_level="SERIALIZABLE")
+        return engine if owned else engine.execution_options(isolation_level="READ COMMITTED")
     if name != "sqlite":
         raise StorageError(f"SqlStore supports SQLite and PostgreSQL, not {name}", rule="ST-2")
     if owned:
@@ -288,6 +295,25 @@ def _configured(engine: Engine, busy_ms: int, *, owned: bool) -> Engine:
     ours = engine if owned else engine.execution_options()
     event.listen(ours, "begin", _begin_immediate(busy_ms))
     return ours
+
+
+_LOCK_SPACE = 0x63617274  # "cart": carteira's advisory locks, apart from the host's
+
+
+def tenant_lock_sql(tenant: str, busy_ms: int) -> str:
+    """Return the statements that take ``tenant``'s writer lock, waiting ``busy_ms`` at most.
+
+    A transaction-level advisory lock keyed by carteira's space and a 32-bit digest of
+    the tenant (two tenants sharing a digest only queue together). Only integers reach
+    the text, so no tenant, however hostile, becomes SQL. Past ``busy_ms`` PostgreSQL
+    answers ``lock_not_available``, a retryable [`ConcurrencyError`][carteira.ConcurrencyError].
+    """
+    digest = hashlib.sha256(tenant.encode("utf-8", "surrogatepass")).digest()
+    key = int.from_bytes(digest[:4], "big", signed=True)
+    return (
+        f"SET LOCAL lock_timeout = {int(busy_ms)}; "
+        f"SELECT pg_advisory_xact_lock({_LOCK_SPACE}, {key})"
+    )
 
 
 def _sqlite_connect(busy_ms: int) -> Callable[[Any, Any], None]:
@@ -544,6 +570,7 @@ class _SqlUnit:
         with translated():
             if self._store._host is None:
                 self._transaction = connection.begin()
+                self._take_tenant(connection)
                 return
             if self._read_only:
                 return  # a query reads in the host's transaction as it stands
@@ -553,7 +580,19 @@ class _SqlUnit:
                 # The driver would not BEGIN before a SAVEPOINT, whose RELEASE would then
                 # commit on the host's behalf: open the host's transaction first.
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
+            self._take_tenant(connection)
             self._transaction = connection.begin_nested()
+
+    def _take_tenant(self, connection: Connection) -> None:
+        """PostgreSQL: wait for the tenant's writer lock before reading anything (ST-3).
+
+        Writers of one tenant run one after another, each at READ COMMITTED from the
+        moment it holds the lock, so each reads every earlier commit and none of them
+        fails another; tenants share no rows. Queries take no lock.
+        """
+        if self._read_only or self.dialect != "postgresql":
+            return
+        connection.exec_driver_sql(tenant_lock_sql(self._tenant, self._store._busy_ms))
 
     def _end(self, finish: Callable[[Transaction], None]) -> None:
         transaction, self._transaction = self._transaction, None

@@ -1,0 +1,120 @@
+"""One validation at the edge: every store takes and refuses the same values (issue 14,
+rows 6 and 7; ST-2, ER-1, ER-2, TN-1).
+
+The campaign's reproducers: a capacity of 10**20, a cap of 99999999999999999999 account
+managers and lone surrogates were kept in memory and refused by SQL with a storage
+error; tenants ``""``, ``" "``, ``"acme "``, 10,000 characters, ``None`` and ``7`` were
+never checked; ``attach(content_type=[...])`` raised a bare ``TypeError``, and a deeply
+nested list given as an id a ``RecursionError``. Each is now ``InvalidInput`` naming the
+field, on every store, and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from carteira import (
+    Carteira,
+    InvalidInput,
+    Principal,
+    Profile,
+    Responsible,
+    Stage,
+)
+
+
+def _nested(depth: int = 100_000) -> list[Any]:
+    top: list[Any] = []
+    here = top
+    for _ in range(depth):
+        inner: list[Any] = []
+        here.append(inner)
+        here = inner
+    return top
+
+
+@pytest.mark.parametrize("tenant", ["", " ", "acme ", " acme", "x" * 10_000, None, 7, ["acme"]])
+def test_tn1_row6_a_tenant_is_checked_like_every_id(tenant: Any) -> None:
+    """TN-1, ER-2: no principal is made of a tenant that is not a usable identifier."""
+    for make in (Principal.system, Principal.manager, Principal.customer):
+        with pytest.raises(InvalidInput) as refused:
+            make(tenant, "x") if make is not Principal.system else make(tenant)
+        assert refused.value.errors[0].path == "$.principal.tenant"
+
+
+def _setup(app: Carteira, system: Principal) -> None:
+    app.register_manager(system, "m", "M", profile=Profile.ANALYST)
+    app.create_portfolio(system, "P", managers=["m"], portfolio_id="p")
+    app.register_customer(system, "c1", "Padaria")
+    stages = [
+        Stage("new", "Novo", Responsible.CUSTOMER),
+        Stage("done", "Feito", Responsible.SERVICE, final=True),
+    ]
+    app.save_ticket_type(
+        system, "ask", group="G", name="Pedido", stages=stages, transitions=[("new", "done")]
+    )
+    app.portal.open_ticket(
+        Principal.customer("acme", "c1"),
+        group="G",
+        ticket_type="ask",
+        subject="Ajuda",
+        request="Preciso",
+        ticket_id="t1",
+    )
+
+
+CASES: dict[str, tuple[str, Callable[[Carteira, Principal], object]]] = {
+    "capacity 10**20": (
+        "$.capacity",
+        lambda app, s: app.save_department(s, "d", "D", capacity=10**20),
+    ),
+    "a huge account-manager cap": (
+        "$.max_account_managers",
+        lambda app, s: app.update_settings(s, max_account_managers=99999999999999999999),
+    ),
+    "a huge attachment limit": (
+        "$.attachment_max_bytes",
+        lambda app, s: app.update_settings(s, attachment_max_bytes=10**30),
+    ),
+    "a lone surrogate in an id": (
+        "$.id",
+        lambda app, s: app.register_customer(s, "c\ud800", "Nome"),
+    ),
+    "a lone surrogate in a name": (
+        "$.name",
+        lambda app, s: app.register_customer(s, "c2", "Nome \udfff"),
+    ),
+    "a name of 100,000 characters": (
+        "$.name",
+        lambda app, s: app.register_manager(s, "m2", "M" * 100_000),
+    ),
+    "a content type that is a list": (
+        "$.content_type",
+        lambda app, s: app.attach(s, "t1", name="a.txt", content_type=["x"], content=b"1"),
+    ),
+    "a nested list as an agent": (
+        "$.manager_id",
+        lambda app, s: app.choose_agent(s, "t1", _nested()),
+    ),
+    "a nested list as an absence": (
+        "$.absence_id",
+        lambda app, s: app.cancel_absence(s, "m", _nested()),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_er2_row6_row7_every_store_refuses_the_same_bad_value_alike(
+    app: Carteira, store: Any, system: Principal, case: str
+) -> None:
+    """ER-1, ER-2, ST-2: InvalidInput naming the field, on every store; nothing changed."""
+    _setup(app, system)
+    path, call = CASES[case]
+    before = store.snapshot()
+    with pytest.raises(InvalidInput) as refused:
+        call(app, system)
+    assert [e.path for e in refused.value.errors] == [path]
+    assert store.snapshot() == before
