@@ -854,6 +854,7 @@ def test_the_package_imports_only_the_domain_the_standard_library_and_openpyxl_l
 def test_the_public_names_are_exported_and_name_the_rule() -> None:
     """WA-8: every public name says which rule it serves."""
     assert carteira.spreadsheets.__all__ == [
+        "ReadLimits",
         "SpreadsheetError",
         "read_csv",
         "read_dataset",

@@ -15,6 +15,7 @@ is collected into one [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetErro
 
 from carteira.spreadsheets._csv import read_csv
 from carteira.spreadsheets._files import read_dataset, write_dataset
+from carteira.spreadsheets._limits import ReadLimits
 from carteira.spreadsheets._problems import SpreadsheetError
 
-__all__ = ["SpreadsheetError", "read_csv", "read_dataset", "write_dataset"]
+__all__ = ["ReadLimits", "SpreadsheetError", "read_csv", "read_dataset", "write_dataset"]

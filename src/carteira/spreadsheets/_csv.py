@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from carteira.domain.dataset import RowProblem, Table, TableKind
-from carteira.spreadsheets._problems import SpreadsheetError, problem
+from carteira.spreadsheets._limits import ReadLimits
+from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large
 from carteira.spreadsheets._tables import build_table
 
 __all__ = ["parse_csv", "read_csv", "write_csv"]
 
+_LIMITS = ReadLimits()
 _SEPARATORS = (";", ",", "\t")  # on a tie, the first wins: Brazilian Excel writes ";"
 _QUOTE = re.compile(r'[,"\r\n]')
 _FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -25,7 +27,9 @@ _BOMS = (
 )
 
 
-def read_csv(data: bytes, *, source: str, kind: TableKind | None = None) -> Table:
+def read_csv(
+    data: bytes, *, source: str, kind: TableKind | None = None, limits: ReadLimits = _LIMITS
+) -> Table:
     """Read one table from the bytes of a CSV file (WA-8).
 
     The text is UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order
@@ -41,7 +45,7 @@ def read_csv(data: bytes, *, source: str, kind: TableKind | None = None) -> Tabl
     [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetError] listing every problem of the file.
     """
     problems: list[RowProblem] = []
-    table = parse_csv(data, source, problems, kind=kind)
+    table = parse_csv(data, source, problems, kind=kind, limits=limits)
     if table is None or problems:
         raise SpreadsheetError(problems)
     return table
@@ -54,12 +58,17 @@ def parse_csv(
     *,
     kind: TableKind | None = None,
     name: str | None = None,
+    limits: ReadLimits = _LIMITS,
 ) -> Table | None:
     """Return the table of a CSV file's bytes, or ``None`` having added ``problems``."""
+    if len(data) > limits.max_bytes:
+        problems.append(too_large(source, len(data), limits))
+        return None
     text = _decode(data, source, problems)
     if text is None:
         return None
-    return build_table(source, _records(text, source, problems), problems, kind=kind, name=name)
+    records = _records(text, source, problems)
+    return build_table(source, records, problems, kind=kind, name=name, limits=limits)
 
 
 def _decode(data: bytes, source: str, problems: list[RowProblem]) -> str | None:

@@ -8,13 +8,22 @@ from pathlib import Path
 
 from carteira.domain.dataset import COLUMNS, REQUIRED, DataSet, RowProblem, Table, TableKind
 from carteira.spreadsheets._csv import parse_csv, write_csv
-from carteira.spreadsheets._problems import SpreadsheetError, problem
+from carteira.spreadsheets._limits import ReadLimits
+from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large
 from carteira.spreadsheets._xlsx import XLSX_LONGEST, parse_xlsx, write_xlsx, xlsx_text
 
 __all__ = ["read_dataset", "write_dataset"]
 
 
-def read_dataset(path: str | os.PathLike[str], *, kind: TableKind | None = None) -> DataSet:
+_LIMITS = ReadLimits()
+
+
+def read_dataset(
+    path: str | os.PathLike[str],
+    *,
+    kind: TableKind | None = None,
+    limits: ReadLimits = _LIMITS,
+) -> DataSet:
     """Read the tables of a spreadsheet import (WA-8).
 
     ``path`` is a ``.csv`` file (one table), an ``.xlsx`` workbook (one table per
@@ -33,6 +42,8 @@ def read_dataset(path: str | os.PathLike[str], *, kind: TableKind | None = None)
     line where it starts, the header being line 1; XLSX: its row number in the sheet). Raises
     [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetError] listing every problem of every
     file, ``code`` ``"file_not_found"`` for a missing path, ``"xlsx_unavailable"`` without openpyxl.
+    ``limits`` ([`ReadLimits`][carteira.spreadsheets.ReadLimits]) bound the bytes of a file (an
+    ``.xlsx`` workbook's once unzipped), the rows of a table and the characters of a cell.
     """
     where = Path(path)
     source = str(path)
@@ -48,14 +59,14 @@ def read_dataset(path: str | os.PathLike[str], *, kind: TableKind | None = None)
         if not files:
             problems.append(problem(source, 0, "empty_file", "the directory holds no .csv file"))
         for file in files:
-            table = _read_csv_file(file, problems, kind=None)
+            table = _read_csv_file(file, problems, kind=None, limits=limits)
             tables += [table] if table is not None else []
     elif _suffix(where) == ".csv":
-        table = _read_csv_file(where, problems, kind=kind)
+        table = _read_csv_file(where, problems, kind=kind, limits=limits)
         tables += [table] if table is not None else []
     elif _suffix(where) == ".xlsx":
-        data = _bytes(where, problems)
-        tables += parse_xlsx(data, source, problems) if data is not None else []
+        data = _bytes(where, problems, limits)
+        tables += parse_xlsx(data, source, problems, limits) if data is not None else []
     else:
         reason = "read a .csv file, an .xlsx workbook or a directory of .csv files"
         raise SpreadsheetError.single(source, "unsupported_format", reason)
@@ -69,8 +80,12 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _bytes(path: Path, problems: list[RowProblem]) -> bytes | None:
+def _bytes(path: Path, problems: list[RowProblem], limits: ReadLimits) -> bytes | None:
     try:
+        size = path.stat().st_size
+        if size > limits.max_bytes:  # refused before a byte of it is read
+            problems.append(too_large(str(path), size, limits))
+            return None
         return path.read_bytes()
     except OSError as error:
         reason = f"the file cannot be read ({error.strerror or error})"
@@ -79,12 +94,12 @@ def _bytes(path: Path, problems: list[RowProblem]) -> bytes | None:
 
 
 def _read_csv_file(
-    path: Path, problems: list[RowProblem], *, kind: TableKind | None
+    path: Path, problems: list[RowProblem], *, kind: TableKind | None, limits: ReadLimits
 ) -> Table | None:
-    data = _bytes(path, problems)
+    data = _bytes(path, problems, limits)
     if data is None:
         return None
-    return parse_csv(data, str(path), problems, kind=kind, name=path.stem)
+    return parse_csv(data, str(path), problems, kind=kind, name=path.stem, limits=limits)
 
 
 def _duplicates(tables: list[Table]) -> list[RowProblem]:

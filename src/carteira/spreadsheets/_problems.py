@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from carteira.domain.dataset import RowProblem
 from carteira.domain.errors import CarteiraError
+from carteira.spreadsheets._limits import ReadLimits
 
 __all__ = ["SpreadsheetError", "problem"]
 
@@ -17,6 +18,12 @@ def problem(
 ) -> RowProblem:
     """Return a [`RowProblem`][carteira.RowProblem] of a spreadsheet file (WA-8)."""
     return RowProblem(source=source, line=line, column=column, code=code, reason=reason)
+
+
+def too_large(source: str, size: int, limits: ReadLimits) -> RowProblem:
+    """Return the problem of a file (or a workbook's content) past ``limits.max_bytes``."""
+    reason = f"it holds {size} bytes, more than the {limits.max_bytes} a read takes"
+    return problem(source, 0, "file_too_large", reason)
 
 
 class SpreadsheetError(CarteiraError):

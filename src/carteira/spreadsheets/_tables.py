@@ -10,11 +10,15 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from carteira.domain.dataset import COLUMNS, REQUIRED, RowProblem, SourceRow, Table, TableKind
 from carteira.spreadsheets._aliases import LOOKUP, TABLE_NAMES, accepted, normalize
+from carteira.spreadsheets._limits import ReadLimits
 from carteira.spreadsheets._problems import problem
 
 __all__ = ["build_table", "kind_from_headers", "kind_from_name"]
 
 _NAMES = {normalize(name): kind for kind, names in TABLE_NAMES.items() for name in names}
+
+
+_DEFAULT_LIMITS = ReadLimits()
 
 
 def _only(
@@ -76,6 +80,7 @@ def build_table(
     kind: TableKind | None = None,
     name: str | None = None,
     report_empty: bool = True,
+    limits: ReadLimits = _DEFAULT_LIMITS,
 ) -> Table | None:
     """Return the table of ``rows`` (line, cells), or ``None`` having added ``problems``.
 
@@ -100,7 +105,7 @@ def build_table(
         problems.append(problem(source, header_line, "unknown_table", reason))
         return None
     columns = _columns(source, header_line, kind, header, problems)
-    body = tuple(_rows(source, lines, columns, problems))
+    body = tuple(_rows(source, lines, columns, problems, limits))
     if len(problems) > found:
         return None
     return Table(kind=kind, source=source, columns=columns, rows=body)
@@ -146,6 +151,7 @@ def _rows(
     lines: Iterable[tuple[int, Sequence[str]]],
     columns: tuple[str, ...],
     problems: list[RowProblem],
+    limits: ReadLimits,
 ) -> list[SourceRow]:
     """Return the non-blank rows after the header; missing cells are ``""``.
 
@@ -154,14 +160,37 @@ def _rows(
     """
     width = len(columns)
     strip = str.strip
+    longest, most = limits.max_cell, limits.max_rows
     found: list[SourceRow] = []
     for line, raw in lines:  # the hot loop of a large file: kept lean on purpose
         cells = list(map(strip, raw))
         if len(cells) != width:
             cells = _fitted(cells, width, source, line, problems)
-        if any(cells):
-            found.append(SourceRow(line, dict(zip(columns, cells, strict=True))))
+        if not any(cells):
+            continue
+        if max(map(len, cells)) > longest:
+            _too_long(source, line, columns, cells, longest, problems)
+            continue
+        if len(found) == most:
+            reason = f"the table has more than {most} rows, the most a read takes"
+            problems.append(problem(source, line, "too_many_rows", reason))
+            break
+        found.append(SourceRow(line, dict(zip(columns, cells, strict=True))))
     return found
+
+
+def _too_long(
+    source: str,
+    line: int,
+    columns: tuple[str, ...],
+    cells: list[str],
+    longest: int,
+    problems: list[RowProblem],
+) -> None:
+    for column, cell in zip(columns, cells, strict=True):
+        if len(cell) > longest:
+            reason = f"the cell holds {len(cell)} characters, more than {longest}"
+            problems.append(problem(source, line, "cell_too_long", reason, column))
 
 
 def _fitted(

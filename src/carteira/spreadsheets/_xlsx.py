@@ -11,12 +11,14 @@ import contextlib
 import datetime
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from carteira.domain.dataset import DataSet, RowProblem, Table
-from carteira.spreadsheets._problems import SpreadsheetError, problem
+from carteira.spreadsheets._limits import ReadLimits
+from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large
 from carteira.spreadsheets._tables import build_table
 
 if TYPE_CHECKING:
@@ -35,12 +37,17 @@ _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 XLSX_LONGEST = 32_767
 
 
+_LIMITS = ReadLimits()
+
+
 def _unavailable(source: str, doing: str) -> SpreadsheetError:
     reason = f"{doing} an .xlsx workbook needs openpyxl: {_INSTALL}"
     return SpreadsheetError.single(source, "xlsx_unavailable", reason)
 
 
-def parse_xlsx(data: bytes, source: str, problems: list[RowProblem]) -> list[Table]:
+def parse_xlsx(
+    data: bytes, source: str, problems: list[RowProblem], limits: ReadLimits = _LIMITS
+) -> list[Table]:
     """Return one table per visible, non-blank sheet, adding ``problems`` (WA-8).
 
     A sheet's kind comes from its name, else from its headers; a row's ``line`` is its row number in
@@ -52,6 +59,10 @@ def parse_xlsx(data: bytes, source: str, problems: list[RowProblem]) -> list[Tab
     except ImportError as error:
         raise _unavailable(source, "reading") from error
     found = len(problems)
+    inflated = _unzipped_size(data)
+    if max(len(data), inflated) > limits.max_bytes:
+        problems.append(too_large(source, max(len(data), inflated), limits))
+        return []
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # a damaged or foreign file: openpyxl's errors vary
@@ -66,7 +77,9 @@ def parse_xlsx(data: bytes, source: str, problems: list[RowProblem]) -> list[Tab
             where = f"{source}[{sheet.title}]"
             # load_workbook(read_only=True) makes only read-only sheets
             rows = _sheet_rows(cast("ReadOnlyWorksheet", sheet), where, problems)
-            table = build_table(where, rows, problems, name=sheet.title, report_empty=False)
+            table = build_table(
+                where, rows, problems, name=sheet.title, report_empty=False, limits=limits
+            )
             if table is not None:
                 tables.append(table)
     finally:
@@ -74,6 +87,15 @@ def parse_xlsx(data: bytes, source: str, problems: list[RowProblem]) -> list[Tab
     if not tables and len(problems) == found:
         problems.append(problem(source, 0, "empty_file", "the workbook has no sheet with rows"))
     return tables
+
+
+def _unzipped_size(data: bytes) -> int:
+    """Return the workbook's unzipped size as its directory says (0 for no zip)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0
 
 
 def _sheet_rows(
