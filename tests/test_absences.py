@@ -366,7 +366,7 @@ def test_mg5_absences_never_change_membership(
     assert membership(app, system) == before
     clock.set(start + HOUR)
     assert membership(app, system) == before
-    assert app.portfolios_of_manager(system, "eva") == []
+    assert list(app.portfolios_of_manager(system, "eva")) == []
     clock.set(start + 2 * DAY)
     assert membership(app, system) == before
     assert {type(e) for e in app.cancel_absence(ANA, "ana", "a1").events} == {AbsenceCancelled}

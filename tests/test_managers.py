@@ -504,5 +504,5 @@ def test_mg4_a_reactivated_manager_acts_again_but_gets_nothing_back(
     app.deactivate_manager(system, "ana", transfer_to="bia")
     reactivated = app.reactivate_manager(system, "ana").value
     assert reactivated.active is True
-    assert app.portfolios_of_manager(system, "ana") == []
+    assert list(app.portfolios_of_manager(system, "ana")) == []
     assert app.customer(system, "c1").customer.account_managers == ("bia",)

@@ -206,7 +206,7 @@ def test_pm2_a_manager_holding_the_permission_may_query(
 ) -> None:
     world(app, system)
     actor = actor_holding(app, system, {needed})
-    assert isinstance(query(app, actor), list)
+    assert query(app, actor) is not None  # answered, not refused
 
 
 @pytest.mark.parametrize(("needed", "command"), COMMANDS)

@@ -62,7 +62,7 @@ def test_pf1_a_blank_name_is_refused(app: Carteira, system: Principal) -> None:
     with pytest.raises(InvalidInput) as caught:
         app.create_portfolio(system, "  ")
     assert caught.value.code == "name_required"
-    assert app.list_portfolios(system) == []
+    assert list(app.list_portfolios(system)) == []
 
 
 # -- PF-2 / PF-3 ----------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def test_pf5_managers_lose_the_deleted_portfolio_as_default(
     app: Carteira, store: InMemoryStore, system: Principal, populated: dict[str, str]
 ) -> None:
     app.delete_portfolio(system, populated["sul"])
-    assert app.portfolios_of_manager(system, "ana") == []
+    assert list(app.portfolios_of_manager(system, "ana")) == []
     with store.unit_of_work(TENANT) as uow:  # the stored record itself
         assert uow.managers.get("ana").default_portfolio is None
         assert uow.managers.get("cid").default_portfolio == populated["norte"]
@@ -421,7 +421,7 @@ def test_pf6_only_manage_portfolios_deletes(
     assert (caught.value.code, caught.value.rule) == ("permission_denied", "PF-6")
     assert store.snapshot() == before
     app.delete_portfolio(admin, portfolio.id)
-    assert app.list_portfolios(system) == []
+    assert list(app.list_portfolios(system)) == []
 
 
 def test_pf6_permission_is_checked_before_the_portfolio_is_looked_up(
@@ -433,3 +433,16 @@ def test_pf6_permission_is_checked_before_the_portfolio_is_looked_up(
         app.delete_portfolio(clerk, "nope")
     assert caught.value.code == "permission_denied"
     assert store.snapshot() == before
+
+
+def test_pf3_one_portfolio_is_marked_as_listings_mark_it(app: Carteira, system: Principal) -> None:
+    """PF-3: ``portfolio`` answers one portfolio as a listing page would show it."""
+    app.register_manager(system, "ana", "Ana", profile=Profile.ANALYST)
+    app.create_portfolio(system, "Sul", managers=["ana"], portfolio_id="sul")
+    app.create_portfolio(system, "Norte", portfolio_id="norte")
+    listed = {s.portfolio.id: s for s in app.list_portfolios(system)}
+    assert app.portfolio(system, "sul") == listed["sul"]
+    assert app.portfolio(system, "norte") == listed["norte"]
+    assert not app.portfolio(system, "norte").available
+    with pytest.raises(NotFound):
+        app.portfolio(system, "leste")

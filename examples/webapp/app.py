@@ -146,7 +146,10 @@ def create_app(  # noqa: PLR0915 - one small closure per route
 
     @app.get("/portfolios")
     def list_portfolios() -> Response:
-        return jsonify(out(carteira.list_portfolios(principal())))
+        page = carteira.list_portfolios(
+            principal(), after=request.args.get("after"), limit=_int_arg("limit", 50)
+        )
+        return jsonify(out(page))
 
     @app.post("/portfolios")
     def create_portfolio() -> tuple[Response, int]:
@@ -169,12 +172,7 @@ def create_app(  # noqa: PLR0915 - one small closure per route
     def add_portfolio_manager(portfolio_id: str) -> Response:
         who = principal()
         manager = _req(_body(), "manager", str)
-        current = next(
-            (s.portfolio for s in carteira.list_portfolios(who) if s.portfolio.id == portfolio_id),
-            None,
-        )
-        if current is None:
-            raise NotFound("portfolio", portfolio_id)
+        current = carteira.portfolio(who, portfolio_id).portfolio
         managers = [*current.managers, manager] if manager not in current.managers else None
         if managers is None:
             return jsonify(out(current))

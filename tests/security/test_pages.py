@@ -10,13 +10,14 @@ the oracle's list of the portfolio's customers he sees, page by page.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carteira import Carteira, InvalidInput, ManualClock, Principal
+from carteira import Carteira, InvalidInput, ManualClock, Principal, Profile, name_key
 from test_visibility_properties import Plan, build, plans
 
 _TENANTS = itertools.count()
@@ -67,3 +68,36 @@ def test_er2_row7_a_page_after_something_not_an_id_is_invalid_input(
     with pytest.raises(InvalidInput) as refused:
         app.customers_of_portfolio(system, "sul", after=after)
     assert refused.value.errors[0].path == "$.after"
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 50])
+def test_st4_mg2_row8_portfolio_listings_page_by_name_default_first(
+    app: Carteira, system: Principal, limit: int
+) -> None:
+    """ST-4, PF-3, MG-2: pages of ``list_portfolios`` walk every portfolio by name; those
+    of ``portfolios_of_manager`` open with his default, then the others by name."""
+    app.register_manager(system, "ana", "Ana", profile=Profile.ANALYST)
+    names = ["Sul", "norte", "Ásia", "Leste", "oeste", "Centro"]
+    for n, name in enumerate(names):
+        managers = ["ana"] if n % 2 == 0 or name == "Leste" else []
+        app.create_portfolio(system, name, managers=managers, portfolio_id=f"p{n}")
+    app.set_default_portfolio(system, "ana", "p0")  # Sul: neither his first name nor his last
+    every = [
+        s.portfolio.id for s in _pages(lambda a: app.list_portfolios(system, after=a, limit=limit))
+    ]
+    keyed = sorted(range(len(names)), key=lambda n: name_key(names[n]))
+    assert every == [f"p{n}" for n in keyed]
+    mine = list(_pages(lambda a: app.portfolios_of_manager(system, "ana", after=a, limit=limit)))
+    assert [s.portfolio.id for s in mine] == ["p0", "p3", "p4", "p2"]  # Sul, then by key
+    assert [s.default for s in mine] == [True, False, False, False]
+    assert all(s.available for s in mine)
+
+
+def _pages(fetch: Any) -> Iterator[Any]:
+    after = None
+    while True:
+        page = fetch(after)
+        yield from page
+        if page.next_after is None:
+            return
+        after = page.next_after

@@ -75,13 +75,15 @@ def _setup(client: FlaskClient) -> None:
 
 def test_admin_creates_lists_and_deletes_portfolios(client: FlaskClient) -> None:
     listed = _ok(client.get("/portfolios", headers=ADMIN))
-    by_id = {s["portfolio"]["id"]: s for s in listed}
+    assert listed["next_after"] is None
+    by_id = {s["portfolio"]["id"]: s for s in listed["items"]}
     assert set(by_id) == {"sp", "rj"}
     assert by_id["rj"]["portfolio"]["managers"] == ["bruno"]
     assert by_id["rj"]["available"] is True
 
     assert client.delete("/portfolios/rj", headers=ADMIN).status_code == 204
-    assert [s["portfolio"]["id"] for s in _ok(client.get("/portfolios", headers=ADMIN))] == ["sp"]
+    again = _ok(client.get("/portfolios", headers=ADMIN))["items"]
+    assert [s["portfolio"]["id"] for s in again] == ["sp"]
 
 
 def test_portfolio_names_are_unique_ignoring_case(client: FlaskClient) -> None:
@@ -294,5 +296,5 @@ def test_a_bad_portal_view_is_a_bad_request(client: FlaskClient) -> None:
 def test_the_data_survives_a_restart(tmp_path: Path, client: FlaskClient) -> None:
     again = create_app(tmp_path / "carteira.db")
     listed = _ok(again.test_client().get("/portfolios", headers=ADMIN))
-    assert {s["portfolio"]["id"] for s in listed} == {"sp", "rj"}
+    assert {s["portfolio"]["id"] for s in listed["items"]} == {"sp", "rj"}
     again.extensions["carteira_store"].close()

@@ -135,14 +135,15 @@ def _add_fields(parser: argparse.ArgumentParser, *, editing: bool = False) -> No
 
 def find_portfolio(app: Carteira, session: Session, key: str) -> PortfolioSummary:
     """Return the portfolio whose id is ``key``, else whose name is ``key`` (PF-1)."""
-    summaries = app.list_portfolios(session.principal)
-    for found in summaries:
+    wanted = name_key(key)
+    named = None
+    for found in pages(lambda a, n: app.list_portfolios(session.principal, after=a, limit=n), None):
         if found.portfolio.id == key:
             return found
-    wanted = name_key(key)
-    for found in summaries:
-        if name_key(found.portfolio.name) == wanted:
-            return found
+        if named is None and found.portfolio.key == wanted:
+            named = found
+    if named is not None:
+        return named
     raise NotFound("portfolio", key)
 
 
@@ -223,12 +224,19 @@ def _edit(session: Session, out: Output, args: argparse.Namespace) -> int:
 
 def _list(session: Session, out: Output, args: argparse.Namespace) -> int:
     app = session.app()
+    principal = session.principal
+    found: list[PortfolioSummary]
     if args.manager is not None:
-        found = app.portfolios_of_manager(session.principal, args.manager)
+        found = list(
+            pages(
+                lambda a, n: app.portfolios_of_manager(principal, args.manager, after=a, limit=n),
+                None,
+            )
+        )
     elif args.orphaned:
-        found = app.orphaned_portfolios(session.principal)
+        found = app.orphaned_portfolios(principal)
     else:
-        found = app.list_portfolios(session.principal)
+        found = list(pages(lambda a, n: app.list_portfolios(principal, after=a, limit=n), None))
     rows = [
         (
             s.portfolio.id,

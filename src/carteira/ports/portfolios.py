@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from carteira.domain.portfolio import Portfolio
@@ -29,6 +29,17 @@ class PortfolioReader(Protocol):
         """Return the portfolios ``manager_id`` manages, ordered by name key then id."""
         ...
 
+    def page(
+        self, *, after: str | None, limit: int, manager: str | None = None
+    ) -> Sequence[Portfolio]:
+        """Return the first ``limit`` portfolios whose name key sorts after ``after`` (ST-4).
+
+        Ordered by name key (unique per tenant, PF-1; compared by code point), starting
+        after the key ``after`` (from the start for ``None``); with ``manager``, only the
+        portfolios he manages. Answered through an index: a page costs what it returns.
+        """
+        ...
+
 
 class PortfolioRepository(PortfolioReader, Protocol):
     """Portfolios of the unit of work's tenant.
@@ -44,6 +55,10 @@ class PortfolioRepository(PortfolioReader, Protocol):
 
     def update(self, portfolio: Portfolio) -> None:
         """Store a changed portfolio (version-checked)."""
+        ...
+
+    def update_many(self, portfolios: Iterable[Portfolio]) -> None:
+        """Store changed portfolios, each version-checked, all or none (ST-3, ST-5)."""
         ...
 
     def remove(self, portfolio: Portfolio) -> None:

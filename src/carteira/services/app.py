@@ -752,15 +752,31 @@ class Carteira:
 
     # -- queries -------------------------------------------------------------------------
 
-    def list_portfolios(self, principal: Principal) -> list[PortfolioSummary]:
-        """Return every portfolio by name, each marked available or not (PF-3)."""
-        return self._run.query(principal, queries.list_portfolios)
+    def list_portfolios(
+        self, principal: Principal, *, after: str | None = None, limit: int = 50
+    ) -> Page[PortfolioSummary]:
+        """Return a page of portfolios by name, each marked available or not (PF-3, ST-4).
+
+        Pass the page's ``next_after`` back as ``after`` for the next one.
+        """
+        return self._run.query(principal, lambda c: queries.list_portfolios(c, after, limit))
+
+    def portfolio(self, principal: Principal, portfolio_id: str) -> PortfolioSummary:
+        """Return one portfolio, marked available or not as listings mark it (PF-3)."""
+        return self._run.query(principal, lambda c: queries.portfolio_summary(c, portfolio_id))
 
     def portfolios_of_manager(
-        self, principal: Principal, manager_id: str
-    ) -> list[PortfolioSummary]:
-        """Return the portfolios a manager manages, his default first (MG-2)."""
-        return self._run.query(principal, lambda c: queries.portfolios_of_manager(c, manager_id))
+        self,
+        principal: Principal,
+        manager_id: str,
+        *,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[PortfolioSummary]:
+        """Return a page of the portfolios a manager manages, his default first (MG-2)."""
+        return self._run.query(
+            principal, lambda c: queries.portfolios_of_manager(c, manager_id, after, limit)
+        )
 
     def orphaned_portfolios(self, principal: Principal) -> list[PortfolioSummary]:
         """Return the portfolios holding customers with no active manager (MB-2, MG-3)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -224,9 +224,15 @@ class ReadContext:
         """Return the customer's organization, if it has one."""
         return None if customer.organization is None else self.organization(customer.organization)
 
-    def active_managers(self, portfolio: Portfolio) -> list[str]:
-        """Return the portfolio's managers that are active, in order (MB-2)."""
-        found = self.uow.managers.get_many(portfolio.managers)
+    def active_managers(
+        self, portfolio: Portfolio, read: Mapping[str, Manager] | None = None
+    ) -> list[str]:
+        """Return the portfolio's managers that are active, in order (MB-2, PF-3).
+
+        ``read`` holds managers already read (for a page of portfolios); without it they
+        are read here.
+        """
+        found = self.uow.managers.get_many(portfolio.managers) if read is None else read
         return [m for m in portfolio.managers if m in found and found[m].active]
 
     @property

@@ -216,10 +216,11 @@ def _successor(
 
 
 def _require_no_orphans(context: Context, manager: Manager, portfolios: list[Portfolio]) -> None:
+    read = context.uow.managers.get_many({m for p in portfolios for m in p.managers})
     orphaned = [
         p
         for p in portfolios
-        if context.active_managers(p) == [manager.id] and holds_customers(context, p.id)
+        if context.active_managers(p, read) == [manager.id] and holds_customers(context, p.id)
     ]
     if orphaned:
         names = ", ".join(repr(p.name) for p in orphaned)
@@ -238,9 +239,11 @@ def _replace(managers: tuple[str, ...], leaving: str, successor: str | None) -> 
 
 
 def _write_portfolios(context: Context, portfolios: list[Portfolio]) -> None:
-    for portfolio in portfolios:
-        context.uow.portfolios.update(portfolio)
-        context.emit(PortfolioEdited(**context.stamp_fields, **portfolio_state(portfolio)))
+    """Write every changed portfolio in one go (one statement on SQL, ST-4, ST-5)."""
+    context.uow.portfolios.update_many(portfolios)
+    context.emit(
+        *(PortfolioEdited(**context.stamp_fields, **portfolio_state(p)) for p in portfolios)
+    )
 
 
 def _write_customers(

@@ -64,29 +64,85 @@ class CustomerView:
         return not self.ownership.account_managers
 
 
-def list_portfolios(context: ReadContext) -> list[PortfolioSummary]:
-    """Return every portfolio of the tenant by name, each marked available or not (PF-3)."""
-    return [_summary(context, p) for p in context.uow.portfolios.list()]
+def list_portfolios(context: ReadContext, after: str | None, limit: int) -> Page[PortfolioSummary]:
+    """Return a page of the tenant's portfolios by name, each marked available or not.
+
+    ``after`` is the ``next_after`` of the page before (PF-3, ST-4).
+    """
+    _check_limit(limit)
+    after = check_optional_text("page", after, path="$.after")
+    found = context.uow.portfolios.page(after=after, limit=limit + 1)
+    return _page_of(context, found, limit, default=None)
 
 
-def portfolios_of_manager(context: ReadContext, manager_id: str) -> list[PortfolioSummary]:
-    """Return the portfolios a manager manages, his default first (MG-2)."""
+def portfolio_summary(context: ReadContext, portfolio_id: str) -> PortfolioSummary:
+    """Return one portfolio as listings show it, marked available or not (PF-3)."""
+    found = context.portfolio(portfolio_id)
+    return _page_of(context, [found], 1, default=None).items[0]
+
+
+def portfolios_of_manager(
+    context: ReadContext, manager_id: str, after: str | None, limit: int
+) -> Page[PortfolioSummary]:
+    """Return a page of the portfolios a manager manages, his default first (MG-2, ST-4).
+
+    The first page opens with his default portfolio; the pages after it list the others
+    by name.
+    """
+    _check_limit(limit)
+    after = check_optional_text("page", after, path="$.after")
     if context.actor.is_system or context.actor.id != manager_id:
         context.actor.require(
             Permission.MANAGE_MANAGERS, "list another manager's portfolios", "MG-2"
         )
     manager = context.manager(manager_id)
-    summaries = [
-        _summary(context, p, default=p.id == manager.default_portfolio)
-        for p in context.uow.portfolios.managed_by(manager_id)
-    ]
-    return sorted(summaries, key=lambda s: not s.default)
+    portfolios = context.uow.portfolios
+    # One more than a page, and one more again for the default taken out of its place.
+    found = list(portfolios.page(after=after, limit=limit + 2, manager=manager_id))
+    default = manager.default_portfolio
+    mine = None if default is None else portfolios.get(default)
+    if mine is None or manager_id not in mine.managers:
+        return _page_of(context, found, limit, default=None)
+    others = [p for p in found if p.id != default]
+    if after is not None:
+        return _page_of(context, others, limit, default=default)
+    page = _page_of(context, [mine, *others], limit, default=default)
+    if page.next_after is None:
+        return page
+    # The cursor is the last name shown after the default: "" when only it was shown.
+    last = page.items[-1].portfolio
+    return Page(page.items, "" if last.id == default else last.key)
 
 
 def orphaned_portfolios(context: ReadContext) -> list[PortfolioSummary]:
-    """Return portfolios that hold customers and have no active manager (MB-2, MG-3)."""
+    """Return portfolios that hold customers and have no active manager (MB-2, MG-3).
+
+    Walks every portfolio a page at a time: at most what the tenant holds, in memory.
+    """
     context.actor.require(Permission.MANAGE_PORTFOLIOS, "list orphaned portfolios", "MB-2")
-    return [s for s in list_portfolios(context) if s.orphaned]
+    orphaned: list[PortfolioSummary] = []
+    after: str | None = None
+    while True:
+        page = list_portfolios(context, after, MAX_PAGE)
+        orphaned += [s for s in page if s.orphaned]
+        if page.next_after is None:
+            return orphaned
+        after = page.next_after
+
+
+def _page_of(
+    context: ReadContext, found: Sequence[Portfolio], limit: int, *, default: str | None
+) -> Page[PortfolioSummary]:
+    """Summarise up to ``limit`` of ``found``, reading their managers in one go."""
+    shown = found[:limit]
+    managers = context.uow.managers.get_many({m for p in shown for m in p.managers})
+    summaries = []
+    for portfolio in shown:
+        available = bool(context.active_managers(portfolio, managers))
+        orphaned = not available and holds_customers(context, portfolio.id)
+        summaries.append(PortfolioSummary(portfolio, available, orphaned, portfolio.id == default))
+    more = len(found) > limit
+    return Page(summaries, shown[-1].key if more else None)
 
 
 def customers_of_portfolio(
@@ -196,14 +252,6 @@ def mark_published(context: Context, positions: Iterable[int]) -> int:
 def _require_host(context: ReadContext) -> None:
     if not context.actor.is_system:
         raise PermissionDenied("only the host application reads the event log", rule="EV-1")
-
-
-def _summary(
-    context: ReadContext, portfolio: Portfolio, *, default: bool = False
-) -> PortfolioSummary:
-    available = bool(context.active_managers(portfolio))
-    orphaned = not available and holds_customers(context, portfolio.id)
-    return PortfolioSummary(portfolio, available, orphaned, default)
 
 
 def _check_limit(limit: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Generic, TypeVar
 
 import attrs
@@ -37,7 +37,20 @@ class Result(Generic[T]):
 
 @attrs.frozen
 class Page(Generic[T]):
-    """One page of a listing; pass ``next_after`` back as ``after`` for the next one."""
+    """One page of a listing; pass ``next_after`` back as ``after`` for the next one.
+
+    A page iterates, counts and indexes as its ``items`` do; ``next_after`` is ``None``
+    on the last page.
+    """
 
     items: Sequence[T]
     next_after: str | None
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> T:
+        return self.items[index]

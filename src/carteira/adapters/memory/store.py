@@ -8,6 +8,7 @@ store exactly as it was (ST-1, invariant 8).
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
@@ -100,6 +101,8 @@ class _Tenant:
         self.published: set[int] = set()
         self.settings = TenantSettings()
         self._viewers: dict[tuple[PrincipalKind, str], _Held] = {}
+        self._keys: list[str] = []
+        self._keys_at = -1
 
     @property
     def empty(self) -> bool:
@@ -115,6 +118,14 @@ class _Tenant:
         )
         untouched = self.settings == TenantSettings()
         return untouched and not self.events and not any(t.rows for t in tables)
+
+    def portfolio_keys(self) -> list[str]:
+        """Return every portfolio's name key, sorted; kept while no name comes or goes."""
+        generation = self.portfolios.generation
+        if self._keys_at != generation:
+            self._keys = sorted(str(k) for k in self.portfolios.indexes["name"])
+            self._keys_at = generation
+        return self._keys
 
     def portfolio_managers(self, portfolio_id: str | None) -> tuple[str, ...] | None:
         """Return a portfolio's managers; ``None`` for no portfolio, ``()`` for a gone one."""
@@ -477,6 +488,18 @@ class _Portfolios(_Repo):
         self._guard()
         return _by_name(self._data.portfolios.lookup("manager", manager_id))
 
+    def page(
+        self, *, after: str | None, limit: int, manager: str | None = None
+    ) -> Sequence[Portfolio]:
+        self._guard()
+        table = self._data.portfolios
+        if manager is None:
+            keys = self._data.portfolio_keys()
+        else:
+            keys = sorted(table.rows[i].key for i in table.ids("manager", manager))
+        start = 0 if after is None else bisect_right(keys, after)
+        return [table.lookup("name", k)[0] for k in keys[start : start + max(limit, 0)]]
+
     def add(self, portfolio: Portfolio) -> None:
         self._writing()
         self._data.portfolios.add(portfolio)
@@ -484,6 +507,10 @@ class _Portfolios(_Repo):
     def update(self, portfolio: Portfolio) -> None:
         self._writing()
         self._data.portfolios.update(portfolio)
+
+    def update_many(self, portfolios: Iterable[Portfolio]) -> None:
+        self._writing()
+        _update_all(self._data.portfolios, portfolios)
 
     def remove(self, portfolio: Portfolio) -> None:
         self._writing()

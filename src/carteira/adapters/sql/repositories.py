@@ -168,6 +168,26 @@ class SqlPortfolios(SqlRepository[Portfolio]):
         """Store a changed portfolio over the version read (ST-3); a taken name conflicts."""
         writes.update_rows(self._access, self._codec, [portfolio])
 
+    def update_many(self, portfolios: Iterable[Portfolio]) -> None:
+        """Store changed portfolios over the versions read, in one statement (ST-3, ST-5)."""
+        writes.update_rows(self._access, self._codec, list(portfolios))
+
+    def page(
+        self, *, after: str | None, limit: int, manager: str | None = None
+    ) -> Sequence[Portfolio]:
+        """Return a page of portfolios by name key, through the name-key index (ST-4)."""
+        if limit <= 0:
+            return []
+        table, links = schema.portfolios, schema.portfolio_managers
+        statement = self._select()
+        if manager is not None:
+            statement = statement.join(
+                links, (links.c.tenant == table.c.tenant) & (links.c.portfolio_id == table.c.id)
+            ).where(links.c.manager_id == manager)
+        if after is not None:
+            statement = statement.where(table.c.name_key > after)
+        return self._fetch(statement.order_by(table.c.name_key).limit(min(limit, LARGEST)))
+
     def remove(self, portfolio: Portfolio) -> None:
         """Delete a portfolio as read (ST-3)."""
         writes.remove_row(self._access, self._codec, portfolio)

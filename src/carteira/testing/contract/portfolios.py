@@ -245,6 +245,55 @@ class PortfolioRepositoryContract(RepositoryContract[Portfolio]):
         )
         assert managed == {m: [p for p in ordered if m in p.managers] for m in managers}
 
+    @HEAVY_SETTINGS
+    @given(
+        st.lists(portfolios(), max_size=7, unique_by=(lambda p: p.id, lambda p: p.key)),
+        st.integers(1, 3),
+    )
+    def test_st4_pages_walk_the_listings_in_order(self, drawn: list[Portfolio], limit: int) -> None:
+        """ST-4: ``page`` walks ``list`` in name-key order, ``managed_by`` with ``manager``.
+
+        Each page starts after the last key of the one before; another tenant's portfolios
+        never appear.
+        """
+        self.assume_storable(drawn)
+        tenant = self.new_tenant()
+        rows = [attrs.evolve(p, tenant=tenant, version=1) for p in drawn]
+        self.add(tenant, *rows)
+        stranger = self.new_tenant()
+        self.add(stranger, Portfolio(stranger, "zz-other", "\U0010ffff other", managers=("m",)))
+        ordered = sorted(rows, key=lambda p: p.key)
+        for manager in [*sorted({m for p in rows for m in p.managers} | {"nobody"}), None]:
+            wanted = [p for p in ordered if manager is None or manager in p.managers]
+            assert (manager, self._walk(tenant, manager, limit)) == (manager, wanted)
+
+    def _walk(self, tenant: str, manager: str | None, limit: int) -> list[Portfolio]:
+        walked: list[Portfolio] = []
+        after: str | None = None
+
+        def page(uow: UnitOfWork) -> list[Portfolio]:
+            return list(uow.portfolios.page(after=after, limit=limit, manager=manager))
+
+        while True:
+            found = self.read(tenant, page)
+            assert len(found) <= limit
+            walked += found
+            if len(found) < limit:
+                return walked
+            after = found[-1].key
+
+    def test_st5_update_many_writes_all_or_none(self) -> None:
+        """ST-3, ST-5: every portfolio is version-checked; one stale refuses them all."""
+        self.add(TENANT, *(Portfolio(TENANT, f"p{n}", f"P{n}") for n in range(3)))
+        stored = [self._must(f"p{n}") for n in range(3)]
+        renamed = [attrs.evolve(p, name=p.name + "!") for p in stored]
+        self.write(TENANT, lambda uow: uow.portfolios.update_many(renamed))
+        assert [self._must(f"p{n}").version for n in range(3)] == [2, 2, 2]
+        stale = [attrs.evolve(self._must("p0"), name="X"), attrs.evolve(renamed[1], name="Y")]
+        with pytest.raises(ConcurrencyError):
+            self.write(TENANT, lambda uow: uow.portfolios.update_many(stale))
+        assert [self._must(f"p{n}").name for n in range(3)] == ["P0!", "P1!", "P2!"]
+
     def test_managed_by_follows_changes_of_managers(self) -> None:
         """A portfolio leaves ``managed_by`` of a manager taken off it, in the same unit too."""
         self.add(TENANT, Portfolio(TENANT, "sul", "Sul", managers=("m1", "m2")))
