@@ -87,6 +87,14 @@ CASES: dict[str, tuple[str, Callable[[Carteira, Principal], object]]] = {
         "$.name",
         lambda app, s: app.register_customer(s, "c2", "Nome \udfff"),
     ),
+    "a NUL in an id (PostgreSQL's text refuses it)": (
+        "$.id",
+        lambda app, s: app.register_customer(s, "c\x00", "Nome"),
+    ),
+    "a NUL in a portal note": (
+        "$.note",
+        lambda app, s: app.portal.move(Principal.customer("acme", "c1"), "t1", "done", note="\x00"),
+    ),
     "a name of 100,000 characters": (
         "$.name",
         lambda app, s: app.register_manager(s, "m2", "M" * 100_000),

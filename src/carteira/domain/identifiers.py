@@ -20,15 +20,18 @@ MAX_ID_LENGTH = 255
 MAX_TEXT_LENGTH = 255
 """The longest name carteira takes: managers, customers, organizations, departments (ER-2)."""
 
-_NOT_STORABLE = "must be valid Unicode text (it holds a lone surrogate)"
+_NOT_STORABLE = "must be text every store keeps (no NUL character, no lone surrogate)"
 
 
 def storable(value: str) -> bool:
-    """Tell whether every store can keep ``value``: no lone surrogate (ER-2, ST-2).
+    """Tell whether every store can keep ``value``: no NUL, no lone surrogate (ER-2, ST-2).
 
-    Python strings may hold halves of UTF-16 pairs that no UTF-8 database accepts; a
-    value one store keeps and another refuses would make stores disagree.
+    Python strings may hold NUL characters, which PostgreSQL's text refuses, and halves
+    of UTF-16 pairs, which no UTF-8 database accepts; a value one store keeps and another
+    refuses would make stores disagree.
     """
+    if "\x00" in value:
+        return False
     return value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value)
 
 
@@ -40,6 +43,7 @@ def check_id(kind: str, value: object, *, path: str = "$.id") -> str:
         and 0 < len(value) <= MAX_ID_LENGTH
         and value.strip() is value  # CPython hands the string back when nothing is stripped
         and value.isascii()
+        and "\x00" not in value
     ):
         return value
     if not isinstance(value, str):

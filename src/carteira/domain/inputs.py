@@ -65,7 +65,7 @@ def check_optional_text(
     if len(value) > max_length:
         raise InvalidInput(subject, [FieldError(path, f"is longer than {max_length}")])
     if not storable(value):
-        problem = "must be valid Unicode text (it holds a lone surrogate)"
+        problem = "must be text every store keeps (no NUL character, no lone surrogate)"
         raise InvalidInput(subject, [FieldError(path, problem)])
     return value
 

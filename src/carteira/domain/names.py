@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from carteira.domain.errors import FieldError, InvalidInput
+from carteira.domain.identifiers import storable
 
 __all__ = ["MAX_NAME_LENGTH", "clean_name", "name_key"]
 
@@ -45,4 +46,7 @@ def clean_name(name: object, *, path: str = "$.name") -> str:
             rule="PF-1",
             code="name_too_long",
         )
+    if not storable(cleaned):
+        problem = FieldError(path, "must be text every store keeps (no NUL, no lone surrogate)")
+        raise InvalidInput("portfolio name", [problem], rule="PF-1")
     return cleaned

@@ -34,8 +34,8 @@ from carteira.domain.events import (
     TicketMoved,
     TicketOpened,
 )
-from carteira.domain.identifiers import check_id, check_text
-from carteira.domain.inputs import check_flag
+from carteira.domain.identifiers import check_id, check_text, storable
+from carteira.domain.inputs import check_flag, check_optional_text
 from carteira.domain.permissions import Permission
 from carteira.domain.portal import Attachment, Message, MoveKind, StageMove
 from carteira.domain.ticket import Ticket, TicketStatus
@@ -520,6 +520,8 @@ def _check_form(group: object, type_id: object, subject: object, request: object
             errors.append(FieldError(path, "is required"))
         elif len(value) > MAX_TEXT:
             errors.append(FieldError(path, f"is longer than {MAX_TEXT}"))
+        elif not storable(value):
+            errors.append(FieldError(path, "must be text every store keeps"))
     if errors:
         raise InvalidInput("portal ticket", errors, rule="TK-1")
 
@@ -527,13 +529,10 @@ def _check_form(group: object, type_id: object, subject: object, request: object
 def _note(value: object, *, required: bool, path: str = "$.note") -> str:
     if value is None and not required:
         return ""
-    if not isinstance(value, str):
-        raise InvalidInput("text", [FieldError(path, "must be a string")])
     if required:
-        check_text("text", value, path=path)
-    if len(value) > MAX_TEXT:
-        raise InvalidInput("text", [FieldError(path, f"is longer than {MAX_TEXT}")])
-    return value
+        return check_text("text", value, path=path, max_length=MAX_TEXT)
+    found = check_optional_text("text", value, path=path, max_length=MAX_TEXT)
+    return found or ""
 
 
 def _route(

@@ -99,6 +99,12 @@ TRICKY_NAMES = (
 )
 
 
+def _text(min_size: int = 0, max_size: int | None = None) -> st.SearchStrategy[str]:
+    """Text every store keeps: no NUL, no lone surrogate (``storable``, ER-2)."""
+    alphabet = st.characters(exclude_characters="\x00", exclude_categories=["Cs"])
+    return st.text(alphabet, min_size=min_size, max_size=max_size)
+
+
 def identifiers() -> st.SearchStrategy[str]:
     """Generate host identifiers: non-blank, no surrounding spaces, short."""
     return st.text(
@@ -120,7 +126,7 @@ def _tenant(tenant: st.SearchStrategy[str] | None) -> st.SearchStrategy[str]:
 
 def portfolio_names() -> st.SearchStrategy[str]:
     """Generate valid portfolio names (PF-1), tricky Unicode included."""
-    free = st.text(min_size=1, max_size=MAX_NAME_LENGTH).filter(
+    free = _text(min_size=1, max_size=MAX_NAME_LENGTH).filter(
         lambda s: bool(s.strip()) and len(_nfc(s.strip())) <= MAX_NAME_LENGTH
     )
     return st.one_of(st.sampled_from(TRICKY_NAMES), free)
@@ -136,13 +142,13 @@ def instants() -> st.SearchStrategy[datetime]:
 
 def journeys() -> st.SearchStrategy[Journey]:
     """Generate customer-success journeys (PF-2)."""
-    return st.builds(Journey, identifiers(), st.text(max_size=40))
+    return st.builds(Journey, identifiers(), _text(max_size=40))
 
 
 def roles() -> st.SearchStrategy[Role]:
     """Generate roles with any set of permissions (PM-1)."""
     return st.builds(
-        Role, st.text(min_size=1, max_size=20), st.frozensets(st.sampled_from(Permission))
+        Role, _text(min_size=1, max_size=20), st.frozensets(st.sampled_from(Permission))
     )
 
 
@@ -155,7 +161,7 @@ def _versions() -> st.SearchStrategy[int]:
 
 
 def _texts(max_size: int = 40) -> st.SearchStrategy[str]:
-    return st.text(min_size=1, max_size=max_size).filter(lambda s: bool(s.strip()))
+    return _text(min_size=1, max_size=max_size).filter(lambda s: bool(s.strip()))
 
 
 def _content_types() -> st.SearchStrategy[str]:
@@ -182,7 +188,7 @@ def departments(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrate
         Department,
         tenant=_tenant(tenant),
         id=identifiers(),
-        name=st.text(min_size=1, max_size=40),
+        name=_text(min_size=1, max_size=40),
         routing=st.sampled_from(RoutingMode),
         choice=st.sampled_from(ChoiceMode),
         members=st.none() | st.frozensets(identifiers(), max_size=4),
@@ -289,7 +295,7 @@ def _histories(
                 actor_kind=PrincipalKind.CUSTOMER if by_customer else PrincipalKind.MANAGER,
                 at=history[-1].at + timedelta(minutes=draw(st.integers(0, 10**5))),
                 kind=move,
-                note=draw(st.text(max_size=40)),
+                note=draw(_text(max_size=40)),
             )
         )
     return history
@@ -305,8 +311,8 @@ def extra_fields() -> st.SearchStrategy[ExtraField]:
         build,
         identifiers(),
         st.sampled_from(FieldKind),
-        st.text(max_size=30),
-        st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=4, unique=True),
+        _text(max_size=30),
+        st.lists(_text(min_size=1, max_size=20), min_size=1, max_size=4, unique=True),
     )
 
 
@@ -319,7 +325,7 @@ def field_values(field: ExtraField) -> st.SearchStrategy[FieldValue]:
     if field.kind is FieldKind.CHOICE:
         return st.sampled_from(field.choices)
     by_kind: dict[FieldKind, st.SearchStrategy[FieldValue]] = {
-        FieldKind.TEXT: st.text(max_size=60),
+        FieldKind.TEXT: _text(max_size=60),
         FieldKind.NUMBER: st.integers(min_value=-(2**63), max_value=2**63 - 1)
         | st.floats(allow_nan=False, allow_infinity=False),
         FieldKind.DATE: st.dates(),
@@ -418,7 +424,7 @@ def _stage_moves(draw: st.DrawFn) -> StageMove:
         actor_kind=draw(st.sampled_from(PrincipalKind)),
         at=draw(instants()),
         kind=kind,
-        note=draw(st.text(max_size=40)),
+        note=draw(_text(max_size=40)),
     )
 
 
@@ -466,7 +472,7 @@ def managers(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[
         Manager,
         tenant=_tenant(tenant),
         id=identifiers(),
-        name=st.text(min_size=1, max_size=40),
+        name=_text(min_size=1, max_size=40),
         profile=st.sampled_from(Profile),
         roles=st.frozensets(roles(), max_size=3),
         active=st.booleans(),
@@ -483,7 +489,7 @@ def portfolios(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrateg
         tenant=_tenant(tenant),
         id=identifiers(),
         name=portfolio_names(),
-        description=st.none() | st.text(max_size=60),
+        description=st.none() | _text(max_size=60),
         journey=st.none() | journeys(),
         managers=_ids(),
         version=_versions(),
@@ -498,7 +504,7 @@ def organizations(
         Organization,
         tenant=_tenant(tenant),
         id=identifiers(),
-        name=st.text(min_size=1, max_size=40),
+        name=_text(min_size=1, max_size=40),
         portfolio=st.none() | identifiers(),
         version=_versions(),
     )
@@ -510,7 +516,7 @@ def customers(tenant: st.SearchStrategy[str] | None = None) -> st.SearchStrategy
         Customer,
         tenant=_tenant(tenant),
         id=identifiers(),
-        name=st.text(min_size=1, max_size=40),
+        name=_text(min_size=1, max_size=40),
         organization=st.none() | identifiers(),
         portfolio=st.none() | identifiers(),
         account_managers=_ids(),
@@ -553,8 +559,8 @@ _FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "organization_id": identifiers(),
     "subject_id": identifiers(),
     "successor": st.none() | identifiers(),
-    "name": st.text(min_size=1, max_size=40),
-    "description": st.none() | st.text(max_size=40),
+    "name": _text(min_size=1, max_size=40),
+    "description": st.none() | _text(max_size=40),
     "journey": st.none() | journeys(),
     "managers": _ids(),
     "customers": _ids(),
@@ -602,7 +608,7 @@ _FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "source": st.none() | identifiers(),
     "target": identifiers(),
     "kind": st.sampled_from([k.value for k in MoveKind]),
-    "note": st.text(max_size=40),
+    "note": _text(max_size=40),
     "fields": st.lists(identifiers(), min_size=1, max_size=4, unique=True).map(tuple),
     "message_id": identifiers(),
     "internal": st.booleans(),
@@ -616,7 +622,7 @@ _EVENT_FIELD_STRATEGIES: dict[type[Event], dict[str, st.SearchStrategy[Any]]] = 
     DefaultPortfolioChanged: {"portfolio_id": st.none() | identifiers()},
     TicketOpened: {"reason": st.sampled_from([r.value for r in Reason])},
     TicketTypeSaved: {"ticket_type": identifiers()},
-    TicketCancelled: {"reason": st.text(max_size=60)},
+    TicketCancelled: {"reason": _text(max_size=60)},
     TicketDeleted: {"subject": _texts(60)},
 }
 
