@@ -15,14 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from portal_kit import open_ask, save_ask_type
 
 from carteira import (
     Carteira,
     InvalidInput,
     Principal,
     Profile,
-    Responsible,
-    Stage,
 )
 
 
@@ -49,21 +48,8 @@ def _setup(app: Carteira, system: Principal) -> None:
     app.register_manager(system, "m", "M", profile=Profile.ANALYST)
     app.create_portfolio(system, "P", managers=["m"], portfolio_id="p")
     app.register_customer(system, "c1", "Padaria")
-    stages = [
-        Stage("new", "Novo", Responsible.CUSTOMER),
-        Stage("done", "Feito", Responsible.SERVICE, final=True),
-    ]
-    app.save_ticket_type(
-        system, "ask", group="G", name="Pedido", stages=stages, transitions=[("new", "done")]
-    )
-    app.portal.open_ticket(
-        Principal.customer("acme", "c1"),
-        group="G",
-        ticket_type="ask",
-        subject="Ajuda",
-        request="Preciso",
-        ticket_id="t1",
-    )
+    save_ask_type(app, system)
+    open_ask(app, Principal.customer("acme", "c1"), "t1")
 
 
 CASES: dict[str, tuple[str, Callable[[Carteira, Principal], object]]] = {

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from portal_kit import open_ask, save_ask_type
 
 from carteira import (
     Carteira,
@@ -20,10 +21,8 @@ from carteira import (
     Permission,
     Principal,
     Profile,
-    Responsible,
     Role,
     RoutingMode,
-    Stage,
     Subject,
     TicketClosed,
 )
@@ -126,25 +125,8 @@ def test_tk4_row4_attachment_keys_are_one_per_ticket_and_attachment() -> None:
     assert content_key("t1", "a1") == "t1/a1"  # plain ids keep the key they had
 
 
-def _portal(app: Carteira, system: Principal) -> None:
-    stages = [
-        Stage("new", "Novo", Responsible.CUSTOMER),
-        Stage("done", "Feito", Responsible.SERVICE, final=True),
-    ]
-    app.save_ticket_type(
-        system, "ask", group="Geral", name="Pedido", stages=stages, transitions=[("new", "done")]
-    )
-
-
 def _open(app: Carteira, customer: str, ticket_id: str) -> Any:
-    return app.portal.open_ticket(
-        Principal.customer(TENANT, customer),
-        group="Geral",
-        ticket_type="ask",
-        subject="Ajuda",
-        request="Preciso de ajuda",
-        ticket_id=ticket_id,
-    )
+    return open_ask(app, Principal.customer(TENANT, customer), ticket_id)
 
 
 def test_vs4_row4_a_portal_customer_learns_nothing_of_another_s_ticket(
@@ -152,7 +134,7 @@ def test_vs4_row4_a_portal_customer_learns_nothing_of_another_s_ticket(
 ) -> None:
     """VS-4, TK-1: another customer's ticket id is only unavailable; his own, existing."""
     _world(app, system)
-    _portal(app, system)
+    save_ask_type(app, system)
     _open(app, "mine", "p1")
     _says_nothing(_refused(store, lambda: _open(app, "vip", "p1")), "ticket", "p1")
     assert _refused(store, lambda: _open(app, "mine", "p1")).code == "ticket_exists"
@@ -161,7 +143,7 @@ def test_vs4_row4_a_portal_customer_learns_nothing_of_another_s_ticket(
 def test_tk4_row4_two_tickets_attachments_do_not_collide(app: Carteira, system: Principal) -> None:
     """TK-4, TN-1: ("a/b", "c") and ("a", "b/c") each keep their own content."""
     _world(app, system)
-    _portal(app, system)
+    save_ask_type(app, system)
     _open(app, "mine", "a/b")
     _open(app, "vip", "a")
     file = {"name": "f.txt", "content_type": "text/plain"}

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from portal_kit import open_ask, save_ask_type
 
 from carteira import (
     Carteira,
@@ -30,9 +31,7 @@ from carteira import (
     ManualClock,
     Principal,
     Profile,
-    Responsible,
     RoutingMode,
-    Stage,
 )
 from databases import sql_store
 
@@ -89,21 +88,8 @@ def _world(app: Carteira, tenant: str) -> None:
     app.set_customer_membership(system, "c1", portfolio="sul")
     app.save_department(system, "d", "Fila", routing=RoutingMode.QUEUE)
     app.open_ticket(system, "t1", "c1", "d")
-    stages = [
-        Stage("new", "Novo", Responsible.CUSTOMER),
-        Stage("done", "Feito", Responsible.SERVICE, final=True),
-    ]
-    app.save_ticket_type(
-        system, "ask", group="G", name="Pedido", stages=stages, transitions=[("new", "done")]
-    )
-    app.portal.open_ticket(
-        Principal.customer(tenant, "c2"),
-        group="G",
-        ticket_type="ask",
-        subject="Ajuda",
-        request="Preciso",
-        ticket_id="p1",
-    )
+    save_ask_type(app, system)
+    open_ask(app, Principal.customer(tenant, "c2"), "p1")
     later = START + timedelta(days=3)
     app.schedule_absence(
         system, "m", start=later, end=later + timedelta(days=1), backup="ana", absence_id="ab1"

@@ -28,6 +28,7 @@ from carteira.adapters.memory.table import Journal, Table
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import ConcurrencyError, StorageError
 from carteira.domain.events import Event, MembershipChanged
+from carteira.domain.identifiers import check_id
 from carteira.domain.manager import Manager
 from carteira.domain.ownership import SubjectKind
 from carteira.domain.permissions import ALL_PERMISSIONS
@@ -322,6 +323,7 @@ class _Unit:
     """What both kinds of unit of work share: the tenant's repositories and the lock."""
 
     def __init__(self, store: InMemoryStore, tenant: str, journal: Journal | None) -> None:
+        check_id("tenant", tenant, path="$.tenant")  # TN-1: a tenant is an id like any other
         self._store = store
         self._tenant_name = tenant
         self._journal = journal

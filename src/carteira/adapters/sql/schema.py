@@ -422,9 +422,7 @@ def _refuse_half_set_up(connection: Connection) -> None:
 
     Creating the rest beside them would leave a schema no version describes.
     """
-    found = inspect(connection)
-    names = set(found.get_table_names()) | set(found.get_view_names())
-    taken = sorted(names & {t.name for t in metadata.sorted_tables})
+    taken = sorted(set(_relations(connection)) & {t.name for t in metadata.sorted_tables})
     if taken:
         raise StorageError(
             f"the database already holds {', '.join(taken)} but records no carteira schema "
@@ -445,8 +443,7 @@ def refuse_foreign(bind: Engine) -> None:
     with translated(), bind.connect() as connection:
         if schema_version(connection) is not None:
             return
-        found = inspect(connection)
-        others = sorted(set(found.get_table_names()) | set(found.get_view_names()))
+        others = _relations(connection)
     if others:
         raise StorageError(
             f"the database holds other tables ({', '.join(others[:5])}"
@@ -456,6 +453,12 @@ def refuse_foreign(bind: Engine) -> None:
             rule="ST-2",
             details={"tables": tuple(others)},
         )
+
+
+def _relations(connection: Connection) -> list[str]:
+    """Return the names of the database's tables and views, sorted."""
+    found = inspect(connection)
+    return sorted(set(found.get_table_names()) | set(found.get_view_names()))
 
 
 def _tickets_by_assignee_and_id(connection: Connection) -> None:

@@ -51,6 +51,7 @@ from carteira.adapters.sql.tickets import SqlTickets
 from carteira.adapters.sql.visibility import SqlVisibility
 from carteira.adapters.sql.writes import Rows
 from carteira.domain.errors import CarteiraError, ConcurrencyError, StorageError
+from carteira.domain.identifiers import check_id
 
 __all__ = ["SqlReadUnitOfWork", "SqlStore", "SqlUnitOfWork"]
 
@@ -375,6 +376,7 @@ class _SqlUnit:
     _read_only = False
 
     def __init__(self, store: SqlStore, tenant: str) -> None:
+        check_id("tenant", tenant, path="$.tenant")  # TN-1: a tenant is an id like any other
         self._store = store
         self._tenant = tenant
         self._connection: Connection | None = None

@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import attrs
 import pytest
 
 from carteira.domain.absence import Absence
 from carteira.domain.customer import Customer, Organization
-from carteira.domain.errors import ConcurrencyError, StorageError
+from carteira.domain.errors import ConcurrencyError, InvalidInput, StorageError
 from carteira.domain.events import MembershipChanged, PortfolioCreated
 from carteira.domain.manager import Manager
 from carteira.domain.names import name_key
@@ -281,6 +282,16 @@ class UnitOfWorkContract(StorageContract):
             with self.store.unit_of_work(tenant) as uow:
                 assert uow.tenant == tenant
 
+    def test_tn1_a_tenant_that_is_no_identifier_is_refused(self) -> None:
+        """TN-1, ER-2: a blank, padded, too long or non-string tenant is refused.
+
+        [`InvalidInput`][carteira.InvalidInput], before anything is read or written.
+        """
+        for tenant in ("", " ", " acme", "acme ", "x" * 256, "a\x00", None, 7, ["acme"]):
+            bad: Any = tenant
+            with pytest.raises(InvalidInput), self.store.unit_of_work(bad) as uow:
+                uow.customers.count()
+
     def test_st1_committed_writes_of_every_repository_are_kept(self) -> None:
         """``commit`` keeps a write of every repository, visible to later units."""
         sample = Sample.of(TENANT)
@@ -376,7 +387,7 @@ class UnitOfWorkContract(StorageContract):
     def test_tn1_nothing_of_one_tenant_shows_in_another(self) -> None:
         """TN-1: every get, listing and count of tenant B misses what A stored."""
         self.write(TENANT, Sample.of(TENANT).write)
-        for other in (OTHER_TENANT, "ACME", "Acme", "acme ", "A\u00e7\u00e3o"):
+        for other in (OTHER_TENANT, "ACME", "Acme", "acme-", "A\u00e7\u00e3o"):
             assert self.read(other, survey) == EMPTY, other
 
     def test_tn1_the_same_ids_live_in_two_tenants_apart(self) -> None:
