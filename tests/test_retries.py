@@ -119,11 +119,16 @@ def test_st3_retries_pause_as_backoff_says_between_attempts_only() -> None:
         _app(flaky, attempts=3, backoff=backoff).settings(HOST)
     assert asked == [1, 2]
     asked.clear()
-    check = Flaky(InMemoryStore(), failures=1, at="enter")
+    check = Flaky(InMemoryStore(), failures=2, at="enter")
     app = Carteira(check, clock=ManualClock(), backoff=backoff, read_unit_of_work=check)
     with pytest.raises(Exception, match="unknown or inactive"):
         app.can_view(Principal.manager(TENANT, "nobody"), "customer", "c1")
-    assert asked == [1]
+    assert asked == [1, 2]  # the pause grows with each failure, on the hot path too
+    asked.clear()
+    glance = Flaky(InMemoryStore(), failures=2, at="enter")
+    app = Carteira(glance, clock=ManualClock(), backoff=backoff, read_unit_of_work=glance)
+    app.visible_customers(HOST)
+    assert asked == [1, 2]
 
 
 def test_st3_full_jitter_stays_within_its_bounds() -> None:

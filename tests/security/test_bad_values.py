@@ -19,9 +19,14 @@ from portal_kit import open_ask, save_ask_type
 
 from carteira import (
     Carteira,
+    ExtraField,
+    FieldKind,
     InvalidInput,
+    Journey,
     Principal,
     Profile,
+    Responsible,
+    Stage,
 )
 
 
@@ -81,6 +86,18 @@ CASES: dict[str, tuple[str, Callable[[Carteira, Principal], object]]] = {
         "$.note",
         lambda app, s: app.portal.move(Principal.customer("acme", "c1"), "t1", "done", note="\x00"),
     ),
+    "a NUL in a portfolio description": (
+        "$.description",
+        lambda app, s: app.create_portfolio(s, "Q", description="a\x00b"),
+    ),
+    "a portfolio description of 140,000 characters": (
+        "$.description",
+        lambda app, s: app.create_portfolio(s, "Q", description="d" * 140_000),
+    ),
+    "a journey with a blank id": (
+        "$.journey.id",
+        lambda app, s: app.create_portfolio(s, "Q", journey=Journey(" ", "")),
+    ),
     "a name of 100,000 characters": (
         "$.name",
         lambda app, s: app.register_manager(s, "m2", "M" * 100_000),
@@ -111,4 +128,35 @@ def test_er2_row6_row7_every_store_refuses_the_same_bad_value_alike(
     with pytest.raises(InvalidInput) as refused:
         call(app, system)
     assert [e.path for e in refused.value.errors] == [path]
+    assert store.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "values", [{"n": 10**400}, {"n": float("inf")}, {"t": "a\x00b"}, {"t": "t" * 20_001}]
+)
+def test_tk3_er2_review_extra_field_values_every_store_keeps(
+    app: Carteira, store: Any, system: Principal, values: dict[str, Any]
+) -> None:
+    """TK-3, ER-2: a number past a BIGINT (was a bare OverflowError), text with NUL or past
+    20,000 characters: InvalidInput on every store, nothing changed."""
+    stages = [
+        Stage("new", "Novo", Responsible.CUSTOMER),
+        Stage("done", "Feito", Responsible.SERVICE, final=True),
+    ]
+    fields = [ExtraField("n", FieldKind.NUMBER), ExtraField("t", FieldKind.TEXT)]
+    app.save_ticket_type(
+        system,
+        "f",
+        group="G",
+        name="F",
+        stages=stages,
+        transitions=[("new", "done")],
+        fields=fields,
+    )
+    app.register_customer(system, "c1", "Padaria")
+    me = Principal.customer("acme", "c1")
+    app.portal.open_ticket(me, group="G", ticket_type="f", subject="s", request="r", ticket_id="t1")
+    before = store.snapshot()
+    with pytest.raises(InvalidInput):
+        app.portal.fill(me, "t1", values)
     assert store.snapshot() == before

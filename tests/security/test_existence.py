@@ -18,6 +18,7 @@ from portal_kit import open_ask, save_ask_type
 from carteira import (
     Carteira,
     Conflict,
+    NotFound,
     Permission,
     Principal,
     Profile,
@@ -152,3 +153,19 @@ def test_tk4_row4_two_tickets_attachments_do_not_collide(app: Carteira, system: 
     app.portal.attach(vip, "a", content=b"vip's", attachment_id="b/c", **file)
     assert app.portal.attachment(mine, "a/b", "c")[1] == b"mine"
     assert app.portal.attachment(vip, "a", "b/c")[1] == b"vip's"
+
+
+def test_vs3_review_a_hidden_organization_is_a_missing_one_when_placing_customers(
+    app: Carteira, store: Any, system: Principal
+) -> None:
+    """VS-3: registering or moving a customer into an organization he may not see is
+    NotFound, exactly as for one that does not exist, and puts nobody in its portfolio."""
+    _world(app, system)
+    before = store.snapshot()
+    for organization in ("vorg", "nope"):
+        with pytest.raises(NotFound) as missing:
+            app.register_customer(CLERK, "new", "Novo", organization=organization)
+        assert (missing.value.kind, missing.value.record_id) == ("organization", organization)
+        with pytest.raises(NotFound):
+            app.update_customer(CLERK, "mine", organization=organization)
+    assert store.snapshot() == before

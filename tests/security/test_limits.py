@@ -66,6 +66,24 @@ def test_er2_row5_a_cell_past_its_characters_is_named_by_line_and_column() -> No
     assert _codes(refused.value) == [("cell_too_long", 3, "name")]
 
 
+def test_er2_row5_blank_rows_count_so_a_workbook_cannot_claim_a_far_row(
+    tmp_path: Path,
+) -> None:
+    """ER-2: a 5 KB workbook whose one row sits at row 1,000,000 is refused after 1,000."""
+    path = tmp_path / "far.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "managers"
+    sheet.append(["id", "name"])
+    sheet.cell(row=1_000_000, column=1, value="m1")  # a crafted file may claim far more
+    sheet.cell(row=1_000_000, column=2, value="Ana")
+    book.save(path)
+    with pytest.raises(SpreadsheetError) as refused:
+        read_dataset(path, limits=ReadLimits(max_rows=1_000))
+    assert [p.code for p in refused.value.problems] == ["too_many_rows"]
+
+
 def test_er2_row5_a_table_past_its_rows_is_refused() -> None:
     """ER-2: the first row past ``max_rows`` is named and reading stops there."""
     data = (HEADER + "".join(f"m{n},N{n}\n" for n in range(10))).encode()
@@ -91,3 +109,12 @@ def test_er2_row5_a_name_of_140000_characters_is_refused_so_exports_stay_writabl
         app.register_customer(system, "c1", "N" * 140_000)
     assert refused.value.errors[0].path == "$.name"
     assert store.snapshot() == before
+
+
+def test_er2_review_a_directory_of_csvs_is_one_read(tmp_path: Path) -> None:
+    """ER-2: files each under the limit, together over it, are refused before reading."""
+    for kind in ("managers", "portfolios"):
+        (tmp_path / f"{kind}.csv").write_text("id,name\n" + "x,y\n" * 40, encoding="utf-8")
+    with pytest.raises(SpreadsheetError) as refused:
+        read_dataset(tmp_path, limits=ReadLimits(max_bytes=250))
+    assert _codes(refused.value) == [("file_too_large", 0, None)]

@@ -101,3 +101,17 @@ def _pages(fetch: Any) -> Iterator[Any]:
         if page.next_after is None:
             return
         after = page.next_after
+
+
+def test_st4_review_a_cursor_longer_than_an_id_still_pages(
+    app: Carteira, system: Principal
+) -> None:
+    """ST-4, PF-1: "ﬃ" folds to "ffi": a name key may outgrow 255 characters, and the
+    cursor made of it must be taken back."""
+    app.create_portfolio(system, "\ufb03" * 100, portfolio_id="long")
+    app.create_portfolio(system, "zz", portfolio_id="zz")
+    first = app.list_portfolios(system, limit=1)
+    assert first.next_after is not None
+    assert len(first.next_after) > 255
+    second = app.list_portfolios(system, after=first.next_after, limit=1)
+    assert [s.portfolio.id for s in [*first, *second]] == ["long", "zz"]

@@ -154,3 +154,32 @@ def test_pm2_row2_an_import_grants_only_what_the_importer_holds(
         app.import_dataset(ACTOR, dataset)
     assert [(p.line, p.code) for p in refused.value.problems] == [(3, "beyond_own_permissions")]
     assert store.snapshot() == before
+
+
+def test_pm2_review_he_cannot_take_another_manager_s_reach_for_himself(
+    app: Carteira, store: Any, system: Principal, clock: ManualClock
+) -> None:
+    """PM-2, MG-3, MG-5: naming himself backup of another's absence, or successor of a
+    leaving manager, would show him that manager's customers: refused without VIEW_ALL."""
+    _world(app, system)
+    app.create_portfolio(system, "Agencia", managers=["agent"], portfolio_id="ag")
+    app.register_customer(system, "hers", "Cliente da agente")
+    app.set_customer_membership(system, "hers", portfolio="ag")
+    now = clock.now()
+    _refused_beyond(
+        store,
+        lambda: app.schedule_absence(
+            ACTOR, "agent", start=now, end=now + timedelta(days=365), backup="hr"
+        ),
+    )
+    _refused_beyond(store, lambda: app.deactivate_manager(ACTOR, "agent", transfer_to="hr"))
+    assert not app.can_view(ACTOR, Subject.CUSTOMER, "hers")
+    app.schedule_absence(  # naming someone else stays his to do
+        ACTOR, "agent", start=now, end=now + timedelta(days=1), backup="boss"
+    )
+
+
+def test_pm2_with_view_all_he_may_stand_in_himself(app: Carteira, system: Principal) -> None:
+    """PM-2: one who sees every customer already gains nothing by standing in."""
+    _world(app, system, Permission.VIEW_ALL)
+    app.deactivate_manager(ACTOR, "agent", transfer_to="hr")

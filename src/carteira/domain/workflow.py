@@ -19,7 +19,7 @@ from types import MappingProxyType
 import attrs
 
 from carteira.domain.errors import FieldError, InvalidInput
-from carteira.domain.identifiers import check_id, check_text
+from carteira.domain.identifiers import check_id, check_text, storable
 
 __all__ = [
     "ExtraField",
@@ -99,17 +99,29 @@ class ExtraField:
         return value  # type: ignore[return-value]
 
 
+MAX_FIELD_TEXT = 20_000
+"""The longest text an extra field holds (TK-3, ER-2)."""
+_LARGEST = 2**63 - 1
+
+
 def _fits(kind: FieldKind, choices: tuple[str, ...], value: object) -> bool:
     if kind is FieldKind.NUMBER:
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        return number and math.isfinite(value)  # type: ignore[arg-type]
+        return _number(value)
     if kind is FieldKind.DATE:
         return isinstance(value, date)
     if kind is FieldKind.BOOLEAN:
         return isinstance(value, bool)
     if kind is FieldKind.CHOICE:
         return isinstance(value, str) and value in choices
-    return isinstance(value, str)
+    return isinstance(value, str) and len(value) <= MAX_FIELD_TEXT and storable(value)
+
+
+def _number(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):  # no float would hold it: every store keeps a BIGINT
+        return -_LARGEST - 1 <= value <= _LARGEST
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _access(value: Mapping[str, FieldAccess]) -> Mapping[str, FieldAccess]:

@@ -10,7 +10,7 @@ from carteira.domain.events import AbsenceCancelled, AbsenceScheduled
 from carteira.domain.identifiers import check_id
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import Permission
-from carteira.services.context import Context
+from carteira.services.context import Context, refuse_self_reach
 
 __all__ = ["cancel_absence", "schedule_absence"]
 
@@ -23,6 +23,7 @@ def schedule_absence(context: Context, manager_id: str, absence: Absence) -> Man
     """
     manager = _authorized(context, manager_id)
     check_id("absence", absence.id, path="$.absence_id")
+    refuse_self_reach(context.actor, absence.backup, manager, "stand in for another manager")
     backup = context.manager(absence.backup)
     if backup.id == manager.id or not backup.active:
         raise RuleViolation(

@@ -59,6 +59,7 @@ __all__ = [
     "Runner",
     "full_jitter",
     "id_taken",
+    "refuse_self_reach",
     "refused_manager",
 ]
 
@@ -123,6 +124,17 @@ class Actor:
                     "actor": self.id,
                 },
             )
+
+
+def refuse_self_reach(actor: Actor, beneficiary: str, manager: Manager, action: str) -> None:
+    """Refuse a manager who would take another manager's reach for himself (PM-2, MG-3, MG-5).
+
+    Naming himself backup of another's absence, or successor of a leaving manager, would
+    let him see that manager's customers; only one who sees every customer already
+    (VIEW_ALL, or the host) may.
+    """
+    if not actor.is_system and beneficiary == actor.id and manager.id != actor.id:
+        actor.require_within({Permission.VIEW_ALL}, f"{action} for himself")
 
 
 def id_taken(kind: str, record_id: str, code: str, rule: str, *, seen: bool) -> Conflict:
@@ -394,7 +406,10 @@ class Runner:
             uow.commit()
         return Result(value, tuple(context.events))
 
-    def _retrying(self, attempt: Callable[[], T], attempts: int | None = None) -> T:
+    def _retrying(
+        self, attempt: Callable[[], T], attempts: int | None = None, failed: int = 0
+    ) -> T:
+        """Run ``attempt`` up to ``attempts`` times; ``failed`` attempts already failed."""
         total = attempts or self.attempts
         for done in range(1, total + 1):
             try:
@@ -402,7 +417,7 @@ class Runner:
             except ConcurrencyError:
                 if done == total:
                     raise
-            time.sleep(self.backoff(done))
+            time.sleep(self.backoff(failed + done))
         raise AssertionError("unreachable: attempts must be at least 1")
 
     def query(
@@ -442,7 +457,7 @@ class Runner:
             with factory(principal.tenant) as uow:
                 return body(uow, self.clock.now())
 
-        return self._retrying(again, self.attempts - 1)
+        return self._retrying(again, self.attempts - 1, failed=1)
 
     def check(self, principal: Principal, subject: object, object_id: object) -> bool:
         """Tell whether the principal sees one record, in a snapshot of its own (VS-2, ST-6).
@@ -469,7 +484,9 @@ class Runner:
                 raise
             time.sleep(self.backoff(1))
             seen = self._retrying(
-                lambda: check(principal, subject, object_id, self.clock.now()), self.attempts - 1
+                lambda: check(principal, subject, object_id, self.clock.now()),
+                self.attempts - 1,
+                failed=1,
             )
         if seen is None:
             raise refused_manager(principal)

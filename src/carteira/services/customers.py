@@ -62,7 +62,8 @@ def register_customer(
     if existing is not None:
         seen = context.customer_visibility(existing).granted
         raise id_taken("customer", customer_id, "customer_exists", "MB-1", seen=seen)
-    org = None if organization is None else context.organization(organization)
+    # An organization he may not see does not exist for him (VS-3): no oracle, no way in.
+    org = None if organization is None else context.visible_organization(organization)
     org_portfolio = None if org is None else org.portfolio
     if org_portfolio is not None:
         require_available(context, context.portfolio(org_portfolio), f"customer {customer_id!r}")
@@ -105,7 +106,9 @@ def update_customer(
     changed = customer
     if name is not UNCHANGED:
         changed = attrs.evolve(changed, name=_name("customer", name))
-    if organization is not UNCHANGED:
+    if organization is not UNCHANGED and organization != customer.organization:
+        if organization is not None:
+            context.visible_organization(organization)  # VS-3: a hidden one does not exist
         changed = attrs.evolve(changed, organization=organization)
     before_org = _org_portfolio(context, customer.organization)
     after_org = _org_portfolio(context, changed.organization)

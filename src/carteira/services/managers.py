@@ -24,7 +24,7 @@ from carteira.domain.manager import Manager
 from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission, Profile, Role
 from carteira.domain.portfolio import Portfolio
-from carteira.services.context import Context
+from carteira.services.context import Context, refuse_self_reach
 from carteira.services.ownership import apply_moves, organization_portfolios, relink
 from carteira.services.portfolios import holds_customers, portfolio_state, require_eligible
 from carteira.services.results import UNCHANGED, Unchanged
@@ -202,6 +202,7 @@ def _successor(
             code="successor_is_leaving",
             rule="MG-3",
         )
+    refuse_self_reach(context.actor, successor_id, leaving, "take a leaving manager's place")
     successor = context.manager(successor_id)
     if not successor.active:
         raise RuleViolation(

@@ -15,7 +15,8 @@ from carteira.domain.events import (
     PortfolioDeleted,
     PortfolioEdited,
 )
-from carteira.domain.identifiers import check_id, check_ids
+from carteira.domain.identifiers import check_id, check_ids, check_text
+from carteira.domain.inputs import check_optional_text
 from carteira.domain.manager import Manager
 from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission
@@ -44,6 +45,10 @@ __all__ = [
 ]
 
 _ADMIN = "administer portfolios"
+
+
+MAX_DESCRIPTION = 2_000
+"""The longest portfolio description (PF-2, ER-2)."""
 
 
 def create_portfolio(
@@ -209,10 +214,14 @@ def _build(
     journey: Journey | None,
     managers: Sequence[str],
 ) -> Portfolio:
-    if description is not None and not isinstance(description, str):
-        raise InvalidInput("portfolio", [FieldError("$.description", "must be a string or null")])
+    description = check_optional_text(
+        "portfolio", description, path="$.description", max_length=MAX_DESCRIPTION
+    )
     if journey is not None and not isinstance(journey, Journey):
         raise InvalidInput("portfolio", [FieldError("$.journey", "must be a Journey or null")])
+    if journey is not None:
+        check_id("journey", journey.id, path="$.journey.id")
+        check_text("journey", journey.name, path="$.journey.name")
     if isinstance(managers, str):
         raise InvalidInput("portfolio", [FieldError("$.managers", "must be a list of manager ids")])
     checked = check_ids("manager", managers, path="$.managers")

@@ -35,6 +35,9 @@ __all__ = [
 ]
 
 MAX_PAGE = 500
+# A portfolio page's cursor is a name key: NFKC and case folding may make one of a
+# 128-character name (PF-1) many times longer than the name.
+_MAX_KEY = 8192
 
 
 @attrs.frozen
@@ -70,7 +73,7 @@ def list_portfolios(context: ReadContext, after: str | None, limit: int) -> Page
     ``after`` is the ``next_after`` of the page before (PF-3, ST-4).
     """
     _check_limit(limit)
-    after = check_optional_text("page", after, path="$.after")
+    after = check_optional_text("page", after, path="$.after", max_length=_MAX_KEY)
     found = context.uow.portfolios.page(after=after, limit=limit + 1)
     return _page_of(context, found, limit, default=None)
 
@@ -90,7 +93,7 @@ def portfolios_of_manager(
     by name.
     """
     _check_limit(limit)
-    after = check_optional_text("page", after, path="$.after")
+    after = check_optional_text("page", after, path="$.after", max_length=_MAX_KEY)
     if context.actor.is_system or context.actor.id != manager_id:
         context.actor.require(
             Permission.MANAGE_MANAGERS, "list another manager's portfolios", "MG-2"

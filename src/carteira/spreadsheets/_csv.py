@@ -19,7 +19,10 @@ __all__ = ["parse_csv", "read_csv", "write_csv"]
 _LIMITS = ReadLimits()
 _SEPARATORS = (";", ",", "\t")  # on a tie, the first wins: Brazilian Excel writes ";"
 _QUOTE = re.compile(r'[,"\r\n]')
-_FORMULA_STARTS = frozenset("=+-@\t\r")
+# Where a cell could start, in any separator's reading: the start, or after ; , or tab.
+# Leading quotes count, so "'=x" is written "''=x" and reading gives "'=x" back.
+_FORMULA_AT = re.compile(r"(?:^|(?<=[;,\t]))(?='*[=+\-@\t\r])")
+_GUARD_AT = re.compile(r"(?:^|(?<=[;,\t]))'(?='*[=+\-@\t\r])")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -133,7 +136,7 @@ def _records(text: str, source: str, problems: list[RowProblem]) -> Iterator[tup
     line = 1
     try:
         for record in reader:
-            yield line, [_unguarded(cell.strip()) for cell in record]
+            yield line, [_unguarded(cell).strip() for cell in record]
             line = reader.line_num + 1
     except csv.Error as error:
         reason = f"the CSV is malformed from this line on ({error}); is a quote left open?"
@@ -144,10 +147,11 @@ def write_csv(table: Table, out: TextIO) -> None:
     r"""Write ``table`` as UTF-8 CSV text: ``,``, minimal quoting, ``\n`` (WA-8).
 
     The header holds the canonical column names in ``table.columns`` order; a cell is
-    quoted when it holds ``,``, ``"`` or a line break. A cell a spreadsheet would run as a
-    formula (one starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return,
-    after any ``'``) is written behind a ``'``, which spreadsheets show as text and
-    `read_csv` takes off again (CWE-1236). Rows whose cells are all blank are left out,
+    quoted when it holds ``,``, ``"`` or a line break. Wherever a spreadsheet could start
+    a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return, after any ``'``, at
+    the cell's start or after a ``;``, ``,`` or tab, since a spreadsheet may split lines
+    on another separator than ours), a ``'`` is put first, which spreadsheets show as
+    text and `read_csv` takes off again (CWE-1236). Rows whose cells are all blank are left out,
     since a reader skips them.
     """
     columns = table.columns
@@ -159,18 +163,18 @@ def write_csv(table: Table, out: TextIO) -> None:
 
 
 def _guarded(cell: str) -> str:
-    """Put ``'`` before a cell a spreadsheet would take for a formula (CWE-1236)."""
-    return "'" + cell if _formula_like(cell) else cell
+    """Put ``'`` wherever a spreadsheet could start a formula in ``cell`` (CWE-1236).
+
+    At the cell's start and after every ``;``, ``,`` and tab: a spreadsheet that splits
+    lines on another separator than ours (Brazilian Excel splits on ``;``) starts a cell
+    there too.
+    """
+    return _FORMULA_AT.sub("'", cell)
 
 
 def _unguarded(cell: str) -> str:
-    """Take off the ``'`` `_guarded` put there; every other cell is returned as it is."""
-    return cell[1:] if cell[:1] == "'" and _formula_like(cell[1:]) else cell
-
-
-def _formula_like(cell: str) -> bool:
-    # Leading quotes count: "'=x" is written "''=x", so that reading gives "'=x" back.
-    return cell.lstrip("'")[:1] in _FORMULA_STARTS
+    """Take off exactly the ``'`` that `_guarded` put there; the inverse of it."""
+    return _GUARD_AT.sub("", cell)
 
 
 def _quoted(cell: str) -> str:

@@ -58,6 +58,10 @@ def read_dataset(
         files = sorted(f for f in where.iterdir() if _suffix(f) == ".csv" and f.is_file())
         if not files:
             problems.append(problem(source, 0, "empty_file", "the directory holds no .csv file"))
+        total = sum(f.stat().st_size for f in files)
+        if total > limits.max_bytes:  # the whole directory is one read
+            problems.append(too_large(source, total, limits))
+            files = []
         for file in files:
             table = _read_csv_file(file, problems, kind=None, limits=limits)
             tables += [table] if table is not None else []

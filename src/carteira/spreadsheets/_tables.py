@@ -162,7 +162,13 @@ def _rows(
     strip = str.strip
     longest, most = limits.max_cell, limits.max_rows
     found: list[SourceRow] = []
-    for line, raw in lines:  # the hot loop of a large file: kept lean on purpose
+    # Blank rows count too: a tiny workbook can claim row 2,000,000,000, and reading the
+    # empty rows up to it would take as long as reading full ones.
+    for seen, (line, raw) in enumerate(lines, 1):  # the hot loop: kept lean on purpose
+        if seen > most:
+            reason = f"the table has more than {most} rows, the most a read takes"
+            problems.append(problem(source, line, "too_many_rows", reason))
+            break
         cells = list(map(strip, raw))
         if len(cells) != width:
             cells = _fitted(cells, width, source, line, problems)
@@ -171,10 +177,6 @@ def _rows(
         if max(map(len, cells)) > longest:
             _too_long(source, line, columns, cells, longest, problems)
             continue
-        if len(found) == most:
-            reason = f"the table has more than {most} rows, the most a read takes"
-            problems.append(problem(source, line, "too_many_rows", reason))
-            break
         found.append(SourceRow(line, dict(zip(columns, cells, strict=True))))
     return found
 

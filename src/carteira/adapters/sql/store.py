@@ -311,9 +311,12 @@ def tenant_lock_sql(tenant: str, busy_ms: int) -> str:
     """
     digest = hashlib.sha256(tenant.encode("utf-8", "surrogatepass")).digest()
     key = int.from_bytes(digest[:4], "big", signed=True)
+    # lock_timeout 0 would wait forever: at least 1 ms, so 0 means "do not wait".
+    # DEFAULT after: the rest of the transaction, a host's included, keeps its own.
     return (
-        f"SET LOCAL lock_timeout = {int(busy_ms)}; "
-        f"SELECT pg_advisory_xact_lock({_LOCK_SPACE}, {key})"
+        f"SET LOCAL lock_timeout = {max(int(busy_ms), 1)}; "
+        f"SELECT pg_advisory_xact_lock({_LOCK_SPACE}, {key}); "
+        "SET LOCAL lock_timeout = DEFAULT"
     )
 
 
@@ -582,8 +585,10 @@ class _SqlUnit:
                 # The driver would not BEGIN before a SAVEPOINT, whose RELEASE would then
                 # commit on the host's behalf: open the host's transaction first.
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
-            self._take_tenant(connection)
             self._transaction = connection.begin_nested()
+            # Inside the SAVEPOINT: a lock not granted in time undoes only this unit of
+            # work, and the host's transaction goes on (and can run it again).
+            self._take_tenant(connection)
 
     def _take_tenant(self, connection: Connection) -> None:
         """PostgreSQL: wait for the tenant's writer lock before reading anything (ST-3).
