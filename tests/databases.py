@@ -13,10 +13,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from carteira import InMemoryStore
 from carteira.adapters.sql import SqlStore, metadata
 from carteira.adapters.sql.schema import schema_versions
 
@@ -73,6 +75,16 @@ def sql_store(kind: str, directory: Path) -> Iterator[SqlStore]:
     finally:
         store.close()
         drop()
+
+
+@contextmanager
+def any_store(kind: str, directory: Path) -> Iterator[Any]:
+    """Yield a new store of ``kind``: ``memory``, or a SQL one as `sql_store` makes it."""
+    if kind == "memory":
+        yield InMemoryStore()
+        return
+    with sql_store(kind, directory) as found:
+        yield found
 
 
 def new_sqlite_file(prefix: str) -> SqlStore:

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from carteira import Carteira, Customer, InMemoryStore, Principal, StorageError
+from carteira import Carteira, Customer, Principal, StorageError
 from carteira.adapters.memory import InMemoryReadUnitOfWork
 from carteira.adapters.sql import SqlReadUnitOfWork, SqlStore
-from databases import sql_store
+from databases import any_store, sql_store
 
 TENANT = "acme"
 SYSTEM = Principal.system(TENANT)
@@ -25,10 +25,8 @@ SYSTEM = Principal.system(TENANT)
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    if request.param == "memory":
-        yield InMemoryStore()
-        return
-    with sql_store(request.param, tmp_path) as found:
+    """A new, empty store of each kind."""
+    with any_store(request.param, tmp_path) as found:
         yield found
 
 

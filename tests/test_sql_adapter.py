@@ -1262,3 +1262,29 @@ def test_the_services_run_over_sql_as_over_memory(store: SqlStore) -> None:
     assert _play(store) == expected
     deletion = [e for e in expected[8].events if isinstance(e, PortfolioDeleted)]  # type: ignore[attr-defined]
     assert [set(e.customers) for e in deletion] == [{"c1", "c2", "c3"}]
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_st3_on_a_host_connection_the_tenant_lock_leaves_the_host_s_lock_timeout(
+    database: Database,
+) -> None:
+    """ST-3: the lock's own wait is set and put back; a waiter past it undoes only its
+    unit of work, inside its SAVEPOINT, and the host's transaction goes on."""
+    engine = database.engine()
+    with engine.begin() as connection:
+        upgrade(connection)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '7s'")
+        holder = database.store()
+        with holder.unit_of_work(TENANT) as held:
+            held.customers.count()  # another process holds the tenant's lock
+            hasty = Carteira(SqlStore(connection, busy_timeout=0).unit_of_work, attempts=1)
+            with pytest.raises(ConcurrencyError):
+                hasty.create_portfolio(HOST, "Norte", portfolio_id="norte")
+        assert connection.in_transaction()  # only the unit's SAVEPOINT was undone
+        assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "7s"
+        app = Carteira(SqlStore(connection).unit_of_work)
+        app.create_portfolio(HOST, "Sul", portfolio_id="sul")
+        assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "7s"
+        connection.commit()
+    assert _read(database.store(), lambda uow: [p.id for p in uow.portfolios.list()]) == ["sul"]

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from carteira import Carteira, InMemoryStore, ManualClock, Principal
-from databases import sql_store
+from carteira import Carteira, ManualClock, Principal
+from databases import any_store
 
 TENANT = "acme"
 
@@ -20,10 +20,7 @@ TENANT = "acme"
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     """A new, empty store of each kind."""
-    if request.param == "memory":
-        yield InMemoryStore()
-        return
-    with sql_store(request.param, tmp_path) as found:
+    with any_store(request.param, tmp_path) as found:
         yield found
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from portal_kit import open_ask, save_ask_type
+from kit import nested, open_ask, save_ask_type
 
 from carteira import (
     Carteira,
@@ -28,16 +28,6 @@ from carteira import (
     Responsible,
     Stage,
 )
-
-
-def _nested(depth: int = 100_000) -> list[Any]:
-    top: list[Any] = []
-    here = top
-    for _ in range(depth):
-        inner: list[Any] = []
-        here.append(inner)
-        here = inner
-    return top
 
 
 @pytest.mark.parametrize("tenant", ["", " ", "acme ", " acme", "x" * 10_000, None, 7, ["acme"]])
@@ -108,11 +98,11 @@ CASES: dict[str, tuple[str, Callable[[Carteira, Principal], object]]] = {
     ),
     "a nested list as an agent": (
         "$.manager_id",
-        lambda app, s: app.choose_agent(s, "t1", _nested()),
+        lambda app, s: app.choose_agent(s, "t1", nested(100_000)),
     ),
     "a nested list as an absence": (
         "$.absence_id",
-        lambda app, s: app.cancel_absence(s, "m", _nested()),
+        lambda app, s: app.cancel_absence(s, "m", nested(100_000)),
     ),
 }
 

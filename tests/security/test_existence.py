@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from portal_kit import open_ask, save_ask_type
+from kit import open_ask, save_ask_type
 
 from carteira import (
     Carteira,

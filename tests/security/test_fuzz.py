@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from portal_kit import open_ask, save_ask_type
+from kit import nested, open_ask, save_ask_type
 
 from carteira import (
     Carteira,
@@ -42,16 +42,6 @@ _TENANTS = itertools.count()
 SKIP = {"import_dataset": {"progress"}}
 
 
-def _nested(depth: int) -> list[Any]:
-    top: list[Any] = []
-    here = top
-    for _ in range(depth):
-        inner: list[Any] = []
-        here.append(inner)
-        here = inner
-    return top
-
-
 HOSTILE = st.one_of(
     st.none(),
     st.booleans(),
@@ -62,7 +52,7 @@ HOSTILE = st.one_of(
     st.sampled_from(["", " ", "x" * 300, "y" * 100_000, "=HYPERLINK()", "a/b", "\x00"]),
     st.binary(max_size=10),
     st.lists(st.sampled_from(IDS), max_size=3),
-    st.just(_nested(50_000)),
+    st.just(nested(50_000)),
     st.dictionaries(st.sampled_from(IDS), st.sampled_from(IDS), max_size=2),
     st.just(START),
     st.just(datetime(2026, 1, 1)),  # noqa: DTZ001 - naive on purpose

@@ -22,6 +22,20 @@ from carteira.spreadsheets import ReadLimits, SpreadsheetError, read_csv, read_d
 HEADER = "id,name\n"
 
 
+def _managers_book(path: Path, rows: dict[int, tuple[str, str]]) -> Path:
+    """Save a workbook of one ``managers`` sheet: the header, then ``rows`` by number."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "managers"
+    sheet.append(["id", "name"])
+    for number, cells in rows.items():
+        for column, value in enumerate(cells, 1):
+            sheet.cell(row=number, column=column, value=value)
+    book.save(path)
+    return path
+
+
 def _codes(error: SpreadsheetError) -> list[tuple[str, int, str | None]]:
     return [(p.code, p.line, p.column) for p in error.problems]
 
@@ -30,14 +44,7 @@ def test_er2_row5_an_xlsx_that_inflates_past_the_limit_is_refused_unparsed(
     tmp_path: Path,
 ) -> None:
     """ER-2: a small workbook whose parts unzip past ``max_bytes`` is never parsed."""
-    path = tmp_path / "bomb.xlsx"
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "managers"
-    sheet.append(["id", "name"])
-    sheet.append(["m1", "a" * 30_000])
-    book.save(path)
+    path = _managers_book(tmp_path / "bomb.xlsx", {2: ("m1", "a" * 30_000)})
     with zipfile.ZipFile(path) as archive:
         inflated = sum(i.file_size for i in archive.infolist())
     assert path.stat().st_size < inflated
@@ -70,15 +77,8 @@ def test_er2_row5_blank_rows_count_so_a_workbook_cannot_claim_a_far_row(
     tmp_path: Path,
 ) -> None:
     """ER-2: a 5 KB workbook whose one row sits at row 1,000,000 is refused after 1,000."""
-    path = tmp_path / "far.xlsx"
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "managers"
-    sheet.append(["id", "name"])
-    sheet.cell(row=1_000_000, column=1, value="m1")  # a crafted file may claim far more
-    sheet.cell(row=1_000_000, column=2, value="Ana")
-    book.save(path)
+    # A crafted file may claim a row far lower than openpyxl lets us write.
+    path = _managers_book(tmp_path / "far.xlsx", {1_000_000: ("m1", "Ana")})
     with pytest.raises(SpreadsheetError) as refused:
         read_dataset(path, limits=ReadLimits(max_rows=1_000))
     assert [p.code for p in refused.value.problems] == ["too_many_rows"]
@@ -118,3 +118,12 @@ def test_er2_review_a_directory_of_csvs_is_one_read(tmp_path: Path) -> None:
     with pytest.raises(SpreadsheetError) as refused:
         read_dataset(tmp_path, limits=ReadLimits(max_bytes=250))
     assert _codes(refused.value) == [("file_too_large", 0, None)]
+
+
+def test_er2_review_blank_rows_before_the_header_count_too() -> None:
+    """ER-2: a file of blank rows with a header far down is refused, not searched."""
+    data = ("\n" * 2_000 + HEADER + "m1,Ana\n").encode()
+    with pytest.raises(SpreadsheetError) as refused:
+        read_csv(data, source="m.csv", kind=TableKind.MANAGERS, limits=ReadLimits(max_rows=1_000))
+    assert [p.code for p in refused.value.problems] == ["too_many_rows"]
+    assert len(read_csv(data, source="m.csv", kind=TableKind.MANAGERS).rows) == 1

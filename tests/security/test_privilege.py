@@ -19,9 +19,11 @@ from carteira import (
     Carteira,
     DataSet,
     ImportRefused,
+    Journey,
     ManualClock,
     Permission,
     PermissionDenied,
+    Portfolio,
     Principal,
     Profile,
     Role,
@@ -183,3 +185,26 @@ def test_pm2_with_view_all_he_may_stand_in_himself(app: Carteira, system: Princi
     """PM-2: one who sees every customer already gains nothing by standing in."""
     _world(app, system, Permission.VIEW_ALL)
     app.deactivate_manager(ACTOR, "agent", transfer_to="hr")
+
+
+def test_pm2_review_with_segmentation_off_he_may_stand_in_himself(
+    app: Carteira, system: Principal, clock: ManualClock
+) -> None:
+    """PM-2, VS-1: with segmentation off he sees every customer already."""
+    _world(app, system)
+    app.update_settings(system, segmentation=False)
+    now = clock.now()
+    app.schedule_absence(ACTOR, "agent", start=now, end=now + timedelta(days=1), backup="hr")
+
+
+def test_pf2_review_a_stored_description_is_not_checked_again_on_edit(
+    app: Carteira, store: Any, system: Principal
+) -> None:
+    """PF-2, ER-2: only what the caller gives is checked; a rename keeps what is stored."""
+    with store.unit_of_work("acme") as uow:
+        uow.portfolios.add(
+            Portfolio("acme", "old", "Antiga", "d" * 3_000, Journey("j", ""), ("boss",))
+        )
+        uow.commit()
+    _world(app, system)
+    assert app.edit_portfolio(system, "old", name="Renomeada").value.description == "d" * 3_000

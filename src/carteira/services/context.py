@@ -126,14 +126,17 @@ class Actor:
             )
 
 
-def refuse_self_reach(actor: Actor, beneficiary: str, manager: Manager, action: str) -> None:
+def refuse_self_reach(context: Context, beneficiary: str, manager: Manager, action: str) -> None:
     """Refuse a manager who would take another manager's reach for himself (PM-2, MG-3, MG-5).
 
     Naming himself backup of another's absence, or successor of a leaving manager, would
     let him see that manager's customers; only one who sees every customer already
-    (VIEW_ALL, or the host) may.
+    (VIEW_ALL, the host, or anyone while segmentation is off, VS-1) may.
     """
-    if not actor.is_system and beneficiary == actor.id and manager.id != actor.id:
+    actor = context.actor
+    if actor.is_system or beneficiary != actor.id or manager.id == actor.id:
+        return
+    if context.settings.segmentation:
         actor.require_within({Permission.VIEW_ALL}, f"{action} for himself")
 
 

@@ -15,7 +15,7 @@ from carteira.domain.events import (
     PortfolioDeleted,
     PortfolioEdited,
 )
-from carteira.domain.identifiers import check_id, check_ids, check_text
+from carteira.domain.identifiers import check_id, check_ids
 from carteira.domain.inputs import check_optional_text
 from carteira.domain.manager import Manager
 from carteira.domain.ownership import Way
@@ -62,7 +62,9 @@ def create_portfolio(
     """Create a portfolio, with or without managers and journey (PF-1..PF-3, PF-6, MG-1)."""
     context.actor.require(Permission.MANAGE_PORTFOLIOS, _ADMIN, "PF-6")
     check_id("portfolio", portfolio_id)
-    portfolio = _build(context, portfolio_id, name, description, journey, managers)
+    portfolio = _build(
+        context, portfolio_id, name, _description(description), _journey(journey), managers
+    )
     if context.uow.portfolios.get(portfolio_id) is not None:
         raise Conflict(
             f"portfolio {portfolio_id!r} already exists", code="portfolio_exists", rule="PF-2"
@@ -94,8 +96,8 @@ def edit_portfolio(
         context,
         portfolio_id,
         current.name if name is UNCHANGED else name,
-        current.description if description is UNCHANGED else description,
-        current.journey if journey is UNCHANGED else journey,
+        current.description if description is UNCHANGED else _description(description),
+        current.journey if journey is UNCHANGED else _journey(journey),
         current.managers if managers is UNCHANGED else managers,
     )
     edited = attrs.evolve(edited, version=current.version)
@@ -214,18 +216,26 @@ def _build(
     journey: Journey | None,
     managers: Sequence[str],
 ) -> Portfolio:
-    description = check_optional_text(
-        "portfolio", description, path="$.description", max_length=MAX_DESCRIPTION
-    )
-    if journey is not None and not isinstance(journey, Journey):
-        raise InvalidInput("portfolio", [FieldError("$.journey", "must be a Journey or null")])
-    if journey is not None:
-        check_id("journey", journey.id, path="$.journey.id")
-        check_text("journey", journey.name, path="$.journey.name")
     if isinstance(managers, str):
         raise InvalidInput("portfolio", [FieldError("$.managers", "must be a list of manager ids")])
     checked = check_ids("manager", managers, path="$.managers")
     return Portfolio(context.stamp.tenant, portfolio_id, name, description, journey, checked)
+
+
+def _description(value: object) -> str | None:
+    """Check a description the caller gives (ER-2); what is stored is not re-checked."""
+    return check_optional_text("portfolio", value, path="$.description", max_length=MAX_DESCRIPTION)
+
+
+def _journey(value: object) -> Journey | None:
+    """Check a journey the caller gives (PF-2, ER-2): an id, and a name every store keeps."""
+    if value is None:
+        return None
+    if not isinstance(value, Journey):
+        raise InvalidInput("portfolio", [FieldError("$.journey", "must be a Journey or null")])
+    check_id("journey", value.id, path="$.journey.id")
+    check_optional_text("journey", value.name, path="$.journey.name")
+    return value
 
 
 def portfolio_state(portfolio: Portfolio) -> dict[str, Any]:

@@ -21,8 +21,11 @@ _SEPARATORS = (";", ",", "\t")  # on a tie, the first wins: Brazilian Excel writ
 _QUOTE = re.compile(r'[,"\r\n]')
 # Where a cell could start, in any separator's reading: the start, or after ; , or tab.
 # Leading quotes count, so "'=x" is written "''=x" and reading gives "'=x" back.
-_FORMULA_AT = re.compile(r"(?:^|(?<=[;,\t]))(?='*[=+\-@\t\r])")
-_GUARD_AT = re.compile(r"(?:^|(?<=[;,\t]))'(?='*[=+\-@\t\r])")
+# A line break counts as a separator: a reader splitting on another separator than ours
+# treats our quotes as text, so a quoted line break ends its row. Quote characters before
+# the formula count too, for the same reader.
+_FORMULA_AT = re.compile(r"""(?:^|(?<=[;,\t\r\n]))(?=['"]*[=+\-@\t\r])""")
+_GUARD_AT = re.compile(r"""(?:^|(?<=[;,\t\r\n]))'(?=['"]*[=+\-@\t\r])""")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),

@@ -90,7 +90,15 @@ def build_table(
     """
     found = len(problems)
     lines = iter(rows)
-    header_line, header = next(((n, h) for n, h in _stripped(lines) if any(h)), (0, []))
+    header_line, header = 0, []
+    for seen, (line, cells) in enumerate(_stripped(lines), 1):
+        if any(cells):
+            header_line, header = line, cells
+            break
+        if seen > limits.max_rows:  # blank rows before the header count too
+            reason = f"no header in the first {limits.max_rows} rows, the most a read takes"
+            problems.append(problem(source, line, "too_many_rows", reason))
+            return None
     if not header:
         if report_empty and len(problems) == found:
             problems.append(problem(source, 0, "empty_file", "the file holds no header row"))

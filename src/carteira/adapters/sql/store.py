@@ -311,12 +311,13 @@ def tenant_lock_sql(tenant: str, busy_ms: int) -> str:
     """
     digest = hashlib.sha256(tenant.encode("utf-8", "surrogatepass")).digest()
     key = int.from_bytes(digest[:4], "big", signed=True)
-    # lock_timeout 0 would wait forever: at least 1 ms, so 0 means "do not wait".
-    # DEFAULT after: the rest of the transaction, a host's included, keeps its own.
+    # lock_timeout 0 would wait forever: at least 1 ms, so 0 means "do not wait". The
+    # transaction's own lock_timeout (a host's included) is kept aside and put back.
     return (
+        "SELECT set_config('carteira.lock_timeout', current_setting('lock_timeout'), true); "
         f"SET LOCAL lock_timeout = {max(int(busy_ms), 1)}; "
         f"SELECT pg_advisory_xact_lock({_LOCK_SPACE}, {key}); "
-        "SET LOCAL lock_timeout = DEFAULT"
+        "SELECT set_config('lock_timeout', current_setting('carteira.lock_timeout'), true)"
     )
 
 
@@ -585,10 +586,16 @@ class _SqlUnit:
                 # The driver would not BEGIN before a SAVEPOINT, whose RELEASE would then
                 # commit on the host's behalf: open the host's transaction first.
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
-            self._transaction = connection.begin_nested()
+            savepoint = self._transaction = connection.begin_nested()
             # Inside the SAVEPOINT: a lock not granted in time undoes only this unit of
             # work, and the host's transaction goes on (and can run it again).
-            self._take_tenant(connection)
+            try:
+                self._take_tenant(connection)
+            except BaseException:
+                self._transaction = None
+                with suppress(SQLAlchemyError):
+                    savepoint.rollback()
+                raise
 
     def _take_tenant(self, connection: Connection) -> None:
         """PostgreSQL: wait for the tenant's writer lock before reading anything (ST-3).

@@ -1,4 +1,4 @@
-"""A two-stage portal ticket type and its tickets, shared by the catalog's tests (TK-1)."""
+"""What the catalog's tests share: a portal ticket type and its tickets (TK-1), hostile values."""
 
 from __future__ import annotations
 
@@ -30,3 +30,14 @@ def open_ask(app: Carteira, customer: Principal, ticket_id: str) -> Any:
         request="Preciso de ajuda",
         ticket_id=ticket_id,
     )
+
+
+def nested(depth: int) -> list[Any]:
+    """Return a list nested ``depth`` deep: its ``repr`` alone overflows the stack."""
+    top: list[Any] = []
+    here = top
+    for _ in range(depth):
+        inner: list[Any] = []
+        here.append(inner)
+        here = inner
+    return top
