@@ -208,3 +208,18 @@ def test_pf2_review_a_stored_description_is_not_checked_again_on_edit(
         uow.commit()
     _world(app, system)
     assert app.edit_portfolio(system, "old", name="Renomeada").value.description == "d" * 3_000
+
+
+def test_pf6_pm2_review_he_cannot_join_another_s_portfolio_to_see_its_customers(
+    app: Carteira, store: Any, system: Principal
+) -> None:
+    """PF-6, PM-2: MANAGE_PORTFOLIOS lets him administer portfolios, not take one holding
+    customers he does not see; a portfolio without customers, or with VIEW_ALL, he may."""
+    _world(app, system)
+    app.update_manager(system, "hr", roles=[Role("admin", {Permission.MANAGE_PORTFOLIOS, MM})])
+    _refused_beyond(store, lambda: app.edit_portfolio(ACTOR, "dir", managers=["boss", "hr"]))
+    assert not app.can_view(ACTOR, Subject.CUSTOMER, "hidden")
+    app.create_portfolio(ACTOR, "Nova", managers=["hr"], portfolio_id="nova")
+    app.create_portfolio(system, "Vazia", portfolio_id="vazia")
+    app.edit_portfolio(ACTOR, "vazia", managers=["hr"])
+    app.edit_portfolio(ACTOR, "dir", name="Diretoria Geral")  # administering it stays his

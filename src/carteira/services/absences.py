@@ -23,7 +23,7 @@ def schedule_absence(context: Context, manager_id: str, absence: Absence) -> Man
     """
     manager = _authorized(context, manager_id)
     check_id("absence", absence.id, path="$.absence_id")
-    refuse_self_reach(context, absence.backup, manager, "stand in for another manager")
+    refuse_self_reach(context, absence.backup, manager.id, "stand in for another manager")
     backup = context.manager(absence.backup)
     if backup.id == manager.id or not backup.active:
         raise RuleViolation(

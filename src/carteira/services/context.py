@@ -126,15 +126,16 @@ class Actor:
             )
 
 
-def refuse_self_reach(context: Context, beneficiary: str, manager: Manager, action: str) -> None:
-    """Refuse a manager who would take another manager's reach for himself (PM-2, MG-3, MG-5).
+def refuse_self_reach(context: Context, beneficiary: str, owner: str | None, action: str) -> None:
+    """Refuse a manager who would take another's reach for himself (PM-2, PF-6, MG-3, MG-5).
 
-    Naming himself backup of another's absence, or successor of a leaving manager, would
-    let him see that manager's customers; only one who sees every customer already
-    (VIEW_ALL, the host, or anyone while segmentation is off, VS-1) may.
+    Naming himself backup of ``owner``'s absence, successor of ``owner`` leaving, or
+    manager of a portfolio holding customers (``owner`` ``None``) would let him see
+    customers he does not; only one who sees every customer already (VIEW_ALL, the
+    host, or anyone while segmentation is off, VS-1) may.
     """
     actor = context.actor
-    if actor.is_system or beneficiary != actor.id or manager.id == actor.id:
+    if actor.is_system or beneficiary != actor.id or owner == actor.id:
         return
     if context.settings.segmentation:
         actor.require_within({Permission.VIEW_ALL}, f"{action} for himself")

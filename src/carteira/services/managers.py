@@ -202,7 +202,7 @@ def _successor(
             code="successor_is_leaving",
             rule="MG-3",
         )
-    refuse_self_reach(context, successor_id, leaving, "take a leaving manager's place")
+    refuse_self_reach(context, successor_id, leaving.id, "take a leaving manager's place")
     successor = context.manager(successor_id)
     if not successor.active:
         raise RuleViolation(

@@ -21,7 +21,7 @@ from carteira.domain.manager import Manager
 from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Journey, Portfolio
-from carteira.services.context import Context, ReadContext
+from carteira.services.context import Context, ReadContext, refuse_self_reach
 from carteira.services.ownership import (
     Move,
     apply_moves,
@@ -105,7 +105,12 @@ def edit_portfolio(
         return current
     if edited.key != current.key:
         _require_unique_name(context, edited)
-    require_eligible(context, [m for m in edited.managers if not current.manages(m)])
+    added = [m for m in edited.managers if not current.manages(m)]
+    require_eligible(context, added)
+    if context.actor.id in added and holds_customers(context, portfolio_id):
+        # Managing a portfolio shows its customers: taking another's for himself is
+        # taking that reach (PM-2), as standing in for its manager would be.
+        refuse_self_reach(context, context.actor.id, None, "join a portfolio")
     removed = [m for m in current.managers if not edited.manages(m)]
     _require_not_orphaned(context, current, edited)
     _drop_removed_managers(context, current, removed)
