@@ -172,6 +172,14 @@ def profile(report: Report, name: str, enabled: bool, action: Callable[[], objec
 # -- machine ------------------------------------------------------------------------------
 
 
+def write_results(path: Path | None, results: object) -> None:
+    """Write a benchmark's results as JSON to ``path`` (made with its directory), if given."""
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
+
+
 def machine() -> dict[str, Any]:
     """CPU model, cores, memory, OS and the versions that matter."""
     cpu = "unknown"

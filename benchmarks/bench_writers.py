@@ -38,7 +38,7 @@ from time import perf_counter
 from typing import Any
 
 from bench_sql_storage import POSTGRES_URL, _postgres
-from bench_visibility_routing import machine
+from bench_visibility_routing import machine, write_results
 
 from carteira import (
     Carteira,
@@ -282,9 +282,7 @@ def main() -> None:
         if drop is not None:
             drop()
         shutil.rmtree(directory, ignore_errors=True)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(found, indent=1, default=str) + "\n", encoding="utf-8")
+    write_results(args.json, found)
 
 
 if __name__ == "__main__":
