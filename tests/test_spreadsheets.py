@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ast
 import datetime
+import os
 import re
 import sys
 import tempfile
 from pathlib import Path
 
+import attrs
 import openpyxl
 import pytest
 from hypothesis import given
@@ -24,7 +26,14 @@ from carteira.domain.dataset import (
     TableKind,
 )
 from carteira.domain.errors import CarteiraError
-from carteira.spreadsheets import SpreadsheetError, read_csv, read_dataset, write_dataset
+from carteira.spreadsheets import (
+    FileRows,
+    ReadLimits,
+    SpreadsheetError,
+    read_csv,
+    read_dataset,
+    write_dataset,
+)
 
 M, P, S, H = TableKind.MANAGERS, TableKind.PORTFOLIOS, TableKind.MEMBERSHIPS, TableKind.HISTORY
 
@@ -815,8 +824,10 @@ def test_a_directory_of_csvs_reads_back_equal(dataset: DataSet) -> None:
             for t in dataset.tables
         }
         again = read_dataset(directory)
+        streamed = held(read_dataset(directory, stream=True))
     assert [p.name for p in written] == [f"{t.kind}.csv" for t in dataset.tables]
     assert again == DataSet(tuple(expected[kind] for kind in sorted(expected)))
+    assert streamed == again
 
 
 @given(_datasets(nul=True))
@@ -826,8 +837,109 @@ def test_a_workbook_reads_back_equal(dataset: DataSet) -> None:
         path = Path(directory, "book.xlsx")
         write_dataset(dataset, path)
         again = read_dataset(path)
+        streamed = held(read_dataset(path, stream=True))
     expected = tuple(_laid_out(t, f"{path}[{t.kind}]", csv=False) for t in dataset.tables)
     assert again == DataSet(expected)
+    assert streamed == again
+
+
+def held(dataset: DataSet) -> DataSet:
+    """The data set with each table's rows read into a tuple, as a plain read keeps them."""
+    return DataSet(tuple(attrs.evolve(t, rows=tuple(t.rows)) for t in dataset.tables))
+
+
+# --- streamed reads (ER-2) ---------------------------------------------------------------
+
+
+def test_er2_a_streamed_table_keeps_no_row_and_reads_them_again_each_time(
+    tmp_path: Path,
+) -> None:
+    """ER-2: stream=True checks every row, keeps none, and gives the same rows each time."""
+    path = tmp_path / "clientes.csv"
+    path.write_text("cliente;nome\nc1;Um\n\nc2;Dois\n", encoding="cp1252")
+    table = read_dataset(path, stream=True).tables[0]
+    assert isinstance(table.rows, FileRows)
+    assert len(table.rows) == 2
+    assert repr(table.rows) == f"FileRows({str(path)!r}, 2 rows)"
+    first, second = list(table.rows), list(table.rows)
+    assert first == second == list(read_dataset(path).tables[0].rows)
+    assert SourceRow(4, {"customer": "c2", "customer_name": "Dois"}) in table.rows
+    assert SourceRow(3, {"customer": "c2", "customer_name": "Dois"}) not in table.rows
+
+
+def test_er2_a_streamed_read_reports_every_problem_before_returning(tmp_path: Path) -> None:
+    """ER-2: streaming defers no check: a long cell on the last row refuses the file at once."""
+    path = tmp_path / "clientes.csv"
+    path.write_text("cliente,nome\nc1,ok\nc2," + "x" * 40 + "\n", encoding="utf-8")
+    with pytest.raises(SpreadsheetError) as caught:
+        read_dataset(path, stream=True, limits=ReadLimits(max_cell=30))
+    assert codes(caught.value) == [(3, "cell_too_long")]
+
+
+@pytest.mark.parametrize("change", ["append", "rewrite", "workbook", "delete"])
+def test_er2_a_file_changed_after_a_streamed_read_is_refused_when_read_again(
+    tmp_path: Path, change: str
+) -> None:
+    """ER-2: the rows read later must be the rows checked: a changed file is file_changed."""
+    path = tmp_path / "clientes.csv"
+    path.write_text("cliente,nome\nc1,Um\n", encoding="utf-8")
+    table = read_dataset(path, stream=True).tables[0]
+    if change == "append":
+        with path.open("a", encoding="utf-8") as out:
+            out.write("c2,Dois\n")
+    elif change == "rewrite":  # the same size, the modification time put back
+        before = path.stat()
+        path.write_text("cliente,nome\nc9,Xy\n", encoding="utf-8")
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert path.stat().st_size == before.st_size
+    elif change == "workbook":
+        path = workbook(path.with_suffix(".xlsx"), {"clientes": [["cliente"], ["c1"]]})
+        table = read_dataset(path, stream=True).tables[0]
+        path.write_bytes(bytes(path.stat().st_size))
+    else:
+        path.unlink()
+    with pytest.raises(SpreadsheetError) as caught:
+        list(table.rows)
+    assert caught.value.code == "file_changed"
+
+
+def test_er2_a_streamed_workbook_reads_its_sheet_again(tmp_path: Path) -> None:
+    """ER-2: an .xlsx sheet streams too, read-only, one row at a time."""
+    path = workbook(tmp_path / "book.xlsx", {"clientes": [["cliente", "nome"], ["c1", "Um"]]})
+    table = read_dataset(path, stream=True).tables[0]
+    assert isinstance(table.rows, FileRows)
+    assert (
+        list(table.rows)
+        == list(table.rows)
+        == [SourceRow(2, {"customer": "c1", "customer_name": "Um"})]
+    )
+
+
+_MIB = 1 << 20
+
+
+def test_er2_a_character_across_two_blocks_still_reads_as_utf8() -> None:
+    """ER-2: the file is decoded a block at a time; a ç split between blocks is still UTF-8."""
+    lines = "cliente,nome\n" + "".join(f"c{n},{'a' * 90}\n" for n in range(10_800))
+    filler = len(lines.encode()) % _MIB
+    pad = _MIB - filler - len("c,") - 1  # the ç's two bytes are the last of block 1, first of 2
+    data = (lines + "c," + "b" * pad + "ç\nc2,Conceição\n").encode()
+    assert data[_MIB - 1 : _MIB + 1] == "ç".encode()
+    rows = values(read_csv(data, source="x"))
+    assert rows[-1] == {"customer": "c2", "customer_name": "Conceição"}
+    assert rows[-2]["customer_name"].endswith("bç")
+
+
+def test_er2_bad_bytes_and_nul_past_the_first_block_name_their_line_and_offset() -> None:
+    """ER-2: a problem after the first block keeps its true line and byte offset."""
+    body = "".join(f"c{n},{'x' * 20}\n" for n in range(60_000)).encode()
+    bom = b"\xef\xbb\xbf"
+    data = bom + b"cliente,nome\n" + body + b"c,\xff\n"
+    assert len(data) > _MIB
+    error = refused(data)
+    assert codes(error) == [(60_002, "bad_encoding")]
+    assert f"offset {len(data) - 2}" in error.problems[0].reason
+    assert codes(refused(b"cliente,nome\n" + body + b"c,\x00\n")) == [(60_002, "bad_encoding")]
 
 
 # --- the package's place ---------------------------------------------------------------
@@ -854,6 +966,7 @@ def test_the_package_imports_only_the_domain_the_standard_library_and_openpyxl_l
 def test_the_public_names_are_exported_and_name_the_rule() -> None:
     """WA-8: every public name says which rule it serves."""
     assert carteira.spreadsheets.__all__ == [
+        "FileRows",
         "ReadLimits",
         "SpreadsheetError",
         "read_csv",

@@ -9,7 +9,7 @@ The file formats (CSV, XLSX) live in [`carteira.spreadsheets`][carteira.spreadsh
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import attrs
 
@@ -123,7 +123,7 @@ class Table:
     kind: TableKind
     source: str
     columns: tuple[str, ...]
-    rows: tuple[SourceRow, ...]
+    rows: Collection[SourceRow]
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ is collected into one [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetErro
     from carteira.spreadsheets import read_dataset, write_dataset
 
     dataset = read_dataset("carteiras.xlsx")
+    huge = read_dataset("clientes.csv", stream=True)  # rows read again when iterated
     write_dataset(dataset, "export/")  # export/managers.csv, export/portfolios.csv...
 """
 
@@ -17,5 +18,13 @@ from carteira.spreadsheets._csv import read_csv
 from carteira.spreadsheets._files import read_dataset, write_dataset
 from carteira.spreadsheets._limits import ReadLimits
 from carteira.spreadsheets._problems import SpreadsheetError
+from carteira.spreadsheets._tables import FileRows
 
-__all__ = ["ReadLimits", "SpreadsheetError", "read_csv", "read_dataset", "write_dataset"]
+__all__ = [
+    "FileRows",
+    "ReadLimits",
+    "SpreadsheetError",
+    "read_csv",
+    "read_dataset",
+    "write_dataset",
+]

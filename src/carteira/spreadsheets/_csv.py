@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from carteira.domain.dataset import RowProblem, Table, TableKind
 from carteira.spreadsheets._limits import ReadLimits
 from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large
-from carteira.spreadsheets._tables import build_table
+from carteira.spreadsheets._tables import Opener, Records, build_table
 
-__all__ = ["parse_csv", "read_csv", "write_csv"]
+__all__ = ["parse_csv", "parse_csv_stream", "read_csv", "write_csv"]
+
+_BLOCK = 1 << 20  # bytes (or characters) read at a time
 
 _LIMITS = ReadLimits()
 _SEPARATORS = (";", ",", "\t")  # on a tie, the first wins: Brazilian Excel writes ";"
@@ -70,48 +73,127 @@ def parse_csv(
     if len(data) > limits.max_bytes:
         problems.append(too_large(source, len(data), limits))
         return None
-    text = _decode(data, source, problems)
-    if text is None:
+    return parse_csv_stream(
+        lambda: io.BytesIO(data), source, problems, kind=kind, name=name, limits=limits
+    )
+
+
+def parse_csv_stream(
+    opener: Opener,
+    source: str,
+    problems: list[RowProblem],
+    *,
+    kind: TableKind | None = None,
+    name: str | None = None,
+    limits: ReadLimits = _LIMITS,
+    stream: bool = False,
+) -> Table | None:
+    """Return the table of the CSV ``opener`` opens, or ``None`` having added ``problems``.
+
+    The file is read a block at a time: once to tell its encoding, once for the separator
+    and once for the rows. With ``stream`` the rows are not kept: the table reads them
+    again through ``opener`` each time they are iterated.
+    """
+    found = _encoding(opener, source, problems)
+    if found is None:
         return None
-    records = _records(text, source, problems)
-    return build_table(source, records, problems, kind=kind, name=name, limits=limits)
+    encoding, skip = found
+    with _text(opener, encoding, skip) as text:
+        separator = _separator(_chars(text))
+
+    @contextlib.contextmanager
+    def reopen(more: list[RowProblem]) -> Iterator[Records]:
+        with _text(opener, encoding, skip) as again:
+            yield _records(again, separator, source, more)
+
+    with reopen(problems) as records:
+        return build_table(
+            source,
+            records,
+            problems,
+            kind=kind,
+            name=name,
+            limits=limits,
+            reopen=reopen if stream else None,
+        )
 
 
-def _decode(data: bytes, source: str, problems: list[RowProblem]) -> str | None:
+def _encoding(opener: Opener, source: str, problems: list[RowProblem]) -> tuple[str, int] | None:
+    """Return the file's encoding and the length of its byte-order mark, or add why not."""
+    with opener() as raw:
+        head = raw.read(4)
     for bom, encoding in _BOMS:
-        if data.startswith(bom):
+        if head.startswith(bom):
             what = f"{encoding.upper()}, as its byte-order mark says"
-            return _decoded(data, len(bom), encoding, what, source, problems)
-    if b"\x00" in data:  # no text in the encodings below holds NUL
+            decodes = _decodes(opener, len(bom), encoding, what, source, problems)
+            return (encoding, len(bom)) if decodes else None
+    line = _nul_line(opener)
+    if line is not None:  # no text in the encodings below holds NUL
         reason = "the file holds NUL bytes: it is not a text file (or it is UTF-16 without a BOM)"
-        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         problems.append(problem(source, line, "bad_encoding", reason))
         return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return _decoded(data, 0, "cp1252", "UTF-8 or Latin-1 (Windows-1252)", source, problems)
+    if _decodes(opener, 0, "utf-8", "UTF-8", source, []):
+        return "utf-8", 0
+    what = "UTF-8 or Latin-1 (Windows-1252)"
+    return ("cp1252", 0) if _decodes(opener, 0, "cp1252", what, source, problems) else None
 
 
-def _decoded(
-    data: bytes, start: int, encoding: str, what: str, source: str, problems: list[RowProblem]
-) -> str | None:
-    """Decode ``data`` after its first ``start`` bytes, or add where it fails."""
-    try:
-        return data[start:].decode(encoding)
-    except UnicodeDecodeError as error:
-        at = start + error.start
-        line = data[start:at].decode(encoding, errors="replace").count("\n") + 1
-        reason = f"byte 0x{data[at : at + 1].hex()} (offset {at}) is not valid {what}"
-        problems.append(problem(source, line, "bad_encoding", reason))
-        return None
+def _nul_line(opener: Opener) -> int | None:
+    """Return the line of the file's first NUL byte, if it holds one."""
+    lines = 0
+    with opener() as raw:
+        while block := raw.read(_BLOCK):
+            at = block.find(b"\x00")
+            if at >= 0:
+                return lines + block.count(b"\n", 0, at) + 1
+            lines += block.count(b"\n")
+    return None
 
 
-def _separator(text: str) -> str:
+def _decodes(
+    opener: Opener, start: int, encoding: str, what: str, source: str, problems: list[RowProblem]
+) -> bool:
+    """Tell whether the file decodes after its first ``start`` bytes, or add where it fails."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset, lines = start, 0
+    with opener() as raw:
+        raw.seek(start)
+        while True:
+            block = raw.read(_BLOCK)
+            pending = len(decoder.getstate()[0])
+            try:
+                lines += decoder.decode(block, final=not block).count("\n")
+            except UnicodeDecodeError as error:
+                # error.object is what the decoder held back, then this block
+                at = offset - pending + error.start
+                before = error.object[: error.start].decode(encoding, errors="replace")
+                line = lines + before.count("\n") + 1
+                byte = error.object[error.start : error.start + 1].hex()
+                reason = f"byte 0x{byte} (offset {at}) is not valid {what}"
+                problems.append(problem(source, line, "bad_encoding", reason))
+                return False
+            if not block:
+                return True
+            offset += len(block)
+
+
+@contextlib.contextmanager
+def _text(opener: Opener, encoding: str, skip: int) -> Iterator[TextIO]:
+    with opener() as raw:
+        raw.seek(skip)
+        yield io.TextIOWrapper(raw, encoding=encoding, newline="")
+
+
+def _chars(text: TextIO) -> Iterator[str]:
+    for block in iter(lambda: text.read(_BLOCK), ""):
+        yield from block
+
+
+def _separator(chars: Iterable[str]) -> str:
     """Return the separator the first non-blank row holds most of, outside quotes."""
     counts = dict.fromkeys(_SEPARATORS, 0)
     quoted = started = False
-    for char in text:
+    for char in chars:
         if char == '"':
             quoted = not quoted
         elif quoted:
@@ -128,14 +210,11 @@ def _separator(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _records(text: str, source: str, problems: list[RowProblem]) -> Iterator[tuple[int, list[str]]]:
+def _records(
+    text: TextIO, separator: str, source: str, problems: list[RowProblem]
+) -> Iterator[tuple[int, list[str]]]:
     """Yield each record with the line it starts on; a malformed one stops the reading."""
-    reader = csv.reader(
-        io.StringIO(text, newline=""),
-        delimiter=_separator(text),
-        skipinitialspace=True,
-        strict=True,
-    )
+    reader = csv.reader(text, delimiter=separator, skipinitialspace=True, strict=True)
     line = 1
     try:
         for record in reader:
@@ -144,6 +223,9 @@ def _records(text: str, source: str, problems: list[RowProblem]) -> Iterator[tup
     except csv.Error as error:
         reason = f"the CSV is malformed from this line on ({error}); is a quote left open?"
         problems.append(problem(source, line, "malformed_csv", reason))
+    except UnicodeDecodeError as error:  # only when the file changed since it was checked
+        reason = f"the file no longer decodes ({error.reason})"
+        problems.append(problem(source, line, "bad_encoding", reason))
 
 
 def write_csv(table: Table, out: TextIO) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from carteira.domain.dataset import COLUMNS, REQUIRED, DataSet, RowProblem, Table, TableKind
-from carteira.spreadsheets._csv import parse_csv, write_csv
+from carteira.spreadsheets._csv import parse_csv_stream, write_csv
 from carteira.spreadsheets._limits import ReadLimits
-from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large
+from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large, unreadable
+from carteira.spreadsheets._tables import Opener, file_changed
 from carteira.spreadsheets._xlsx import XLSX_LONGEST, parse_xlsx, write_xlsx, xlsx_text
 
 __all__ = ["read_dataset", "write_dataset"]
@@ -23,6 +25,7 @@ def read_dataset(
     *,
     kind: TableKind | None = None,
     limits: ReadLimits = _LIMITS,
+    stream: bool = False,
 ) -> DataSet:
     """Read the tables of a spreadsheet import (WA-8).
 
@@ -44,6 +47,12 @@ def read_dataset(
     file, ``code`` ``"file_not_found"`` for a missing path, ``"xlsx_unavailable"`` without openpyxl.
     ``limits`` ([`ReadLimits`][carteira.spreadsheets.ReadLimits]) bound the bytes of a file (an
     ``.xlsx`` workbook's once unzipped), the rows of a table and the characters of a cell.
+
+    Files are read a block at a time. By default the rows are kept, in tuples. With ``stream``
+    every row is checked as above but none is kept: each table's rows are a
+    [`FileRows`][carteira.spreadsheets.FileRows], read from the file again each time they are
+    iterated, so that importing a file of any size takes memory for the import's own bookkeeping
+    only (ER-2). The files must then stay as they are until the import is over.
     """
     where = Path(path)
     source = str(path)
@@ -63,14 +72,13 @@ def read_dataset(
             problems.append(too_large(source, total, limits))
             files = []
         for file in files:
-            table = _read_csv_file(file, problems, kind=None, limits=limits)
+            table = _read_csv_file(file, problems, kind=None, limits=limits, stream=stream)
             tables += [table] if table is not None else []
     elif _suffix(where) == ".csv":
-        table = _read_csv_file(where, problems, kind=kind, limits=limits)
+        table = _read_csv_file(where, problems, kind=kind, limits=limits, stream=stream)
         tables += [table] if table is not None else []
     elif _suffix(where) == ".xlsx":
-        data = _bytes(where, problems, limits)
-        tables += parse_xlsx(data, source, problems, limits) if data is not None else []
+        tables += _read_xlsx_file(where, problems, limits=limits, stream=stream)
     else:
         reason = "read a .csv file, an .xlsx workbook or a directory of .csv files"
         raise SpreadsheetError.single(source, "unsupported_format", reason)
@@ -84,26 +92,82 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _bytes(path: Path, problems: list[RowProblem], limits: ReadLimits) -> bytes | None:
+def _opener(path: Path, problems: list[RowProblem], limits: ReadLimits) -> Opener | None:
+    """Return what opens ``path`` while it stays as it is now, or add why it cannot be read."""
     try:
-        size = path.stat().st_size
-        if size > limits.max_bytes:  # refused before a byte of it is read
-            problems.append(too_large(str(path), size, limits))
-            return None
-        return path.read_bytes()
+        first = path.stat()
     except OSError as error:
-        reason = f"the file cannot be read ({error.strerror or error})"
-        problems.append(problem(str(path), 0, "unreadable_file", reason))
+        problems.append(unreadable(str(path), error))
         return None
+    if first.st_size > limits.max_bytes:  # refused before a byte of it is read
+        problems.append(too_large(str(path), first.st_size, limits))
+        return None
+
+    def opener() -> BinaryIO:
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError as error:  # gone, or moved away
+            raise file_changed(str(path)) from error
+        if _identity(os.fstat(handle.fileno())) != _identity(first):
+            handle.close()
+            raise file_changed(str(path))
+        return handle
+
+    return opener
+
+
+def _identity(status: os.stat_result) -> tuple[int, ...]:
+    """Return what changes when a file is replaced or written: its inode, size and times.
+
+    The change time cannot be set back by a program (``os.utime`` sets the other two), so
+    a rewrite of the same size that keeps the modification time is caught too.
+    """
+    return (
+        status.st_dev,
+        status.st_ino,
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+    )
 
 
 def _read_csv_file(
-    path: Path, problems: list[RowProblem], *, kind: TableKind | None, limits: ReadLimits
+    path: Path,
+    problems: list[RowProblem],
+    *,
+    kind: TableKind | None,
+    limits: ReadLimits,
+    stream: bool,
 ) -> Table | None:
-    data = _bytes(path, problems, limits)
-    if data is None:
+    opener = _opener(path, problems, limits)
+    if opener is None:
         return None
-    return parse_csv(data, str(path), problems, kind=kind, name=path.stem, limits=limits)
+    try:
+        return parse_csv_stream(
+            opener, str(path), problems, kind=kind, name=path.stem, limits=limits, stream=stream
+        )
+    except OSError as error:
+        problems.append(unreadable(str(path), error))
+    except SpreadsheetError as error:  # it changed while read: told with the other files'
+        problems.extend(error.problems)
+    return None
+
+
+def _read_xlsx_file(
+    path: Path, problems: list[RowProblem], *, limits: ReadLimits, stream: bool
+) -> list[Table]:
+    opener = _opener(path, problems, limits)
+    if opener is None:
+        return []
+    try:
+        return parse_xlsx(opener, str(path), problems, limits, stream=stream)
+    except OSError as error:
+        problems.append(unreadable(str(path), error))
+    except SpreadsheetError as error:
+        if error.code == "xlsx_unavailable":
+            raise
+        problems.extend(error.problems)
+    return []
 
 
 def _duplicates(tables: list[Table]) -> list[RowProblem]:

@@ -8,7 +8,7 @@ from carteira.domain.dataset import RowProblem
 from carteira.domain.errors import CarteiraError
 from carteira.spreadsheets._limits import ReadLimits
 
-__all__ = ["SpreadsheetError", "problem"]
+__all__ = ["SpreadsheetError", "problem", "too_large", "unreadable"]
 
 _SHOWN = 3  # problems quoted in the message; all of them are in ``problems``
 
@@ -24,6 +24,12 @@ def too_large(source: str, size: int, limits: ReadLimits) -> RowProblem:
     """Return the problem of a file (or a workbook's content) past ``limits.max_bytes``."""
     reason = f"it holds {size} bytes, more than the {limits.max_bytes} a read takes"
     return problem(source, 0, "file_too_large", reason)
+
+
+def unreadable(source: str, error: OSError) -> RowProblem:
+    """Return the problem of a file the system would not let us read."""
+    reason = f"the file cannot be read ({error.strerror or error})"
+    return problem(source, 0, "unreadable_file", reason)
 
 
 class SpreadsheetError(CarteiraError):

@@ -6,14 +6,34 @@ headers to canonical columns and lay out the rows, collecting every problem.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import BinaryIO
 
 from carteira.domain.dataset import COLUMNS, REQUIRED, RowProblem, SourceRow, Table, TableKind
 from carteira.spreadsheets._aliases import LOOKUP, TABLE_NAMES, accepted, normalize
 from carteira.spreadsheets._limits import ReadLimits
-from carteira.spreadsheets._problems import problem
+from carteira.spreadsheets._problems import SpreadsheetError, problem, unreadable
 
-__all__ = ["build_table", "kind_from_headers", "kind_from_name"]
+__all__ = [
+    "FileRows",
+    "Opener",
+    "Records",
+    "Reopen",
+    "build_table",
+    "file_changed",
+    "kind_from_headers",
+    "kind_from_name",
+]
+
+Opener = Callable[[], BinaryIO]
+"""Opens a file's bytes from their start, each time it is called."""
+
+Records = Iterable[tuple[int, Sequence[str]]]
+"""A file's rows of cells, each with the line it starts on."""
+
+Reopen = Callable[[list[RowProblem]], AbstractContextManager[Records]]
+"""Opens a file's records again, adding to the list what goes wrong while reading them."""
 
 _NAMES = {normalize(name): kind for kind, names in TABLE_NAMES.items() for name in names}
 
@@ -81,12 +101,15 @@ def build_table(
     name: str | None = None,
     report_empty: bool = True,
     limits: ReadLimits = _DEFAULT_LIMITS,
+    reopen: Reopen | None = None,
 ) -> Table | None:
     """Return the table of ``rows`` (line, cells), or ``None`` having added ``problems``.
 
     The first row with a non-blank cell is the header; blank rows are skipped. The kind
     is ``kind``, else the one ``name`` (a file stem or sheet name) names, else the one
-    the headers show. An empty source adds ``empty_file`` when ``report_empty``.
+    the headers show. An empty source adds ``empty_file`` when ``report_empty``. Given
+    ``reopen``, every row is checked and none is kept: the table's rows are read again
+    through ``reopen`` each time they are iterated ([`FileRows`][carteira.spreadsheets.FileRows]).
     """
     found = len(problems)
     lines = iter(rows)
@@ -113,7 +136,12 @@ def build_table(
         problems.append(problem(source, header_line, "unknown_table", reason))
         return None
     columns = _columns(source, header_line, kind, header, problems)
-    body = tuple(_rows(source, lines, columns, problems, limits))
+    body: Collection[SourceRow]
+    if reopen is None:
+        body = tuple(row_stream(source, lines, columns, problems, limits))
+    else:
+        count = sum(1 for _ in row_stream(source, lines, columns, problems, limits))
+        body = FileRows(source, reopen, header_line, columns, limits, count)
     if len(problems) > found:
         return None
     return Table(kind=kind, source=source, columns=columns, rows=body)
@@ -154,14 +182,14 @@ def _columns(
     return tuple(columns)
 
 
-def _rows(
+def row_stream(
     source: str,
     lines: Iterable[tuple[int, Sequence[str]]],
     columns: tuple[str, ...],
     problems: list[RowProblem],
     limits: ReadLimits,
-) -> list[SourceRow]:
-    """Return the non-blank rows after the header; missing cells are ``""``.
+) -> Iterator[SourceRow]:
+    """Yield the non-blank rows after the header; missing cells are ``""``.
 
     Cells beyond the header's width are a ``too_many_cells`` problem unless all of them
     are blank (the trailing separators some spreadsheet programs write).
@@ -169,7 +197,6 @@ def _rows(
     width = len(columns)
     strip = str.strip
     longest, most = limits.max_cell, limits.max_rows
-    found: list[SourceRow] = []
     # Blank rows count too: a tiny workbook can claim row 2,000,000,000, and reading the
     # empty rows up to it would take as long as reading full ones.
     for seen, (line, raw) in enumerate(lines, 1):  # the hot loop: kept lean on purpose
@@ -185,8 +212,7 @@ def _rows(
         if max(map(len, cells)) > longest:
             _too_long(source, line, columns, cells, longest, problems)
             continue
-        found.append(SourceRow(line, dict(zip(columns, cells, strict=True))))
-    return found
+        yield SourceRow(line, dict(zip(columns, cells, strict=True)))
 
 
 def _too_long(
@@ -213,3 +239,64 @@ def _fitted(
         reason = f"the row has {len(cells)} cells but the header has {width}"
         problems.append(problem(source, line, "too_many_cells", reason))
     return cells[:width]
+
+
+class FileRows(Collection[SourceRow]):
+    """A table's rows, read again from their file each time they are iterated (WA-8, ER-2).
+
+    What [`read_dataset`][carteira.spreadsheets.read_dataset] gives with ``stream=True``: every
+    row was checked when the file was read and none is held, so memory does not grow with
+    the file. The file must not change meanwhile; reading it after it did raises
+    [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetError] coded ``file_changed``.
+    """
+
+    __slots__ = ("_columns", "_count", "_header_line", "_limits", "_reopen", "_source")
+
+    def __init__(
+        self,
+        source: str,
+        reopen: Reopen,
+        header_line: int,
+        columns: tuple[str, ...],
+        limits: ReadLimits,
+        count: int,
+    ) -> None:
+        self._source = source
+        self._reopen = reopen
+        self._header_line = header_line
+        self._columns = columns
+        self._limits = limits
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[SourceRow]:
+        problems: list[RowProblem] = []
+        read = 0
+        try:
+            with self._reopen(problems) as records:
+                lines = iter(records)
+                for line, _ in lines:
+                    if line >= self._header_line:
+                        break
+                rows = row_stream(self._source, lines, self._columns, problems, self._limits)
+                for row in rows:
+                    read += 1
+                    yield row
+        except OSError as error:
+            raise SpreadsheetError([unreadable(self._source, error)]) from error
+        if problems or read != self._count:
+            raise file_changed(self._source)
+
+    def __contains__(self, row: object) -> bool:
+        return any(row == mine for mine in self)
+
+    def __repr__(self) -> str:
+        return f"FileRows({self._source!r}, {self._count} rows)"
+
+
+def file_changed(source: str) -> SpreadsheetError:
+    """Return the error of a file that changed after it was checked (WA-8)."""
+    reason = "the file changed after it was read; read it again"
+    return SpreadsheetError.single(source, "file_changed", reason)

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, cast
 from carteira.domain.dataset import DataSet, RowProblem, Table
 from carteira.spreadsheets._limits import ReadLimits
 from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large
-from carteira.spreadsheets._tables import build_table
+from carteira.spreadsheets._tables import Opener, Records, Reopen, build_table, file_changed
 
 if TYPE_CHECKING:
     from openpyxl.cell import Cell
+    from openpyxl.workbook import Workbook
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -46,55 +47,98 @@ def _unavailable(source: str, doing: str) -> SpreadsheetError:
 
 
 def parse_xlsx(
-    data: bytes, source: str, problems: list[RowProblem], limits: ReadLimits = _LIMITS
+    opener: Opener,
+    source: str,
+    problems: list[RowProblem],
+    limits: ReadLimits = _LIMITS,
+    *,
+    stream: bool = False,
 ) -> list[Table]:
     """Return one table per visible, non-blank sheet, adding ``problems`` (WA-8).
 
     A sheet's kind comes from its name, else from its headers; a row's ``line`` is its row number in
-    the sheet. Raises [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetError]
-    (``xlsx_unavailable``) when openpyxl is not installed.
+    the sheet. With ``stream`` the rows are not kept: each table reads its sheet again through
+    ``opener`` each time its rows are iterated. Raises
+    [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetError] (``xlsx_unavailable``) when
+    openpyxl is not installed.
     """
-    try:
-        import openpyxl  # noqa: PLC0415 - an optional extra, imported when needed
-    except ImportError as error:
-        raise _unavailable(source, "reading") from error
     found = len(problems)
-    inflated = _unzipped_size(data)
-    if max(len(data), inflated) > limits.max_bytes:
-        problems.append(too_large(source, max(len(data), inflated), limits))
-        return []
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # a damaged or foreign file: openpyxl's errors vary
-        reason = f"not a readable .xlsx workbook ({type(error).__name__}: {error})"
-        problems.append(problem(source, 0, "unreadable_file", reason))
+    inflated = _unzipped_size(opener)
+    if inflated > limits.max_bytes:
+        problems.append(too_large(source, inflated, limits))
         return []
     tables: list[Table] = []
-    try:
+    with contextlib.ExitStack() as stack:
+        try:
+            workbook = stack.enter_context(_workbook(opener, source))
+        except (SpreadsheetError, OSError):
+            raise
+        except Exception as error:  # a damaged or foreign file: openpyxl's errors vary
+            reason = f"not a readable .xlsx workbook ({type(error).__name__}: {error})"
+            problems.append(problem(source, 0, "unreadable_file", reason))
+            return []
         for sheet in workbook.worksheets:
             if sheet.sheet_state != "visible":  # lists behind a template's drop-downs
                 continue
             where = f"{source}[{sheet.title}]"
+            reopen = _reopen(opener, source, sheet.title, where) if stream else None
             # load_workbook(read_only=True) makes only read-only sheets
             rows = _sheet_rows(cast("ReadOnlyWorksheet", sheet), where, problems)
             table = build_table(
-                where, rows, problems, name=sheet.title, report_empty=False, limits=limits
+                where,
+                rows,
+                problems,
+                name=sheet.title,
+                report_empty=False,
+                limits=limits,
+                reopen=reopen,
             )
             if table is not None:
                 tables.append(table)
-    finally:
-        workbook.close()
     if not tables and len(problems) == found:
         problems.append(problem(source, 0, "empty_file", "the workbook has no sheet with rows"))
     return tables
 
 
-def _unzipped_size(data: bytes) -> int:
+@contextlib.contextmanager
+def _workbook(opener: Opener, source: str) -> Iterator[Workbook]:
+    """Open the workbook read-only: its sheets are read from the file as they are iterated."""
+    try:
+        import openpyxl  # noqa: PLC0415 - an optional extra, imported when needed
+    except ImportError as error:
+        raise _unavailable(source, "reading") from error
+    with opener() as raw:
+        workbook = openpyxl.load_workbook(raw, read_only=True, data_only=True)
+        try:
+            yield workbook
+        finally:
+            workbook.close()
+
+
+def _reopen(opener: Opener, source: str, title: str, where: str) -> Reopen:
+    """Return how to read the sheet ``title`` again, from the start of its workbook."""
+
+    @contextlib.contextmanager
+    def reopen(problems: list[RowProblem]) -> Iterator[Records]:
+        with contextlib.ExitStack() as stack:
+            try:
+                workbook = stack.enter_context(_workbook(opener, source))
+                sheet = cast("ReadOnlyWorksheet", workbook[title])
+            except SpreadsheetError:
+                raise
+            except Exception as error:  # read before, so the file changed: openpyxl's errors vary
+                raise file_changed(where) from error
+            yield _sheet_rows(sheet, where, problems)
+
+    return reopen
+
+
+def _unzipped_size(opener: Opener) -> int:
     """Return the workbook's unzipped size as its directory says (0 for no zip)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with opener() as raw, zipfile.ZipFile(raw) as archive:
             return sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, ValueError):
         return 0
 
 
