@@ -7,7 +7,8 @@ The rows are built here as a :class:`DataSet`; reading CSV and XLSX files into o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from itertools import count
 from pathlib import Path
 
@@ -20,9 +21,12 @@ from carteira import (
     CarteiraError,
     CustomerRegistered,
     DataSet,
+    Event,
     ImportRefused,
+    ImportReport,
     InMemoryStore,
     InvalidInput,
+    ManualClock,
     MembershipChanged,
     Ownership,
     PermissionDenied,
@@ -36,7 +40,8 @@ from carteira import (
     Way,
 )
 from carteira.domain.permissions import Permission
-from carteira.spreadsheets import read_dataset, write_dataset
+from carteira.services import import_memberships
+from carteira.spreadsheets import SpreadsheetError, read_dataset, write_dataset
 
 TENANT = "acme"
 
@@ -72,6 +77,12 @@ def world(app: Carteira, system: Principal) -> dict[str, str]:
     return {"sul": sul, "norte": norte, "vazia": vazia}
 
 
+def logged(app: Carteira, system: Principal, report: ImportReport) -> list[Event]:
+    """The events an import recorded: the last ``report.events`` of the log (EV-1)."""
+    events = [event for _, event in app.read_events(system, limit=500)]
+    return events[len(events) - report.events :]
+
+
 def owner(app: Carteira, system: Principal, customer_id: str) -> Ownership:
     return app.customer(system, customer_id).ownership
 
@@ -87,9 +98,11 @@ def test_wa8_rows_register_and_place_customers_recording_the_way(
     assert owner(app, system, "c2") == Ownership(world["norte"])
     assert owner(app, system, "c3") == Ownership()
     assert app.customer(system, "c3").customer.name == "c3"
-    registered = [e for e in result.events if isinstance(e, CustomerRegistered)]
+    assert result.events == ()
+    events = logged(app, system, result.value)
+    registered = [e for e in events if isinstance(e, CustomerRegistered)]
     assert [e.customer_id for e in registered] == ["c1", "c2", "c3"]
-    changes = [e for e in result.events if isinstance(e, MembershipChanged)]
+    changes = [e for e in events if isinstance(e, MembershipChanged)]
     assert {(e.subject_id, e.way) for e in changes} == {("c1", Way.IMPORT), ("c2", Way.IMPORT)}
     history = app.owner_history(system, "c1")
     assert [(h.way, h.after) for h in history] == [
@@ -104,7 +117,7 @@ def test_wa8_importing_the_same_rows_twice_changes_nothing_the_second_time(
     app.import_dataset(system, rows)
     before = store.snapshot()
     again = app.import_dataset(system, rows)
-    assert (again.value.applied, again.value.unchanged) == (0, 2)
+    assert (again.value.applied, again.value.unchanged, again.value.events) == (0, 2, 0)
     assert again.events == ()
     assert store.snapshot() == before
 
@@ -246,7 +259,8 @@ def test_wa8_organization_rows_place_organizations_and_their_customers_follow(
     assert owner(app, system, "c2") == Ownership(world["norte"], ("cid",), inherited=True)
     organization = app.customer(system, "c2").customer.organization
     assert organization == "novo"
-    ways = {(e.subject_id, e.way) for e in result.events if isinstance(e, MembershipChanged)}
+    events = logged(app, system, result.value)
+    ways = {(e.subject_id, e.way) for e in events if isinstance(e, MembershipChanged)}
     assert ("c1", Way.ORGANIZATION_CHANGED) in ways
     assert ("acme-co", Way.IMPORT) in ways
     assert "solta" not in {subject for subject, _ in ways}  # registered, not placed
@@ -525,3 +539,104 @@ def test_wa8_an_export_written_to_files_reads_back_and_imports_into_an_empty_sto
     fresh.update_settings(system, max_account_managers=3)
     fresh.import_dataset(system, read_dataset(target))
     assert _comparable(fresh.export_dataset(system)) == _comparable(exported)
+
+
+# --- imports of any size (ER-2) ----------------------------------------------------------
+
+
+@pytest.fixture(autouse=True, params=[2_000, 1], ids=["chunks-of-2000", "chunks-of-1"])
+def chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Every import test runs with rows taken in large chunks and one at a time (ER-2)."""
+    size: int = request.param
+    monkeypatch.setattr(import_memberships, "_CHUNK", size)
+    return size
+
+
+class _Watched(Collection[SourceRow]):
+    """Rows made as they are read, counting how many are still held at most (ER-2)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.most = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __contains__(self, row: object) -> bool:
+        return any(row == mine for mine in self)
+
+    def __iter__(self) -> Iterator[SourceRow]:
+        alive: list[weakref.ref[SourceRow]] = []
+        for n in range(self.count):
+            row = SourceRow(n + 2, {"customer": f"c{n}", "customer_name": f"Cliente {n}"})
+            alive = [ref for ref in alive if ref() is not None]
+            alive.append(weakref.ref(row))
+            self.most = max(self.most, len(alive))
+            yield row
+
+
+def test_er2_an_import_holds_one_chunk_of_rows_at_a_time(
+    app: Carteira, system: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ER-2: an import's memory does not grow with its file: rows go a chunk at a time."""
+    monkeypatch.setattr(import_memberships, "_CHUNK", 10)
+    rows = _Watched(400)
+    columns = ("customer", "customer_name")
+    dataset = DataSet((Table(TableKind.MEMBERSHIPS, "clientes.csv", columns, rows),))
+    report = app.import_dataset(system, dataset).value
+    assert (report.applied, report.unchanged) == (400, 0)
+    assert 10 <= rows.most <= 2 * 10
+    assert app.customer(system, "c399").customer.name == "Cliente 399"
+
+
+def test_er2_ev1_an_import_records_its_events_in_the_log_and_counts_them(
+    app: Carteira, system: Principal, world: dict[str, str]
+) -> None:
+    """EV-1: the events of an import go to the log as it goes; the report counts them."""
+    before = len(app.read_events(system, limit=500))
+    result = app.import_dataset(system, memberships("c1,Um,Sul,ana", "c2,Dois,,", "c3,Tres,,"))
+    assert result.events == ()
+    # three registrations and one placement (c2 and c3 stay outside any portfolio)
+    assert result.value.events == 4
+    assert len(app.read_events(system, limit=500)) == before + 4
+
+
+def test_wa8_er2_a_streamed_file_imports_as_the_same_rows_held(
+    tmp_path: Path, system: Principal, clock: ManualClock, chunk: int
+) -> None:
+    """WA-8, ER-2: importing rows read from the file as they go changes what held rows do."""
+    text = "cliente;nome;empresa;carteira\n" + "".join(
+        f"c{n};Cliente {n};{'o' + str(n % 7) if n % 3 else ''};\n" for n in range(50)
+    )
+    path = tmp_path / "clientes.csv"
+    path.write_text(text, encoding="utf-8")
+    dumps = []
+    for stream in (False, True):
+        store = InMemoryStore()
+        app = Carteira(store.unit_of_work, clock=clock)
+        report = app.import_dataset(system, read_dataset(path, stream=stream)).value
+        dumps.append((report, store.snapshot()))
+    assert dumps[0] == dumps[1]
+    assert dumps[0][0].applied == 50
+
+
+def test_wa8_er2_a_streamed_file_changed_before_a_partial_import_commits_keeps_nothing(
+    app: Carteira, system: Principal, world: dict[str, str], tmp_path: Path
+) -> None:
+    """WA-8, ER-2: the bad rows are read back before commit; a changed file keeps nothing."""
+    path = tmp_path / "clientes.csv"
+    path.write_text("cliente;nome;carteira\nc1;Um;Sul\nc2;Dois;Nada\n", encoding="utf-8")
+    dataset = read_dataset(path, stream=True)
+    ends: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        if done == total:
+            ends.append(done)
+        if len(ends) == 2:  # the end of the second pass, the one that applies
+            with path.open("a", encoding="utf-8") as out:
+                out.write("c3;Tres;Sul\n")
+
+    with pytest.raises(SpreadsheetError) as caught:
+        app.import_dataset(system, dataset, partial=True, progress=progress)
+    assert caught.value.code == "file_changed"
+    assert not app.can_view(system, Subject.CUSTOMER, "c1")

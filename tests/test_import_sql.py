@@ -16,6 +16,7 @@ from sqlalchemy import event
 
 from carteira import Carteira, ManualClock, Principal, Profile
 from carteira.adapters.sql import SqlStore
+from carteira.services import import_memberships
 from databases import sql_store
 from test_import import *  # noqa: F403  (every example, run on this module's store)
 from test_import import memberships
@@ -101,25 +102,40 @@ def test_wa8_st1_a_failure_at_any_write_of_an_import_leaves_the_database_as_it_w
     assert store.snapshot() != before
 
 
+def _statements(store: SqlStore, rows: int) -> int:
+    """The statements one import of ``rows`` customer rows issues, in a tenant of its own."""
+    app = Carteira(store.unit_of_work, clock=ManualClock())
+    host = Principal.system(f"t{rows}")
+    app.update_settings(host, max_account_managers=2)
+    for manager in ("ana", "bia", "caio"):
+        app.register_manager(host, manager, manager.title(), profile=Profile.ANALYST)
+    app.create_portfolio(host, "Sul", managers=["ana", "bia"], portfolio_id="sul")
+    app.create_portfolio(host, "Norte", managers=["caio"], portfolio_id="norte")
+    app.register_organization(host, "org", "Org")
+    app.register_organization(host, "org2", "Org 2")
+    seen, stop = _counting(store)
+    try:
+        app.import_dataset(host, _rows(rows))
+    finally:
+        stop()
+    return seen[1]
+
+
 def test_wa8_st5_an_import_issues_as_many_statements_for_100_rows_as_for_10(
-    store: SqlStore,
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    counts = []
-    for rows in (10, 100):
-        app = Carteira(store.unit_of_work, clock=ManualClock())
-        tenant = f"t{rows}"
-        host = Principal.system(tenant)
-        app.update_settings(host, max_account_managers=2)
-        for manager in ("ana", "bia", "caio"):
-            app.register_manager(host, manager, manager.title(), profile=Profile.ANALYST)
-        app.create_portfolio(host, "Sul", managers=["ana", "bia"], portfolio_id="sul")
-        app.create_portfolio(host, "Norte", managers=["caio"], portfolio_id="norte")
-        app.register_organization(host, "org", "Org")
-        app.register_organization(host, "org2", "Org 2")
-        seen, stop = _counting(store)
-        try:
-            app.import_dataset(host, _rows(rows))
-        finally:
-            stop()
-        counts.append(seen[1])
+    """ST-5: within one chunk the statements do not grow with the rows."""
+    monkeypatch.setattr(import_memberships, "_CHUNK", 2_000)
+    counts = [_statements(store, rows) for rows in (10, 100)]
     assert counts[0] == counts[1], counts
+
+
+def test_st5_er2_an_import_issues_the_same_statements_for_each_chunk(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ST-5, ER-2: rows go a chunk at a time, each chunk costing the same few statements."""
+    monkeypatch.setattr(import_memberships, "_CHUNK", 10)
+    one, two, ten = (_statements(store, rows) for rows in (9, 19, 99))  # +1 customer row
+    per_chunk = two - one
+    assert 0 < per_chunk <= 10
+    assert ten == one + 9 * per_chunk, (one, two, ten)

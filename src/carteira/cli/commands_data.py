@@ -7,8 +7,9 @@ on stderr as ``file:line [column]: reason (code, rule)`` and the exit code is 3.
 from __future__ import annotations
 
 import argparse
+import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from carteira.cli.base import leaf
@@ -78,11 +79,12 @@ def register(commands: Commands) -> None:
 
 
 def _import(session: Session, out: Output, args: argparse.Namespace) -> int:
+    from carteira.services.imports import rejected_rows  # noqa: PLC0415
     from carteira.spreadsheets import SpreadsheetError, read_dataset  # noqa: PLC0415
 
     started = time.monotonic()
     try:
-        dataset = read_dataset(args.file)
+        dataset = read_dataset(args.file, stream=True)
     except SpreadsheetError as error:
         return _refused_file(out, error.problems, error.code, args.file)
     bar = ProgressBar(out.err, shown=args.progress or _is_terminal(out.err))
@@ -93,7 +95,8 @@ def _import(session: Session, out: Output, args: argparse.Namespace) -> int:
     except ImportRefused as refused:
         bar.done()
         _print_problems(out, refused.problems)
-        written = _write_errors(out, dataset, refused.problems, args.errors)
+        bad_rows = functools.partial(rejected_rows, dataset, refused.problems)
+        written = _write_errors(out, refused.problems, bad_rows, args.errors)
         out.problem(f"carteira: {refused} ({refused.code})")
         if out.json:
             out.dump(_report(0, 0, refused.problems, written, started))
@@ -101,7 +104,7 @@ def _import(session: Session, out: Output, args: argparse.Namespace) -> int:
     bar.done()
     report = result.value
     _print_problems(out, report.problems)
-    written = _write_errors(out, dataset, report.problems, args.errors)
+    written = _write_errors(out, report.problems, report.bad_rows, args.errors)
     bad = len({(p.source, p.line) for p in report.problems})
     out.line(
         f"Imported {args.file}: {report.applied} row(s) applied, {report.unchanged} "
@@ -146,19 +149,21 @@ def _print_problems(out: Output, problems: Sequence[RowProblem]) -> None:
 
 
 def _write_errors(
-    out: Output, dataset: DataSet, problems: Sequence[RowProblem], path: str | None
+    out: Output,
+    problems: Sequence[RowProblem],
+    bad_rows: Callable[[], DataSet],
+    path: str | None,
 ) -> str | None:
     """Write the bad rows to ``path`` with a ``problem`` column; say where (WA-8)."""
     if path is None or not problems:
         return None
-    from carteira.services.imports import rejected_rows  # noqa: PLC0415
     from carteira.spreadsheets import SpreadsheetError, write_dataset  # noqa: PLC0415
 
-    rows = rejected_rows(dataset, problems)
-    if not rows.tables:
-        out.problem(f"carteira: no row to write to {path}: the problems are the file's own")
-        return None
     try:
+        rows = bad_rows()
+        if not rows.tables:
+            out.problem(f"carteira: no row to write to {path}: the problems are the file's own")
+            return None
         files = write_dataset(rows, path)
     except SpreadsheetError as error:
         out.problem(f"carteira: the bad rows were not written: {error}")

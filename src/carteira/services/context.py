@@ -350,6 +350,7 @@ class Context(ReadContext):
 
     uow: UnitOfWork
     events: list[Event] = attrs.field(factory=list)
+    flushed: int = 0
 
     @property
     def stamp_fields(self) -> dict[str, Any]:
@@ -365,6 +366,22 @@ class Context(ReadContext):
     def emit(self, *events: Event) -> None:
         """Add events this command produced, in order."""
         self.events.extend(events)
+
+    @property
+    def emitted(self) -> int:
+        """How many events this command has produced so far, flushed or not."""
+        return self.flushed + len(self.events)
+
+    def flush(self) -> None:
+        """Record the events so far, and the ownership history they carry, in the unit of work.
+
+        They are kept with the command's changes, or dropped with them (EV-1, MB-6). A
+        command that makes more events than memory should hold (an import) flushes as it goes.
+        """
+        self.uow.history.append(_membership(self.events))
+        self.uow.events.append(self.events)
+        self.flushed += len(self.events)
+        self.events.clear()
 
 
 @attrs.frozen
@@ -405,10 +422,10 @@ class Runner:
             actor = resolve_actor(uow, principal)
             context = Context(uow=uow, actor=actor, **self._working_set(principal))
             value = body(context)
-            uow.history.append(_membership(context.events))
-            uow.events.append(context.events)
+            events = tuple(context.events)
+            context.flush()
             uow.commit()
-        return Result(value, tuple(context.events))
+        return Result(value, events)
 
     def _retrying(
         self, attempt: Callable[[], T], attempts: int | None = None, failed: int = 0

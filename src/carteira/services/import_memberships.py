@@ -1,9 +1,13 @@
 """The memberships table of an import: customers and organizations placed as sets (WA-8, ST-5).
 
-Everything the rows name is read once (the customers and organizations by id, every
-portfolio and manager), each row is checked against what the rows before it made of
-the world (MB-1..MB-3), and the changes are written with one call per repository:
-however many rows, the number of statements stays the same.
+The rows are taken a chunk at a time (organizations first, then customers). What a chunk
+names is read once (its customers and organizations by id; every portfolio and manager
+once for the whole import), each row is checked against what the rows before it made of
+the world (MB-1..MB-3), and the chunk's changes and events are written with one call per
+repository: the statements grow with the chunks, not the rows. Memory does not grow with
+the file but for one id per row (to refuse a second row for it) and, for each stored
+organization a row moves, its portfolio before; the customers who follow a moved
+organization are moved one organization at a time.
 
 A row with a customer places that customer; a row with an organization and no customer
 places the organization (organization rows apply first). A column the table lacks
@@ -15,7 +19,8 @@ registered: the host owns them, the file names them. Portfolios are named by nam
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
@@ -48,12 +53,13 @@ from carteira.services.ownership import (
 
 __all__ = ["import_memberships"]
 
-_PROGRESS_EVERY = 1_000
+
+_CHUNK = 2_000
 
 
 @attrs.define
-class _World:
-    """What the rows are checked against: the stored records, then each good row's changes."""
+class _Import:
+    """What one import keeps from chunk to chunk: the cast, and what the rows named so far."""
 
     context: Context
     portfolios: dict[str, Portfolio]
@@ -61,15 +67,33 @@ class _World:
     managers: Mapping[str, Manager]
     available: set[str]
     cap: int
+    #: The line of each customer and organization given so far, by id.
+    seen: dict[SubjectKind, dict[str, int]] = attrs.field(
+        factory=lambda: {SubjectKind.CUSTOMER: {}, SubjectKind.ORGANIZATION: {}}
+    )
+    #: The portfolio, before the import, of each stored organization it moved.
+    moved: dict[str, str | None] = attrs.field(factory=dict)
+
+
+@attrs.define
+class _World:
+    """What one chunk's rows are checked against: the records as the rows before left them."""
+
+    run: _Import
     customers: dict[str, Customer]
     organizations: dict[str, Organization]
     new_customers: dict[str, Customer] = attrs.field(factory=dict)
     new_organizations: dict[str, Organization] = attrs.field(factory=dict)
     stored_organizations: dict[str, Organization] = attrs.field(factory=dict)
 
+    @property
+    def context(self) -> Context:
+        """The command the import runs in."""
+        return self.run.context
+
     def portfolio_named(self, text_: str) -> Portfolio:
         """Return the portfolio of that name (PF-1's comparison), else of that id."""
-        found = self.by_key.get(name_key(text_)) or self.portfolios.get(text_)
+        found = self.run.by_key.get(name_key(text_)) or self.run.portfolios.get(text_)
         if found is None:
             raise NotFound("portfolio", text_)
         return found
@@ -80,9 +104,9 @@ class _World:
 
     def require_available(self, portfolio: str, subject: str) -> None:
         """Refuse to place ``subject`` in a portfolio with no active manager (MB-2)."""
-        if portfolio not in self.available:
+        if portfolio not in self.run.available:
             raise RuleViolation(
-                f"{subject} cannot enter portfolio {self.portfolios[portfolio].name!r}: "
+                f"{subject} cannot enter portfolio {self.run.portfolios[portfolio].name!r}: "
                 "it has no active manager",
                 code="portfolio_unavailable",
                 rule="MB-2",
@@ -94,17 +118,37 @@ def import_memberships(
     context: Context, table: Table, problems: Problems, progress: Progress | None
 ) -> int:
     """Check and apply the memberships table; return how many rows changed something."""
-    rows = [r for r in table.rows if not problems.refused(table, r)]
-    world = _read_world(context, table, rows)
-    organization_rows = [r for r in rows if not text(r, "customer")]
-    customer_rows = [r for r in rows if text(r, "customer")]
+    run = _start(context)
+    total = len(table.rows) - problems.excluded_from(table)
+    applied = done = 0
+    for customers in (False, True):  # organizations first: customers may follow them
+        rows = (
+            r
+            for r in table.rows
+            if bool(text(r, "customer")) is customers and not problems.refused(table, r)
+        )
+        for chunk in _chunks(rows, _CHUNK):
+            applied += _import_chunk(run, table, chunk, problems)
+            context.flush()
+            done += len(chunk)
+            if progress is not None and done < total:
+                progress(done, total)
+    for followers in _followers(run):
+        apply_moves(context, followers, Way.ORGANIZATION_CHANGED)
+        context.flush()
+    if progress is not None:
+        progress(total, total)
+    return applied
+
+
+def _import_chunk(run: _Import, table: Table, rows: Sequence[SourceRow], problems: Problems) -> int:
+    """Check and apply one chunk of rows; return how many changed something."""
+    world = _read_world(run, rows)
     moves: dict[str, Move] = {}
     applied = 0
-    seen: dict[str, int] = {}
-    total = len(rows)
-    for done, row in enumerate([*organization_rows, *customer_rows], start=1):
+    for row in rows:
         try:
-            _check_repeat(table, row, seen)
+            _check_repeat(run, row)
             if text(row, "customer"):
                 changed = _customer_row(world, table, row, moves)
             else:
@@ -113,26 +157,22 @@ def import_memberships(
             problems.add(table, row, *problem_of(error, table, row))
         else:
             applied += changed
-        if progress is not None and done % _PROGRESS_EVERY == 0:
-            progress(done, total)
-    if not problems.found:
-        _write(world, moves, _followers(world, moves))
-    if progress is not None:
-        progress(total, total)
+    _write(world, moves)
     return applied
 
 
-def _read_world(context: Context, table: Table, rows: list[SourceRow]) -> _World:
-    """Read once everything the rows may name (ST-5)."""
+def _chunks(rows: Iterable[SourceRow], size: int) -> Iterator[tuple[SourceRow, ...]]:
+    it = iter(rows)
+    while chunk := tuple(itertools.islice(it, size)):
+        yield chunk
+
+
+def _start(context: Context) -> _Import:
+    """Read once the portfolios and managers every row may name (ST-5)."""
     uow = context.uow
     portfolios = {p.id: p for p in uow.portfolios.list()}
     managers = {m.id: m for m in uow.managers.list()}
-    customers = dict(uow.customers.get_many(text(r, "customer") for r in rows))
-    named = {text(r, "organization") for r in rows} | {
-        c.organization for c in customers.values() if c.organization is not None
-    }
-    organizations = dict(uow.organizations.get_many(o for o in named if o))
-    return _World(
+    return _Import(
         context=context,
         portfolios=portfolios,
         by_key={p.key: p for p in portfolios.values()},
@@ -143,20 +183,33 @@ def _read_world(context: Context, table: Table, rows: list[SourceRow]) -> _World
             if any(m in managers and managers[m].active for m in p.managers)
         },
         cap=context.settings.max_account_managers,
+    )
+
+
+def _read_world(run: _Import, rows: Sequence[SourceRow]) -> _World:
+    """Read once the customers and organizations one chunk names (ST-5)."""
+    uow = run.context.uow
+    customers = dict(uow.customers.get_many(text(r, "customer") for r in rows))
+    named = {text(r, "organization") for r in rows} | {
+        c.organization for c in customers.values() if c.organization is not None
+    }
+    organizations = dict(uow.organizations.get_many(o for o in named if o))
+    return _World(
+        run=run,
         customers=customers,
         organizations=organizations,
         stored_organizations=dict(organizations),
     )
 
 
-def _check_repeat(table: Table, row: SourceRow, seen: dict[str, int]) -> None:
-    key = f"customer:{text(row, 'customer')}" if text(row, "customer") else None
-    if key is None:
-        key = f"organization:{text(row, 'organization')}"
-    if key in seen:
-        kind, _, subject = key.partition(":")
-        raise _Repeat(kind, subject, seen[key])
-    seen[key] = row.line
+def _check_repeat(run: _Import, row: SourceRow) -> None:
+    subject = text(row, "customer")
+    kind = SubjectKind.CUSTOMER if subject else SubjectKind.ORGANIZATION
+    subject = subject or text(row, "organization")
+    seen = run.seen[kind]
+    if subject in seen:
+        raise _Repeat(kind.value, subject, seen[subject])
+    seen[subject] = row.line
 
 
 class _Repeat(CarteiraError):
@@ -192,6 +245,8 @@ def _organization_row(world: _World, table: Table, row: SourceRow) -> int:
         if target is not None and target != current.portfolio:
             world.require_available(target, f"organization {organization_id!r}")
         changed = attrs.evolve(changed, portfolio=target)
+        if organization_id in world.stored_organizations and target != current.portfolio:
+            world.run.moved.setdefault(organization_id, current.portfolio)
     new = organization_id not in world.organizations
     _keep_organization(world, organization_id, changed)
     return 1 if new or changed != current else 0
@@ -227,15 +282,15 @@ def _customer_row(world: _World, table: Table, row: SourceRow, moves: dict[str, 
         account_managers = tuple(
             m
             for m in current.account_managers
-            if effective is None or world.portfolios[effective].manages(m)
+            if effective is None or world.run.portfolios[effective].manages(m)
         )
     check_account_managers(
         world.context,
         customer_id,
         account_managers,
-        None if effective is None else world.portfolios[effective],
-        known=world.managers,
-        cap=world.cap,
+        None if effective is None else world.run.portfolios[effective],
+        known=world.run.managers,
+        cap=world.run.cap,
     )
     placed = attrs.evolve(
         current,
@@ -264,7 +319,11 @@ def _before(world: _World, stored: Customer | None) -> Ownership:
     if stored is None:
         return Ownership()
     organization = stored.organization
-    held = None if organization is None else world.stored_organizations.get(organization)
+    if organization is None:
+        return ownership_of(stored, None)
+    if organization in world.run.moved:
+        return ownership_of(stored, world.run.moved[organization])
+    held = world.stored_organizations.get(organization)
     return ownership_of(stored, None if held is None else held.portfolio)
 
 
@@ -286,29 +345,26 @@ def _id(table: Table, row: SourceRow, column: str) -> str:
     return check_id(column, text(row, column), path=column)
 
 
-def _followers(world: _World, moves: dict[str, Move]) -> list[Move]:
-    """Return the moves of customers not in the file whose organization moved (MB-1, MB-3)."""
-    followers: list[Move] = []
-    for organization_id, stored in sorted(world.stored_organizations.items()):
-        after = world.organizations[organization_id].portfolio
-        if stored.portfolio == after:
-            continue
-        for customer in world.context.uow.customers.of_organization(organization_id):
-            if customer.id in moves:
-                continue
-            followers.append(
-                resettle(
-                    customer,
-                    before_org_portfolio=stored.portfolio,
-                    after_org_portfolio=after,
-                    managers_of=lambda p: world.portfolios[p].managers,
-                )
+def _followers(run: _Import) -> Iterator[list[Move]]:
+    """Yield, one moved organization at a time, its customers not in the file (MB-1, MB-3)."""
+    uow = run.context.uow
+    given = run.seen[SubjectKind.CUSTOMER]
+    for organization_id, before in sorted(run.moved.items()):
+        after = run.context.organization(organization_id).portfolio
+        yield [
+            resettle(
+                customer,
+                before_org_portfolio=before,
+                after_org_portfolio=after,
+                managers_of=lambda p: run.portfolios[p].managers,
             )
-    return followers
+            for customer in uow.customers.of_organization(organization_id)
+            if customer.id not in given
+        ]
 
 
-def _write(world: _World, moves: dict[str, Move], followers: list[Move]) -> None:
-    """Write every change with one call per repository, and record each (MB-6, EV-1)."""
+def _write(world: _World, moves: dict[str, Move]) -> None:
+    """Write one chunk's changes with one call per repository, and record each (MB-6, EV-1)."""
     context = world.context
     uow = context.uow
     fields = context.stamp_fields
@@ -367,7 +423,6 @@ def _write(world: _World, moves: dict[str, Move], followers: list[Move]) -> None
         if m.before != m.after
     )
     context.emit(*events)
-    apply_moves(context, followers, Way.ORGANIZATION_CHANGED)
 
 
 def _outside(organization: Organization) -> Organization:

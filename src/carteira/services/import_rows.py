@@ -123,6 +123,10 @@ class Problems:
         key = (table.source, row.line)
         return key in self._excluded or key in self._bad
 
+    def excluded_from(self, table: Table) -> int:
+        """Return how many rows of ``table`` an earlier pass left out."""
+        return sum(1 for source, _ in self._excluded if source == table.source)
+
     def add(self, table: Table, row: SourceRow, *problems: RowProblem) -> None:
         """Refuse ``row`` for ``problems``."""
         self._bad.add((table.source, row.line))
@@ -140,10 +144,10 @@ class Problems:
         A refusal becomes the row's problems. The pass goes on, so that every bad row
         is reported, and its unit of work is then rolled back as a whole.
         """
-        emitted = len(context.events)
+        emitted = context.emitted
         try:
             body(table, row)
         except CarteiraError as error:
             self.add(table, row, *problem_of(error, table, row))
             return False
-        return len(context.events) > emitted
+        return context.emitted > emitted

@@ -54,13 +54,16 @@ class ImportReport:
     ``applied`` good rows changed something, ``unchanged`` ones found everything as they say
     (importing a file twice applies nothing the second time); ``problems`` are the bad rows a
     partial import left out, and [`bad_rows`][carteira.ImportReport.bad_rows] gives them back as
-    tables that can be fixed and imported again.
+    tables that can be fixed and imported again. ``events`` counts the events the import
+    recorded: they are the last ones in the event log once it returns, and the import's
+    ``Result.events`` is empty, since an import of a million rows makes millions (EV-1).
     """
 
     applied: int
     unchanged: int
     problems: tuple[RowProblem, ...] = ()
     rejected: DataSet = attrs.field(factory=DataSet)
+    events: int = 0
 
     def bad_rows(self) -> DataSet:
         """Return the rows left out, as read, each with a ``problem`` column saying why."""
@@ -81,6 +84,8 @@ def run_import(
     Every pass runs in one unit of work. All or nothing: the first pass reports every
     bad row and keeps nothing. Partial: the bad rows of a pass are left out and a new
     pass runs without them (a row may have depended on a bad one), until one applies.
+    The events go to the event log as the pass goes, so the result holds none; the
+    report counts them.
     """
     problems: list[RowProblem] = []
     excluded: frozenset[RowKey] = frozenset()
@@ -90,6 +95,7 @@ def run_import(
             dataset=dataset,
             partial=partial,
             excluded=excluded,
+            earlier=tuple(problems),
             new_id=new_id,
             progress=progress,
         )
@@ -101,10 +107,7 @@ def run_import(
                 raise ImportRefused(tuple(problems)) from None
             excluded |= {(p.source, p.line) for p in refused.problems}
             continue
-        report = attrs.evolve(
-            result.value, problems=tuple(problems), rejected=rejected_rows(dataset, problems)
-        )
-        return Result(report, result.events)
+        return result
 
 
 def _checked_pass(
@@ -112,10 +115,15 @@ def _checked_pass(
     dataset: object,
     partial: object,
     excluded: frozenset[RowKey],
+    earlier: tuple[RowProblem, ...],
     new_id: Callable[[], str],
     progress: Progress | None,
 ) -> ImportReport:
-    """Refuse malformed arguments (ER-2), once the principal is admitted; then a pass."""
+    """Refuse malformed arguments (ER-2), once the principal is admitted; then a pass.
+
+    The rows ``earlier`` passes left out are read back before the unit of work commits,
+    so that a streamed file that changed meanwhile (``file_changed``) keeps nothing.
+    """
     errors: list[FieldError] = []
     if not isinstance(partial, bool):
         errors.append(FieldError("$.partial", "must be true or false"))
@@ -123,7 +131,8 @@ def _checked_pass(
         errors.append(FieldError("$.dataset", "must be a DataSet"))
     if errors or not isinstance(dataset, DataSet):
         raise InvalidInput("import", errors, rule="WA-8")
-    return import_pass(context, dataset, excluded, new_id, progress)
+    report = import_pass(context, dataset, excluded, new_id, progress)
+    return attrs.evolve(report, problems=earlier, rejected=rejected_rows(dataset, earlier))
 
 
 def import_pass(
@@ -165,7 +174,10 @@ def import_pass(
         found = sorted(problems.found, key=lambda p: (order.get(p.source, 0), p.line))
         raise ImportRefused(tuple(found))
     total = sum(len(t.rows) for t in _importable(dataset))
-    return ImportReport(applied=count, unchanged=total - len(excluded) - count)
+    context.flush()
+    return ImportReport(
+        applied=count, unchanged=total - len(excluded) - count, events=context.flushed
+    )
 
 
 def rejected_rows(dataset: DataSet, problems: Iterable[RowProblem]) -> DataSet:
@@ -176,7 +188,8 @@ def rejected_rows(dataset: DataSet, problems: Iterable[RowProblem]) -> DataSet:
             f"{problem.column + ': ' if problem.column else ''}{problem.reason} ({problem.code})"
         )
     tables = []
-    for table in dataset.tables:
+    named = {source for source, _ in reasons}
+    for table in (t for t in dataset.tables if t.source in named):  # a streamed table is read
         rows = tuple(
             SourceRow(row.line, {**row.values, PROBLEM_COLUMN: "; ".join(why)})
             for row in table.rows
