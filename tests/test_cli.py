@@ -11,6 +11,7 @@ import argparse
 import io
 import json
 import os
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -300,9 +301,9 @@ def test_portfolio_list_shows_a_table_and_json(run: Run) -> None:
     """PF-3: every listing marks a portfolio with no active manager as unavailable."""
     out = printed(run, "portfolio", "list")
     assert out.splitlines() == [
-        "ID   NAME            STATE        MANAGERS  JOURNEY  DESCRIPTION",
-        "rio  Rio de Janeiro  unavailable  -         -        Zona sul",
-        "sp   São Paulo       available    lucia     -        -",
+        "ID   NAME            STATE        MANAGERS         JOURNEY  DESCRIPTION",
+        "rio  Rio de Janeiro  unavailable  -                -        Zona sul",
+        "sp   São Paulo       available    lucia (default)  -        -",
     ]
     listed = as_json(run, "portfolio", "list")
     assert [(p["id"], p["available"], p["managers"]) for p in listed] == [
@@ -601,16 +602,20 @@ def test_customer_show_says_who_owns_it(run: Run) -> None:
 
 def test_mb3_assign_and_unassign(run: Run) -> None:
     """MB-3, WA-3: assigning names the account manager; the cap of one replaces him."""
-    assert (
+    assert (  # lucia marked no default and manages sp alone: sp is her default (MG-6)
         printed(run, "customer", "assign", "olga", "lucia")
-        == "Customer olga is now in portfolio: account manager lucia.\n"
+        == "Customer olga is now in portfolio sp, account manager lucia.\n"
     )
+    assert refused(run, "customer", "assign", "olga", "rafael").endswith(
+        "[MB-3] (manager_outside_portfolio)"
+    )
+    assert run("portfolio", "edit", "sp", "--manager", "lucia", "--manager", "rafael")[0] == 0
     assigned = as_json(run, "customer", "assign", "olga", "rafael")
     assert assigned["customer"]["account_managers"] == ["rafael"]
     assert [e["type"] for e in assigned["events"]] == ["MembershipChanged"]
     assert (
         printed(run, "customer", "unassign", "olga", "rafael")
-        == "Customer olga is now outside portfolio.\n"
+        == 'Customer olga is now in portfolio sp, "no manager".\n'
     )
     assert refused(
         run, "customer", "set", "olga", "--manager", "lucia", "--manager", "rafael"
@@ -1041,3 +1046,34 @@ def test_wa8_ten_broken_rows_of_different_kinds_are_all_reported_and_change_noth
     }
     assert as_json(run, "customer", "list") == customers
     assert as_json(run, "events") == events
+
+
+def test_mg6_the_readmes_command_sequence_puts_padaria_in_sao_paulo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """MG-6, seed 003: lucia manages São Paulo alone, so assigning padaria to her places it there.
+
+    The commands are the README's own, typed on a new SQLite file, up to the import.
+    """
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    typed = [line.removeprefix("$ carteira ") for line in readme.splitlines()]
+    commands = [shlex.split(line) for line in typed if line.split(" ")[0] in _README_VERBS]
+    assert [c[:2] for c in commands[:4]] == [
+        ["manager", "add"],
+        ["portfolio", "create"],
+        ["customer", "add"],
+        ["customer", "assign"],
+    ]
+    db = tmp_path / "carteira.db"
+    for command in commands:
+        if command[0] == "import":
+            break
+        assert main(["--db", str(db), *command], stdin=io.StringIO()) == 0, command
+    capsys.readouterr()
+    assert main(["--db", str(db), "customer", "show", "padaria", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["ownership"]["portfolio"] == "sp"
+    assert shown["ownership"]["account_managers"] == ["lucia"]
+
+
+_README_VERBS = {"manager", "portfolio", "customer", "department", "route", "who-can-see", "import"}

@@ -242,13 +242,48 @@ def test_mg2_without_a_default_the_customer_keeps_its_own_portfolio(
     assert customer.account_managers == ("bia",)
 
 
-def test_mg2_without_a_default_an_outside_customer_stays_outside(
+def test_mg2_mg6_without_a_default_an_outside_customer_stays_outside(
     app: Carteira, system: Principal, three: dict[str, str]
 ) -> None:
+    app.create_portfolio(system, "Delta", managers=["bia"])  # bia manages two, marks none
     app.register_customer(system, "c1", "Cliente")
     customer = app.assign_customer(system, "c1", "bia").value
     assert customer.portfolio is None
     assert customer.account_managers == ("bia",)
+
+
+def test_mg6_the_lone_portfolio_of_a_manager_without_a_default_pulls_the_customer_in(
+    app: Carteira, system: Principal, three: dict[str, str]
+) -> None:
+    """MG-6: bia marked no default and manages Beta alone: assigning to her places in Beta."""
+    app.register_customer(system, "c1", "Cliente")
+    customer = app.assign_customer(system, "c1", "bia").value
+    assert (customer.portfolio, customer.account_managers) == (three["beta"], ("bia",))
+    assert app.portfolios_of_manager(system, "bia").items[0].default
+
+
+def test_mg6_every_portfolio_listing_marks_whose_default_it_is(
+    app: Carteira, system: Principal, three: dict[str, str]
+) -> None:
+    """MG-6: the checkmark: ana marked Gama; bia manages Beta alone, so Beta is hers."""
+    register(app, system, "cid")
+    app.create_portfolio(system, "Delta", managers=["cid"])
+    app.create_portfolio(system, "Epsilon", managers=["cid"])  # cid: two, none marked
+    listed = {s.portfolio.name: s.defaults for s in app.list_portfolios(system)}
+    assert listed == {
+        "Alfa": (),
+        "Beta": ("bia",),
+        "Delta": (),
+        "Epsilon": (),
+        "Gama": ("ana",),
+    }
+    assert app.portfolio(system, three["beta"]).defaults == ("bia",)
+    of_ana = {
+        s.portfolio.name: (s.default, s.defaults) for s in app.portfolios_of_manager(system, "ana")
+    }
+    assert of_ana == {"Gama": (True, ("ana",)), "Alfa": (False, ()), "Beta": (False, ("bia",))}
+    app.create_portfolio(system, "Zeta", managers=["bia"])  # a second one: no lone default
+    assert app.portfolio(system, three["beta"]).defaults == ()
 
 
 def test_mg2_a_manager_sets_his_own_default_without_manage_managers(

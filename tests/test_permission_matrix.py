@@ -227,7 +227,7 @@ def world(
     app.set_organization_portfolio(system, "o1", "casa")
     for customer_id in ("c1", "c2", "c3", "c4"):
         app.register_customer(system, customer_id, customer_id.upper())
-    app.assign_customer(system, "c2", "actor")
+    app.set_customer_membership(system, "c2", account_managers=["actor"])
     app.set_customer_membership(system, "c4", portfolio="sul")
     app.save_department(system, "d", "Fila", routing=RoutingMode.QUEUE)
     app.save_department(system, "dc", "Escolha", choice=ChoiceMode.CUSTOMER_CHOOSES)

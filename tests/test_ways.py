@@ -35,7 +35,7 @@ RITA, VERA = Principal.manager(TENANT, "rita"), Principal.manager(TENANT, "vera"
 
 @pytest.fixture
 def world(app: Carteira, system: Principal) -> None:
-    """Sul (ana, bia, rita) and Norte (caio); a queue department d.
+    """Sul (ana, bia, rita), Norte (caio) and Leste (ana); a queue department d.
 
     ana, bia, caio are agents (ASSIGN_SELF); rita keeps records (SET_PORTFOLIO) and sees
     Sul only; vera sees everything (VIEW_ALL) and may nothing else. Customers: c1 outside
@@ -48,6 +48,8 @@ def world(app: Carteira, system: Principal) -> None:
     app.register_manager(system, "vera", "Vera", roles=[VIEWER])
     app.create_portfolio(system, "Sul", managers=["ana", "bia", "rita"], portfolio_id="sul")
     app.create_portfolio(system, "Norte", managers=["caio"], portfolio_id="norte")
+    # ana manages two portfolios and marks neither: her customers keep theirs (MG-2, MG-6)
+    app.create_portfolio(system, "Leste", managers=["ana"], portfolio_id="leste")
     app.save_department(system, "d", "Atendimento", routing=RoutingMode.QUEUE)
     for customer_id in ("c1", "c2", "c3", "c4"):
         app.register_customer(system, customer_id, customer_id.upper())

@@ -242,7 +242,7 @@ def _list(session: Session, out: Output, args: argparse.Namespace) -> int:
             s.portfolio.id,
             s.portfolio.name + (" (default)" if s.default else ""),
             state_of(s),
-            names(s.portfolio.managers),
+            names(m + (" (default)" if m in s.defaults else "") for m in s.portfolio.managers),
             None if s.portfolio.journey is None else s.portfolio.journey.name,
             s.portfolio.description,
         )

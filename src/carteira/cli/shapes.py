@@ -58,12 +58,13 @@ def command(result: Result[Any], key: str) -> dict[str, Any]:
 
 
 def summary(found: PortfolioSummary) -> dict[str, Any]:
-    """Return a listed portfolio: its fields and its state (PF-3, MB-2, MG-2)."""
+    """Return a listed portfolio: its fields, its state, whose default it is (PF-3, MB-2, MG-6)."""
     return {
         **plain(found.portfolio),
         "available": found.available,
         "orphaned": found.orphaned,
         "default": found.default,
+        "defaults": list(found.defaults),
     }
 
 

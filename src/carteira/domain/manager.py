@@ -1,7 +1,8 @@
-"""The Manager aggregate: a staff member who serves customers (MG-1, MG-2)."""
+"""The Manager aggregate: a staff member who serves customers (MG-1, MG-2, MG-6)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 import attrs
@@ -52,3 +53,13 @@ class Manager:
     def with_default(self, portfolio_id: str | None) -> Manager:
         """Return him with ``portfolio_id`` as his default portfolio (MG-2)."""
         return attrs.evolve(self, default_portfolio=portfolio_id)
+
+    def default_among(self, managed: Collection[str]) -> str | None:
+        """Return the portfolio his work goes to by default (MG-2, MG-6).
+
+        The one he marked; else, when ``managed`` (the ids of the portfolios he manages,
+        two of them are enough to tell) holds exactly one, that one; else none.
+        """
+        if self.default_portfolio is not None:
+            return self.default_portfolio
+        return next(iter(managed)) if len(managed) == 1 else None

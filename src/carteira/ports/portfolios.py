@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from carteira.domain.portfolio import Portfolio
@@ -27,6 +27,13 @@ class PortfolioReader(Protocol):
 
     def managed_by(self, manager_id: str) -> Sequence[Portfolio]:
         """Return the portfolios ``manager_id`` manages, ordered by name key then id."""
+        ...
+
+    def count_managed(self, manager_ids: Iterable[str]) -> Mapping[str, int]:
+        """Return how many portfolios each of ``manager_ids`` manages (MG-6), in one read.
+
+        A manager who manages none is left out.
+        """
         ...
 
     def page(

@@ -222,6 +222,13 @@ class ReadContext:
             raise NotFound("manager", manager_id)
         return found
 
+    def default_portfolio(self, manager: Manager) -> str | None:
+        """Return the portfolio ``manager``'s work goes to by default (MG-2, MG-6)."""
+        if manager.default_portfolio is not None:
+            return manager.default_portfolio
+        managed = self.uow.portfolios.page(after=None, limit=2, manager=manager.id)
+        return manager.default_among([p.id for p in managed])
+
     def customer(self, customer_id: str) -> Customer:
         """Return the customer or refuse with [`NotFound`][carteira.NotFound] (TN-1)."""
         found = self.uow.customers.get(check_id("customer", customer_id))

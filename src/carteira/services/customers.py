@@ -244,9 +244,10 @@ def give_to(
 def giving(context: Context, customer: Customer, manager_id: str, portfolio: str | None) -> Move:
     """Check and return the move making ``manager_id`` an account manager of ``customer``.
 
-    MG-2, MB-3: without a named portfolio the customer goes to the manager's default
-    portfolio; without a default it keeps its own. With a cap of one the manager
-    replaces the current account manager; otherwise he is added after them.
+    MG-2, MG-6, MB-3: without a named portfolio the customer goes to the manager's default
+    portfolio (the one he marked, else the only one he manages); without one it keeps its
+    own. With a cap of one the manager replaces the current account manager; otherwise he
+    is added after them.
     """
     manager = context.manager(manager_id)
     if portfolio is not None:
@@ -260,7 +261,7 @@ def giving(context: Context, customer: Customer, manager_id: str, portfolio: str
             )
         target: str | None = portfolio
     else:
-        target = manager.default_portfolio or customer.portfolio
+        target = context.default_portfolio(manager) or customer.portfolio
     effective = _effective(context, customer, target)
     if context.settings.max_account_managers == 1:
         managers: tuple[str, ...] = (manager_id,)

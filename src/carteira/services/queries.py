@@ -42,16 +42,19 @@ _MAX_KEY = 8192
 
 @attrs.frozen
 class PortfolioSummary:
-    """A portfolio as listings show it (PF-3, MB-2, MG-2).
+    """A portfolio as listings show it (PF-3, MB-2, MG-2, MG-6).
 
     ``available`` is false while it has no active manager; ``orphaned`` when, on top
-    of that, it holds customers; ``default`` when it is the listed manager's default.
+    of that, it holds customers; ``default`` when it is the listed manager's default;
+    ``defaults`` names its managers whose default it is (the one they marked, or the
+    only one they manage): the checkmark of the portfolio list.
     """
 
     portfolio: Portfolio
     available: bool
     orphaned: bool
     default: bool = False
+    defaults: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -102,7 +105,7 @@ def portfolios_of_manager(
     portfolios = context.uow.portfolios
     # One more than a page, and one more again for the default taken out of its place.
     found = list(portfolios.page(after=after, limit=limit + 2, manager=manager_id))
-    default = manager.default_portfolio
+    default = context.default_portfolio(manager)
     mine = None if default is None else portfolios.get(default)
     if mine is None or manager_id not in mine.managers:
         return _page_of(context, found, limit, default=None)
@@ -139,11 +142,23 @@ def _page_of(
     """Summarise up to ``limit`` of ``found``, reading their managers in one go."""
     shown = found[:limit]
     managers = context.uow.managers.get_many({m for p in shown for m in p.managers})
+    unmarked = [m.id for m in managers.values() if m.default_portfolio is None]
+    counts = context.uow.portfolios.count_managed(unmarked)
     summaries = []
     for portfolio in shown:
         available = bool(context.active_managers(portfolio, managers))
         orphaned = not available and holds_customers(context, portfolio.id)
-        summaries.append(PortfolioSummary(portfolio, available, orphaned, portfolio.id == default))
+        # a manager of this portfolio who manages exactly one manages this one (MG-6)
+        defaults = tuple(
+            m
+            for m in portfolio.managers
+            if m in managers
+            and managers[m].default_among((portfolio.id,) if counts.get(m) == 1 else ())
+            == portfolio.id
+        )
+        summaries.append(
+            PortfolioSummary(portfolio, available, orphaned, portfolio.id == default, defaults)
+        )
     more = len(found) > limit
     return Page(summaries, shown[-1].key if more else None)
 

@@ -490,6 +490,12 @@ class _Portfolios(_Repo):
         self._guard()
         return _by_name(self._data.portfolios.lookup("manager", manager_id))
 
+    def count_managed(self, manager_ids: Iterable[str]) -> Mapping[str, int]:
+        self._guard()
+        table = self._data.portfolios
+        counts = {m: len(table.ids("manager", m)) for m in set(manager_ids)}
+        return {m: n for m, n in counts.items() if n}
+
     def page(
         self, *, after: str | None, limit: int, manager: str | None = None
     ) -> Sequence[Portfolio]:

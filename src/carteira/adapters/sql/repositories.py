@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Executable, Select, Text, bindparam, false, literal, select, update
+from sqlalchemy import Executable, Select, Text, bindparam, false, func, literal, select, update
 
 from carteira.adapters.sql import schema, writes
 from carteira.adapters.sql.codec import (
@@ -163,6 +163,19 @@ class SqlPortfolios(SqlRepository[Portfolio]):
             .order_by(table.c.name_key, table.c.id)
         )
         return self._fetch(statement)
+
+    def count_managed(self, manager_ids: Iterable[str]) -> Mapping[str, int]:
+        """Return how many portfolios each manager manages, in one statement (MG-6)."""
+        wanted = sorted(set(manager_ids))
+        if not wanted:
+            return {}
+        links = schema.portfolio_managers
+        statement = (
+            select(links.c.manager_id, func.count())
+            .where(links.c.tenant == self._access.tenant, links.c.manager_id.in_(wanted))
+            .group_by(links.c.manager_id)
+        )
+        return {str(m): int(n) for m, n in self._access.execute(statement)}
 
     def update(self, portfolio: Portfolio) -> None:
         """Store a changed portfolio over the version read (ST-3); a taken name conflicts."""

@@ -244,6 +244,9 @@ class PortfolioRepositoryContract(RepositoryContract[Portfolio]):
             tenant, lambda uow: {m: list(uow.portfolios.managed_by(m)) for m in managers}
         )
         assert managed == {m: [p for p in ordered if m in p.managers] for m in managers}
+        counted = self.read(tenant, lambda uow: dict(uow.portfolios.count_managed(managers)))
+        expected = {m: sum(m in p.managers for p in rows) for m in managers}
+        assert counted == {m: n for m, n in expected.items() if n}, "count_managed (MG-6)"
 
     @HEAVY_SETTINGS
     @given(
@@ -293,6 +296,18 @@ class PortfolioRepositoryContract(RepositoryContract[Portfolio]):
         with pytest.raises(ConcurrencyError):
             self.write(TENANT, lambda uow: uow.portfolios.update_many(stale))
         assert [self._must(f"p{n}").name for n in range(3)] == ["P0!", "P1!", "P2!"]
+
+    def test_mg6_count_managed_counts_per_manager_in_the_tenant_only(self) -> None:
+        """MG-6: how many portfolios each manager manages, in his tenant, none left out."""
+        self.add(TENANT, Portfolio(TENANT, "sul", "Sul", managers=("m1", "m2")))
+        self.add(TENANT, Portfolio(TENANT, "norte", "Norte", managers=("m1",)))
+        stranger = self.new_tenant()
+        self.add(stranger, Portfolio(stranger, "sul", "Sul", managers=("m2", "m3")))
+        counted = self.read(
+            TENANT, lambda uow: dict(uow.portfolios.count_managed(["m1", "m2", "m3", "m1"]))
+        )
+        assert counted == {"m1": 2, "m2": 1}
+        assert self.read(TENANT, lambda uow: dict(uow.portfolios.count_managed([]))) == {}
 
     def test_managed_by_follows_changes_of_managers(self) -> None:
         """A portfolio leaves ``managed_by`` of a manager taken off it, in the same unit too."""
