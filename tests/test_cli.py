@@ -475,6 +475,35 @@ def test_manager_list_as_table_and_json(run: Run) -> None:
     assert listed[3]["roles"] == [{"name": "agent", "permissions": ["view_unassigned"]}]
 
 
+def test_mg1_manager_list_filters_through_the_facade(run: Run) -> None:
+    """MG-1: --active, --can-manage and --portfolio filter; an agent may not read the list."""
+    ids = [m["id"] for m in as_json(run, "manager", "list", "--can-manage")]
+    assert ids == ["admin", "lucia", "rafael"]
+    assert [m["id"] for m in as_json(run, "manager", "list", "--cannot-manage")] == ["tiago"]
+    assert [m["id"] for m in as_json(run, "manager", "list", "--portfolio", "sp")] == ["lucia"]
+    assert as_json(run, "manager", "list", "--inactive") == []
+    assert [m["id"] for m in as_json(run, "manager", "list", "--limit", "2")] == [
+        "admin",
+        "lucia",
+    ]
+    assert refused(run, "--as", "tiago", "manager", "list").endswith("(permission_denied)")
+
+
+def test_vs3_organization_show_as_the_host_and_as_a_manager(run: Run) -> None:
+    """VS-3, TN-1: the record of andes; lucia sees it through sp, tiago does not."""
+    out = printed(run, "organization", "show", "andes")
+    assert out.splitlines() == [
+        "id:        andes",
+        "name:      Andes Ltda",
+        "portfolio: sp",
+        "state:     in portfolio",
+    ]
+    assert as_json(run, "--as", "lucia", "organization", "show", "andes")["portfolio"] == "sp"
+    assert refused(run, "--as", "tiago", "organization", "show", "andes").endswith(
+        "[TN-1] (not_found)"
+    )
+
+
 def test_mg4_an_unknown_or_inactive_manager_may_not_act(run: Run) -> None:
     """MG-4: --as someone unknown is refused before anything is read."""
     assert refused(run, "--as", "ghost", "manager", "list") == (

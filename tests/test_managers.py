@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import count
 
 import attrs
@@ -19,6 +20,7 @@ from carteira import (
     ManualClock,
     NotFound,
     Ownership,
+    Permission,
     PermissionDenied,
     Principal,
     Profile,
@@ -541,3 +543,83 @@ def test_mg4_a_reactivated_manager_acts_again_but_gets_nothing_back(
     assert reactivated.active is True
     assert list(app.portfolios_of_manager(system, "ana")) == []
     assert app.customer(system, "c1").customer.account_managers == ("bia",)
+
+
+# --- the list of managers and an organization's record (MG-1, VS-3) ----------------------
+
+
+@pytest.fixture
+def staff(app: Carteira, system: Principal) -> Principal:
+    """ana, bia (analysts), cid (agent, not eligible), dan (inactive); Sul: ana, bia.
+
+    Returns rui, an analyst holding only MANAGE_PORTFOLIOS.
+    """
+    for manager_id in ("ana", "bia", "dan"):
+        register(app, system, manager_id)
+    register(app, system, "cid", Profile.AGENT)
+    app.create_portfolio(system, "Sul", managers=["ana", "bia"], portfolio_id="sul")
+    app.deactivate_manager(system, "dan")
+    builder = Role("builder", frozenset({Permission.MANAGE_PORTFOLIOS}))
+    app.register_manager(system, "rui", "Rui", profile=Profile.ANALYST, roles=[builder])
+    return Principal.manager(TENANT, "rui")
+
+
+def _ids(page: Iterable[Manager]) -> list[str]:
+    return [m.id for m in page]
+
+
+def test_mg1_the_list_of_managers_filters_by_activity_eligibility_and_portfolio(
+    app: Carteira, system: Principal, staff: Principal
+) -> None:
+    """MG-1: seed 003's list of managers, by id, filtered as its screen filters it."""
+    assert _ids(app.list_managers(staff)) == ["ana", "bia", "cid", "dan", "rui"]
+    assert _ids(app.list_managers(staff, active=False)) == ["dan"]
+    assert _ids(app.list_managers(staff, active=True, eligible=True)) == ["ana", "bia", "rui"]
+    assert _ids(app.list_managers(system, eligible=False)) == ["cid", "dan"]
+    assert _ids(app.list_managers(staff, portfolio="sul")) == ["ana", "bia"]
+    assert _ids(app.list_managers(staff, portfolio="sul", after="ana")) == ["bia"]
+
+
+@pytest.mark.parametrize("eligible", [None, True, False])
+def test_st4_the_list_of_managers_walks_in_pages(
+    app: Carteira, system: Principal, staff: Principal, eligible: bool | None
+) -> None:
+    """ST-4: pages of two, each after the last id of the one before, filtered alike."""
+    walked: list[str] = []
+    after = None
+    while True:
+        page = app.list_managers(staff, eligible=eligible, after=after, limit=2)
+        assert len(page) <= 2
+        walked += _ids(page)
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert walked == _ids(app.list_managers(staff, eligible=eligible, limit=500))
+
+
+def test_mg1_only_who_manages_managers_or_portfolios_lists_them(
+    app: Carteira, system: Principal, staff: Principal
+) -> None:
+    """PM-2: an agent may not read the staff list; bad filters are invalid input (ER-2)."""
+    with pytest.raises(PermissionDenied):
+        app.list_managers(Principal.manager(TENANT, "cid"))
+    with pytest.raises(InvalidInput):
+        app.list_managers(staff, active="yes")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput):
+        app.list_managers(staff, limit=0)
+    with pytest.raises(NotFound):
+        app.list_managers(staff, portfolio="norte")
+
+
+def test_vs3_an_organizations_record_shows_to_who_sees_it_only(
+    app: Carteira, system: Principal, staff: Principal
+) -> None:
+    """VS-3, TN-1: ana sees Andes through Sul; cid does not, and for him it does not exist."""
+    app.register_organization(system, "andes", "Andes Ltda")
+    app.set_organization_portfolio(system, "andes", "sul")
+    assert app.organization(Principal.manager(TENANT, "ana"), "andes").portfolio == "sul"
+    assert app.organization(system, "andes").name == "Andes Ltda"
+    with pytest.raises(NotFound):
+        app.organization(Principal.manager(TENANT, "cid"), "andes")
+    with pytest.raises(NotFound):
+        app.organization(system, "nada")

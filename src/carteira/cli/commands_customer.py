@@ -194,6 +194,17 @@ def _register_organization(commands: Commands) -> None:
     place.add_argument("organization", metavar="ID", help="the organization")
     _add_portfolio_or_none(place, required=True)
 
+    show = leaf(
+        sub,
+        "show",
+        _org_show,
+        summary="show an organization's record",
+        description="Show an organization: its name and portfolio (MB-1). Acting --as a "
+        "manager, only one he\nsees (VS-3); any other does not exist for him (TN-1).",
+        examples=["carteira organization show andes", "carteira --as ana organization show andes"],
+    )
+    show.add_argument("organization", metavar="ID", help="the organization")
+
     listing = leaf(
         sub,
         "list",
@@ -307,6 +318,20 @@ def _show(session: Session, out: Output, args: argparse.Namespace) -> int:
             ("state", describe(ownership)),
         ],
         shapes.customer_view(view),
+    )
+    return 0
+
+
+def _org_show(session: Session, out: Output, args: argparse.Namespace) -> int:
+    found = session.app().organization(session.principal, args.organization)
+    out.record(
+        [
+            ("id", found.id),
+            ("name", found.name),
+            ("portfolio", found.portfolio),
+            ("state", "outside portfolio" if found.portfolio is None else "in portfolio"),
+        ],
+        shapes.plain(found),
     )
     return 0
 

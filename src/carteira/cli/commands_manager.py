@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from carteira.cli import shapes, values
-from carteira.cli.base import given, given_or_cleared, leaf, need_change, noun, reply
+from carteira.cli.base import given, given_or_cleared, leaf, need_change, noun, pages, reply
 from carteira.cli.output import names
 from carteira.domain.events import Event, ManagerLeft
 from carteira.domain.manager import Manager
@@ -77,15 +77,38 @@ def register(commands: Commands) -> None:
     roles.add_argument("--no-roles", action="store_true", help="take every role off")
     _add_leave(edit)
 
-    leaf(
+    listing = leaf(
         sub,
         "list",
         _list,
         summary="list the managers",
         description="List the tenant's managers by id: profile, activity, roles, default "
-        "portfolio (MG-2)\nand absences (MG-5).",
-        examples=["carteira manager list", "carteira manager list --json"],
+        "portfolio (MG-2)\nand absences (MG-5). Needs MANAGE_MANAGERS or MANAGE_PORTFOLIOS.",
+        examples=[
+            "carteira manager list",
+            "carteira manager list --active --can-manage",
+            "carteira manager list --portfolio sp --json",
+        ],
     )
+    activity = listing.add_mutually_exclusive_group()
+    activity.add_argument("--active", dest="active", action="store_true", default=None)
+    activity.add_argument("--inactive", dest="active", action="store_false")
+    eligibility = listing.add_mutually_exclusive_group()
+    eligibility.add_argument(
+        "--can-manage",
+        dest="can_manage",
+        action="store_true",
+        default=None,
+        help="only those eligible to manage portfolios (MG-1)",
+    )
+    eligibility.add_argument(
+        "--cannot-manage",
+        dest="can_manage",
+        action="store_false",
+        help="only those not eligible to manage portfolios",
+    )
+    listing.add_argument("--portfolio", metavar="P", help="only the managers of portfolio P")
+    listing.add_argument("--limit", type=values.positive, help="list at most this many")
 
     deactivate = leaf(
         sub,
@@ -266,7 +289,20 @@ def _edit(session: Session, out: Output, args: argparse.Namespace) -> int:
 
 
 def _list(session: Session, out: Output, args: argparse.Namespace) -> int:
-    managers = session.read_as_actor(lambda uow: list(uow.managers.list()))
+    app, principal = session.app(), session.principal
+    managers = list(
+        pages(
+            lambda a, n: app.list_managers(
+                principal,
+                active=args.active,
+                eligible=args.can_manage,
+                portfolio=args.portfolio,
+                after=a,
+                limit=n,
+            ),
+            args.limit,
+        )
+    )
     rows = [
         (m.id, m.name, m.profile.value, m.active, _roles(m), m.default_portfolio, _absences(m))
         for m in managers

@@ -29,6 +29,16 @@ class ManagerReader(Protocol):
         """Return the managers having an absence that names ``manager_id`` backup (MG-5)."""
         ...
 
+    def page(
+        self, *, after: str | None, limit: int, active: bool | None = None
+    ) -> Sequence[Manager]:
+        """Return the first ``limit`` managers whose id sorts after ``after`` (ST-4).
+
+        Ordered by id (by code point), from the start for ``None``; with ``active``, only
+        the active (``True``) or inactive (``False``) ones. A page costs what it returns.
+        """
+        ...
+
 
 class ManagerRepository(ManagerReader, Protocol):
     """Managers of the unit of work's tenant; writes are version-checked (ST-3)."""

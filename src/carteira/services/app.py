@@ -38,6 +38,7 @@ from carteira.services import (
     managers,
     portfolios,
     queries,
+    records,
     routing,
     settings,
     ticket_types,
@@ -764,6 +765,33 @@ class Carteira:
     def portfolio(self, principal: Principal, portfolio_id: str) -> PortfolioSummary:
         """Return one portfolio, marked available or not as listings mark it (PF-3)."""
         return self._run.query(principal, lambda c: queries.portfolio_summary(c, portfolio_id))
+
+    def list_managers(
+        self,
+        principal: Principal,
+        *,
+        active: bool | None = None,
+        eligible: bool | None = None,
+        portfolio: str | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[Manager]:
+        """Return a page of the tenant's managers by id (MG-1, ST-4).
+
+        ``active`` and ``eligible`` keep those that are (``True``) or are not (``False``),
+        by the eligibility policy; ``portfolio`` keeps that portfolio's managers. Needs
+        MANAGE_MANAGERS or MANAGE_PORTFOLIOS. Pass ``next_after`` back as ``after``.
+        """
+        return self._run.query(
+            principal,
+            lambda c: records.list_managers(
+                c, active=active, eligible=eligible, portfolio=portfolio, after=after, limit=limit
+            ),
+        )
+
+    def organization(self, principal: Principal, organization_id: str) -> Organization:
+        """Return one organization's record, if the principal may see it (VS-3, TN-1)."""
+        return self._run.query(principal, lambda c: records.organization_record(c, organization_id))
 
     def portfolios_of_manager(
         self,

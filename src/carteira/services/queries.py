@@ -75,7 +75,7 @@ def list_portfolios(context: ReadContext, after: str | None, limit: int) -> Page
 
     ``after`` is the ``next_after`` of the page before (PF-3, ST-4).
     """
-    _check_limit(limit)
+    check_limit(limit)
     after = check_optional_text("page", after, path="$.after", max_length=_MAX_KEY)
     found = context.uow.portfolios.page(after=after, limit=limit + 1)
     return _page_of(context, found, limit, default=None)
@@ -95,7 +95,7 @@ def portfolios_of_manager(
     The first page opens with his default portfolio; the pages after it list the others
     by name.
     """
-    _check_limit(limit)
+    check_limit(limit)
     after = check_optional_text("page", after, path="$.after", max_length=_MAX_KEY)
     if context.actor.is_system or context.actor.id != manager_id:
         context.actor.require(
@@ -170,7 +170,7 @@ def customers_of_portfolio(
 
     Only customers the actor may see are listed, so pages reveal nothing else (VS-3).
     """
-    _check_limit(limit)
+    check_limit(limit)
     after = check_optional_text("page", after, path="$.after")
     context.portfolio(portfolio_id)
     scope = context.scope(context.viewer)
@@ -238,7 +238,7 @@ def owners_at(context: ReadContext, customer_id: str, at: datetime) -> Ownership
 def read_events(context: ReadContext, after: int, limit: int) -> Sequence[tuple[int, Event]]:
     """Return the tenant's events after position ``after``, for the host's publisher (EV-1)."""
     _require_host(context)
-    _check_limit(limit)
+    check_limit(limit)
     if isinstance(after, bool) or not isinstance(after, int) or after < 0:
         raise InvalidInput("position", [FieldError("$.after", "must be a whole number >= 0")])
     return context.uow.events.read(after, limit)
@@ -247,7 +247,7 @@ def read_events(context: ReadContext, after: int, limit: int) -> Sequence[tuple[
 def unpublished_events(context: ReadContext, limit: int) -> Sequence[tuple[int, Event]]:
     """Return the first events not yet marked published, in order: the outbox (EV-1)."""
     _require_host(context)
-    _check_limit(limit)
+    check_limit(limit)
     return context.uow.events.unpublished(limit)
 
 
@@ -272,6 +272,7 @@ def _require_host(context: ReadContext) -> None:
         raise PermissionDenied("only the host application reads the event log", rule="EV-1")
 
 
-def _check_limit(limit: int) -> None:
+def check_limit(limit: int) -> None:
+    """Refuse a page size that is not a whole number from 1 to `MAX_PAGE` (ER-2, ST-4)."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
         raise InvalidInput("page", [FieldError("$.limit", f"must be from 1 to {MAX_PAGE}")])

@@ -104,6 +104,8 @@ class _Tenant:
         self._viewers: dict[tuple[PrincipalKind, str], _Held] = {}
         self._keys: list[str] = []
         self._keys_at = -1
+        self._ids: list[str] = []
+        self._ids_at = -1
 
     @property
     def empty(self) -> bool:
@@ -119,6 +121,14 @@ class _Tenant:
         )
         untouched = self.settings == TenantSettings()
         return untouched and not self.events and not any(t.rows for t in tables)
+
+    def manager_ids(self) -> list[str]:
+        """Return every manager's id, sorted; kept while no manager comes or goes."""
+        generation = self.managers.generation
+        if self._ids_at != generation:
+            self._ids = sorted(self.managers.rows)
+            self._ids_at = generation
+        return self._ids
 
     def portfolio_keys(self) -> list[str]:
         """Return every portfolio's name key, sorted; kept while no name comes or goes."""
@@ -542,6 +552,16 @@ class _Managers(_Repo):
     def backed_up_by(self, manager_id: str) -> Sequence[Manager]:
         self._guard()
         return self._data.managers.lookup("backup", manager_id)
+
+    def page(
+        self, *, after: str | None, limit: int, active: bool | None = None
+    ) -> Sequence[Manager]:
+        self._guard()
+        rows = self._data.managers.rows
+        ids = self._data.manager_ids()
+        start = 0 if after is None else bisect_right(ids, after)
+        wanted = (rows[i] for i in ids[start:] if active is None or rows[i].active is active)
+        return list(islice(wanted, max(limit, 0)))
 
     def add(self, manager: Manager) -> None:
         self._writing()

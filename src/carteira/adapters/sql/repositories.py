@@ -220,6 +220,20 @@ class SqlManagers(SqlRepository[Manager]):
         """Return every manager, by id."""
         return self._fetch(self._select().order_by(schema.managers.c.id))
 
+    def page(
+        self, *, after: str | None, limit: int, active: bool | None = None
+    ) -> Sequence[Manager]:
+        """Return a page of managers by id, walking the primary key (ST-4)."""
+        if limit <= 0:
+            return []
+        table = schema.managers
+        statement = self._select()
+        if after is not None:
+            statement = statement.where(table.c.id > after)
+        if active is not None:
+            statement = statement.where(table.c.active == active)
+        return self._fetch(statement.order_by(table.c.id).limit(min(limit, LARGEST)))
+
     def backed_up_by(self, manager_id: str) -> Sequence[Manager]:
         """Return the managers with an absence naming ``manager_id`` backup, by id (MG-5)."""
         table, links = schema.managers, schema.manager_absences

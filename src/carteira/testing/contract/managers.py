@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 
 import attrs
 import pytest
@@ -44,6 +45,12 @@ def _look_everywhere(backup: str) -> Callable[[UnitOfWork], object]:
         )
 
     return look
+
+
+def _page_of_managers(
+    after: str | None, limit: int, active: bool | None, uow: UnitOfWork
+) -> list[Manager]:
+    return list(uow.managers.page(after=after, limit=limit, active=active))
 
 
 def _away(absence_id: str, backup: str, hours: int = 0) -> Absence:
@@ -210,6 +217,33 @@ class ManagerRepositoryContract(RepositoryContract[Manager]):
         assert found == {
             b: [m for m in rows if any(a.backup == b for a in m.absences)] for b in backups
         }
+
+    @HEAVY_SETTINGS
+    @given(
+        st.lists(managers(), max_size=7, unique_by=lambda m: m.id),
+        st.integers(1, 3),
+        st.sampled_from([None, True, False]),
+    )
+    def test_st4_pages_walk_the_managers_by_id(
+        self, drawn: list[Manager], limit: int, active: bool | None
+    ) -> None:
+        """ST-4: ``page`` walks the managers by id, ``active`` keeping those that are or are not.
+
+        Each page starts after the last id of the one before; another tenant's never appear.
+        """
+        tenant, rows = self._check_lists_by_id(drawn)
+        stranger = self.new_tenant()
+        self.add(stranger, Manager(stranger, "\U0010ffff", "Other"))
+        walked: list[Manager] = []
+        after: str | None = None
+        while True:
+            found = self.read(tenant, partial(_page_of_managers, after, limit, active))
+            assert len(found) <= limit
+            walked += found
+            if len(found) < limit:
+                break
+            after = found[-1].id
+        assert walked == [m for m in rows if active is None or m.active is active]
 
     def test_tn1_a_manager_of_another_tenant_does_not_exist(self) -> None:
         """TN-1: nothing of tenant A shows through tenant B's unit of work."""
