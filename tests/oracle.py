@@ -1,7 +1,7 @@
 """An oracle of visibility, owner-only and routing eligibility, written apart from the library.
 
 It reads a tenant's rows from ``InMemoryStore.snapshot()`` and states SPEC rules VS-1,
-VS-2, MG-4, MG-5, PM-3 and RT-2 in the plainest way, so that tests compare the
+VS-2, VS-6, MG-4, MG-5, PM-3 and RT-2 in the plainest way, so that tests compare the
 library's answers with an independent reading of the rules.
 """
 
@@ -27,6 +27,7 @@ class World:
         self.tickets: dict[str, Ticket] = rows("tickets")
         self.departments = rows("departments")
         self.segmentation = data["settings"].segmentation if data else True
+        self.open_access = data["settings"].open_access if data else False
         self.owner_only = data["settings"].owner_only if data else False
         self.now = now
 
@@ -58,10 +59,10 @@ class World:
         return manager is not None and manager.active
 
     def sees_customer(self, manager_id: str, customer: Customer) -> bool:
-        """VS-1, VS-2 a-d, MG-4, MG-5."""
+        """VS-1, VS-2 a-d, VS-6, MG-4, MG-5."""
         if not self.active(manager_id):
             return False
-        if not self.segmentation:
+        if not self.segmentation or self.open_access:
             return True
         me = {manager_id} | self.stands_in_for(manager_id)
         effective = self.effective(customer)
@@ -74,10 +75,10 @@ class World:
         return (outside and Permission.VIEW_UNASSIGNED in held) or Permission.VIEW_ALL in held
 
     def sees_organization(self, manager_id: str, organization: Organization) -> bool:
-        """VS-2 a, c, d for organizations."""
+        """VS-2 a, c, d and VS-6 for organizations."""
         if not self.active(manager_id):
             return False
-        if not self.segmentation:
+        if not self.segmentation or self.open_access:
             return True
         me = {manager_id} | self.stands_in_for(manager_id)
         portfolio = organization.portfolio

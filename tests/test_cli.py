@@ -22,8 +22,10 @@ from typing import Any
 
 import pytest
 
+from carteira import Clause
 from carteira.cli import main
 from carteira.cli.app import build_parser
+from carteira.cli.commands_routing import CLAUSE_RULES
 from carteira.cli.errors import ExitCode
 
 Run = Callable[..., tuple[int, str, str]]
@@ -829,13 +831,42 @@ def test_vs5_who_can_see_as_a_manager_and_about_another(run: Run) -> None:
 def test_vs1_with_segmentation_off_every_manager_sees_everything(run: Run) -> None:
     """VS-1: the settings switch; every active manager then sees every customer."""
     out = printed(run, "settings", "set", "--segmentation", "off")
-    assert out.startswith("Settings: segmentation off, at most 1 account manager(s)")
+    assert out.startswith("Settings: segmentation off, open access off, at most 1 account")
     seen = as_json(run, "who-can-see", "padaria")
     assert {m["clause"] for m in seen["managers"]} == {"segmentation_off"}
     shown = as_json(run, "settings", "show")
     assert (shown["segmentation"], shown["max_account_managers"]) == (False, 1)
     out = printed(run, "settings", "show")
     assert "segmentation:         off" in out
+
+
+def test_vs6_seed_001_the_second_option_opens_every_customer_and_keeps_the_portfolios(
+    run: Run,
+) -> None:
+    """VS-6, seed 001: "habilite também a segunda opção da segmentação, que permite os
+    vendedores acessarem clientes fora da carteira. Ativa essa opção não muda a regra
+    primária de carteira."
+
+    rafael sells outside São Paulo: he cannot open padaria's record until the administrator
+    turns the second option on; then he can, while padaria stays lucia's and a new
+    conversation still goes to her.
+    """
+    assert refused(run, "--as", "rafael", "customer", "show", "padaria").endswith("(not_found)")
+    before = printed(run, "route", "padaria", "--department", "chat")
+    out = printed(run, "settings", "set", "--open-access", "on")
+    assert out.startswith("Settings: segmentation on, open access on,")
+    shown = as_json(run, "--as", "rafael", "customer", "show", "padaria")
+    assert shown["ownership"]["portfolio"] == "sp"
+    assert shown["ownership"]["account_managers"] == ["lucia"]
+    listed = [c["id"] for c in as_json(run, "--as", "rafael", "customer", "list")]
+    assert listed == ["diego", "olga", "padaria"]
+    seen = as_json(run, "who-can-see", "padaria")["managers"]
+    assert {m["manager"]: (m["clause"], m["rule"]) for m in seen}["rafael"] == (
+        "open_access",
+        "VS-6",
+    )
+    assert printed(run, "route", "padaria", "--department", "chat") == before
+    assert "open access:          on" in printed(run, "settings", "show")
 
 
 # -- history and events ----------------------------------------------------------------------
@@ -1106,3 +1137,8 @@ def test_mg6_the_readmes_command_sequence_puts_padaria_in_sao_paulo(
 
 
 _README_VERBS = {"manager", "portfolio", "customer", "department", "route", "who-can-see", "import"}
+
+
+def test_vs5_every_visibility_clause_names_its_rule() -> None:
+    """VS-5: who-can-see prints the rule behind each clause; none may be missing."""
+    assert set(CLAUSE_RULES) == set(Clause)

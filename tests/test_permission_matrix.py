@@ -261,6 +261,7 @@ def test_pm1_the_administrator_role_holds_every_permission() -> None:
     assert all(len(ROLES[p.name]) == 1 for p in Permission)
 
 
+@pytest.mark.parametrize("open_access", [False, True], ids=["segmented", "open-access"])
 @pytest.mark.parametrize(("role", "operation"), CELLS)
 def test_pm1_pm2_permission_matrix(
     app: Carteira,
@@ -269,10 +270,12 @@ def test_pm1_pm2_permission_matrix(
     system: Principal,
     role: str,
     operation: str,
+    open_access: bool,
 ) -> None:
     """PM-2: an allowed cell succeeds; any other is refused with PermissionDenied and
-    changes nothing."""
+    changes nothing. VS-6: the same with open access on, which lets see and grants nothing."""
     world(app, system, clock, ROLES[role], role)
+    app.update_settings(system, open_access=open_access)
     run = OPERATIONS[operation]
     before = store.snapshot()
     if role in ALLOWED[operation]:

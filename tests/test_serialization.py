@@ -552,6 +552,7 @@ SAMPLE_FIELDS: dict[str, Any] = {
     "before": Ownership("p1", ("ana",), inherited=True),
     "after": Ownership(),
     "segmentation": False,
+    "open_access": True,
     "max_account_managers": 2,
     "owner_only": True,
     "department_id": "vendas",

@@ -282,12 +282,36 @@ def test_st2_st7_upgrade_derives_version_3_columns_from_a_version_2_database(
         )
         connection.execute(update(schema_versions).values(version=2))
     upgrade(engine)
-    assert schema_version(engine) == SCHEMA_VERSION == 3
+    assert schema_version(engine) == SCHEMA_VERSION
     assert "carteira_manager_backups" not in inspect(engine).get_table_names()
     assert store.snapshot() == before
     with store.unit_of_work(TENANT) as uow:
         assert [m.id for m in uow.managers.backed_up_by("b")] == ["a"]
         assert [m.id for m in uow.managers.backed_up_by("c")] == ["a"]
+
+
+def test_st2_vs6_upgrade_adds_the_open_access_switch_to_a_version_3_database(
+    database: Database,
+) -> None:
+    """Version 4 adds the settings' ``open_access`` (VS-6), off for tenants that saved some."""
+    engine = database.engine()
+    create_schema(engine)
+    store = SqlStore(engine)
+    saved = TenantSettings(segmentation=False, max_account_managers=2)
+    with store.unit_of_work(TENANT) as uow:
+        uow.settings.put(saved)
+        uow.commit()
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE carteira_settings DROP COLUMN open_access"))
+        connection.execute(update(schema_versions).values(version=3))
+    upgrade(engine)
+    assert schema_version(engine) == SCHEMA_VERSION == 4
+    with store.unit_of_work(TENANT) as uow:
+        assert uow.settings.get() == attrs.evolve(saved, version=1)
+        uow.settings.put(attrs.evolve(uow.settings.get(), open_access=True))
+        uow.commit()
+    with store.unit_of_work(TENANT) as uow:
+        assert uow.settings.get().open_access is True
 
 
 def test_st2_a_database_newer_than_the_code_is_refused(database: Database) -> None:

@@ -364,11 +364,22 @@ class PortfolioMachine(RuleBasedStateMachine):
 
     # -- switches, presence, time ----------------------------------------------------
 
-    @rule(tenant=tenants, actor=actors, segmentation=st.booleans(), owner_only=st.booleans())
-    def set_switches(self, tenant: str, actor: str, segmentation: bool, owner_only: bool) -> None:
+    @rule(
+        tenant=tenants,
+        actor=actors,
+        segmentation=st.booleans(),
+        open_access=st.booleans(),
+        owner_only=st.booleans(),
+    )
+    def set_switches(
+        self, tenant: str, actor: str, segmentation: bool, open_access: bool, owner_only: bool
+    ) -> None:
+        """VS-1, VS-6, PM-3: the tenant's switches, the oracle following them."""
         self._attempt(
             tenant,
-            lambda p: self.app.update_settings(p, segmentation=segmentation, owner_only=owner_only),
+            lambda p: self.app.update_settings(
+                p, segmentation=segmentation, open_access=open_access, owner_only=owner_only
+            ),
             actor,
         )
 

@@ -32,6 +32,7 @@ CUS, ORG, TIC = Subject.CUSTOMER, Subject.ORGANIZATION, Subject.TICKET
 GRANTING = {
     "system",
     "segmentation_off",
+    "open_access",
     "manages_portfolio",
     "account_manager",
     "outside_portfolio_view_unassigned",
@@ -158,6 +159,48 @@ def test_vs1_turning_segmentation_back_on_restricts_again(
     world.update_settings(system, segmentation=True)
     assert customers(world, who("eva")) == ["c-eva"]
     assert world.can_view(who("eva"), CUS, "c-fora") is False
+
+
+# -- VS-6: open access -------------------------------------------------------------------------
+
+
+def test_vs6_open_access_is_off_by_default_and_lets_every_active_manager_see_everything(
+    world: Carteira, system: Principal
+) -> None:
+    """VS-6, seed 001's second option: everyone sees everything; segmentation stays on."""
+    assert world.settings(system).open_access is False
+    settings = world.update_settings(system, open_access=True).value
+    assert (settings.segmentation, settings.open_access) == (True, True)
+    for manager in ("ana", "bia", "eva", "cid", "chefe"):
+        principal = who(manager)
+        assert [world.can_view(principal, CUS, c) for c in ALL_CUSTOMERS] == [True] * 5
+        assert [world.can_view(principal, ORG, o) for o in ALL_ORGANIZATIONS] == [True] * 2
+        assert [world.can_view(principal, TIC, t) for t in ALL_TICKETS] == [True] * 2
+        assert customers(world, principal) == ALL_CUSTOMERS
+        assert organizations(world, principal) == ALL_ORGANIZATIONS
+        assert tickets(world, principal) == ALL_TICKETS
+        assert world.visible_among(principal, CUS, ALL_CUSTOMERS) == set(ALL_CUSTOMERS)
+    assert world.explain(who("eva"), CUS, "c-norte").clause == "open_access"
+    world.deactivate_manager(system, "eva", keep=True)
+    assert world.explain(who("mgr"), CUS, "c-fora", viewer_id="eva").granted is False
+    world.update_settings(system, open_access=False)
+    assert customers(world, who("ana")) == ["c-org", "c-sul"]
+
+
+def test_vs6_open_access_changes_nothing_but_what_managers_see(
+    world: Carteira, system: Principal
+) -> None:
+    """VS-6 ("não muda a regra primária de carteira"): ownership, routing and ways stay."""
+    world.save_department(system, "chat", "Chat")
+    before = {c: world.customer(system, c).ownership for c in ALL_CUSTOMERS}
+    routed = {c: world.route(system, c, "chat") for c in ALL_CUSTOMERS}
+    world.update_settings(system, open_access=True)
+    assert {c: world.customer(system, c).ownership for c in ALL_CUSTOMERS} == before
+    assert {c: world.route(system, c, "chat") for c in ALL_CUSTOMERS} == routed
+    with pytest.raises(PermissionDenied):  # seeing is not acting: eva may not set portfolios
+        world.set_customer_membership(who("eva"), "c-norte", portfolio="sul")
+    with pytest.raises(CarteiraError):
+        world.update_settings(system, open_access="yes")  # type: ignore[arg-type]
 
 
 # -- VS-2: customers ----------------------------------------------------------------------------

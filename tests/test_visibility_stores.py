@@ -335,7 +335,8 @@ def test_st7_mg4_a_revocation_in_one_process_counts_at_once_in_another(
     """ST-7, MG-4, MG-5: revoke in one process, check in another: no stale allow in 1,000 pairs.
 
     The revocations alternate: taken off the customer, the portfolio's manager list, a
-    role's VIEW_ALL, the manager deactivated, and an absence whose backup he was ending.
+    role's VIEW_ALL, the manager deactivated, an absence whose backup he was ending, and
+    the tenant's open access closed (VS-6).
     """
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'c.db'}"
@@ -430,7 +431,24 @@ def _absence_ends(app: Carteira, system: Principal, customer: str, clock: Manual
     return grant, lambda: app.cancel_absence(system, "bia", f"away-{customer}")
 
 
-_WAYS = (_off_the_customer, _off_the_portfolio, _role_loses_view_all, _deactivated, _absence_ends)
+def _open_access_closes(app: Carteira, system: Principal, customer: str, clock: ManualClock) -> Any:
+    """VS-6: the tenant's open access lets ana see a customer of bia's; closing it takes it."""
+
+    def grant() -> None:
+        app.set_customer_membership(system, customer, portfolio="sul")
+        app.update_settings(system, open_access=True)
+
+    return grant, lambda: app.update_settings(system, open_access=False)
+
+
+_WAYS = (
+    _off_the_customer,
+    _off_the_portfolio,
+    _role_loses_view_all,
+    _deactivated,
+    _absence_ends,
+    _open_access_closes,
+)
 
 
 # -- the host's own ticket screen ----------------------------------------------------------------

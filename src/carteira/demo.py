@@ -282,6 +282,7 @@ def _seed_001_store(scene: _Scene) -> None:
     _store_deactivation(scene, admin)
     _store_history(scene)
     _store_routing(scene, admin)
+    _store_open_access(scene, admin)
 
 
 def _store_assignments(scene: _Scene, admin: Principal) -> None:
@@ -341,6 +342,20 @@ def _store_routing(scene: _Scene, admin: Principal) -> None:
     scene.write_in("chat-2", "beatriz", "chat")
     again = app.customer(admin, "beatriz")
     say(f"Waiting in the queue changes no ownership: beatriz is {_where(again.ownership)} (RT-5).")
+
+
+def _store_open_access(scene: _Scene, admin: Principal) -> None:
+    """Seed 001's second option: sellers reach customers outside their portfolio (VS-6)."""
+    app, say = scene.app, scene.say
+    say("joao looks beatriz up; she is pedro's, so to him she does not exist:")
+    scene.refused(lambda: app.customer(scene.who("joao"), "beatriz"))
+    app.update_settings(admin, open_access=True)
+    say("The store turns on the second option (segunda opção, VS-6): every salesperson")
+    say("may reach customers outside his portfolio, segmentation staying on.")
+    seen = app.customer(scene.who("joao"), "beatriz")
+    say(f"joao now opens beatriz: she is still {_where(seen.ownership)}.")
+    say(f"  Her next conversation still walks {_walk(app.route(scene.host, 'beatriz', 'chat'))}")
+    say("  (the option does not change the portfolio's primary rule).")
 
 
 def _change(events: Iterable[Event]) -> str:

@@ -98,6 +98,7 @@ def register(commands: Commands) -> None:
         "(needs MANAGE_PORTFOLIOS).",
         examples=[
             "carteira settings set --segmentation off",
+            "carteira settings set --open-access on",
             "carteira settings set --max-account-managers 3",
         ],
     )
@@ -106,6 +107,12 @@ def register(commands: Commands) -> None:
         metavar="on|off",
         type=values.switch,
         help="portfolio-based visibility (VS-1)",
+    )
+    change.add_argument(
+        "--open-access",
+        metavar="on|off",
+        type=values.switch,
+        help="every active manager sees every customer, segmentation staying on (VS-6)",
     )
     change.add_argument(
         "--max-account-managers",
@@ -204,6 +211,7 @@ def _show(session: Session, out: Output, args: argparse.Namespace) -> int:
     out.record(
         [
             ("segmentation", "on" if found.segmentation else "off"),
+            ("open access", "on" if found.open_access else "off"),
             ("max account managers", found.max_account_managers),
             ("owner-only", "on" if found.owner_only else "off"),
             ("portal attendant", found.portal_attendant),
@@ -217,13 +225,15 @@ def _set(session: Session, out: Output, args: argparse.Namespace) -> int:
     attendant = None if args.no_portal_attendant else given(args.portal_attendant)
     changes: dict[str, Any] = {
         "segmentation": given(args.segmentation),
+        "open_access": given(args.open_access),
         "max_account_managers": given(args.max_account_managers),
         "owner_only": given(args.owner_only),
         "portal_attendant": attendant,
     }
     need_change(
         *changes.values(),
-        give="--segmentation, --max-account-managers, --owner-only or --portal-attendant",
+        give="--segmentation, --open-access, --max-account-managers, --owner-only or "
+        "--portal-attendant",
     )
     result = session.app().update_settings(session.principal, **changes)
     saved = result.value
@@ -231,7 +241,8 @@ def _set(session: Session, out: Output, args: argparse.Namespace) -> int:
         out,
         result,
         "settings",
-        f"Settings: segmentation {'on' if saved.segmentation else 'off'}, at most "
+        f"Settings: segmentation {'on' if saved.segmentation else 'off'}, open access "
+        f"{'on' if saved.open_access else 'off'}, at most "
         f"{saved.max_account_managers} account manager(s), owner-only "
         f"{'on' if saved.owner_only else 'off'}, portal attendant {saved.portal_attendant or '-'}.",
     )

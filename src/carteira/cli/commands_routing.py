@@ -42,6 +42,7 @@ REASON_RULES = {
 CLAUSE_RULES = {
     Clause.SYSTEM: "the host",
     Clause.SEGMENTATION_OFF: "VS-1",
+    Clause.OPEN_ACCESS: "VS-6",
     Clause.MANAGES_PORTFOLIO: "VS-2 a",
     Clause.ACCOUNT_MANAGER: "VS-2 b",
     Clause.OUTSIDE_PORTFOLIO: "VS-2 c",

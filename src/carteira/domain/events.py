@@ -218,7 +218,7 @@ class MembershipChanged(Event):
 
 @attrs.frozen(kw_only=True)
 class SettingsChanged(Event):
-    """The tenant's settings changed; the new values (VS-1, MB-3, PM-3)."""
+    """The tenant's settings changed; the new values (VS-1, VS-6, MB-3, PM-3)."""
 
     segmentation: bool
     max_account_managers: int
@@ -226,6 +226,7 @@ class SettingsChanged(Event):
     portal_attendant: str | None = None
     attachment_max_bytes: int | None = None
     attachment_types: tuple[str, ...] = ()
+    open_access: bool = False
 
 
 @attrs.frozen(kw_only=True)

@@ -1,4 +1,4 @@
-"""Per-tenant settings that switch rules on and off (VS-1, MB-3, PM-3, RT-6, TK-4)."""
+"""Per-tenant settings that switch rules on and off (VS-1, VS-6, MB-3, PM-3, RT-6, TK-4)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ class TenantSettings:
     """The switches of one tenant.
 
     ``segmentation`` (VS-1, on by default) restricts what managers see to their
-    portfolios; ``max_account_managers`` caps account managers per customer (MB-3: one
+    portfolios; ``open_access`` (VS-6, off by default; seed 001's "segunda opção") lets every
+    active manager see every customer, organization and ticket while segmentation stays on,
+    and changes nothing else; ``max_account_managers`` caps account managers per customer (MB-3: one
     in seeds 001 and 003, several in 002); ``owner_only`` lets only a customer's owners
     act on its open tickets (PM-3). ``portal_attendant`` receives the portal tickets
     nothing else assigns (RT-6, seed 004); ``attachment_max_bytes`` and
@@ -53,4 +55,5 @@ class TenantSettings:
     attachment_types: frozenset[str] = attrs.field(
         default=DEFAULT_ATTACHMENT_TYPES, converter=_content_types
     )
+    open_access: bool = False
     version: int = 0

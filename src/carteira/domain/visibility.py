@@ -139,7 +139,7 @@ def _held(viewer: Viewer, holders: Collection[str]) -> Answer:
     return False
 
 
-def _about_viewer(viewer: Viewer, segmentation: bool, test: Test) -> bool:
+def _about_viewer(viewer: Viewer, segmentation: bool, open_access: bool, test: Test) -> bool:
     """Answer a test about the viewer and the tenant alone."""
     if test is Test.SYSTEM:
         return viewer.system
@@ -147,6 +147,8 @@ def _about_viewer(viewer: Viewer, segmentation: bool, test: Test) -> bool:
         return viewer.active
     if test is Test.SEGMENTATION_OFF:
         return not segmentation
+    if test is Test.OPEN_ACCESS:
+        return open_access
     if test is Test.HOLDS_VIEW_ALL:
         return viewer._view_all
     if test is Test.HOLDS_VIEW_UNASSIGNED:
@@ -171,10 +173,11 @@ def customer_visibility(
     viewer: Viewer,
     *,
     segmentation: bool,
+    open_access: bool,
     portfolio_managers: Collection[str] | None,
     account_managers: Collection[str],
 ) -> Visibility:
-    """Decide whether ``viewer`` sees a customer under `CUSTOMER_RULE` (VS-1, VS-2, MG-4, MG-5).
+    """Decide whether ``viewer`` sees a customer under `CUSTOMER_RULE` (VS-1, VS-2, VS-6, MG-4).
 
     ``portfolio_managers`` are the managers of the customer's effective portfolio, or
     ``None`` when it has none.
@@ -188,13 +191,17 @@ def customer_visibility(
             return _held(viewer, account_managers)
         if test is Test.OUTSIDE_PORTFOLIO:
             return outside
-        return _about_viewer(viewer, segmentation, test)
+        return _about_viewer(viewer, segmentation, open_access, test)
 
     return _decided(CUSTOMER_RULE, answer, viewer, outside)
 
 
 def organization_visibility(
-    viewer: Viewer, *, segmentation: bool, portfolio_managers: Collection[str] | None
+    viewer: Viewer,
+    *,
+    segmentation: bool,
+    open_access: bool,
+    portfolio_managers: Collection[str] | None,
 ) -> Visibility:
     """Decide whether ``viewer`` sees an organization under `ORGANIZATION_RULE` (VS-2, MG-4)."""
     outside = portfolio_managers is None
@@ -204,7 +211,7 @@ def organization_visibility(
             return portfolio_managers is not None and _held(viewer, portfolio_managers)
         if test is Test.OUTSIDE_PORTFOLIO:
             return outside
-        return _about_viewer(viewer, segmentation, test)
+        return _about_viewer(viewer, segmentation, open_access, test)
 
     return _decided(ORGANIZATION_RULE, answer, viewer, outside)
 
@@ -221,7 +228,7 @@ def ticket_visibility(viewer: Viewer, customer: Visibility, assignee: str | None
             return customer.granted
         if test is Test.SERVES_TICKET:
             return assignee is not None and assignee == viewer.id
-        return _about_viewer(viewer, True, test)
+        return _about_viewer(viewer, True, False, test)  # the ticket rule tests no switch
 
     found = first_grant(TICKET_RULE, answer)
     if found is None or found[0].clause is None:
@@ -229,7 +236,9 @@ def ticket_visibility(viewer: Viewer, customer: Visibility, assignee: str | None
     return _GRANTED[found[0].clause]
 
 
-def scope_of(viewer: Viewer, *, segmentation: bool, managed_portfolios: Iterable[str]) -> Scope:
+def scope_of(
+    viewer: Viewer, *, segmentation: bool, open_access: bool, managed_portfolios: Iterable[str]
+) -> Scope:
     """Return the viewer's scope: `TICKET_RULE` and `CUSTOMER_RULE` as sets (VS-2, VS-3).
 
     Each grant whose tests about the viewer hold adds what its test about an object
@@ -238,7 +247,11 @@ def scope_of(viewer: Viewer, *, segmentation: bool, managed_portfolios: Iterable
     """
     named: set[Test] = set()
     for grant in (*CUSTOMER_RULE.grants, *TICKET_RULE.grants):
-        if not all(_about_viewer(viewer, segmentation, t) for t in grant.tests if t.about_viewer):
+        if not all(
+            _about_viewer(viewer, segmentation, open_access, t)
+            for t in grant.tests
+            if t.about_viewer
+        ):
             continue
         about_object = [t for t in grant.tests if not t.about_viewer]
         if not about_object:

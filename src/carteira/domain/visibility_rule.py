@@ -71,6 +71,7 @@ class Clause(enum.StrEnum):
 
     SYSTEM = "system"
     SEGMENTATION_OFF = "segmentation_off"
+    OPEN_ACCESS = "open_access"
     MANAGES_PORTFOLIO = "manages_portfolio"
     ACCOUNT_MANAGER = "account_manager"
     OUTSIDE_PORTFOLIO = "outside_portfolio_view_unassigned"
@@ -90,6 +91,8 @@ class Test(enum.Enum):
     ACTIVE = "active"
     #: The tenant's segmentation switch is off (VS-1).
     SEGMENTATION_OFF = "segmentation_off"
+    #: The tenant's open-access switch is on (VS-6).
+    OPEN_ACCESS = "open_access"
     #: One of the viewer's roles grants VIEW_ALL (VS-2 d).
     HOLDS_VIEW_ALL = "holds_view_all"
     #: One of the viewer's roles grants VIEW_UNASSIGNED (VS-2 c).
@@ -116,6 +119,7 @@ _ABOUT_VIEWER = frozenset(
         Test.SYSTEM,
         Test.ACTIVE,
         Test.SEGMENTATION_OFF,
+        Test.OPEN_ACCESS,
         Test.HOLDS_VIEW_ALL,
         Test.HOLDS_VIEW_UNASSIGNED,
     }
@@ -150,10 +154,11 @@ class Rule:
 
 
 def _common(*owned: Grant) -> tuple[Grant, ...]:
-    """Grants every rule starts with (VS-1, MG-4) and ends with (VS-2 d)."""
+    """Grants every rule starts with (VS-1, VS-6, MG-4) and ends with (VS-2 d)."""
     return (
         Grant(Clause.SYSTEM, (Test.SYSTEM,)),
         Grant(Clause.SEGMENTATION_OFF, (Test.ACTIVE, Test.SEGMENTATION_OFF)),
+        Grant(Clause.OPEN_ACCESS, (Test.ACTIVE, Test.OPEN_ACCESS)),
         *owned,
         Grant(Clause.VIEW_ALL, (Test.ACTIVE, Test.HOLDS_VIEW_ALL)),
     )
@@ -170,7 +175,7 @@ CUSTOMER_RULE = Rule(
         ),
     ),
 )
-"""VS-1, VS-2 (a)-(d) for customers; an inactive manager sees nothing (MG-4)."""
+"""VS-1, VS-6, VS-2 (a)-(d) for customers; an inactive manager sees nothing (MG-4)."""
 
 ORGANIZATION_RULE = Rule(
     Subject.ORGANIZATION,
@@ -182,7 +187,7 @@ ORGANIZATION_RULE = Rule(
         ),
     ),
 )
-"""VS-1, VS-2 (a), (c), (d) for organizations."""
+"""VS-1, VS-6, VS-2 (a), (c), (d) for organizations."""
 
 TICKET_RULE = Rule(
     Subject.TICKET,

@@ -360,12 +360,14 @@ class Carteira:
         portal_attendant: str | Unchanged | None = UNCHANGED,
         attachment_max_bytes: int | Unchanged = UNCHANGED,
         attachment_types: Iterable[str] | Unchanged = UNCHANGED,
+        open_access: bool | Unchanged = UNCHANGED,
     ) -> Result[TenantSettings]:
         """Change the tenant's settings; only those named change.
 
-        Segmentation (VS-1), the account-manager cap (MB-3), owner-only (PM-3), the
-        portal's default attendant (RT-6), and the attachments' size limit and allowed
-        content types (TK-4).
+        Segmentation (VS-1), open access (VS-6: every active manager sees everything,
+        while membership and routing still follow the portfolios), the account-manager
+        cap (MB-3), owner-only (PM-3), the portal's default attendant (RT-6), and the
+        attachments' size limit and allowed content types (TK-4).
         """
         return self._run.command(
             principal,
@@ -377,6 +379,7 @@ class Carteira:
                 portal_attendant,
                 attachment_max_bytes,
                 attachment_types,
+                open_access,
             ),
         )
 

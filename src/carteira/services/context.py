@@ -282,7 +282,12 @@ class ReadContext:
         managed = {
             p.id for identity in viewer.identities for p in self.uow.portfolios.managed_by(identity)
         }
-        return scope_of(viewer, segmentation=self.settings.segmentation, managed_portfolios=managed)
+        return scope_of(
+            viewer,
+            segmentation=self.settings.segmentation,
+            open_access=self.settings.open_access,
+            managed_portfolios=managed,
+        )
 
     def customer_visibility(self, customer: Customer, viewer: Viewer | None = None) -> Visibility:
         """Decide whether the actor (or ``viewer``) sees ``customer`` (VS-2)."""
@@ -291,6 +296,7 @@ class ReadContext:
         return customer_visibility(
             viewer or self.viewer,
             segmentation=self.settings.segmentation,
+            open_access=self.settings.open_access,
             portfolio_managers=managers,
             account_managers=customer.account_managers,
         )
@@ -304,6 +310,7 @@ class ReadContext:
         return organization_visibility(
             viewer or self.viewer,
             segmentation=self.settings.segmentation,
+            open_access=self.settings.open_access,
             portfolio_managers=managers,
         )
 

@@ -1,4 +1,4 @@
-"""The tenant's switches and limits (VS-1, MB-3, PM-3, RT-6, TK-4)."""
+"""The tenant's switches and limits (VS-1, VS-6, MB-3, PM-3, RT-6, TK-4)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from collections.abc import Iterable
 
 import attrs
 
-from carteira.domain.errors import FieldError, InvalidInput, RuleViolation
+from carteira.domain.errors import RuleViolation
 from carteira.domain.events import SettingsChanged
 from carteira.domain.identifiers import check_ids
+from carteira.domain.inputs import check_flag
 from carteira.domain.permissions import Permission
 from carteira.domain.settings import TenantSettings
 from carteira.services.context import Context
@@ -25,19 +26,22 @@ def update_settings(
     portal_attendant: str | Unchanged | None = UNCHANGED,
     attachment_max_bytes: int | Unchanged = UNCHANGED,
     attachment_types: Iterable[str] | Unchanged = UNCHANGED,
+    open_access: bool | Unchanged = UNCHANGED,
 ) -> TenantSettings:
     """Change the tenant's settings; a cap below what customers already have is refused."""
     context.actor.require(Permission.MANAGE_PORTFOLIOS, "change the tenant's settings", "VS-1")
     current = context.settings
     changed = _portal(context, current, portal_attendant, attachment_max_bytes, attachment_types)
     if segmentation is not UNCHANGED:
-        if not isinstance(segmentation, bool):
-            raise InvalidInput("settings", [FieldError("$.segmentation", "must be true or false")])
-        changed = attrs.evolve(changed, segmentation=segmentation)
+        flag = check_flag("settings", segmentation, path="$.segmentation")
+        changed = attrs.evolve(changed, segmentation=flag)
+    if open_access is not UNCHANGED:
+        flag = check_flag("settings", open_access, path="$.open_access")
+        changed = attrs.evolve(changed, open_access=flag)
     if owner_only is not UNCHANGED:
-        if not isinstance(owner_only, bool):
-            raise InvalidInput("settings", [FieldError("$.owner_only", "must be true or false")])
-        changed = attrs.evolve(changed, owner_only=owner_only)
+        changed = attrs.evolve(
+            changed, owner_only=check_flag("settings", owner_only, path="$.owner_only")
+        )
     if max_account_managers is not UNCHANGED:
         changed = attrs.evolve(changed, max_account_managers=max_account_managers)
         most = context.uow.customers.most_account_managers()
@@ -55,6 +59,7 @@ def update_settings(
         SettingsChanged(
             **context.stamp_fields,
             segmentation=changed.segmentation,
+            open_access=changed.open_access,
             max_account_managers=changed.max_account_managers,
             owner_only=changed.owner_only,
             portal_attendant=changed.portal_attendant,

@@ -511,6 +511,7 @@ class AgreementMachine(RuleBasedStateMachine):
         tenant=tenants,
         actor=actors,
         segmentation=st.booleans(),
+        open_access=st.booleans(),
         cap=st.integers(0, 3),
         owner_only=st.booleans(),
         attendant=st.none() | managers,
@@ -520,17 +521,19 @@ class AgreementMachine(RuleBasedStateMachine):
         tenant: str,
         actor: str,
         segmentation: bool,
+        open_access: bool,
         cap: int,
         owner_only: bool,
         attendant: str | None,
     ) -> None:
-        """Change the tenant's switches (VS-1, MB-3, PM-3, RT-6)."""
+        """Change the tenant's switches (VS-1, VS-6, MB-3, PM-3, RT-6)."""
         self.both(
             tenant,
             actor,
             lambda a, p: a.update_settings(
                 p,
                 segmentation=segmentation,
+                open_access=open_access,
                 max_account_managers=cap,
                 owner_only=owner_only,
                 portal_attendant=attendant,

@@ -530,10 +530,11 @@ def ownerships() -> st.SearchStrategy[Ownership]:
 
 
 def tenant_settings() -> st.SearchStrategy[TenantSettings]:
-    """Generate tenant settings (VS-1, MB-3, PM-3, RT-6, TK-4)."""
+    """Generate tenant settings (VS-1, VS-6, MB-3, PM-3, RT-6, TK-4)."""
     return st.builds(
         TenantSettings,
         segmentation=st.booleans(),
+        open_access=st.booleans(),
         max_account_managers=st.integers(min_value=1, max_value=20),
         owner_only=st.booleans(),
         portal_attendant=st.none() | identifiers(),
@@ -577,6 +578,7 @@ _FIELD_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "before": ownerships(),
     "after": ownerships(),
     "segmentation": st.booleans(),
+    "open_access": st.booleans(),
     "max_account_managers": st.integers(min_value=1, max_value=20),
     "owner_only": st.booleans(),
     "department_id": identifiers(),

@@ -168,7 +168,9 @@ class _Tenant:
     def _scope_now(self, principal: Principal, at: datetime) -> _Period:
         if principal.kind is PrincipalKind.SYSTEM:
             viewer = Viewer(principal.id, True, ALL_PERMISSIONS, system=True)
-            everything = scope_of(viewer, segmentation=True, managed_portfolios=())
+            everything = scope_of(
+                viewer, segmentation=True, open_access=False, managed_portfolios=()
+            )
             return everything, None, None
         manager = self.managers.rows.get(principal.id)
         if principal.kind is not PrincipalKind.MANAGER or manager is None or not manager.active:
@@ -178,7 +180,10 @@ class _Tenant:
         viewer = Viewer(manager.id, True, manager.permissions, absent)
         managed = {p for i in viewer.identities for p in self.portfolios.ids("manager", i)}
         scope = scope_of(
-            viewer, segmentation=self.settings.segmentation, managed_portfolios=managed
+            viewer,
+            segmentation=self.settings.segmentation,
+            open_access=self.settings.open_access,
+            managed_portfolios=managed,
         )
         return (scope, *standing_in_period(named_him, at))
 

@@ -285,6 +285,7 @@ class SqlTicketTypes(SqlRepository[TicketType]):
 
 _SETTINGS = (
     "segmentation",
+    "open_access",
     "max_account_managers",
     "owner_only",
     "portal_attendant",

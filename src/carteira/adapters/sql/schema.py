@@ -31,6 +31,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    false,
     insert,
     inspect,
     select,
@@ -50,12 +51,13 @@ __all__ = [
     "upgrade",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The version of the tables this code reads and writes; recorded in the database.
 
 1: the first tables. 2: index ``carteira_tickets_assignee_id`` (ST-4). 3: managers'
 ``permission_bits`` and ``carteira_manager_absences`` (in place of
 ``carteira_manager_backups``), so that SQL answers a visibility check by itself (ST-7).
+4: the settings' ``open_access`` switch (VS-6).
 """
 
 _COMPONENT = "carteira"
@@ -298,6 +300,7 @@ settings = Table(
     metadata,
     _key("tenant"),
     Column("segmentation", Boolean, nullable=False),
+    Column("open_access", Boolean, nullable=False, server_default=false()),
     Column("max_account_managers", Integer, nullable=False),
     Column("owner_only", Boolean, nullable=False),
     _key("portal_attendant", nullable=True),
@@ -306,7 +309,8 @@ settings = Table(
     _version(),
     PrimaryKeyConstraint("tenant", name="carteira_settings_pk"),
 )
-"""One row per tenant that saved its settings (VS-1, MB-3, PM-3)."""
+"""One row per tenant that saved its settings (VS-1, VS-6, MB-3, PM-3); ``open_access``
+from schema version 4."""
 
 history = Table(
     "carteira_history",
@@ -498,8 +502,19 @@ def _visibility_in_columns(connection: Connection) -> None:
                 )
 
 
+def _open_access_switch(connection: Connection) -> None:
+    """Version 3 to 4: the tenant's open-access switch (VS-6), off where settings exist."""
+    found = inspect(connection)
+    with translated():
+        if "open_access" not in {c["name"] for c in found.get_columns(settings.name)}:
+            connection.exec_driver_sql(
+                f"ALTER TABLE {settings.name} ADD COLUMN open_access BOOLEAN NOT NULL DEFAULT FALSE"
+            )
+
+
 # _STEPS[n] upgrades a database from version n to n + 1; version 1 is the first.
 _STEPS: dict[int, Callable[[Connection], None]] = {
     1: _tickets_by_assignee_and_id,
     2: _visibility_in_columns,
+    3: _open_access_switch,
 }

@@ -123,6 +123,10 @@ def _segmentation_off(subject: Subject, who: _Who, rows: _Rows) -> ColumnElement
     return rows.settings.c.segmentation == false()  # type: ignore[no-any-return]
 
 
+def _open_access(subject: Subject, who: _Who, rows: _Rows) -> ColumnElement[bool]:
+    return rows.settings.c.open_access == true()  # type: ignore[no-any-return]
+
+
 def _holds(permission: Permission) -> Compile:
     bit = bit_of(permission)
 
@@ -177,6 +181,7 @@ _COMPILED: dict[Test, Compile] = {
     Test.SYSTEM: _system,
     Test.ACTIVE: _active,
     Test.SEGMENTATION_OFF: _segmentation_off,
+    Test.OPEN_ACCESS: _open_access,
     Test.HOLDS_VIEW_ALL: _holds(Permission.VIEW_ALL),
     Test.HOLDS_VIEW_UNASSIGNED: _holds(Permission.VIEW_UNASSIGNED),
     Test.MANAGES_PORTFOLIO: _manages_portfolio,
@@ -255,7 +260,8 @@ def _scope_facts() -> CompoundSelect[Any]:
     """Return what a listing's scope needs of a viewer, as ``(kind, ref, number)`` rows.
 
     ``viewer`` (his permission bits; no such row when he is unknown or inactive, MG-4),
-    ``segmentation`` (1 or 0; no row: the default, on), one ``standing_in`` row per
+    ``segmentation`` (1 or 0; no row: the default, on), ``open_access`` (1 or 0; no row:
+    the default, off, VS-6), one ``standing_in`` row per
     absent manager he stands in for at ``now`` (MG-5) and one ``portfolio`` row per
     portfolio any of his identities manages (VS-2 a).
     """
@@ -276,6 +282,11 @@ def _scope_facts() -> CompoundSelect[Any]:
             literal_column("'segmentation'"),
             no_ref,
             case((s.c.segmentation == true(), 1), else_=0),
+        ).where(s.c.tenant == who.tenant),
+        select(
+            literal_column("'open_access'"),
+            no_ref,
+            case((s.c.open_access == true(), 1), else_=0),
         ).where(s.c.tenant == who.tenant),
         select(literal_column("'standing_in'"), identities.c[0], literal_column("0")).where(
             identities.c[0] != who.viewer
@@ -355,13 +366,15 @@ class SqlVisibility:
             return None
         permissions = permissions_of(int(facts["viewer"][0]))
         viewer = Viewer(principal.id, True, permissions, frozenset(facts.get("standing_in", ())))
-        segmentation = bool(facts.get("segmentation", [1])[0])
         return scope_of(
-            viewer, segmentation=segmentation, managed_portfolios=facts.get("portfolio", ())
+            viewer,
+            segmentation=bool(facts.get("segmentation", [1])[0]),
+            open_access=bool(facts.get("open_access", [0])[0]),
+            managed_portfolios=facts.get("portfolio", ()),
         )
 
 
-_NUMBERS = frozenset({"viewer", "segmentation"})
+_NUMBERS = frozenset({"viewer", "segmentation", "open_access"})
 
 
 # -- the host's filter --------------------------------------------------------------------------

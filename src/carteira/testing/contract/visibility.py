@@ -79,8 +79,8 @@ def _expected(
         ]
         absent = standing_in(manager.id, named_him, at)
         viewer = Viewer(manager.id, True, manager.permissions, absent)
-    segmentation = uow.settings.get().segmentation
-    return Seen(True, frozenset(i for i in ids if _decide(uow, viewer, segmentation, subject, i)))
+    settings = uow.settings.get()
+    return Seen(True, frozenset(i for i in ids if _decide(uow, viewer, settings, subject, i)))
 
 
 def _scope(uow: UnitOfWork, principal: Principal, at: datetime) -> Scope | None:
@@ -93,8 +93,12 @@ def _scope(uow: UnitOfWork, principal: Principal, at: datetime) -> Scope | None:
     named_him = [m for m in uow.managers.list() if any(a.backup == manager.id for a in m.absences)]
     viewer = Viewer(manager.id, True, manager.permissions, standing_in(manager.id, named_him, at))
     managed = {p.id for p in uow.portfolios.list() if set(p.managers) & set(viewer.identities)}
+    settings = uow.settings.get()
     return scope_of(
-        viewer, segmentation=uow.settings.get().segmentation, managed_portfolios=managed
+        viewer,
+        segmentation=settings.segmentation,
+        open_access=settings.open_access,
+        managed_portfolios=managed,
     )
 
 
@@ -106,32 +110,36 @@ def _managers_of(uow: UnitOfWork, portfolio_id: str | None) -> tuple[str, ...] |
 
 
 def _customer(
-    uow: UnitOfWork, viewer: Viewer, segmentation: bool, customer: Customer
+    uow: UnitOfWork, viewer: Viewer, settings: TenantSettings, customer: Customer
 ) -> Visibility:
     organization = (
         None if customer.organization is None else uow.organizations.get(customer.organization)
     )
     return customer_visibility(
         viewer,
-        segmentation=segmentation,
+        segmentation=settings.segmentation,
+        open_access=settings.open_access,
         portfolio_managers=_managers_of(uow, customer.effective_portfolio(organization)),
         account_managers=customer.account_managers,
     )
 
 
 def _decide(
-    uow: UnitOfWork, viewer: Viewer, segmentation: bool, subject: Subject, item: str
+    uow: UnitOfWork, viewer: Viewer, settings: TenantSettings, subject: Subject, item: str
 ) -> bool:
     if subject is Subject.CUSTOMER:
         customer = uow.customers.get(item)
-        return customer is not None and _customer(uow, viewer, segmentation, customer).granted
+        return customer is not None and _customer(uow, viewer, settings, customer).granted
     if subject is Subject.ORGANIZATION:
         organization = uow.organizations.get(item)
         if organization is None:
             return False
         managers = _managers_of(uow, organization.portfolio)
         return organization_visibility(
-            viewer, segmentation=segmentation, portfolio_managers=managers
+            viewer,
+            segmentation=settings.segmentation,
+            open_access=settings.open_access,
+            portfolio_managers=managers,
         ).granted
     ticket = uow.tickets.get(item)
     if ticket is None:
@@ -139,12 +147,13 @@ def _decide(
     customer = uow.customers.get(ticket.customer)
     if customer is None:
         return False
-    seen = _customer(uow, viewer, segmentation, customer)
+    seen = _customer(uow, viewer, settings, customer)
     return ticket_visibility(viewer, seen, ticket.assignee).granted
 
 
-def _switch(uow: UnitOfWork, segmentation: bool) -> None:
-    uow.settings.put(attrs.evolve(uow.settings.get(), segmentation=segmentation))
+def _switch(uow: UnitOfWork, segmentation: bool, open_access: bool) -> None:
+    switched = attrs.evolve(uow.settings.get(), segmentation=segmentation, open_access=open_access)
+    uow.settings.put(switched)
 
 
 def _ids(rows: tuple[Any, ...]) -> list[str]:
@@ -157,17 +166,17 @@ class VisibilityContract(StorageContract):
     @HEAVY_SETTINGS
     @given(data=st.data())
     def test_st7_seen_equals_the_policy_over_plain_gets(self, data: st.DataObject) -> None:
-        """ST-7, VS-1, VS-2, MG-4, MG-5, TN-1: every subject, principal, switch and instant."""
+        """ST-7, VS-1, VS-2, VS-6, MG-4, MG-5, TN-1: every subject, principal, switch, instant."""
         tenant, other = self.new_tenant(), self.new_tenant()
         world = data.draw(worlds(tenant).flatmap(_staffed))
         self.assume_storable(world)
         stranger = data.draw(worlds(other).flatmap(_staffed))
         self.assume_storable(stranger)
-        segmentation = data.draw(st.booleans())
+        segmentation, open_access = data.draw(st.booleans()), data.draw(st.booleans())
 
         def fill(uow: UnitOfWork) -> None:
             add_rows(uow, world.rows)
-            uow.settings.put(TenantSettings(segmentation=segmentation))
+            uow.settings.put(TenantSettings(segmentation=segmentation, open_access=open_access))
 
         self.write(tenant, fill)
         self.write(other, lambda uow: add_rows(uow, stranger.rows))
@@ -199,12 +208,12 @@ class VisibilityContract(StorageContract):
                         assert checked == ((one in expected.ids) if expected.admitted else None)
 
     def test_st7_seen_equals_the_policy_in_a_hand_written_world(self) -> None:
-        """ST-7, VS-1, VS-2 (a)-(d), MG-4, MG-5: every way in and out, every kind of viewer.
+        """ST-7, VS-1, VS-2 (a)-(d), VS-6, MG-4, MG-5: every way in and out, every viewer.
 
         The world of `customer_world` (own portfolio, the organization's, both, outside,
         account managers) with managers holding no role, VIEW_UNASSIGNED, VIEW_ALL, one
         inactive, one standing in for an absent one, tickets assigned and not; then the
-        same with segmentation off.
+        same with segmentation off, then with segmentation on and open access on.
         """
         tenant = self.new_tenant()
         now = START + timedelta(hours=5)
@@ -233,15 +242,15 @@ class VisibilityContract(StorageContract):
             Subject.TICKET: ["t1", "t2", "t3", "t4"],
         }
         viewers = [Principal.manager(tenant, f"m{n}") for n in range(1, 7)]
-        for segmentation in (True, False):
-            self.write(tenant, partial(_switch, segmentation=segmentation))
+        for segmentation, open_access in ((True, False), (False, False), (True, True)):
+            self.write(tenant, partial(_switch, segmentation=segmentation, open_access=open_access))
             answers: dict[tuple[Principal, Subject, str], bool | None] = {}
             with self.store.unit_of_work(tenant) as uow:
                 for principal in [*viewers, Principal.system(tenant)]:
                     for subject, wanted in ids.items():
                         expected = _expected(uow, principal, subject, wanted, now)
                         actual = uow.visibility.seen(principal, subject, wanted, now)
-                        case = (segmentation, principal.id, subject)
+                        case = (segmentation, open_access, principal.id, subject)
                         assert (*case, actual) == (*case, expected)
                         checked = {
                             i: uow.visibility.check(principal, subject, i, now) for i in wanted
