@@ -59,7 +59,8 @@ def _world(app: Carteira, host: Principal) -> None:
         app.register_customer(host, customer, customer.upper(), organization="org")
     app.update_settings(host, max_account_managers=2)
     app.assign_customer(host, "c1", "ana")
-    app.assign_customer(host, "c2", "bia")
+    # bia manages Sul alone: assigning would place c2 there (MG-6); it stays with org
+    app.set_customer_membership(host, "c2", account_managers=["bia"])
     app.assign_customer(host, "c3", "ana", portfolio="norte")
 
 
