@@ -869,6 +869,21 @@ def test_vs6_seed_001_the_second_option_opens_every_customer_and_keeps_the_portf
     assert "open access:          on" in printed(run, "settings", "show")
 
 
+def test_vs8_seed_001_pesquise_o_nome_do_cliente_without_accents(run: Run) -> None:
+    """VS-8, seed 001 ("Pesquise o nome do cliente"): lucia types ``tomas neto`` for Tomás
+    Neto, a customer of her portfolio, and finds him; rafael, who does not see him, does not."""
+    assert run("customer", "add", "tomas", "Tomás Neto")[0] == 0
+    assert run("customer", "set", "tomas", "--portfolio", "sp")[0] == 0
+    found = as_json(run, "--as", "lucia", "customer", "list", "--search", "tomas neto")
+    assert [c["id"] for c in found] == ["tomas"]
+    out = printed(run, "--as", "lucia", "customer", "list", "--search", "NETO")
+    assert "Tomás Neto" in out
+    assert as_json(run, "--as", "rafael", "customer", "list", "--search", "tomas") == []
+    assert [o["id"] for o in as_json(run, "organization", "list", "--search", "andes lt")] == [
+        "andes"
+    ]
+
+
 # -- history and events ----------------------------------------------------------------------
 
 

@@ -209,6 +209,8 @@ KEY_SENTENCES = [
         "Refused (TK-3, field_read_only): field 'modulo' is read-only at stage 'execucao'.",
     ),
     ("TK-2", "completes it: Concluído, under Concluído (completed)."),
+    ("VS-8", 'ana types "conceicao", without the accents, and finds mariana (Mariana Conceição)'),
+    ("VS-8", "carla types the same and finds (none): a search obeys VS-3."),
     ("VS-6", "The store turns on the second option (segunda opção, VS-6): every salesperson"),
     ("VS-6", "joao now opens beatriz: she is still in portfolio: account manager pedro."),
     ("VS-6", "Her next conversation still walks pedro at primary_account_manager"),

@@ -305,13 +305,45 @@ def test_st2_vs6_upgrade_adds_the_open_access_switch_to_a_version_3_database(
         connection.execute(text("ALTER TABLE carteira_settings DROP COLUMN open_access"))
         connection.execute(update(schema_versions).values(version=3))
     upgrade(engine)
-    assert schema_version(engine) == SCHEMA_VERSION == 4
+    assert schema_version(engine) == SCHEMA_VERSION
     with store.unit_of_work(TENANT) as uow:
         assert uow.settings.get() == attrs.evolve(saved, version=1)
         uow.settings.put(attrs.evolve(uow.settings.get(), open_access=True))
         uow.commit()
     with store.unit_of_work(TENANT) as uow:
         assert uow.settings.get().open_access is True
+
+
+def test_st2_vs8_upgrade_fills_the_search_words_of_a_version_4_database(
+    database: Database,
+) -> None:
+    """Version 5 keeps search words beside customers and organizations (VS-8): ``upgrade``
+    derives them from the names and ids of a version 4 database and drops ``name_fold``."""
+    engine = database.engine()
+    create_schema(engine)
+    store = SqlStore(engine)
+    with store.unit_of_work(TENANT) as uow:
+        uow.organizations.add(Organization(TENANT, "o1", "Açaí do Pará"))
+        uow.customers.add(Customer(TENANT, "c-1", "Tomás Neto", organization="o1"))
+        uow.commit()
+    before = store.snapshot()
+    with engine.begin() as connection:
+        for table in ("customer", "organization"):
+            connection.execute(text(f"DROP TABLE carteira_{table}_words"))
+            connection.execute(
+                text(f"ALTER TABLE carteira_{table}s ADD COLUMN name_fold TEXT NOT NULL DEFAULT ''")
+            )
+        connection.execute(update(schema_versions).values(version=4))
+    upgrade(engine)
+    assert schema_version(engine) == SCHEMA_VERSION == 5
+    assert "name_fold" not in {c["name"] for c in inspect(engine).get_columns("carteira_customers")}
+    assert store.snapshot() == before
+    with store.unit_of_work(TENANT) as uow:
+        everything = Scope(everything=True)
+        found = uow.customers.in_scope(everything, after=None, limit=10, search="tomas ne")
+        assert [c.id for c in found] == ["c-1"]
+        orgs = uow.organizations.in_scope(everything, after=None, limit=10, search="ACAI para")
+        assert [o.id for o in orgs] == ["o1"]
 
 
 def test_st2_a_database_newer_than_the_code_is_refused(database: Database) -> None:
@@ -881,7 +913,9 @@ def test_st5_bulk_writes_take_the_same_statements_for_ten_rows_or_a_thousand(
         assert _read(store, lambda uow: len(uow.customers.managed_by("m2")), tenant) == size
         return counts
 
-    assert statements(10) == statements(1000) == [3, 1, 1, 1]
+    # customers: the UPDATE, then each child table (account managers, search words) emptied
+    # and filled for the batch
+    assert statements(10) == statements(1000) == [5, 1, 1, 1]
 
 
 def test_st5_get_many_and_add_many_take_the_same_statements_for_ten_rows_or_a_thousand(
@@ -927,7 +961,7 @@ def test_st5_get_many_and_add_many_take_the_same_statements_for_ten_rows_or_a_th
 
     small, large = measure(10), measure(1000)
     assert small == large
-    assert [count for count, _ in small] == [2, 1, 1, 1, 2]
+    assert [count for count, _ in small] == [3, 2, 1, 1, 2]
 
 
 def _refused(add_many: Callable[[list[Customer]], None], batch: list[Customer]) -> None:

@@ -71,6 +71,7 @@ from carteira.domain.portal import Attachment, Message, MoveKind, PortalFilter, 
 from carteira.domain.portfolio import Journey, Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
 from carteira.domain.scope import Scope
+from carteira.domain.search import search_matches, search_terms, search_words
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
 from carteira.domain.workflow import (
@@ -240,5 +241,8 @@ __all__ = [
     "organization_visibility",
     "route",
     "scope_of",
+    "search_matches",
+    "search_terms",
+    "search_words",
     "ticket_visibility",
 ]

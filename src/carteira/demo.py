@@ -220,7 +220,8 @@ def _helpdesk_setup(scene: _Scene) -> Principal:
     scene.refused(lambda: app.create_portfolio(scene.who("ana"), "Europa", portfolio_id="eu"))
     app.register_organization(admin, "andes", "Andes Ltda")
     app.register_customer(admin, "diego", "Diego", organization="andes")
-    for customer_id, name in [("mariana", "Mariana"), ("jane", "Jane"), ("olga", "Olga")]:
+    people = [("mariana", "Mariana Conceição"), ("jane", "Jane"), ("olga", "Olga")]
+    for customer_id, name in people:
         app.register_customer(admin, customer_id, name)
     app.set_customer_membership(admin, "mariana", portfolio="sul")
     app.set_customer_membership(admin, "jane", portfolio="norte")
@@ -238,6 +239,11 @@ def _helpdesk_visibility(scene: _Scene) -> None:
     say(f"ana lists the customers of sul: {_names(c.id for c in page.items)}.")
     diego = app.customer(scene.who("ana"), "diego")
     say(f"ana opens diego: {_where(diego.ownership)}.")
+    found = app.visible_customers(scene.who("ana"), search="conceicao")
+    shown = _names(f"{c.id} ({c.name})" for c in found)
+    say(f'ana types "conceicao", without the accents, and finds {shown} (VS-8).')
+    hidden = app.visible_customers(scene.who("carla"), search="conceicao")
+    say(f"carla types the same and finds {_names(c.id for c in hidden)}: a search obeys VS-3.")
     say("carla (norte only) looks for mariana; to her the customer does not exist:")
     scene.refused(lambda: app.customer(scene.who("carla"), "mariana"))
     olga = app.customer(scene.who("davi"), "olga")

@@ -152,7 +152,10 @@ def _register_customer(commands: Commands) -> None:
         ],
     )
     listing.add_argument(
-        "--search", metavar="TEXT", help="only customers whose name or id contains TEXT"
+        "--search",
+        metavar="TEXT",
+        help="only customers with words of name or id starting with TEXT's words, case "
+        "and accents aside (VS-8)",
     )
     listing.add_argument(
         "--portfolio", metavar="P", help="only the customers of portfolio P (its id)"
@@ -214,7 +217,9 @@ def _register_organization(commands: Commands) -> None:
         examples=["carteira organization list --json"],
     )
     listing.add_argument(
-        "--search", metavar="TEXT", help="only those whose name or id contains TEXT"
+        "--search",
+        metavar="TEXT",
+        help="only those with words of name or id starting with TEXT's words (VS-8)",
     )
 
 

@@ -714,7 +714,11 @@ class Carteira:
         after: str | None = None,
         limit: int = 50,
     ) -> Page[Customer]:
-        """Return a page of the customers the principal sees, by id (VS-3)."""
+        """Return a page of the customers the principal sees, by id (VS-3).
+
+        ``search`` keeps those where each of its words begins a word of the name or the
+        id, case and accents aside: ``tomas ne`` finds "Tomás Neto" (VS-8).
+        """
         return self._run.glance(
             principal,
             lambda uow, at: visibility.visible_customers(uow, principal, at, search, after, limit),
@@ -728,7 +732,10 @@ class Carteira:
         after: str | None = None,
         limit: int = 50,
     ) -> Page[Organization]:
-        """Return a page of the organizations the principal sees, by id (VS-3)."""
+        """Return a page of the organizations the principal sees, by id (VS-3).
+
+        ``search`` keeps them as it keeps customers (VS-8).
+        """
         return self._run.glance(
             principal,
             lambda uow, at: visibility.visible_organizations(

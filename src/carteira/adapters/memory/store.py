@@ -37,6 +37,7 @@ from carteira.domain.portfolio import Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
 from carteira.domain.routing_facts import Candidates, Opening, Owners
 from carteira.domain.scope import Scope
+from carteira.domain.search import search_matches, search_terms, search_words
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import Department, Ticket
 from carteira.domain.visibility import Viewer, scope_of, standing_in, standing_in_period
@@ -238,8 +239,8 @@ def _open_stage(ticket: Ticket) -> tuple[tuple[str, str], ...]:
 def _named(search: str | None) -> Callable[[Customer | Organization], bool] | None:
     if search is None:
         return None
-    folded = search.casefold()
-    return lambda row: row.id == search or folded in row.name.casefold()
+    terms = search_terms(search)
+    return lambda row: search_matches(terms, search_words(row.name, row.id))
 
 
 def _is_open(ticket: Ticket) -> bool:

@@ -24,6 +24,7 @@ from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import StorageError
 from carteira.domain.manager import Manager
 from carteira.domain.portfolio import Portfolio
+from carteira.domain.search import search_words
 from carteira.domain.ticket import Department, Ticket
 from carteira.domain.workflow import TicketType
 
@@ -114,7 +115,7 @@ class Codec(Generic[R]):
     plain: tuple[tuple[str, str], ...]
     nested: tuple[tuple[str, str], ...] = ()
     derive: Callable[[Any], dict[str, object]] = _nothing
-    child: Child[R] | None = None
+    children: tuple[Child[R], ...] = ()
     unique: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -150,14 +151,14 @@ class Codec(Generic[R]):
         found: R = converter.structure(data, self.cls)
         return found
 
-    def child_rows(self, tenant: str, entity: R) -> list[dict[str, object]]:
-        """Return the rows of `child` that ``entity`` owns."""
-        if self.child is None:
-            return []
-        return [
-            {"tenant": tenant, self.child.parent: entity.id, **item}
-            for item in self.child.items(entity)
-        ]
+    def child_rows(self, child: Child[R], tenant: str, entity: R) -> list[dict[str, object]]:
+        """Return the rows of ``child`` that ``entity`` owns."""
+        return [{"tenant": tenant, child.parent: entity.id, **item} for item in child.items(entity)]
+
+
+def _words(party: Customer | Organization) -> list[dict[str, object]]:
+    """Return the words a search finds a customer or an organization by (VS-8)."""
+    return [{"word": word} for word in sorted(search_words(party.name, party.id))]
 
 
 def _in_order(ids: tuple[str, ...]) -> list[dict[str, object]]:
@@ -171,7 +172,7 @@ PORTFOLIOS: Codec[Portfolio] = Codec(
     plain=(("name", "name"), ("description", "description")),
     nested=(("journey", "journey"), ("managers", "managers")),
     derive=lambda p: {"name_key": p.key},
-    child=Child(schema.portfolio_managers, "portfolio_id", lambda p: _in_order(p.managers)),
+    children=(Child(schema.portfolio_managers, "portfolio_id", lambda p: _in_order(p.managers)),),
     unique=(("name", "name_key"),),
 )
 
@@ -187,7 +188,7 @@ MANAGERS: Codec[Manager] = Codec(
     ),
     nested=(("roles", "roles"), ("absences", "absences")),
     derive=lambda m: {"permission_bits": permission_bits(m.permissions)},
-    child=Child(schema.manager_absences, "manager_id", lambda m: periods(m.absences)),
+    children=(Child(schema.manager_absences, "manager_id", lambda m: periods(m.absences)),),
 )
 
 ORGANIZATIONS: Codec[Organization] = Codec(
@@ -195,13 +196,12 @@ ORGANIZATIONS: Codec[Organization] = Codec(
     Organization,
     schema.organizations,
     plain=(("name", "name"), ("portfolio", "portfolio")),
-    derive=lambda o: {"name_fold": o.name.casefold()},
+    children=(Child(schema.organization_words, "organization_id", _words),),
 )
 
 
 def _customer_keys(customer: Customer) -> dict[str, object]:
     return {
-        "name_fold": customer.name.casefold(),
         "manager_count": len(customer.account_managers),
         "unplaced": not customer.portfolio and not customer.account_managers,
     }
@@ -214,7 +214,10 @@ CUSTOMERS: Codec[Customer] = Codec(
     plain=(("name", "name"), ("organization", "organization"), ("portfolio", "portfolio")),
     nested=(("account_managers", "account_managers"),),
     derive=_customer_keys,
-    child=Child(schema.customer_managers, "customer_id", lambda c: _in_order(c.account_managers)),
+    children=(
+        Child(schema.customer_managers, "customer_id", lambda c: _in_order(c.account_managers)),
+        Child(schema.customer_words, "customer_id", _words),
+    ),
 )
 
 

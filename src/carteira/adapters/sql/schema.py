@@ -41,6 +41,7 @@ from sqlalchemy import (
 from carteira.adapters.sql import derived
 from carteira.adapters.sql.errors import translated
 from carteira.domain.errors import StorageError
+from carteira.domain.search import search_words
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -51,13 +52,15 @@ __all__ = [
     "upgrade",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The version of the tables this code reads and writes; recorded in the database.
 
 1: the first tables. 2: index ``carteira_tickets_assignee_id`` (ST-4). 3: managers'
 ``permission_bits`` and ``carteira_manager_absences`` (in place of
 ``carteira_manager_backups``), so that SQL answers a visibility check by itself (ST-7).
-4: the settings' ``open_access`` switch (VS-6).
+4: the settings' ``open_access`` switch (VS-6). 5: ``carteira_customer_words`` and
+``carteira_organization_words`` in place of the ``name_fold`` columns, so that a search
+ignores accents and walks an index (VS-8).
 """
 
 _COMPONENT = "carteira"
@@ -178,13 +181,12 @@ organizations = Table(
     _key("tenant"),
     _key("id"),
     _text("name"),
-    _text("name_fold"),
     _key("portfolio", nullable=True),
     _version(),
     _pk("carteira_organizations", "id"),
     Index("carteira_organizations_portfolio", "tenant", "portfolio", "id"),
 )
-"""Organizations (MB-1); ``name_fold`` is the name case-folded by Python, for search."""
+"""Organizations (MB-1); their search words are in ``carteira_organization_words`` (VS-8)."""
 
 customers = Table(
     "carteira_customers",
@@ -192,7 +194,6 @@ customers = Table(
     _key("tenant"),
     _key("id"),
     _text("name"),
-    _text("name_fold"),
     _key("organization", nullable=True),
     _key("portfolio", nullable=True),
     _json("account_managers"),
@@ -219,6 +220,29 @@ customer_managers = Table(
     Index("carteira_customer_managers_manager", "tenant", "manager_id", "customer_id"),
 )
 """A customer's account managers in order, primary first (MB-3)."""
+
+
+def _words_of(name: str, parent: str, column: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        _key("tenant"),
+        _key(column),
+        _key("word"),
+        _pk(name, column, "word"),
+        _parent(name, parent, column),
+        Index(f"{name}_word", "tenant", "word", column),
+    )
+
+
+customer_words = _words_of("carteira_customer_words", "carteira_customers", "customer_id")
+"""The words a search finds each customer by (VS-8, schema version 5): its name's and its
+id's, folded (`search_words`); a search walks the ``word`` index by prefix (ST-4)."""
+
+organization_words = _words_of(
+    "carteira_organization_words", "carteira_organizations", "organization_id"
+)
+"""The words a search finds each organization by (VS-8, schema version 5)."""
 
 tickets = Table(
     "carteira_tickets",
@@ -512,9 +536,32 @@ def _open_access_switch(connection: Connection) -> None:
             )
 
 
+def _search_words(connection: Connection) -> None:
+    """Version 4 to 5: search words of every customer and organization (VS-8)."""
+    found = inspect(connection)
+    with translated():
+        for table, words, column in (
+            (customers, customer_words, "customer_id"),
+            (organizations, organization_words, "organization_id"),
+        ):
+            words.create(connection, checkfirst=True)
+            connection.execute(words.delete())
+            rows = connection.execute(select(table.c.tenant, table.c.id, table.c.name)).all()
+            filled = [
+                {"tenant": tenant, column: row_id, "word": word}
+                for tenant, row_id, name in rows
+                for word in sorted(search_words(name, row_id))
+            ]
+            for start in range(0, len(filled), 5_000):
+                connection.execute(insert(words), filled[start : start + 5_000])
+            if "name_fold" in {c["name"] for c in found.get_columns(table.name)}:
+                connection.exec_driver_sql(f"ALTER TABLE {table.name} DROP COLUMN name_fold")
+
+
 # _STEPS[n] upgrades a database from version n to n + 1; version 1 is the first.
 _STEPS: dict[int, Callable[[Connection], None]] = {
     1: _tickets_by_assignee_and_id,
     2: _visibility_in_columns,
     3: _open_access_switch,
+    4: _search_words,
 }

@@ -16,10 +16,12 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
+    Table,
     Text,
     bindparam,
     exists,
     false,
+    func,
     literal,
     or_,
     select,
@@ -28,8 +30,9 @@ from sqlalchemy import (
 )
 
 from carteira.adapters.sql import schema
-from carteira.adapters.sql.sets import contains
+from carteira.adapters.sql.sets import among
 from carteira.domain.scope import Scope
+from carteira.domain.search import search_terms
 
 __all__ = [
     "Keep",
@@ -82,12 +85,43 @@ class Page:
         return select(part.c[0])
 
 
-def named(dialect: str, search: str | None) -> Keep | None:
-    """Return the search filter: the id equals ``search`` or the folded name holds it."""
+def named(dialect: str, tenant: str, search: str | None, words: Table, column: str) -> Keep | None:
+    """Return the search filter (VS-8): each term begins one of the record's stored words.
+
+    Each term is a range of the ``words`` index (``word >= term`` and below the next
+    prefix), so a search walks the words that start with it, not every record (ST-4).
+    """
     if search is None:
         return None
-    folded = search.casefold()
-    return lambda table: [or_(table.c.id == search, contains(dialect, table.c.name_fold, folded))]
+    terms = search_terms(search)
+    if not terms:  # only punctuation or spaces: no word to look for, nothing matches
+        return lambda table: [false()]
+
+    def keep(table: Any) -> list[ColumnElement[bool]]:
+        return [among(dialect, table.c.id, _starting(tenant, words, column, t)) for t in terms]
+
+    return keep
+
+
+def _starting(tenant: str, words: Table, column: str, term: str) -> Select[Any]:
+    """Return the ids of the records holding a word that ``term`` begins (VS-8)."""
+    conditions = [
+        words.c.tenant == tenant,
+        words.c.word >= term,
+        func.substr(words.c.word, 1, len(term)) == term,
+    ]
+    bound = _past(term)
+    if bound is not None:
+        conditions.append(words.c.word < bound)
+    return select(words.c[column]).where(*conditions)
+
+
+def _past(prefix: str) -> str | None:
+    """Return the least text above every text ``prefix`` begins, by code point, if any."""
+    last = ord(prefix[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:  # no surrogate may travel to a database
+        last = 0xE000
+    return None if last > 0x10FFFF else prefix[:-1] + chr(last)
 
 
 def customer_parts(tenant: str, scope: Scope, page: Page) -> list[Select[Any]]:

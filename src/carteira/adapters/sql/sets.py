@@ -37,7 +37,6 @@ from carteira.adapters.sql.codec import dumps
 
 __all__ = [
     "among",
-    "contains",
     "ids_parameter",
     "insert_ignoring_conflicts",
     "insert_rows",
@@ -148,9 +147,3 @@ def among(
     if dialect == POSTGRESQL:
         return column == func.any(func.array(ids.scalar_subquery()))
     return column.in_(ids)
-
-
-def contains(dialect: str, text: ColumnElement[str], part: str) -> ColumnElement[bool]:
-    """Return "``part`` occurs in ``text``", with no wildcard in ``part`` (``%``, ``_``)."""
-    position = func.strpos if dialect == POSTGRESQL else func.instr
-    return position(text, part) > 0

@@ -336,34 +336,27 @@ def remove_row(access: Access, codec: Codec[R], entity: R) -> None:
     )
     if access.execute(statement).first() is None:
         raise stale(codec.kind, entity)
-    if codec.child is not None:
-        child = codec.child.table
+    for child in codec.children:
+        table = child.table
         access.execute(
-            delete(child).where(
-                child.c.tenant == access.tenant, child.c[codec.child.parent] == entity.id
-            )
+            delete(table).where(table.c.tenant == access.tenant, table.c[child.parent] == entity.id)
         )
 
 
 def _replace_children(access: Access, codec: Codec[R], entities: Sequence[R]) -> None:
-    if codec.child is None:
-        return
-    child = codec.child.table
-    ids: Select[Any] = values_of(access.dialect, [e.id for e in entities], KEY)
-    access.execute(
-        delete(child).where(
-            and_(
-                child.c.tenant == access.tenant,
-                child.c[codec.child.parent].in_(ids),
+    for child in codec.children:
+        table = child.table
+        ids: Select[Any] = values_of(access.dialect, [e.id for e in entities], KEY)
+        access.execute(
+            delete(table).where(
+                and_(table.c.tenant == access.tenant, table.c[child.parent].in_(ids))
             )
         )
-    )
     _insert_children(access, codec, entities)
 
 
 def _insert_children(access: Access, codec: Codec[R], entities: Sequence[R]) -> None:
-    if codec.child is None:
-        return
-    rows = [r for e in entities for r in codec.child_rows(access.tenant, e)]
-    if rows:
-        access.execute(insert_rows(access.dialect, codec.child.table, rows))
+    for child in codec.children:
+        rows = [r for e in entities for r in codec.child_rows(child, access.tenant, e)]
+        if rows:
+            access.execute(insert_rows(access.dialect, child.table, rows))

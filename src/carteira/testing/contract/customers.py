@@ -77,17 +77,28 @@ CUSTOMER_SCOPES: tuple[tuple[Scope, list[str]], ...] = (
 
 CUSTOMER_SEARCHES: tuple[tuple[str, list[str]], ...] = (
     ("ana", ["c1", "c2"]),
-    ("ss", ["c3"]),
+    ("ANA mar", ["c2"]),
+    ("mar ana", ["c2"]),
+    ("stras", ["c3"]),
     ("STRASSE", ["c3"]),
-    ("%", ["c4"]),
-    ("_", ["c5"]),
-    ("\u00c3O", ["c6"]),
+    ("stra\u00dfe", ["c3"]),
+    ("ss", []),
+    ("100", ["c4"]),
+    ("%", []),
+    ("_", []),
+    ("a b", ["c5"]),
+    ("S\u00c3O", ["c6"]),
+    ("sao", ["c6"]),
+    ("\u00c3O", []),
     ("c7", ["c7"]),
-    ("C7", []),
-    ("c", []),
+    ("C7", ["c7"]),
+    ("x c7", ["c7"]),
+    ("c", ["c1", "c2", "c3", "c4", "c5", "c6", "c7"]),
 )
-"""Searches over the whole of `_customer_world`: ``%`` and ``_`` are no wildcards,
-case is folded in names (``ß`` matches ``ss``) and ids match exactly."""
+"""Searches over the whole of `_customer_world` (VS-8): each word of the search begins a word
+of the name or the id, case and accents aside (``sao`` finds ``São``, ``straße`` and
+``STRASSE`` find ``Straße``); ``%`` and ``_`` are no wildcards and, holding no word, find
+nothing."""
 
 
 class _PeopleContract(BatchContract[P]):
@@ -185,8 +196,9 @@ class CustomerRepositoryContract(_PeopleContract[Customer]):
     Every listing runs by id, by code point. ``in_scope`` holds exactly the customers
     [`Scope`][carteira.Scope]'s docstring defines, where the effective
     portfolio is the customer's own, else its organization's *as stored now*; it pages
-    by keyset (``after`` an id, ``limit``); ``search`` keeps those whose id equals it
-    or whose name contains it after ``str.casefold`` on both sides (no wildcards).
+    by keyset (``after`` an id, ``limit``); ``search`` keeps those where each word of the
+    search begins a word of the name or the id, case and accents aside
+    ([`search_words`][carteira.search_words], VS-8).
     ``update_many`` writes all of its batch or none. A taken id is a
     [`Conflict`][carteira.Conflict] with code ``customer_exists``. ``get_many`` returns the
     ones that exist in the order asked; ``add_many`` stores all of its batch at version
@@ -279,10 +291,10 @@ class CustomerRepositoryContract(_PeopleContract[Customer]):
         self._check_in_scope(customer_world(TENANT), scope, expected)
 
     @pytest.mark.parametrize(("search", "expected"), CUSTOMER_SEARCHES)
-    def test_vs3_search_matches_ids_exactly_and_names_ignoring_case(
+    def test_vs3_vs8_search_matches_words_of_names_and_ids_ignoring_case_and_accents(
         self, search: str, expected: list[str]
     ) -> None:
-        """``search``: an equal id, or a name containing it after case folding; no wildcards."""
+        """VS-8: each search word begins a word of the name or id, folded; no wildcards."""
         self.add(TENANT, *customer_world(TENANT))
         assert self._in_scope(EVERYTHING, search) == expected
         self.read(
@@ -598,10 +610,21 @@ class OrganizationRepositoryContract(_PeopleContract[Organization]):
         """Organizations: everything, their portfolio, or outside; no account managers (VS-3)."""
         self._check_in_scope(_organization_world(TENANT), scope, expected)
 
-    def test_vs3_search_matches_ids_exactly_and_names_ignoring_case(self) -> None:
-        """Search as for customers: no wildcards, case folded in names, ids exact."""
+    def test_vs3_vs8_search_matches_words_of_names_and_ids_ignoring_case_and_accents(
+        self,
+    ) -> None:
+        """VS-8: search as for customers: words of names and ids, folded; no wildcards."""
         self.add(TENANT, *_organization_world(TENANT))
-        cases = {"ana": ["o1"], "%": ["o2"], "\u00df": ["o2"], "_": ["o3"], "o3": ["o3"], "O3": []}
+        cases = {
+            "ana": ["o1"],
+            "%": [],
+            "\u00df": [],
+            "stra\u00df": ["o2"],
+            "_": [],
+            "o3": ["o3"],
+            "O3": ["o3"],
+            "ltda ana": ["o1"],
+        }
         for search, expected in cases.items():
             assert self._in_scope(EVERYTHING, search) == expected, search
         assert self._in_scope(Scope(portfolios=frozenset({"p1"})), "o3") == []

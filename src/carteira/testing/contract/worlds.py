@@ -24,6 +24,7 @@ from carteira.domain.names import name_key
 from carteira.domain.portal import PortalFilter
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.scope import Scope
+from carteira.domain.search import search_matches, search_terms, search_words
 from carteira.domain.ticket import Ticket, TicketStatus
 from carteira.domain.workflow import Responsible
 
@@ -293,8 +294,8 @@ def ticket_in_scope(
 
 
 def matches_search(search: str | None, row: Customer | Organization) -> bool:
-    """Tell whether the id equals ``search`` or the name contains it, both casefolded (VS-3)."""
-    return search is None or row.id == search or search.casefold() in row.name.casefold()
+    """Tell whether each word of ``search`` begins a word of the name or the id (VS-3, VS-8)."""
+    return search is None or search_matches(search_terms(search), search_words(row.name, row.id))
 
 
 def in_view(ticket: Ticket, view: PortalFilter) -> bool:
