@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from itertools import count
 from pathlib import Path
 
+import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -640,3 +641,28 @@ def test_wa8_er2_a_streamed_file_changed_before_a_partial_import_commits_keeps_n
         app.import_dataset(system, dataset, partial=True, progress=progress)
     assert caught.value.code == "file_changed"
     assert not app.can_view(system, Subject.CUSTOMER, "c1")
+
+
+def test_er3_a_problem_names_a_column_the_file_has(
+    app: Carteira, system: Principal, world: dict[str, str], tmp_path: Path
+) -> None:
+    """ER-3: a blank customer cell in a sheet with no organization column is the customer
+    column's problem, not that of an ``organization`` column the sheet does not have."""
+    path = workbook_path(tmp_path, [["cliente", "nome do cliente"], ["c1", "Um"], ["", "Dois"]])
+    with pytest.raises(ImportRefused) as refused:
+        app.import_dataset(system, read_dataset(path))
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.column) == (3, "customer")
+    assert "organization" not in problem.reason
+
+
+def workbook_path(folder: Path, rows: list[list[str]]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "clientes"
+    for row in rows:
+        sheet.append(row)
+    path = folder / "clientes.xlsx"
+    book.save(path)
+    return path

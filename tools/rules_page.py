@@ -54,7 +54,6 @@ STEP_DECORATORS = frozenset({"rule", "invariant", "initialize"})
 PLANNED = {
     "VS-7": 15,
     "RT-8": 15,
-    "ER-3": 15,
     "EV-2": 16,
     "ST-8": 16,
 }

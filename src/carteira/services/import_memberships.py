@@ -27,7 +27,7 @@ import attrs
 from carteira.domain.cells import parse_list
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.dataset import SourceRow, Table
-from carteira.domain.errors import CarteiraError, NotFound, RuleViolation
+from carteira.domain.errors import CarteiraError, FieldError, InvalidInput, NotFound, RuleViolation
 from carteira.domain.events import (
     CustomerRegistered,
     CustomerUpdated,
@@ -226,6 +226,12 @@ class _Repeat(CarteiraError):
 
 def _organization_row(world: _World, table: Table, row: SourceRow) -> int:
     """Register or rename an organization and set its portfolio (MB-1, MB-2)."""
+    if "organization" not in table.columns:  # a blank customer cell, not an organization row
+        raise InvalidInput(
+            "row",
+            [FieldError("customer", "is required on every row of this table")],
+            rule="WA-8",
+        )
     organization_id = _id(table, row, "organization")
     if parse_list(text(row, "managers")):
         raise RuleViolation(

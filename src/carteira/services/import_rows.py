@@ -91,18 +91,26 @@ def problem_of(error: CarteiraError, table: Table, row: SourceRow) -> list[RowPr
         ]
     if isinstance(error, NotFound):
         kind = str(error.details.get("kind", ""))
-        column = _COLUMN_OF_KIND.get(table.kind, {}).get(kind)
+        column = _present(table, _COLUMN_OF_KIND.get(table.kind, {}).get(kind))
         # Unknown to the database and to the file: WA-8's reason, not TN-1's.
         code = f"unknown_{kind}"
         return [RowProblem(table.source, row.line, column, code, error.message, "WA-8")]
-    column = _COLUMN_OF_CODE.get(table.kind, {}).get(error.code)
+    column = _present(table, _COLUMN_OF_CODE.get(table.kind, {}).get(error.code))
     return [RowProblem(table.source, row.line, column, error.code, error.message, rule)]
 
 
+def _present(table: Table, column: str | None) -> str | None:
+    """Return ``column`` if the file has it, else ``None``: the row as a whole (ER-3)."""
+    return column if column in table.columns else None
+
+
 def _column(table: Table, path: str) -> str | None:
-    """Return the canonical column a field path names (``$.name``, ``managers[2]``, ``name``)."""
+    """Return the column a field path names (``$.name``, ``managers[2]``, ``name``).
+
+    Only a column the file has: a problem never names one it lacks (ER-3).
+    """
     head = path.removeprefix("$.").split("[", 1)[0].split(".", 1)[0]
-    return head if head in COLUMNS[table.kind] else None
+    return head if head in COLUMNS[table.kind] and head in table.columns else None
 
 
 class Problems:
