@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import statistics
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from bench_sql_storage import POSTGRES_URL, _postgres
+from bench_sql_storage import each_database
 from bench_visibility_routing import machine, write_results
 
 from carteira import Carteira, Customer, Portfolio, Principal, Profile
@@ -111,24 +108,12 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[str, Any] = {"machine": machine(), "args": vars(args) | {"json": str(args.json)}}
     for database in args.database or ["sqlite", "postgresql"]:
-        directory = tempfile.mkdtemp(prefix="carteira-listings-")
-        drop = None
-        if database == "sqlite":
-            store = SqlStore.sqlite(Path(directory) / "listings.db")
-        else:
-            url, drop = _postgres(os.environ.get("CARTEIRA_TEST_POSTGRES_URL", POSTGRES_URL))
-            store = SqlStore(url)
-        try:
+        with each_database(database, "carteira-listings-") as store:
             start = perf_counter()
             _build(store, args.portfolios, args.customers)
             print(f"{database}: built in {perf_counter() - start:.0f} s", flush=True)
             results[database] = _measure(store, args.rounds)
             print(database, json.dumps(results[database], indent=1), flush=True)
-        finally:
-            store.close()
-            if drop is not None:
-                drop()
-            shutil.rmtree(directory, ignore_errors=True)
     write_results(args.json, results)
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import shutil
@@ -44,6 +45,7 @@ import statistics
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from time import perf_counter
@@ -433,6 +435,26 @@ def run_database(name: str, store: SqlStore, scale: float, samples: int) -> dict
     result["deletion"]["customers"] = delete_customers
     result["deletion_plans"] = deletion(store, recorder, PLAN_TENANT, explain=True)["detail"]
     return result
+
+
+@contextmanager
+def each_database(database: str, prefix: str) -> Iterator[SqlStore]:
+    """Yield a new SQL store of ``database`` (a SQLite file or a PostgreSQL schema), then
+    remove it: what the benchmarks that build a tenant per database share."""
+    directory = tempfile.mkdtemp(prefix=prefix)
+    drop = None
+    if database == "sqlite":
+        store = SqlStore.sqlite(Path(directory) / "bench.db")
+    else:
+        url, drop = _postgres(os.environ.get("CARTEIRA_TEST_POSTGRES_URL", POSTGRES_URL))
+        store = SqlStore(url)
+    try:
+        yield store
+    finally:
+        store.close()
+        if drop is not None:
+            drop()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _postgres(server: str) -> tuple[str, Callable[[], None]]:

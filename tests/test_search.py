@@ -112,3 +112,16 @@ def test_vs8_words_are_folded_once_and_for_all(name: str, search: str) -> None:
     terms = search_terms(search)
     expected = bool(terms) and all(any(w.startswith(t) for w in words) for t in terms)
     assert search_matches(terms, words) == expected
+
+
+def test_vs8_the_next_prefix_bounds_exactly_the_words_a_term_begins() -> None:
+    """VS-8, ST-4: SQL looks a term up as ``term <= word < next prefix``, by code point."""
+    from carteira.adapters.sql.scoped import _past  # noqa: PLC0415 - the bound under test
+
+    assert _past("abc") == "abd"
+    assert _past("a\ud7ff") == "a\ue000"  # over the surrogates no database may hold
+    assert _past("a\U0010ffff") is None  # no next prefix: the start is tested instead
+    bound = _past("abc")
+    assert bound is not None
+    for word in ("abc", "abcz", "abc\U0010ffff", "abd", "ab", "b"):
+        assert ("abc" <= word < bound) is word.startswith("abc")

@@ -130,14 +130,19 @@ def test_vs1_segmentation_off_every_active_manager_sees_everything(
 ) -> None:
     world.update_settings(system, segmentation=False)
     for manager in ("ana", "bia", "eva", "cid", "chefe"):
-        principal = who(manager)
-        assert [world.can_view(principal, CUS, c) for c in ALL_CUSTOMERS] == [True] * 5
-        assert [world.can_view(principal, ORG, o) for o in ALL_ORGANIZATIONS] == [True] * 2
-        assert [world.can_view(principal, TIC, t) for t in ALL_TICKETS] == [True] * 2
-        assert customers(world, principal) == ALL_CUSTOMERS
-        assert organizations(world, principal) == ALL_ORGANIZATIONS
-        assert tickets(world, principal) == ALL_TICKETS
-        assert world.explain(principal, CUS, "c-norte").clause == "segmentation_off"
+        sees_everything(world, who(manager), "segmentation_off")
+
+
+def sees_everything(world: Carteira, principal: Principal, clause: str) -> None:
+    """Every check, listing and batch lets ``principal`` see every record, through ``clause``."""
+    assert [world.can_view(principal, CUS, c) for c in ALL_CUSTOMERS] == [True] * 5
+    assert [world.can_view(principal, ORG, o) for o in ALL_ORGANIZATIONS] == [True] * 2
+    assert [world.can_view(principal, TIC, t) for t in ALL_TICKETS] == [True] * 2
+    assert customers(world, principal) == ALL_CUSTOMERS
+    assert organizations(world, principal) == ALL_ORGANIZATIONS
+    assert tickets(world, principal) == ALL_TICKETS
+    assert world.visible_among(principal, CUS, ALL_CUSTOMERS) == set(ALL_CUSTOMERS)
+    assert world.explain(principal, CUS, "c-norte").clause == clause
 
 
 def test_vs1_segmentation_off_does_not_wake_an_inactive_manager(
@@ -172,15 +177,7 @@ def test_vs6_open_access_is_off_by_default_and_lets_every_active_manager_see_eve
     settings = world.update_settings(system, open_access=True).value
     assert (settings.segmentation, settings.open_access) == (True, True)
     for manager in ("ana", "bia", "eva", "cid", "chefe"):
-        principal = who(manager)
-        assert [world.can_view(principal, CUS, c) for c in ALL_CUSTOMERS] == [True] * 5
-        assert [world.can_view(principal, ORG, o) for o in ALL_ORGANIZATIONS] == [True] * 2
-        assert [world.can_view(principal, TIC, t) for t in ALL_TICKETS] == [True] * 2
-        assert customers(world, principal) == ALL_CUSTOMERS
-        assert organizations(world, principal) == ALL_ORGANIZATIONS
-        assert tickets(world, principal) == ALL_TICKETS
-        assert world.visible_among(principal, CUS, ALL_CUSTOMERS) == set(ALL_CUSTOMERS)
-    assert world.explain(who("eva"), CUS, "c-norte").clause == "open_access"
+        sees_everything(world, who(manager), "open_access")
     world.deactivate_manager(system, "eva", keep=True)
     assert world.explain(who("mgr"), CUS, "c-fora", viewer_id="eva").granted is False
     world.update_settings(system, open_access=False)

@@ -69,7 +69,7 @@ class SqlCustomers(SqlRepository[Customer]):
         """Return the first ``limit`` customers in ``scope`` after ``after``: one query (ST-4)."""
         tenant = self._access.tenant
         parts = None if scope.everything else partial(customer_parts, tenant, scope)
-        keep = named(self._access.dialect, tenant, search, schema.customer_words, "customer_id")
+        keep = named(tenant, search, schema.customer_words, "customer_id")
         return self._page(parts, (scope, search), after, limit, keep)
 
     def add_many(self, customers: Iterable[Customer]) -> None:
@@ -110,9 +110,7 @@ class SqlOrganizations(SqlRepository[Organization]):
         """Return the first ``limit`` organizations in ``scope`` after ``after`` (ST-4)."""
         tenant = self._access.tenant
         parts = None if scope.everything else partial(organization_parts, tenant, scope)
-        keep = named(
-            self._access.dialect, tenant, search, schema.organization_words, "organization_id"
-        )
+        keep = named(tenant, search, schema.organization_words, "organization_id")
         return self._page(parts, (scope, search), after, limit, keep)
 
     def add_many(self, organizations: Iterable[Organization]) -> None:

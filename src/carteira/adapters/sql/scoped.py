@@ -30,7 +30,6 @@ from sqlalchemy import (
 )
 
 from carteira.adapters.sql import schema
-from carteira.adapters.sql.sets import among
 from carteira.domain.scope import Scope
 from carteira.domain.search import search_terms
 
@@ -85,7 +84,7 @@ class Page:
         return select(part.c[0])
 
 
-def named(dialect: str, tenant: str, search: str | None, words: Table, column: str) -> Keep | None:
+def named(tenant: str, search: str | None, words: Table, column: str) -> Keep | None:
     """Return the search filter (VS-8): each term begins one of the record's stored words.
 
     Each term is a range of the ``words`` index (``word >= term`` and below the next
@@ -98,22 +97,26 @@ def named(dialect: str, tenant: str, search: str | None, words: Table, column: s
         return lambda table: [false()]
 
     def keep(table: Any) -> list[ColumnElement[bool]]:
-        return [among(dialect, table.c.id, _starting(tenant, words, column, t)) for t in terms]
+        # A plain IN, not `among`: the planner weighs the word range against the walk by
+        # id, and an array of many ids would be searched once per row (ST-4).
+        return [table.c.id.in_(_starting(tenant, words, column, t)) for t in terms]
 
     return keep
 
 
 def _starting(tenant: str, words: Table, column: str, term: str) -> Select[Any]:
-    """Return the ids of the records holding a word that ``term`` begins (VS-8)."""
-    conditions = [
-        words.c.tenant == tenant,
-        words.c.word >= term,
-        func.substr(words.c.word, 1, len(term)) == term,
-    ]
+    """Return the ids of the records holding a word that ``term`` begins (VS-8).
+
+    Words sort by code point (`KEY`), so the range from ``term`` to the next prefix holds
+    exactly the words it begins; a bare range also lets the planner estimate how many.
+    """
     bound = _past(term)
-    if bound is not None:
-        conditions.append(words.c.word < bound)
-    return select(words.c[column]).where(*conditions)
+    if bound is None:  # ``term`` ends with U+10FFFF: no next prefix, test the start itself
+        starts = func.substr(words.c.word, 1, len(term)) == term
+        conditions = [words.c.word >= term, starts]
+    else:
+        conditions = [words.c.word >= term, words.c.word < bound]
+    return select(words.c[column]).where(words.c.tenant == tenant, *conditions)
 
 
 def _past(prefix: str) -> str | None:

@@ -1,0 +1,131 @@
+"""Search as people type over 100,000 customers: words through an index (VS-8, ST-4).
+
+Run on demand (pytest does not collect it)::
+
+    .venv/bin/python benchmarks/bench_search.py --customers 100000 \
+        --json benchmarks/results/search.json
+
+One tenant holds ``--customers`` customers named from a vocabulary of Portuguese words
+(``Padaria São Jorge 123``), one of them "Tomás Neto". Timed, each the median of
+``--rounds`` runs, on a SQLite file and a PostgreSQL schema, for the host (who sees
+everything): the first page of 50 of ``visible_customers`` searching a name that one
+customer holds (``tomas neto``), and a word a tenth of them hold (``padaria``); beside
+each, the statement a host would write by hand instead, ``name LIKE '%Tomás Neto%'``
+(which folds no accent, and walks every row when few match).
+
+Run against an older checkout (``PYTHONPATH=<checkout>/src``) to compare with the search
+before VS-8 (a folded name searched by substring, one row after another).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from bench_sql_storage import each_database
+from bench_visibility_routing import machine, write_results
+from sqlalchemy import text
+
+from carteira import Carteira, Customer, Principal
+from carteira.adapters.sql import SqlStore
+
+TENANT = "acme"
+SYSTEM = Principal.system(TENANT)
+WORDS = [
+    "Padaria",
+    "Mercado",
+    "Oficina",
+    "Farmácia",
+    "Livraria",
+    "Açougue",
+    "Papelaria",
+    "Ótica",
+    "Floricultura",
+    "Confeitaria",
+]
+PLACES = ["São Jorge", "Conceição", "Aparecida", "Boa Vista", "Jardim", "Estrela", "Paraíso"]
+
+
+def _name(n: int) -> str:
+    return f"{WORDS[n % len(WORDS)]} {PLACES[(n // 10) % len(PLACES)]} {n}"
+
+
+def _build(store: SqlStore, customers: int) -> None:
+    with store.unit_of_work(TENANT) as uow:
+        batch: list[Customer] = []
+        for n in range(customers):
+            name = "Tomás Neto" if n == customers // 2 else _name(n)
+            batch.append(Customer(TENANT, f"c{n:07d}", name))
+            if len(batch) == 10_000:
+                uow.customers.add_many(batch)
+                batch = []
+        uow.customers.add_many(batch)
+        uow.commit()
+
+
+def _median(action: Callable[[], object], rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        start = perf_counter()
+        action()
+        times.append(perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def _by_hand(store: SqlStore, like: str) -> list[str]:
+    statement = text(
+        "SELECT id FROM carteira_customers WHERE tenant = :tenant AND name LIKE :like "
+        "ORDER BY id LIMIT 50"
+    )
+    with store.engine.connect() as connection:
+        return [row[0] for row in connection.execute(statement, {"tenant": TENANT, "like": like})]
+
+
+def _measure(store: SqlStore, rounds: int) -> dict[str, Any]:
+    app = Carteira(store.unit_of_work)
+
+    def search(term: str) -> list[str]:
+        return [c.id for c in app.visible_customers(SYSTEM, search=term, limit=50)]
+
+    rare, common = search("tomas neto"), search("padaria")
+    return {
+        "found: tomas neto / padaria": [len(rare), len(common)],
+        "search 'tomas neto', 1 match (ms)": _median(lambda: search("tomas neto"), rounds),
+        "by hand: LIKE '%Tomás Neto%' (ms)": _median(
+            lambda: _by_hand(store, "%Tomás Neto%"), rounds
+        ),
+        "search 'padaria', a tenth match, first page (ms)": _median(
+            lambda: search("padaria"), rounds
+        ),
+        "by hand: LIKE '%Padaria%' (ms)": _median(lambda: _by_hand(store, "%Padaria%"), rounds),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    results: dict[str, Any] = {"machine": machine(), "args": vars(args) | {"json": str(args.json)}}
+    for database in args.database or ["sqlite", "postgresql"]:
+        with each_database(database, "carteira-search-") as store:
+            start = perf_counter()
+            _build(store, args.customers)
+            if database == "postgresql":
+                with store.engine.begin() as connection:
+                    connection.execute(text("ANALYZE"))
+            print(f"{database}: built in {perf_counter() - start:.0f} s", flush=True)
+            results[database] = _measure(store, args.rounds)
+            print(database, json.dumps(results[database], indent=1), flush=True)
+    write_results(args.json, results)
+
+
+if __name__ == "__main__":
+    main()
