@@ -20,15 +20,12 @@ the script calls them that way when ``after``/``limit`` are not accepted.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from bench_sql_storage import each_database
-from bench_visibility_routing import machine, write_results
+from bench_sql_storage import median_ms, on_each_database
 
 from carteira import Carteira, Customer, Portfolio, Principal, Profile
 from carteira.adapters.sql import SqlStore
@@ -66,29 +63,20 @@ def _paged(call: Callable[..., Any], *args: Any) -> Any:
         return call(*args)
 
 
-def _median(action: Callable[[], object], rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        start = perf_counter()
-        action()
-        times.append(perf_counter() - start)
-    return 1000 * statistics.median(times)
-
-
 def _measure(store: SqlStore, rounds: int) -> dict[str, float]:
     app = Carteira(store.unit_of_work)
     agent = Principal.manager(TENANT, "a")
     found = {
-        "list_portfolios, first page (ms)": _median(
+        "list_portfolios, first page (ms)": median_ms(
             lambda: _paged(app.list_portfolios, SYSTEM), rounds
         ),
-        "portfolios_of_manager, first page (ms)": _median(
+        "portfolios_of_manager, first page (ms)": median_ms(
             lambda: _paged(app.portfolios_of_manager, SYSTEM, "m"), rounds
         ),
-        "customers_of_portfolio, first page, sees all (ms)": _median(
+        "customers_of_portfolio, first page, sees all (ms)": median_ms(
             lambda: app.customers_of_portfolio(SYSTEM, "big", limit=50), rounds
         ),
-        "customers_of_portfolio, first page, serves 1 in 100 (ms)": _median(
+        "customers_of_portfolio, first page, serves 1 in 100 (ms)": median_ms(
             lambda: app.customers_of_portfolio(agent, "big", limit=50), rounds
         ),
     }
@@ -106,15 +94,12 @@ def main() -> None:
     parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    results: dict[str, Any] = {"machine": machine(), "args": vars(args) | {"json": str(args.json)}}
-    for database in args.database or ["sqlite", "postgresql"]:
-        with each_database(database, "carteira-listings-") as store:
-            start = perf_counter()
-            _build(store, args.portfolios, args.customers)
-            print(f"{database}: built in {perf_counter() - start:.0f} s", flush=True)
-            results[database] = _measure(store, args.rounds)
-            print(database, json.dumps(results[database], indent=1), flush=True)
-    write_results(args.json, results)
+    on_each_database(
+        args,
+        "carteira-listings-",
+        lambda _, store: _build(store, args.portfolios, args.customers),
+        lambda store: _measure(store, args.rounds),
+    )
 
 
 if __name__ == "__main__":

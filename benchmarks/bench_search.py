@@ -20,15 +20,10 @@ before VS-8 (a folded name searched by substring, one row after another).
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-from collections.abc import Callable
 from pathlib import Path
-from time import perf_counter
 from typing import Any
 
-from bench_sql_storage import each_database
-from bench_visibility_routing import machine, write_results
+from bench_sql_storage import median_ms, on_each_database
 from sqlalchemy import text
 
 from carteira import Carteira, Customer, Principal
@@ -55,7 +50,7 @@ def _name(n: int) -> str:
     return f"{WORDS[n % len(WORDS)]} {PLACES[(n // 10) % len(PLACES)]} {n}"
 
 
-def _build(store: SqlStore, customers: int) -> None:
+def _build(store: SqlStore, customers: int, *, analyze: bool) -> None:
     with store.unit_of_work(TENANT) as uow:
         batch: list[Customer] = []
         for n in range(customers):
@@ -66,15 +61,9 @@ def _build(store: SqlStore, customers: int) -> None:
                 batch = []
         uow.customers.add_many(batch)
         uow.commit()
-
-
-def _median(action: Callable[[], object], rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        start = perf_counter()
-        action()
-        times.append(perf_counter() - start)
-    return 1000 * statistics.median(times)
+    if analyze:  # a tenant just filled in bulk: let the planner see it
+        with store.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
 
 
 def _by_hand(store: SqlStore, like: str) -> list[str]:
@@ -95,36 +84,31 @@ def _measure(store: SqlStore, rounds: int) -> dict[str, Any]:
     rare, common = search("tomas neto"), search("padaria")
     return {
         "found: tomas neto / padaria": [len(rare), len(common)],
-        "search 'tomas neto', 1 match (ms)": _median(lambda: search("tomas neto"), rounds),
-        "by hand: LIKE '%Tomás Neto%' (ms)": _median(
+        "search 'tomas neto', 1 match (ms)": median_ms(lambda: search("tomas neto"), rounds),
+        "by hand: LIKE '%Tomás Neto%' (ms)": median_ms(
             lambda: _by_hand(store, "%Tomás Neto%"), rounds
         ),
-        "search 'padaria', a tenth match, first page (ms)": _median(
+        "search 'padaria', a tenth match, first page (ms)": median_ms(
             lambda: search("padaria"), rounds
         ),
-        "by hand: LIKE '%Padaria%' (ms)": _median(lambda: _by_hand(store, "%Padaria%"), rounds),
+        "by hand: LIKE '%Padaria%' (ms)": median_ms(lambda: _by_hand(store, "%Padaria%"), rounds),
     }
 
 
 def main() -> None:
+    """Run the benchmark on each database and print (and optionally save) its figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    results: dict[str, Any] = {"machine": machine(), "args": vars(args) | {"json": str(args.json)}}
-    for database in args.database or ["sqlite", "postgresql"]:
-        with each_database(database, "carteira-search-") as store:
-            start = perf_counter()
-            _build(store, args.customers)
-            if database == "postgresql":
-                with store.engine.begin() as connection:
-                    connection.execute(text("ANALYZE"))
-            print(f"{database}: built in {perf_counter() - start:.0f} s", flush=True)
-            results[database] = _measure(store, args.rounds)
-            print(database, json.dumps(results[database], indent=1), flush=True)
-    write_results(args.json, results)
+    on_each_database(
+        args,
+        "carteira-search-",
+        lambda database, store: _build(store, args.customers, analyze=database == "postgresql"),
+        lambda store: _measure(store, args.rounds),
+    )
 
 
 if __name__ == "__main__":

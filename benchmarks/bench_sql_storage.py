@@ -53,6 +53,7 @@ from typing import Any
 
 import attrs
 import sqlalchemy
+from bench_visibility_routing import machine, write_results
 from sqlalchemy import Connection, create_engine, event, insert, text
 from world import TENANT, Floor, Sizes, _managers, _Writer, mid
 
@@ -455,6 +456,35 @@ def each_database(database: str, prefix: str) -> Iterator[SqlStore]:
         if drop is not None:
             drop()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def median_ms(action: Callable[[], object], rounds: int) -> float:
+    """Return the median wall time of ``rounds`` runs of ``action``, in milliseconds."""
+    times = []
+    for _ in range(rounds):
+        start = perf_counter()
+        action()
+        times.append(perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def on_each_database(
+    args: argparse.Namespace,
+    prefix: str,
+    build: Callable[[str, SqlStore], None],
+    measure: Callable[[SqlStore], dict[str, Any]],
+) -> None:
+    """Build a tenant with ``build`` and ``measure`` it on each of ``args.database`` (both by
+    default), printing as it goes; write the figures to ``args.json`` when given."""
+    results: dict[str, Any] = {"machine": machine(), "args": vars(args) | {"json": str(args.json)}}
+    for database in args.database or ["sqlite", "postgresql"]:
+        with each_database(database, prefix) as store:
+            start = perf_counter()
+            build(database, store)
+            print(f"{database}: built in {perf_counter() - start:.0f} s", flush=True)
+            results[database] = measure(store)
+            print(database, json.dumps(results[database], indent=1), flush=True)
+    write_results(args.json, results)
 
 
 def _postgres(server: str) -> tuple[str, Callable[[], None]]:

@@ -52,14 +52,19 @@ def _counting(store: SqlStore, fail_at: int | None = None) -> tuple[list[int], A
     return seen, lambda: event.remove(store.engine, "before_cursor_execute", before)
 
 
-def _world(app: Carteira) -> None:
-    app.update_settings(HOST, max_account_managers=2)
+def _cast(app: Carteira, host: Principal) -> None:
+    """Managers ana, bia (Sul) and caio (Norte), a cap of two, organizations org and org2."""
+    app.update_settings(host, max_account_managers=2)
     for manager in ("ana", "bia", "caio"):
-        app.register_manager(HOST, manager, manager.title(), profile=Profile.ANALYST)
-    app.create_portfolio(HOST, "Sul", managers=["ana", "bia"], portfolio_id="sul")
-    app.create_portfolio(HOST, "Norte", managers=["caio"], portfolio_id="norte")
-    app.register_organization(HOST, "org", "Org")
-    app.register_organization(HOST, "org2", "Org 2")
+        app.register_manager(host, manager, manager.title(), profile=Profile.ANALYST)
+    app.create_portfolio(host, "Sul", managers=["ana", "bia"], portfolio_id="sul")
+    app.create_portfolio(host, "Norte", managers=["caio"], portfolio_id="norte")
+    app.register_organization(host, "org", "Org")
+    app.register_organization(host, "org2", "Org 2")
+
+
+def _world(app: Carteira) -> None:
+    _cast(app, HOST)
     app.set_organization_portfolio(HOST, "org2", "norte")
     for number in range(4):
         app.register_customer(HOST, f"old{number}", f"Old {number}", organization="org2")
@@ -106,13 +111,7 @@ def _statements(store: SqlStore, rows: int) -> int:
     """The statements one import of ``rows`` customer rows issues, in a tenant of its own."""
     app = Carteira(store.unit_of_work, clock=ManualClock())
     host = Principal.system(f"t{rows}")
-    app.update_settings(host, max_account_managers=2)
-    for manager in ("ana", "bia", "caio"):
-        app.register_manager(host, manager, manager.title(), profile=Profile.ANALYST)
-    app.create_portfolio(host, "Sul", managers=["ana", "bia"], portfolio_id="sul")
-    app.create_portfolio(host, "Norte", managers=["caio"], portfolio_id="norte")
-    app.register_organization(host, "org", "Org")
-    app.register_organization(host, "org2", "Org 2")
+    _cast(app, host)
     seen, stop = _counting(store)
     try:
         app.import_dataset(host, _rows(rows))
