@@ -1,7 +1,7 @@
 """An oracle of visibility, owner-only and routing eligibility, written apart from the library.
 
 It reads a tenant's rows from ``InMemoryStore.snapshot()`` and states SPEC rules VS-1,
-VS-2, VS-6, MG-4, MG-5, PM-3 and RT-2 in the plainest way, so that tests compare the
+VS-2, VS-6, VS-7, MG-4, MG-5, PM-3, RT-2 and RT-8 in the plainest way, so that tests compare the
 library's answers with an independent reading of the rules.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from carteira import Customer, Manager, Organization, Permission, Ticket
+from carteira import Customer, Manager, Organization, Permission, Ticket, TicketStatus
 
 
 class World:
@@ -89,11 +89,53 @@ class World:
         return (outside and Permission.VIEW_UNASSIGNED in held) or Permission.VIEW_ALL in held
 
     def sees_ticket(self, manager_id: str, ticket: Ticket) -> bool:
-        """VS-2: he sees its customer, or he serves it."""
+        """VS-2: he sees its customer, or he serves it; VS-7: it waits in his queue."""
         if not self.active(manager_id):
             return False
         customer = self.customers[ticket.customer]
-        return self.sees_customer(manager_id, customer) or ticket.assignee == manager_id
+        if self.sees_customer(manager_id, customer) or ticket.assignee == manager_id:
+            return True
+        return self.waits_for(manager_id, ticket)
+
+    def member(self, manager_id: str, department: str) -> bool:
+        """RT-2, VS-7: the department lists him, or lists no one."""
+        setup = self.departments.get(department)
+        return setup is not None and (setup.members is None or manager_id in setup.members)
+
+    def waits_for(self, manager_id: str, ticket: Ticket) -> bool:
+        """VS-7: open, no one serving it, in a department of his."""
+        waiting = ticket.status is TicketStatus.OPEN and ticket.assignee is None
+        return waiting and self.member(manager_id, ticket.department)
+
+    def queue(self, department: str) -> list[str]:
+        """VS-7: the open unserved tickets of a department, oldest first, then by id."""
+        waiting = [
+            t
+            for t in self.tickets.values()
+            if t.department == department and t.status is TicketStatus.OPEN and t.assignee is None
+        ]
+        return [t.id for t in sorted(waiting, key=lambda t: (t.opened_at, t.id))]
+
+    def may_list_queue(self, actor: str, department: str) -> bool:
+        """VS-7: the host, an active member, or an active holder of VIEW_ALL."""
+        if actor == "system":
+            return True
+        if not self.active(actor):
+            return False
+        return self.member(actor, department) or Permission.VIEW_ALL in self.permissions(actor)
+
+    def may_take(self, actor: str, ticket_id: str) -> bool:
+        """RT-8: an active member with ASSIGN_SELF takes an open ticket no one else serves."""
+        ticket = self.tickets.get(ticket_id)
+        if actor == "system" or ticket is None or not self.active(actor):
+            return False
+        if Permission.ASSIGN_SELF not in self.permissions(actor):
+            return False
+        if ticket.status is not TicketStatus.OPEN or ticket.assignee not in (None, actor):
+            return False
+        if ticket.assignee == actor:
+            return True
+        return self.member(actor, ticket.department) and self.may_act_on(actor, ticket)
 
     def owners(self, customer: Customer) -> set[str]:
         """PM-3: account managers and the managers of the effective portfolio."""

@@ -125,6 +125,15 @@ KEY_SENTENCES = [
     ),
     ("RT-1", "clara picks sara in the chat (choose_agent); s-2 is now served by sara."),
     ("RT-3", "clara writes in (s-3): to the suporte queue (all_offline)."),
+    ("VS-7", "It waits so that another agent can serve it: rui lists suporte's queue: s-3"),
+    ("VS-7", "(he sees s-3 as department_queue, VS-7; clara's own record is not shown to him)."),
+    ("RT-8", "rui takes s-3 (RT-8): it is now served by rui. lia tries a moment later:"),
+    (
+        "RT-8",
+        "Refused (RT-8, already_taken): ticket 's-3' was taken from the queue by another "
+        "agent first.",
+    ),
+    ("MB-5", "The first taker wins; clara's agents are still lia, otavio, sara (MB-5)."),
     ("RT-1", "clara writes in (f-1): to the financeiro queue (department_routes_by_queue)."),
     # MG-5 and RT-7: an absent owner's backup, and back again
     ("MG-5", "otavio is on holiday until 2026-03-29, with rui as his backup (MG-5)."),

@@ -45,7 +45,8 @@ ACTIONS: list[Any] = [
 def world(app: Carteira, system: Principal) -> None:
     """Sul (ana, bia) holds c1, whose account manager is ana; Norte (caio) holds org o1 and
     its customer c5. dani sees everything (VIEW_ALL) and owns nothing; otto holds the override
-    (and VIEW_ALL); eva is a plain agent. t1 (c1) is served by ana, t5 (c5) by caio."""
+    (and VIEW_ALL); eva is a plain agent. t1 (c1) is served by ana, t5 (c5) by caio. The
+    department d lists ana, bia, caio and eva (its queue is theirs, VS-7)."""
     for manager_id in ("ana", "bia", "caio"):
         app.register_manager(
             system,
@@ -64,7 +65,9 @@ def world(app: Carteira, system: Principal) -> None:
     app.register_customer(system, "c1", "C1")
     app.set_customer_membership(system, "c1", portfolio="sul", account_managers=["ana"])
     app.register_customer(system, "c5", "C5", organization="o1")
-    app.save_department(system, "d", "Atendimento", routing=RoutingMode.QUEUE)
+    app.save_department(
+        system, "d", "Atendimento", routing=RoutingMode.QUEUE, members=["ana", "bia", "caio", "eva"]
+    )
     app.open_ticket(system, "t1", "c1", "d")
     app.reassign_ticket(system, "t1", "ana")
     app.open_ticket(system, "t5", "c5", "d")
@@ -240,6 +243,7 @@ def test_pm3_a_backup_who_sees_nothing_else_loses_the_ticket_after_the_absence(
     clock.advance(timedelta(hours=2))
     assert app.close_ticket(EVA, "t1").value.status == TicketStatus.CLOSED
     app.open_ticket(system, "t2", "c1", "d")
+    app.reassign_ticket(system, "t2", "bia")  # not waiting in the queue eva serves (VS-7)
     clock.advance(timedelta(days=1))
     before = store.snapshot()
     with pytest.raises(NotFound):

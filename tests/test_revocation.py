@@ -56,7 +56,9 @@ class Model:
     organizations: dict[str, str | None] = field(default_factory=dict)
     # customer -> [organization, own portfolio, account managers]
     customers: dict[str, list[Any]] = field(default_factory=dict)
-    tickets: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    tickets: dict[str, tuple[str, str | None, str]] = field(default_factory=dict)
+    # department -> the members it lists (None: it lists none, every manager serves it)
+    departments: dict[str, frozenset[str] | None] = field(default_factory=dict)
     standing_in: dict[str, str] = field(default_factory=dict)  # absent -> backup, now
     segmentation: bool = True
 
@@ -96,10 +98,13 @@ class Model:
         return (portfolio is None and VIEW_UNASSIGNED in perms) or VIEW_ALL in perms
 
     def sees_ticket(self, viewer: str, ticket: str) -> bool:
-        customer, assignee = self.tickets[ticket]
+        customer, assignee, department = self.tickets[ticket]
         if not self.active[viewer]:
             return False
-        return self.sees_customer(viewer, customer) or assignee == viewer
+        if self.sees_customer(viewer, customer) or assignee == viewer:
+            return True
+        members = self.departments[department]  # VS-7: it waits in a queue of his
+        return assignee is None and (members is None or viewer in members)
 
     # What each revocation must leave behind (MB-3, MG-3, PF-5, MG-5, VS-1).
 
@@ -202,11 +207,19 @@ class Scene:
         )
         self.model.customers[customer_id] = [organization, own, list(managers)]
 
+    def department(self, department_id: str, members: list[str]) -> None:
+        self.app.save_department(
+            SYSTEM, department_id, department_id.title(), routing=RoutingMode.QUEUE, members=members
+        )
+        self.model.departments[department_id] = frozenset(members)
+
     def ticket(self, ticket_id: str, customer_id: str, assignee: str | None) -> None:
-        self.app.open_ticket(SYSTEM, ticket_id, customer_id, "fila")
+        """Open a ticket served by ``assignee``, or waiting where v may not take it (VS-7)."""
+        department = "mesa-v" if assignee == "v" else "fila"
+        self.app.open_ticket(SYSTEM, ticket_id, customer_id, department)
         if assignee is not None:
             self.app.reassign_ticket(SYSTEM, ticket_id, assignee)
-        self.model.tickets[ticket_id] = (customer_id, assignee)
+        self.model.tickets[ticket_id] = (customer_id, assignee, department)
 
     def away(self, absent: str, backup: str) -> None:
         """``absent`` is away from an hour ago until a day from now, ``backup`` standing in."""
@@ -253,7 +266,9 @@ def build(rng: random.Random, kind: str) -> tuple[Scene, str, Callable[[], None]
     for other in ("a", "b", "x"):
         scene.manager(other)
     scene.app.update_settings(SYSTEM, max_account_managers=3)
-    scene.app.save_department(SYSTEM, "fila", "Fila", routing=RoutingMode.QUEUE)
+    # v serves only his own desk: what waits in fila's queue he sees through c alone.
+    scene.department("fila", ["a", "b"])
+    scene.department("mesa-v", ["v"])
     through = "x" if kind == "absence_ends" else scene.pick(["v", "x"])
     _place_target(scene, through, clause)
     if through == "x":
@@ -452,7 +467,7 @@ def _who(manager_id: str) -> Principal:
 
 @pytest.fixture
 def sul(app: Carteira, system: Principal) -> Carteira:
-    """ana and bia manage Sul; c1 is in Sul with ana as account manager; t1 on c1, queued."""
+    """ana and bia manage Sul; c1 is in Sul with ana as account manager; bia serves t1 on c1."""
     for manager_id in ("ana", "bia"):
         app.register_manager(system, manager_id, manager_id.title(), profile=Profile.ANALYST)
     app.create_portfolio(system, "Sul", managers=["ana", "bia"], portfolio_id="sul")
@@ -463,8 +478,9 @@ def sul(app: Carteira, system: Principal) -> Carteira:
     app.set_organization_portfolio(system, "org-norte", "norte")
     app.register_customer(system, "c1", "Cliente", organization="org-sul")
     app.set_customer_membership(system, "c1", account_managers=["ana"])
-    app.save_department(system, "fila", "Fila", routing=RoutingMode.QUEUE)
+    app.save_department(system, "fila", "Fila", routing=RoutingMode.QUEUE, members=["ana", "bia"])
     app.open_ticket(system, "t1", "c1", "fila")
+    app.reassign_ticket(system, "t1", "bia")  # not waiting: ana sees it through c1 alone
     return app
 
 

@@ -335,7 +335,7 @@ def test_st2_vs8_upgrade_fills_the_search_words_of_a_version_4_database(
             )
         connection.execute(update(schema_versions).values(version=4))
     upgrade(engine)
-    assert schema_version(engine) == SCHEMA_VERSION == 5
+    assert schema_version(engine) == SCHEMA_VERSION
     assert "name_fold" not in {c["name"] for c in inspect(engine).get_columns("carteira_customers")}
     assert store.snapshot() == before
     with store.unit_of_work(TENANT) as uow:
@@ -344,6 +344,56 @@ def test_st2_vs8_upgrade_fills_the_search_words_of_a_version_4_database(
         assert [c.id for c in found] == ["c-1"]
         orgs = uow.organizations.in_scope(everything, after=None, limit=10, search="ACAI para")
         assert [o.id for o in orgs] == ["o1"]
+
+
+def test_st2_vs7_upgrade_keeps_department_members_and_ticket_instants_of_a_version_5_database(
+    database: Database,
+) -> None:
+    """Version 6 keeps each department's members as rows and each ticket's opening instant
+    in microseconds, and walks queues by ``carteira_tickets_department`` (VS-7): ``upgrade``
+    derives them from a version 5 database, in place of ``carteira_tickets_load``."""
+    engine = database.engine()
+    create_schema(engine)
+    store = SqlStore(engine)
+    start = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    with store.unit_of_work(TENANT) as uow:
+        uow.managers.add(Manager(TENANT, "m1", "M1"))
+        uow.managers.add(Manager(TENANT, "m2", "M2"))
+        uow.departments.add(Department(TENANT, "d1", "Listed", members=frozenset({"m1"})))
+        uow.departments.add(Department(TENANT, "d2", "Open"))
+        uow.customers.add(Customer(TENANT, "c1", "C1"))
+        for n, department in enumerate(["d1", "d1", "d2"]):
+            opened = start - timedelta(minutes=n, microseconds=n)
+            uow.tickets.add(Ticket(TENANT, f"t{n}", "c1", department, opened))
+        uow.commit()
+    before = store.snapshot()
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX carteira_tickets_department"))
+        connection.execute(text("DROP TABLE carteira_department_members"))
+        connection.execute(text("ALTER TABLE carteira_departments DROP COLUMN lists_members"))
+        connection.execute(text("ALTER TABLE carteira_tickets DROP COLUMN opened_at_us"))
+        connection.execute(
+            text(
+                "CREATE INDEX carteira_tickets_load "
+                "ON carteira_tickets (tenant, department, assignee, status)"
+            )
+        )
+        connection.execute(update(schema_versions).values(version=5))
+    upgrade(engine)
+    assert schema_version(engine) == SCHEMA_VERSION
+    indexes = {ix["name"] for ix in inspect(engine).get_indexes("carteira_tickets")}
+    assert "carteira_tickets_department" in indexes
+    assert "carteira_tickets_load" not in indexes
+    assert store.snapshot() == before
+    with store.unit_of_work(TENANT) as uow:
+        assert [t.id for t in uow.tickets.queue("d1", after=None, limit=9)] == ["t1", "t0"]
+        assert [t.id for t in uow.tickets.queue("d1", after="t1", limit=9)] == ["t0"]
+    app = Carteira(store.unit_of_work)
+    assert app.visible_among(Principal.manager(TENANT, "m1"), "ticket", ["t0", "t2"]) == {
+        "t0",
+        "t2",
+    }
+    assert app.visible_among(Principal.manager(TENANT, "m2"), "ticket", ["t0", "t2"]) == {"t2"}
 
 
 def test_st2_a_database_newer_than_the_code_is_refused(database: Database) -> None:

@@ -40,6 +40,7 @@ from carteira import (
     InMemoryPresence,
     InMemoryStore,
     ManualClock,
+    MembershipChanged,
     Permission,
     Principal,
     Profile,
@@ -119,6 +120,18 @@ NEEDS: dict[str, Permission | None] = {
     "bulk_close": Permission.BULK_CLOSE,
     "assign_customers": Permission.SET_PORTFOLIO,
 }
+
+
+def _walk_queue(app: Carteira, principal: Principal, department: str) -> list[str]:
+    """Return a department's whole queue, walked two tickets a page (VS-7, ST-4)."""
+    found: list[str] = []
+    after: str | None = None
+    while True:
+        page = app.department_queue(principal, department, after=after, limit=2)
+        found += [t.id for t in page]
+        if page.next_after is None:
+            return found
+        after = page.next_after
 
 
 def _principal(tenant: str, actor: str) -> Principal:
@@ -490,6 +503,19 @@ class PortfolioMachine(RuleBasedStateMachine):
         )
 
     @rule(tenant=tenants, actor=actors, ticket=tickets)
+    def take_ticket(self, tenant: str, actor: str, ticket: str) -> None:
+        """RT-8: a member takes a queued ticket; the first taker wins, membership stays."""
+        result = self._attempt(
+            tenant,
+            lambda p: self.app.take_ticket(p, ticket),
+            actor,
+            allowed=lambda w: w.may_take(actor, ticket),
+        )
+        if result is not None:
+            assert result.value.assignee == actor
+            assert all(not isinstance(e, MembershipChanged) for e in result.events)
+
+    @rule(tenant=tenants, actor=actors, ticket=tickets)
     def reply(self, tenant: str, actor: str, ticket: str) -> None:
         self._attempt(
             tenant,
@@ -577,6 +603,22 @@ class PortfolioMachine(RuleBasedStateMachine):
                     continue
                 principal = Principal.manager(tenant, manager)
                 self._check_views(principal, world, manager)
+
+    @invariant()
+    def queues_match_the_oracle(self) -> None:
+        """VS-7: each department's queue, oldest first, for whoever may list it, and no one else."""
+        for tenant in TENANTS:
+            world = World(self._tenant(tenant), self.clock.now())
+            for department in world.departments:
+                for actor in ("system", *MANAGERS):
+                    principal = _principal(tenant, actor)
+                    try:
+                        listed = _walk_queue(self.app, principal, department)
+                    except CarteiraError:
+                        assert not world.may_list_queue(actor, department), (actor, department)
+                        continue
+                    assert world.may_list_queue(actor, department), (actor, department)
+                    assert listed == world.queue(department), (actor, department)
 
     def _check_views(self, principal: Principal, world: World, manager: str) -> None:
         kinds = (

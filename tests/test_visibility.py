@@ -81,7 +81,8 @@ def world(app: Carteira, system: Principal) -> Carteira:
     - eva (no permission) is account manager of c-eva, which has no portfolio, and the
       assignee of t-sul;
     - cid holds VIEW_UNASSIGNED; c-fora and org-livre are outside portfolio, t-fora on c-fora;
-    - dan holds VIEW_ALL; mgr holds MANAGE_MANAGERS and VIEW_ALL; chefe MANAGE_MANAGERS only.
+    - dan holds VIEW_ALL; mgr holds MANAGE_MANAGERS and VIEW_ALL; chefe MANAGE_MANAGERS only;
+    - department fila lists eva and bia, avulso lists cid: t-fora waits in avulso's queue.
     """
     app.register_manager(system, "ana", "Ana", profile=Profile.ANALYST)
     app.register_manager(system, "bia", "Bia", profile=Profile.ANALYST)
@@ -105,10 +106,12 @@ def world(app: Carteira, system: Principal) -> Carteira:
     app.register_customer(system, "c-eva", "Loja da Eva")
     app.set_customer_membership(system, "c-eva", account_managers=["eva"])
     app.register_customer(system, "c-fora", "Cliente Avulso")
-    app.save_department(system, "fila", "Fila", routing=RoutingMode.QUEUE)
+    # Each department lists its members, so a queue (VS-7) shows to them alone.
+    app.save_department(system, "fila", "Fila", routing=RoutingMode.QUEUE, members=["eva", "bia"])
+    app.save_department(system, "avulso", "Avulso", routing=RoutingMode.QUEUE, members=["cid"])
     app.open_ticket(system, "t-sul", "c-sul", "fila")
     app.reassign_ticket(system, "t-sul", "eva")
-    app.open_ticket(system, "t-fora", "c-fora", "fila")
+    app.open_ticket(system, "t-fora", "c-fora", "avulso")
     return app
 
 
@@ -322,7 +325,10 @@ def test_vs2_only_the_current_assignee(world: Carteira, system: Principal) -> No
     assert world.can_view(who("bia"), TIC, "t-sul") is True
     assert tickets(world, who("bia")) == ["t-sul"]
     world.reassign_ticket(system, "t-sul", None)
-    assert world.can_view(who("bia"), TIC, "t-sul") is False
+    # Back in fila's queue: bia sees it as a member now, not as its assignee (VS-7).
+    assert world.explain(who("bia"), TIC, "t-sul").clause == "department_queue"
+    assert world.can_view(who("ana"), TIC, "t-sul") is True  # through her portfolio
+    assert world.can_view(who("cid"), TIC, "t-sul") is False
 
 
 def test_vs2_closed_tickets_obey_the_same_rule(world: Carteira, system: Principal) -> None:

@@ -1,7 +1,8 @@
 """Visibility against an independent oracle in random worlds: invariant 5.
 
-VS-1, VS-2 (customers a-d, organizations a/c/d, tickets), VS-3 (listings, pages and
-search equal single checks), MG-4 (inactive managers are refused) and MG-5 (a backup
+VS-1, VS-2 (customers a-d, organizations a/c/d, tickets), VS-7 (a ticket waiting in the
+queue of a department he may serve), VS-3 (listings, pages and search equal single
+checks), MG-4 (inactive managers are refused) and MG-5 (a backup
 sees what the absent manager sees through (a) and (b) while the absence covers now).
 
 The oracle below reads only the world as this file built it (the commands it sent), never
@@ -62,6 +63,8 @@ class World:
     tickets: dict[str, tuple[str, str | None, bool]] = field(default_factory=dict)
     # absent manager -> backup, for an absence covering now
     standing_in: dict[str, str] = field(default_factory=dict)
+    # the members the tickets' department lists; None: it lists none, anyone serves it
+    queue_members: frozenset[str] | None = None
     segmentation: bool = True
 
     def identities(self, viewer: str) -> set[str]:
@@ -114,11 +117,15 @@ class World:
         return grants
 
     def ticket_grants(self, viewer: str, ticket: str) -> set[tuple[str, str | None]]:
-        """Its customer's grants, plus being its current assignee."""
-        customer, assignee, _ = self.tickets[ticket]
+        """Its customer's grants, plus being its current assignee, plus its queue (VS-7)."""
+        customer, assignee, is_open = self.tickets[ticket]
         grants = self.customer_grants(viewer, customer)
         if self.active[viewer] and assignee == viewer:
             grants.add(("ticket_assignee", None))
+        members = self.queue_members
+        serves = members is None or viewer in members
+        if self.active[viewer] and is_open and assignee is None and serves:
+            grants.add(("department_queue", None))
         return grants
 
 
@@ -136,6 +143,7 @@ class Plan:
     tickets: list[tuple[int, int | None, bool]]  # customer, assignee index, closed
     absences: list[tuple[int, int, str]]  # absent, backup, when; no backup is away
     segmentation: bool
+    queue_members: list[int] | None = None  # the department's members; None: it lists none
 
 
 PERMISSION_SETS = st.sampled_from(
@@ -181,7 +189,10 @@ def plans(draw: st.DrawFn, *, segmentation: bool | None = None, absence_now: boo
     away, present = order[:count], order[count:]
     absences = [(absent, draw(st.sampled_from(present)), draw(when)) for absent in away]
     on = draw(st.booleans()) if segmentation is None else segmentation
-    return Plan(managers, portfolios, organizations, customers, tickets, absences, on)
+    queue_members = draw(st.none() | st.lists(indexes, unique=True, max_size=3))
+    return Plan(
+        managers, portfolios, organizations, customers, tickets, absences, on, queue_members
+    )
 
 
 def build(
@@ -251,8 +262,11 @@ def _open_tickets(
 ) -> None:
     if not plan.tickets:
         return
-    app.save_department(system, "fila", "Fila", routing=RoutingMode.QUEUE)
-    active = [m for m in mids if world.active[m]]
+    members = None if plan.queue_members is None else [mids[i] for i in plan.queue_members]
+    app.save_department(system, "fila", "Fila", routing=RoutingMode.QUEUE, members=members)
+    world.queue_members = None if members is None else frozenset(members)
+    # Only a member serves a department that lists its members (RT-2).
+    active = [m for m in mids if world.active[m] and (members is None or m in members)]
     for number, (customer, assignee, closed) in enumerate(plan.tickets):
         tid = f"t{number:02d}"
         app.open_ticket(system, tid, cids[customer], "fila")
@@ -366,6 +380,8 @@ def _check_viewer(app: Carteira, principal: Principal, world: World) -> None:
     for limit in PAGE_SIZES:
         listed = walk(lambda **k: app.visible_tickets(principal, open_only=True, **k), limit)
         assert (viewer, "open", limit, listed) == (viewer, "open", limit, open_tickets)
+    if world.tickets:
+        _check_queue(app, principal, world)
     for search in SEARCHES:
         found = walk(partial(app.visible_customers, principal, search=search), 2)
         expected = [
@@ -374,6 +390,18 @@ def _check_viewer(app: Carteira, principal: Principal, world: World) -> None:
             if c == search or search.casefold() in world.customers[c][3].casefold()
         ]
         assert (viewer, search, found) == (viewer, search, expected)
+
+
+def _check_queue(app: Carteira, principal: Principal, world: World) -> None:
+    """VS-7: members and VIEW_ALL holders list the queue, oldest first; others are refused."""
+    members, viewer = world.queue_members, principal.id
+    waiting = [t for t, (_, who, is_open) in sorted(world.tickets.items()) if is_open and not who]
+    if members is None or viewer in members or VIEW_ALL in world.permissions[viewer]:
+        listed = [t.id for t in app.department_queue(principal, "fila", limit=50)]
+        assert (viewer, listed) == (viewer, waiting)
+    else:
+        with pytest.raises(PermissionDenied):
+            app.department_queue(principal, "fila")
 
 
 def _check_explained(

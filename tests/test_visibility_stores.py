@@ -476,7 +476,9 @@ def test_st7_a_host_lists_its_own_tickets_by_priority_through_the_filter(
         system = Principal.system(tenant)
         app.register_manager(system, "ana", "Ana", profile=Profile.ANALYST)
         app.create_portfolio(system, "Sul", managers=["ana"], portfolio_id="sul")
-        app.save_department(system, "fila", "Fila")
+        # Its members list no one: ana sees tickets through her portfolio only, not the
+        # queue of a department open to everyone (VS-7).
+        app.save_department(system, "fila", "Fila", members=[])
         for n in range(12):
             app.register_customer(system, f"c{n}", f"Cliente {n}")
             if n % 2 == 0 and tenant == TENANT:

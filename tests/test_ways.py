@@ -345,7 +345,7 @@ def test_wa6_needs_assign_self(
 def test_wa6_a_ticket_he_cannot_see_is_not_found(
     app: Carteira, store: InMemoryStore, system: Principal, world: None
 ) -> None:
-    serve(app, system, "t3", "c3", None)
+    serve(app, system, "t3", "c3", "caio")  # not waiting in d's queue, which ana sees (VS-7)
     refused(store, NotFound, lambda: app.assign_to_me(ANA, "t3"))
     refused(store, NotFound, lambda: app.unassign_me(ANA, "t3"))
 

@@ -73,7 +73,14 @@ from carteira.domain.principal import Principal, PrincipalKind
 from carteira.domain.scope import Scope
 from carteira.domain.search import search_matches, search_terms, search_words
 from carteira.domain.settings import TenantSettings
-from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
+from carteira.domain.ticket import (
+    ChoiceMode,
+    Department,
+    RoutingMode,
+    Ticket,
+    TicketStatus,
+    queues_of,
+)
 from carteira.domain.workflow import (
     ExtraField,
     FieldAccess,
@@ -239,6 +246,7 @@ __all__ = [
     "name_key",
     "open_store",
     "organization_visibility",
+    "queues_of",
     "route",
     "scope_of",
     "search_matches",

@@ -379,8 +379,9 @@ def _seed_002_omnichannel(scene: _Scene) -> None:
     admin = _admin(scene)
     app, say = scene.app, scene.say
     app.update_settings(admin, max_account_managers=3)
+    agent = Role("agent", {Permission.ASSIGN_SELF})
     for agent_id, name in [("lia", "Lia"), ("otavio", "Otávio"), ("sara", "Sara"), ("rui", "Rui")]:
-        app.register_manager(scene.host, agent_id, name, roles=[Role("agent")])
+        app.register_manager(scene.host, agent_id, name, roles=[agent])
     for customer_id, name in [("clara", "Clara"), ("davi", "Davi")]:
         app.register_customer(admin, customer_id, name)
     app.set_customer_membership(admin, "clara", account_managers=["lia", "otavio", "sara"])
@@ -413,8 +414,25 @@ def _omni_direct(scene: _Scene) -> None:
     say("None of clara's agents is online: the department's queue, with the reason (RT-3).")
     scene.online(offline=["otavio", "sara"])
     scene.write_in("s-3", "clara", "suporte")
+    _omni_queue(scene)
     say("financeiro routes by queue, whoever owns the customer:")
     scene.write_in("f-1", "clara", "financeiro")
+
+
+def _omni_queue(scene: _Scene) -> None:
+    """VS-7, RT-8: "para que outra pessoa possa atendê-lo": another agent takes it."""
+    app, say = scene.app, scene.say
+    rui = scene.who("rui")
+    waiting = _names([t.id for t in app.department_queue(rui, "suporte")])
+    say(f"  It waits so that another agent can serve it: rui lists suporte's queue: {waiting}")
+    seen = app.explain(rui, Subject.TICKET, "s-3").clause.value
+    clara = "is" if app.can_view(rui, Subject.CUSTOMER, "clara") else "is not"
+    say(f"  (he sees s-3 as {seen}, VS-7; clara's own record {clara} shown to him).")
+    taken = app.take_ticket(rui, "s-3").value
+    say(f"  rui takes s-3 (RT-8): it is now served by {taken.assignee}. lia tries a moment later:")
+    scene.refused(lambda: app.take_ticket(scene.who("lia"), "s-3"))
+    agents = app.customer(scene.host, "clara").ownership.account_managers
+    say(f"  The first taker wins; clara's agents are still {_names(agents)} (MB-5).")
 
 
 def _omni_absence(scene: _Scene, admin: Principal) -> None:

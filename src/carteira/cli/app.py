@@ -20,6 +20,7 @@ from carteira.cli import (
     commands_manager,
     commands_portfolio,
     commands_routing,
+    commands_ticket,
 )
 from carteira.cli.base import add_global_options, finish, formatter
 from carteira.cli.errors import (
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_manager.register(commands)
     commands_customer.register(commands)
     commands_routing.register(commands)
+    commands_ticket.register(commands)
     commands_log.register(commands)
     commands_data.register(commands)
     finish(parser)

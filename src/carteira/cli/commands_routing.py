@@ -10,7 +10,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from carteira.cli import shapes, values
-from carteira.cli.base import leaf, noun, reply
+from carteira.cli.base import leaf, noun, pages, reply
 from carteira.cli.errors import UsageError
 from carteira.cli.output import names
 from carteira.cli.session import ListedPresence
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from carteira.cli.output import Output
     from carteira.cli.session import Session
 
-__all__ = ["CLAUSE_RULES", "REASON_RULES", "register"]
+__all__ = ["CLAUSE_RULES", "REASON_RULES", "add_presence", "presence_of", "register"]
 
 #: The rule behind each routing reason (RT-1, RT-3).
 REASON_RULES = {
@@ -48,6 +48,7 @@ CLAUSE_RULES = {
     Clause.OUTSIDE_PORTFOLIO: "VS-2 c",
     Clause.VIEW_ALL: "VS-2 d",
     Clause.ASSIGNEE: "VS-2",
+    Clause.DEPARTMENT_QUEUE: "VS-7",
     Clause.INACTIVE: "MG-4",
     Clause.OUTSIDE_WITHOUT_PERMISSION: "VS-2 c",
     Clause.NOT_OWNER: "VS-2",
@@ -77,17 +78,7 @@ def register(commands: Commands) -> None:
     route.add_argument(
         "--department", metavar="D", required=True, help="the department it arrives at"
     )
-    presence = route.add_mutually_exclusive_group()
-    presence.add_argument(
-        "--online", metavar="M", action="append", help="M is online, repeatable; the others are not"
-    )
-    presence.add_argument(
-        "--offline",
-        metavar="M",
-        action="append",
-        help="M is offline, repeatable; the others are online",
-    )
-    presence.add_argument("--nobody-online", action="store_true", help="every manager is offline")
+    add_presence(route)
 
     see = leaf(
         commands,
@@ -177,6 +168,20 @@ def _register_department(commands: Commands) -> None:
         examples=["carteira department list"],
     )
 
+    queue = leaf(
+        sub,
+        "queue",
+        _queue,
+        summary="list what waits in a department's queue, oldest first",
+        description="List the tickets waiting in department ID's queue (open, nobody "
+        "serving them), oldest\nfirst (VS-7). For its members (everyone, where it lists "
+        "none), holders of VIEW_ALL\nand the host. A member takes one with "
+        "'carteira ticket take' (RT-8).",
+        examples=["carteira --as joao department queue suporte", "carteira department queue chat"],
+    )
+    queue.add_argument("department", metavar="ID", help="the department")
+    queue.add_argument("--limit", type=values.positive, help="show at most N tickets")
+
 
 def _capacities(pairs: list[str] | None) -> dict[str, int]:
     found: dict[str, int] = {}
@@ -236,7 +241,40 @@ def _list(session: Session, out: Output, args: argparse.Namespace) -> int:
     return 0
 
 
-def _presence(args: argparse.Namespace) -> tuple[ListedPresence | None, str]:
+def _queue(session: Session, out: Output, args: argparse.Namespace) -> int:
+    app, principal = session.app(), session.principal
+    waiting = list(
+        pages(
+            lambda a, n: app.department_queue(principal, args.department, after=a, limit=n),
+            args.limit,
+        )
+    )
+    out.table(
+        ["ticket", "customer", "opened at", "offered"],
+        [(t.id, t.customer, t.opened_at.isoformat(), names(t.offered)) for t in waiting],
+        shapes.listed(waiting),
+        empty=f"Nothing waits in the queue of {args.department}.",
+    )
+    return 0
+
+
+def add_presence(parser: argparse.ArgumentParser) -> None:
+    """Add ``--online``, ``--offline`` and ``--nobody-online``: who routing counts (RT-2)."""
+    presence = parser.add_mutually_exclusive_group()
+    presence.add_argument(
+        "--online", metavar="M", action="append", help="M is online, repeatable; the others are not"
+    )
+    presence.add_argument(
+        "--offline",
+        metavar="M",
+        action="append",
+        help="M is offline, repeatable; the others are online",
+    )
+    presence.add_argument("--nobody-online", action="store_true", help="every manager is offline")
+
+
+def presence_of(args: argparse.Namespace) -> tuple[ListedPresence | None, str]:
+    """Return the presence `add_presence`'s options describe, and how to say it (RT-2)."""
     if args.nobody_online:
         return ListedPresence(()), "nobody online"
     if args.online:
@@ -261,7 +299,7 @@ def _step_rule(step: Step) -> str:
 
 
 def _route(session: Session, out: Output, args: argparse.Namespace) -> int:
-    presence, told = _presence(args)
+    presence, told = presence_of(args)
     decision = session.app(presence).route(session.principal, args.customer, args.department)
     rule = REASON_RULES[decision.reason]
     if out.json:

@@ -1,10 +1,12 @@
-"""What a viewer sees, as sets storage indexes can answer (VS-2, VS-3, ST-4)."""
+"""What a viewer sees, as sets storage indexes can answer (VS-2, VS-3, VS-7, ST-4)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
 import attrs
+
+from carteira.domain.ticket import Ticket
 
 __all__ = ["Scope"]
 
@@ -16,7 +18,8 @@ class Scope:
     A customer is in scope when ``everything``; or its effective portfolio is in
     ``portfolios``; or one of its account managers is in ``account_managers``; or
     ``outside`` and it is outside portfolio. A ticket is in scope when its customer is,
-    or its assignee is in ``assignees``. Organizations use ``everything``,
+    or its assignee is in ``assignees``, or it waits in the queue of one of ``queues``
+    (departments, VS-7). Organizations use ``everything``,
     ``portfolios`` and ``outside``. An empty scope sees nothing.
     """
 
@@ -25,6 +28,7 @@ class Scope:
     account_managers: frozenset[str] = frozenset()
     outside: bool = False
     assignees: frozenset[str] = frozenset()
+    queues: frozenset[str] = frozenset()
 
     def sees_customer(self, portfolio: str | None, account_managers: Collection[str]) -> bool:
         """Tell whether a customer is in scope, given its effective portfolio and owners.
@@ -45,6 +49,12 @@ class Scope:
             return True
         return self.outside and portfolio is None
 
-    def sees_ticket(self, customer_seen: bool, assignee: str | None) -> bool:
-        """Tell whether a ticket is in scope: its customer is, or one of ``assignees`` serves it."""
-        return customer_seen or (assignee is not None and assignee in self.assignees)
+    def sees_ticket(self, customer_seen: bool, ticket: Ticket) -> bool:
+        """Tell whether ``ticket`` is in scope (VS-2, VS-7).
+
+        ``customer_seen`` says whether its customer is; else one of ``assignees`` serves
+        it, or it waits in the queue of one of ``queues`` (`Ticket.queued`).
+        """
+        if customer_seen or (ticket.assignee is not None and ticket.assignee in self.assignees):
+            return True
+        return ticket.queued and ticket.department in self.queues

@@ -18,7 +18,7 @@ import attrs
 from carteira.domain.portal import Attachment, Message, PortalFilter, StageMove
 from carteira.domain.workflow import FieldValue, Responsible
 
-__all__ = ["ChoiceMode", "Department", "RoutingMode", "Ticket", "TicketStatus"]
+__all__ = ["ChoiceMode", "Department", "RoutingMode", "Ticket", "TicketStatus", "queues_of"]
 
 
 def _values(value: Mapping[str, FieldValue]) -> Mapping[str, FieldValue]:
@@ -91,6 +91,15 @@ class Department:
         return self.capacities.get(manager_id, self.capacity)
 
 
+def queues_of(manager_id: str, departments: Iterable[Department]) -> frozenset[str]:
+    """Return the ids of those of ``departments`` whose queue ``manager_id`` sees (VS-7).
+
+    The departments that admit him (`Department.admits`): he is a member, or the
+    department lists no members.
+    """
+    return frozenset(d.id for d in departments if d.admits(manager_id))
+
+
 @attrs.frozen
 class Ticket:
     """One request or conversation of a customer (VS-2, RT, WA-1/2/4/6, PM-3).
@@ -133,6 +142,11 @@ class Ticket:
     def open(self) -> bool:
         """Tell whether the ticket is still open."""
         return self.status is TicketStatus.OPEN
+
+    @property
+    def queued(self) -> bool:
+        """Tell whether it waits in its department's queue: open, with no assignee (VS-7, RT-8)."""
+        return self.status is TicketStatus.OPEN and self.assignee is None
 
     @property
     def portal_filter(self) -> PortalFilter:

@@ -1,6 +1,6 @@
 """Who may see a customer, an organization or a ticket: the rules answered over records.
 
-VS-1, VS-2, VS-5 and MG-4, MG-5. The rules themselves are data in
+VS-1, VS-2, VS-5, VS-7 and MG-4, MG-5. The rules themselves are data in
 `carteira.domain.visibility_rule` (ST-7); these functions answer them over loaded records
 and return a [`Visibility`][carteira.Visibility] naming the clause that granted or the reason
 that denied, so services turn a denial into an error and hosts can show why (VS-5).
@@ -22,6 +22,7 @@ import attrs
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import Permission
 from carteira.domain.scope import Scope
+from carteira.domain.ticket import Department
 from carteira.domain.visibility_rule import (
     CUSTOMER_RULE,
     ORGANIZATION_RULE,
@@ -216,11 +217,14 @@ def organization_visibility(
     return _decided(ORGANIZATION_RULE, answer, viewer, outside)
 
 
-def ticket_visibility(viewer: Viewer, customer: Visibility, assignee: str | None) -> Visibility:
-    """Decide whether ``viewer`` sees a ticket under `TICKET_RULE` (VS-2).
+def ticket_visibility(
+    viewer: Viewer, customer: Visibility, assignee: str | None, queue: Department | None = None
+) -> Visibility:
+    """Decide whether ``viewer`` sees a ticket under `TICKET_RULE` (VS-2, VS-7).
 
-    ``customer`` is his view of the ticket's customer; a ticket he does not see is denied
-    with that view's clause.
+    ``customer`` is his view of the ticket's customer; ``queue`` is the department whose
+    queue the ticket waits in ([`Ticket.queued`][carteira.Ticket.queued]), ``None`` when it
+    waits in none. A ticket he does not see is denied with the customer view's clause.
     """
 
     def answer(test: Test) -> Answer:
@@ -228,6 +232,8 @@ def ticket_visibility(viewer: Viewer, customer: Visibility, assignee: str | None
             return customer.granted
         if test is Test.SERVES_TICKET:
             return assignee is not None and assignee == viewer.id
+        if test is Test.WAITS_IN_HIS_QUEUE:
+            return queue is not None and queue.admits(viewer.id)
         return _about_viewer(viewer, True, False, test)  # the ticket rule tests no switch
 
     found = first_grant(TICKET_RULE, answer)
@@ -237,13 +243,19 @@ def ticket_visibility(viewer: Viewer, customer: Visibility, assignee: str | None
 
 
 def scope_of(
-    viewer: Viewer, *, segmentation: bool, open_access: bool, managed_portfolios: Iterable[str]
+    viewer: Viewer,
+    *,
+    segmentation: bool,
+    open_access: bool,
+    managed_portfolios: Iterable[str],
+    queues: Iterable[str] = (),
 ) -> Scope:
-    """Return the viewer's scope: `TICKET_RULE` and `CUSTOMER_RULE` as sets (VS-2, VS-3).
+    """Return the viewer's scope: `TICKET_RULE` and `CUSTOMER_RULE` as sets (VS-2, VS-3, VS-7).
 
     Each grant whose tests about the viewer hold adds what its test about an object
     names; a grant with no such test means he sees everything. ``managed_portfolios`` are
-    the portfolios managed by any of his identities.
+    the portfolios managed by any of his identities; ``queues`` the departments whose
+    queues he sees ([`queues_of`][carteira.queues_of]).
     """
     named: set[Test] = set()
     for grant in (*CUSTOMER_RULE.grants, *TICKET_RULE.grants):
@@ -266,4 +278,5 @@ def scope_of(
         else frozenset(),
         outside=Test.OUTSIDE_PORTFOLIO in named,
         assignees=frozenset({viewer.id}) if Test.SERVES_TICKET in named else frozenset(),
+        queues=frozenset(queues) if Test.WAITS_IN_HIS_QUEUE in named else frozenset(),
     )

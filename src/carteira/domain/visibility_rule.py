@@ -77,6 +77,7 @@ class Clause(enum.StrEnum):
     OUTSIDE_PORTFOLIO = "outside_portfolio_view_unassigned"
     VIEW_ALL = "view_all"
     ASSIGNEE = "ticket_assignee"
+    DEPARTMENT_QUEUE = "department_queue"
     INACTIVE = "inactive"
     OUTSIDE_WITHOUT_PERMISSION = "outside_portfolio_without_view_unassigned"
     NOT_OWNER = "not_owner"
@@ -105,6 +106,8 @@ class Test(enum.Enum):
     OUTSIDE_PORTFOLIO = "outside_portfolio"
     #: The viewer himself is the ticket's current assignee (VS-2).
     SERVES_TICKET = "serves_ticket"
+    #: The ticket waits in the queue of a department he may serve (VS-7, RT-2).
+    WAITS_IN_HIS_QUEUE = "waits_in_his_queue"
     #: The ticket's customer is visible to him under `CUSTOMER_RULE` (VS-2).
     SEES_CUSTOMER = "sees_customer"
 
@@ -194,9 +197,12 @@ TICKET_RULE = Rule(
     (
         Grant(None, (Test.SEES_CUSTOMER,)),
         Grant(Clause.ASSIGNEE, (Test.ACTIVE, Test.SERVES_TICKET)),
+        Grant(Clause.DEPARTMENT_QUEUE, (Test.ACTIVE, Test.WAITS_IN_HIS_QUEUE)),
     ),
 )
-"""VS-2 for tickets: he sees the ticket's customer, or he serves the ticket."""
+"""VS-2 and VS-7 for tickets: he sees the ticket's customer, or he serves the ticket, or it
+waits in the queue of a department he may serve (a member, or anyone where the department
+lists no members). The last grants nothing about the customer's record."""
 
 
 @attrs.frozen

@@ -60,6 +60,17 @@ class TicketReader(Protocol):
         """
         ...
 
+    def queue(self, department_id: str, *, after: str | None, limit: int) -> Sequence[Ticket]:
+        """Return the first ``limit`` tickets waiting in a department's queue, oldest first.
+
+        Waiting is [`Ticket.queued`][carteira.Ticket.queued]; oldest first is by
+        ``opened_at``, then id. ``after`` is the last ticket of the previous page: the page
+        holds the tickets that come after it in that order (none when no ticket of the
+        tenant has that id). Answered through an index, a page costs what it shows
+        (VS-7, ST-4).
+        """
+        ...
+
     def count_open_at(self, ticket_type: str, stages: Iterable[str]) -> int:
         """Return how many open tickets of ``ticket_type`` stand at one of ``stages`` (TK-2)."""
         ...

@@ -38,6 +38,7 @@ from carteira.services import (
     managers,
     portfolios,
     queries,
+    queue,
     records,
     routing,
     settings,
@@ -472,6 +473,31 @@ class Carteira:
     ) -> Result[Ticket]:
         """Give an open ticket to another manager, or back to the queue (PM-3)."""
         return self._run.command(principal, lambda c: tickets.reassign(c, ticket_id, manager_id))
+
+    def department_queue(
+        self,
+        principal: Principal,
+        department_id: str,
+        *,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[Ticket]:
+        """Return a page of the tickets waiting in a department's queue, oldest first (VS-7).
+
+        For the department's members (every active manager where it lists none), holders
+        of VIEW_ALL and the host. Pass the page's ``next_after`` back as ``after``.
+        """
+        return self._run.query(
+            principal, lambda c: queue.queue(c, department_id, after=after, limit=limit)
+        )
+
+    def take_ticket(self, principal: Principal, ticket_id: str) -> Result[Ticket]:
+        """Take a ticket from one's department's queue; the first taker wins (RT-8).
+
+        A second taker is refused with [`Conflict`][carteira.Conflict] ``already_taken``;
+        membership does not change (MB-5).
+        """
+        return self._run.command(principal, lambda c: queue.take(c, ticket_id))
 
     def reply(self, principal: Principal, ticket_id: str) -> Result[Ticket]:
         """Record a reply on an open ticket (PM-3)."""

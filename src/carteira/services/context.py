@@ -28,7 +28,7 @@ from carteira.domain.principal import Principal, PrincipalKind
 from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
 from carteira.domain.stamp import Stamp
-from carteira.domain.ticket import Department, Ticket
+from carteira.domain.ticket import Department, Ticket, queues_of
 from carteira.domain.visibility import (
     Viewer,
     Visibility,
@@ -38,7 +38,7 @@ from carteira.domain.visibility import (
     standing_in,
     ticket_visibility,
 )
-from carteira.domain.visibility_rule import Subject, subject_of
+from carteira.domain.visibility_rule import Clause, Subject, subject_of
 from carteira.policies.eligibility import EligibilityPolicy
 from carteira.policies.routing import TieBreak, fewest_open_then_longest_idle
 from carteira.ports.clock import Clock
@@ -287,6 +287,7 @@ class ReadContext:
             segmentation=self.settings.segmentation,
             open_access=self.settings.open_access,
             managed_portfolios=managed,
+            queues=queues_of(viewer.id, self.uow.departments.list()),
         )
 
     def customer_visibility(self, customer: Customer, viewer: Viewer | None = None) -> Visibility:
@@ -315,11 +316,12 @@ class ReadContext:
         )
 
     def ticket_visibility(self, ticket: Ticket, viewer: Viewer | None = None) -> Visibility:
-        """Decide whether the actor (or ``viewer``) sees ``ticket`` (VS-2)."""
+        """Decide whether the actor (or ``viewer``) sees ``ticket`` (VS-2, VS-7)."""
         viewer = viewer or self.viewer
         customer = self.customer(ticket.customer)
+        queue = self.uow.departments.get(ticket.department) if ticket.queued else None
         return ticket_visibility(
-            viewer, self.customer_visibility(customer, viewer), ticket.assignee
+            viewer, self.customer_visibility(customer, viewer), ticket.assignee, queue
         )
 
     def ticket(self, ticket_id: str) -> Ticket:
@@ -330,10 +332,24 @@ class ReadContext:
         return found
 
     def visible_ticket(self, ticket_id: str) -> Ticket:
-        """Return the ticket if the actor sees it; otherwise it does not exist (VS-3)."""
+        """Return the ticket if the actor sees it to act on; otherwise it does not exist (VS-3).
+
+        A ticket he sees only because it waits in his department's queue he may take
+        (RT-8) and nothing else: acting on it otherwise is refused with
+        [`PermissionDenied`][carteira.PermissionDenied] ``take_first`` (VS-7).
+        """
         ticket = self.ticket(ticket_id)
-        if not self.ticket_visibility(ticket):
+        seen = self.ticket_visibility(ticket)
+        if not seen:
             raise NotFound("ticket", ticket_id)
+        if seen.clause is Clause.DEPARTMENT_QUEUE:
+            raise PermissionDenied(
+                f"ticket {ticket_id!r} waits in the queue of department {ticket.department!r}: "
+                "take it before acting on it",
+                code="take_first",
+                rule="VS-7",
+                details={"ticket": ticket_id, "department": ticket.department},
+            )
         return ticket
 
     def department(self, department_id: str) -> Department:

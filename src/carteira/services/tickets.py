@@ -29,6 +29,7 @@ from carteira.services.ownership import organization_portfolio
 from carteira.services.routing import routing_input
 
 __all__ = [
+    "assign_to",
     "choose_agent",
     "close",
     "open_ticket",
@@ -148,7 +149,7 @@ def choose_agent(context: Context, ticket_id: str, manager_id: str) -> Ticket:
             rule="MG-4",
             details={"manager": manager_id, "exclusion": excluded.value},
         )
-    return _assign(context, ticket, manager_id)
+    return assign_to(context, ticket, manager_id)
 
 
 def reassign(context: Context, ticket_id: str, manager_id: str | None) -> Ticket:
@@ -165,7 +166,7 @@ def reassign(context: Context, ticket_id: str, manager_id: str | None) -> Ticket
                 rule="RT-2",
                 details={"manager": manager_id, "department": department.id},
             )
-    return _assign(context, ticket, manager_id)
+    return assign_to(context, ticket, manager_id)
 
 
 def reply(context: Context, ticket_id: str) -> Ticket:
@@ -217,7 +218,8 @@ def require_owner(context: ReadContext, ticket: Ticket, action: str) -> None:
     )
 
 
-def _assign(context: Context, ticket: Ticket, manager_id: str | None) -> Ticket:
+def assign_to(context: Context, ticket: Ticket, manager_id: str | None) -> Ticket:
+    """Give ``ticket`` to ``manager_id`` (``None``: back to the queue), as checked by the caller."""
     if ticket.assignee == manager_id:
         return ticket
     now = context.stamp.at

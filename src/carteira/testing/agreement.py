@@ -149,6 +149,8 @@ organizations = st.sampled_from(ORGANIZATIONS)
 portfolios = st.sampled_from(PORTFOLIOS)
 tickets = st.sampled_from(TICKETS)
 departments = st.sampled_from(DEPARTMENTS)
+# Mostly agents who may take a ticket (m0 holds every permission, m2 ASSIGN_SELF).
+takers = st.sampled_from(("m0", "m2", "m2", *MANAGERS))
 manager_lists = st.lists(st.sampled_from(("m0", "m1", *MANAGERS)), max_size=3)
 leaves = st.sampled_from(("none", "keep", *MANAGERS))
 profiles = st.sampled_from([p.value for p in Profile])
@@ -267,7 +269,9 @@ class AgreementMachine(RuleBasedStateMachine):
             lambda a, p: a.register_manager(
                 p, "m1", "Analyst", profile=Profile.ANALYST, roles=clerk
             ),
-            lambda a, p: a.register_manager(p, "m2", "Seller", profile=Profile.ANALYST),
+            lambda a, p: a.register_manager(
+                p, "m2", "Seller", profile=Profile.ANALYST, roles=ROLES["seller"]
+            ),
             lambda a, p: a.create_portfolio(p, "Sul", managers=["m0", "m1"], portfolio_id="p0"),
             lambda a, p: a.create_portfolio(p, "norte", portfolio_id="p1"),
             lambda a, p: a.register_organization(p, "o0", "Org"),
@@ -279,6 +283,7 @@ class AgreementMachine(RuleBasedStateMachine):
             lambda a, p: a.update_settings(p, portal_attendant="m0"),
             _save_question,
             lambda a, p: a.open_ticket(p, "k0", "c1", "d0"),
+            lambda a, p: a.reassign_ticket(p, "k0", None),  # waiting in d0's queue (VS-7)
             lambda a, p: a.portal.open_ticket(
                 Principal.customer(p.tenant, "c0"),
                 group="Suporte",
@@ -541,16 +546,27 @@ class AgreementMachine(RuleBasedStateMachine):
         )
 
     @rule(
-        tenant=tenants, actor=actors, department=departments, capacity=st.none() | st.integers(0, 2)
+        tenant=tenants,
+        actor=actors,
+        department=departments,
+        capacity=st.none() | st.integers(0, 2),
+        members=st.none() | manager_lists,
     )
     def save_department(
-        self, tenant: str, actor: str, department: str, capacity: int | None
+        self,
+        tenant: str,
+        actor: str,
+        department: str,
+        capacity: int | None,
+        members: list[str] | None,
     ) -> None:
-        """Create or change a department (RT-1, RT-2)."""
+        """Create or change a department, listing its members or not (RT-1, RT-2, VS-7)."""
         self.both(
             tenant,
             actor,
-            lambda a, p: a.save_department(p, department, department.upper(), capacity=capacity),
+            lambda a, p: a.save_department(
+                p, department, department.upper(), capacity=capacity, members=members
+            ),
         )
 
     @rule(tenant=tenants, actor=actors, ticket=tickets, customer=customers, department=departments)
@@ -564,6 +580,11 @@ class AgreementMachine(RuleBasedStateMachine):
     def reassign_ticket(self, tenant: str, actor: str, ticket: str, manager: str | None) -> None:
         """Reassign a ticket or send it back to the queue (PM-3)."""
         self.both(tenant, actor, lambda a, p: a.reassign_ticket(p, ticket, manager))
+
+    @rule(tenant=tenants, actor=takers, ticket=tickets)
+    def take_ticket(self, tenant: str, actor: str, ticket: str) -> None:
+        """Take a ticket from one's department's queue; the first taker wins (RT-8)."""
+        self.both(tenant, actor, lambda a, p: a.take_ticket(p, ticket))
 
     @rule(tenant=tenants, actor=actors, ticket=tickets, associate=st.booleans())
     def close_ticket(self, tenant: str, actor: str, ticket: str, associate: bool) -> None:
@@ -739,8 +760,13 @@ def _queries(tenant: str) -> list[tuple[str, Callable[[Carteira], object]]]:
         found.append((f"owner history of {customer}", _ask("owner_history", system, customer)))
         portal = Principal.customer(tenant, customer)
         found.append((f"portal tickets of {customer}", _pages("portal.tickets", portal)))
+    for department in DEPARTMENTS:
+        found.append((f"queue of {department}", _pages("department_queue", system, department)))
     for manager in MANAGERS:
         viewer = Principal.manager(tenant, manager)
+        for department in DEPARTMENTS:
+            label = f"queue of {department} for {manager}"
+            found.append((label, _pages("department_queue", viewer, department)))
         found.append((f"tickets {manager} sees", _pages("visible_tickets", viewer)))
         found.append((f"customers {manager} sees", _pages("visible_customers", viewer)))
         found.append((f"organizations {manager} sees", _pages("visible_organizations", viewer)))

@@ -67,7 +67,7 @@ def ticket_ids_in_scope(
     customers: Table[Customer],
     organizations: Table[Organization],
 ) -> Collection[str]:
-    """Return the ids of the tickets whose customer is in scope or that a viewer serves."""
+    """Return the ids of the tickets of the scope's customers, assignees and queues (VS-7)."""
     if scope.everything:
         return tickets.rows.keys()
     found: set[str] = set()
@@ -75,6 +75,8 @@ def ticket_ids_in_scope(
         found.update(tickets.ids("customer", customer_id))
     for manager in scope.assignees:
         found.update(tickets.ids("assignee", manager))
+    for department in scope.queues:
+        found.update(tickets.ids("queue", department))
     return found
 
 

@@ -39,7 +39,7 @@ from carteira.domain.routing_facts import Candidates, Opening, Owners
 from carteira.domain.scope import Scope
 from carteira.domain.search import search_matches, search_terms, search_words
 from carteira.domain.settings import TenantSettings
-from carteira.domain.ticket import Department, Ticket
+from carteira.domain.ticket import Department, Ticket, queues_of
 from carteira.domain.visibility import Viewer, scope_of, standing_in, standing_in_period
 from carteira.domain.visibility_rule import Seen, Subject
 from carteira.domain.workflow import TicketType
@@ -49,7 +49,7 @@ __all__ = ["InMemoryReadUnitOfWork", "InMemoryStore", "InMemoryUnitOfWork"]
 
 # A viewer's scope, the period it holds for, and what it was read from (`_Tenant.scope_at`).
 _Period = tuple[Scope | None, datetime | None, datetime | None]
-_Held = tuple[tuple[int, int, TenantSettings], datetime | None, datetime | None, Scope | None]
+_Held = tuple[tuple[int, int, int, TenantSettings], datetime | None, datetime | None, Scope | None]
 _MAX_VIEWERS = 4096
 
 
@@ -93,6 +93,7 @@ class _Tenant:
                 "load": _serving,
                 "portal": _portal_views,
                 "stage": _open_stage,
+                "queue": _queue,
             },
         )
         self.departments: Table[Department] = Table("department", journal)
@@ -149,11 +150,16 @@ class _Tenant:
     def scope_at(self, principal: Principal, at: datetime) -> Scope | None:
         """Return the principal's scope at ``at``; ``None`` when he may not ask (MG-4, VS-3).
 
-        Kept per principal while the managers, the portfolios and the settings stand still
-        and ``at`` stays in the period his stand-ins hold for (MG-5), so a check costs a few
-        look-ups and a revocation shows at the next one.
+        Kept per principal while the managers, the portfolios, the departments and the
+        settings stand still and ``at`` stays in the period his stand-ins hold for (MG-5),
+        so a check costs a few look-ups and a revocation shows at the next one.
         """
-        stamp = (self.managers.revision, self.portfolios.revision, self.settings)
+        stamp = (
+            self.managers.revision,
+            self.portfolios.revision,
+            self.departments.revision,
+            self.settings,
+        )
         key = (principal.kind, principal.id)
         held = self._viewers.get(key)
         if held is not None and held[0] == stamp:
@@ -185,6 +191,7 @@ class _Tenant:
             segmentation=self.settings.segmentation,
             open_access=self.settings.open_access,
             managed_portfolios=managed,
+            queues=queues_of(manager.id, self.departments.rows.values()),
         )
         return (scope, *standing_in_period(named_him, at))
 
@@ -241,6 +248,14 @@ def _named(search: str | None) -> Callable[[Customer | Organization], bool] | No
         return None
     terms = search_terms(search)
     return lambda row: search_matches(terms, search_words(row.name, row.id))
+
+
+def _queue(ticket: Ticket) -> tuple[str, ...]:
+    return (ticket.department,) if ticket.queued else ()
+
+
+def _queue_order(ticket: Ticket) -> tuple[datetime, str]:
+    return ticket.opened_at, ticket.id
 
 
 def _is_open(ticket: Ticket) -> bool:
@@ -727,6 +742,17 @@ class _Tickets(_Repo):
         )
         return page_of(ids, tickets.rows, after, limit)
 
+    def queue(self, department_id: str, *, after: str | None, limit: int) -> Sequence[Ticket]:
+        self._guard()
+        tickets = self._data.tickets
+        waiting = sorted(tickets.lookup("queue", department_id), key=_queue_order)
+        if after is not None:
+            mark = tickets.rows.get(after)
+            if mark is None:
+                return []
+            waiting = [t for t in waiting if _queue_order(t) > _queue_order(mark)]
+        return waiting[: max(limit, 0)]
+
     def count_open_at(self, ticket_type: str, stages: Iterable[str]) -> int:
         self._guard()
         return sum(len(self._data.tickets.ids("stage", (ticket_type, s))) for s in set(stages))
@@ -929,7 +955,7 @@ def _sees_ticket(data: _Tenant, scope: Scope, ticket_id: str) -> bool:
     customer = None if ticket is None else data.customers.rows.get(ticket.customer)
     if ticket is None or customer is None:
         return False
-    return scope.sees_ticket(data.holds_customer(scope, customer), ticket.assignee)
+    return scope.sees_ticket(data.holds_customer(scope, customer), ticket)
 
 
 _SEES: dict[Subject, Callable[[_Tenant, Scope, str], bool]] = {

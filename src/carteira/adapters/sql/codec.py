@@ -19,7 +19,7 @@ import cattrs
 from sqlalchemy import ColumnElement, Table
 
 from carteira.adapters.sql import schema
-from carteira.adapters.sql.derived import microseconds, periods, permission_bits
+from carteira.adapters.sql.derived import member_rows, microseconds, periods, permission_bits
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import StorageError
 from carteira.domain.manager import Manager
@@ -223,7 +223,11 @@ CUSTOMERS: Codec[Customer] = Codec(
 
 def _ticket_keys(ticket: Ticket) -> dict[str, object]:
     view = None if ticket.type is None else ticket.portal_filter.value
-    return {"assigned_at_us": microseconds(ticket.assigned_at), "portal_view": view}
+    return {
+        "opened_at_us": microseconds(ticket.opened_at),
+        "assigned_at_us": microseconds(ticket.assigned_at),
+        "portal_view": view,
+    }
 
 
 TICKETS: Codec[Ticket] = Codec(
@@ -266,6 +270,8 @@ DEPARTMENTS: Codec[Department] = Codec(
         ("account_managers_only", "account_managers_only"),
     ),
     nested=(("members", "members"), ("capacities", "capacities")),
+    derive=lambda d: {"lists_members": d.members is not None},
+    children=(Child(schema.department_members, "department_id", lambda d: member_rows(d.members)),),
 )
 
 TICKET_TYPES: Codec[TicketType] = Codec(

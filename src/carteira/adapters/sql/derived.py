@@ -22,7 +22,9 @@ __all__ = [
     "bit_of",
     "converter",
     "instant_us",
+    "member_rows",
     "microseconds",
+    "microseconds_of_text",
     "periods",
     "permission_bits",
     "permission_bits_of_roles",
@@ -47,6 +49,16 @@ def microseconds(instant: datetime | None) -> int | None:
 def instant_us(instant: datetime) -> int:
     """Return an aware ``instant`` as microseconds since the epoch (MG-5)."""
     return (instant - _EPOCH) // timedelta(microseconds=1)
+
+
+def microseconds_of_text(instant: str) -> int:
+    """Return an instant stored as ISO text as microseconds since the epoch (for an upgrade)."""
+    return instant_us(converter().structure(instant, datetime))
+
+
+def member_rows(members: Iterable[str] | None) -> list[dict[str, object]]:
+    """Return one row per member a department lists, by id (RT-2, VS-7)."""
+    return [{"manager_id": m} for m in sorted(set(members or ()))]
 
 
 def bit_of(permission: Permission) -> int:

@@ -16,6 +16,7 @@ check, reading who the viewer stands in for at that instant (ST-7, MG-5).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -52,7 +53,7 @@ __all__ = [
     "upgrade",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The version of the tables this code reads and writes; recorded in the database.
 
 1: the first tables. 2: index ``carteira_tickets_assignee_id`` (ST-4). 3: managers'
@@ -252,6 +253,7 @@ tickets = Table(
     _key("customer"),
     _key("department"),
     _text("opened_at"),
+    Column("opened_at_us", BigInteger, nullable=False),
     _key("status"),
     _key("assignee", nullable=True),
     _text("assigned_at", nullable=True),
@@ -274,15 +276,26 @@ tickets = Table(
     Index("carteira_tickets_portal", "tenant", "customer", "portal_view", "id"),
     Index("carteira_tickets_assignee", "tenant", "assignee", "status", "id"),
     Index("carteira_tickets_assignee_id", "tenant", "assignee", "id"),
-    Index("carteira_tickets_load", "tenant", "department", "assignee", "status"),
+    Index(
+        "carteira_tickets_department",
+        "tenant",
+        "department",
+        "assignee",
+        "status",
+        "opened_at_us",
+        "id",
+    ),
     Index("carteira_tickets_stage", "tenant", "ticket_type", "stage", "status"),
 )
-"""Tickets (RT, TK); instants as ISO text, ``assigned_at_us`` to order by (RT-1).
+"""Tickets (RT, TK); instants as ISO text, ``opened_at_us`` and ``assigned_at_us`` to order by.
 
 ``portal_view`` is the one portal view besides *All* that shows a portal ticket, and
 ``NULL`` for a conversation (TK-7). ``carteira_tickets_assignee`` finds a manager's open
 tickets (WA-4); ``carteira_tickets_assignee_id`` (schema version 2) walks the tickets he
-serves in id order, so a scope page stops after its ``limit`` (VS-3, ST-4).
+serves in id order, so a scope page stops after its ``limit`` (VS-3, ST-4);
+``carteira_tickets_department`` (schema version 6, in place of ``carteira_tickets_load``)
+counts a department's open tickets per assignee (RT-2) and walks its queue, the open tickets
+with no assignee, oldest first (VS-7).
 """
 
 departments = Table(
@@ -297,10 +310,22 @@ departments = Table(
     Column("capacity", Integer, nullable=True),
     _json("capacities"),
     Column("account_managers_only", Boolean, nullable=False),
+    Column("lists_members", Boolean, nullable=False),
     _version(),
     _pk("carteira_departments", "id"),
 )
-"""Departments (RT-1, RT-2)."""
+"""Departments (RT-1, RT-2); ``lists_members`` is false where anyone may serve (VS-7)."""
+
+department_members = Table(
+    "carteira_department_members",
+    metadata,
+    _key("tenant"),
+    _key("department_id"),
+    _key("manager_id"),
+    _pk("carteira_department_members", "department_id", "manager_id"),
+    _parent("carteira_department_members", "carteira_departments", "department_id"),
+)
+"""The members a department lists, one row each (RT-2, VS-7; schema version 6)."""
 
 ticket_types = Table(
     "carteira_ticket_types",
@@ -558,10 +583,57 @@ def _search_words(connection: Connection) -> None:
                 connection.exec_driver_sql(f"ALTER TABLE {table.name} DROP COLUMN name_fold")
 
 
+def _department_queues(connection: Connection) -> None:
+    """Version 5 to 6: department members as rows and tickets by opening instant (VS-7)."""
+    found = inspect(connection)
+    with translated():
+        if "lists_members" not in {c["name"] for c in found.get_columns(departments.name)}:
+            connection.exec_driver_sql(
+                f"ALTER TABLE {departments.name} "
+                "ADD COLUMN lists_members BOOLEAN NOT NULL DEFAULT FALSE"
+            )
+        if "opened_at_us" not in {c["name"] for c in found.get_columns(tickets.name)}:
+            connection.exec_driver_sql(
+                f"ALTER TABLE {tickets.name} ADD COLUMN opened_at_us BIGINT NOT NULL DEFAULT 0"
+            )
+        department_members.create(connection, checkfirst=True)
+        connection.execute(department_members.delete())
+        rows = connection.execute(
+            select(departments.c.tenant, departments.c.id, departments.c.members)
+        ).all()
+        for tenant, department_id, members in rows:
+            listed = json.loads(members)
+            connection.execute(
+                update(departments)
+                .where(departments.c.tenant == tenant, departments.c.id == department_id)
+                .values(lists_members=listed is not None)
+            )
+            member_rows = derived.member_rows(listed)
+            if member_rows:
+                connection.execute(
+                    insert(department_members),
+                    [{"tenant": tenant, "department_id": department_id, **m} for m in member_rows],
+                )
+        opened = connection.execute(
+            select(tickets.c.tenant, tickets.c.id, tickets.c.opened_at)
+        ).all()
+        for tenant, ticket_id, at in opened:
+            connection.execute(
+                update(tickets)
+                .where(tickets.c.tenant == tenant, tickets.c.id == ticket_id)
+                .values(opened_at_us=derived.microseconds_of_text(at))
+            )
+        if any(i["name"] == "carteira_tickets_load" for i in found.get_indexes(tickets.name)):
+            connection.exec_driver_sql("DROP INDEX carteira_tickets_load")
+        index = next(i for i in tickets.indexes if i.name == "carteira_tickets_department")
+        index.create(connection, checkfirst=True)
+
+
 # _STEPS[n] upgrades a database from version n to n + 1; version 1 is the first.
 _STEPS: dict[int, Callable[[Connection], None]] = {
     1: _tickets_by_assignee_and_id,
     2: _visibility_in_columns,
     3: _open_access_switch,
     4: _search_words,
+    5: _department_queues,
 }

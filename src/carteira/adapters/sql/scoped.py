@@ -32,6 +32,7 @@ from sqlalchemy import (
 from carteira.adapters.sql import schema
 from carteira.domain.scope import Scope
 from carteira.domain.search import search_terms
+from carteira.domain.ticket import TicketStatus
 
 __all__ = [
     "Keep",
@@ -40,6 +41,7 @@ __all__ = [
     "customer_samples",
     "named",
     "organization_parts",
+    "queued",
     "ticket_visible",
     "union_of",
 ]
@@ -208,13 +210,12 @@ def customer_samples(tenant: str, scope: Scope) -> list[Select[Any]]:
     return parts
 
 
-def ticket_visible(
-    tenant: str, scope: Scope, customer: ColumnElement[str], assignee: ColumnElement[str]
-) -> ColumnElement[bool]:
-    """Return "a ticket of ``customer`` served by ``assignee`` is in ``scope``", row by row.
+def ticket_visible(tenant: str, scope: Scope, ticket: Any) -> ColumnElement[bool]:
+    """Return "this row of ``ticket`` (an alias of the tickets table) is in ``scope``".
 
-    The same rule as `customer_parts` and the assignee part (VS-2), asked of one
-    ticket at a time through primary keys: for a walk of tickets in id order (ST-4).
+    The same rule as `customer_parts`, the assignee part and the queue part (VS-2, VS-7),
+    asked of one ticket at a time through primary keys: for a walk of tickets in id order
+    (ST-4).
     """
     c, o = _customers, _organizations
     ways: list[ColumnElement[bool]] = []
@@ -240,10 +241,17 @@ def ticket_visible(
         ways.append((c.c.unplaced == true()) & ~placed)
     found: list[ColumnElement[bool]] = []
     if ways:
-        found.append(_probe(c.c.tenant == tenant, c.c.id == customer, or_(*ways)))
+        found.append(_probe(c.c.tenant == tenant, c.c.id == ticket.c.customer, or_(*ways)))
     if scope.assignees:
-        found.append(assignee.in_(sorted(scope.assignees)))
+        found.append(ticket.c.assignee.in_(sorted(scope.assignees)))
+    if scope.queues:
+        found.append(ticket.c.department.in_(sorted(scope.queues)) & queued(ticket))
     return or_(false(), *found)
+
+
+def queued(ticket: Any) -> ColumnElement[bool]:
+    """Return "this ticket waits in its department's queue": open, no assignee (VS-7)."""
+    return (ticket.c.status == TicketStatus.OPEN.value) & ticket.c.assignee.is_(None)  # type: ignore[no-any-return]
 
 
 def _probe(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:

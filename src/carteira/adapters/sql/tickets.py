@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, func, select, true
+from sqlalchemy import ColumnElement, CompoundSelect, Select, func, select, true, tuple_
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
@@ -24,6 +24,7 @@ from carteira.adapters.sql.scoped import (
     Page,
     customer_parts,
     customer_samples,
+    queued,
     ticket_visible,
     union_of,
 )
@@ -67,7 +68,8 @@ def _open(table: Any) -> list[ColumnElement[bool]]:
 
 
 def _holds_anything(scope: Scope) -> bool:
-    return bool(scope.portfolios or scope.account_managers or scope.outside or scope.assignees)
+    parts = (scope.portfolios, scope.account_managers, scope.assignees, scope.queues)
+    return scope.outside or any(parts)
 
 
 class SqlTickets(SqlRepository[Ticket]):
@@ -210,7 +212,7 @@ class SqlTickets(SqlRepository[Ticket]):
             ahead(_walked)
             .where(
                 _walked.c.id <= select(edge.c[0]).scalar_subquery(),
-                ticket_visible(tenant, scope, _walked.c.customer, _walked.c.assignee),
+                ticket_visible(tenant, scope, _walked),
                 *(keep(_walked) if keep is not None else ()),
             )
             .order_by(_walked.c.id)
@@ -248,6 +250,14 @@ class SqlTickets(SqlRepository[Ticket]):
                 _tickets.c.tenant == tenant, _tickets.c.assignee == assignee
             )
             found.append(page.cut(served, _tickets, _tickets.c.id))
+        if scope.queues:
+            # Through carteira_tickets_department: the queues' tickets, then sorted by id.
+            waiting = select(_tickets.c.id).where(
+                _tickets.c.tenant == tenant,
+                _tickets.c.department.in_(sorted(scope.queues)),
+                queued(_tickets),
+            )
+            found.append(page.cut(waiting, _tickets, _tickets.c.id))
         return found
 
     def _unindexed_id(self) -> ColumnElement[str] | None:
@@ -284,6 +294,32 @@ class SqlTickets(SqlRepository[Ticket]):
         if after is not None:
             statement = statement.where(_tickets.c.id > after)
         return self._fetch(statement.order_by(_tickets.c.id).limit(min(limit, LARGEST)))
+
+    def queue(self, department_id: str, *, after: str | None, limit: int) -> Sequence[Ticket]:
+        """Return a page of the department's queue, oldest first (VS-7, ST-4).
+
+        One statement through ``carteira_tickets_department``: the queued tickets of the
+        department in (``opened_at_us``, id) order, from just past the ``after`` ticket's
+        place, which a scalar look-up by primary key finds.
+        """
+        if limit <= 0:
+            return []
+        t = _tickets
+        statement = self._select().where(t.c.department == department_id, queued(t))
+        if after is not None:
+            mark = _tickets.alias("mark")
+            at = (
+                select(mark.c.opened_at_us)
+                .where(mark.c.tenant == self._access.tenant, mark.c.id == after)
+                .scalar_subquery()
+            )
+            # A row-value comparison, which both databases walk the index from.
+            statement = statement.where(tuple_(t.c.opened_at_us, t.c.id) > tuple_(at, after))
+        # ``assignee`` is NULL on every row, so ordering by it changes nothing; but PostgreSQL
+        # takes ``IS NULL`` for no equality, and without it would sort instead of walking the
+        # index in order.
+        order = (t.c.assignee, t.c.opened_at_us, t.c.id)
+        return self._fetch(statement.order_by(*order).limit(min(limit, LARGEST)))
 
     def count_open_at(self, ticket_type: str, stages: Iterable[str]) -> int:
         """Return how many open tickets of ``ticket_type`` stand at one of ``stages`` (TK-2)."""

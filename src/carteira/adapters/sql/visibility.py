@@ -53,6 +53,7 @@ from carteira.adapters.sql import schema
 from carteira.adapters.sql.absences import ABSENCES, in_force
 from carteira.adapters.sql.derived import bit_of, instant_us, permissions_of
 from carteira.adapters.sql.prepared import Prepared, prepare
+from carteira.adapters.sql.scoped import queued
 from carteira.adapters.sql.sets import ids_parameter
 from carteira.adapters.sql.writes import Access
 from carteira.domain.errors import FieldError, InvalidInput
@@ -63,6 +64,8 @@ from carteira.domain.visibility import Viewer, scope_of
 from carteira.domain.visibility_rule import RULES, Grant, Rule, Seen, Subject, Test, subject_of
 
 __all__ = ["SqlVisibility", "visible"]
+
+_DEPARTMENTS = schema.departments.alias("d")
 
 
 @attrs.frozen
@@ -172,6 +175,23 @@ def _serves_ticket(subject: Subject, who: _Who, rows: _Rows) -> ColumnElement[bo
     return rows.tickets.c.assignee == who.viewer  # type: ignore[no-any-return]
 
 
+def _admitting(who: _Who) -> Any:
+    """Return "a department that admits the viewer" over ``d``: it lists him, or no one (VS-7)."""
+    d, dm = _DEPARTMENTS, schema.department_members
+    listed_him = exists().where(
+        dm.c.tenant == who.tenant, dm.c.department_id == d.c.id, dm.c.manager_id == who.viewer
+    )
+    return or_(d.c.lists_members == false(), listed_him)
+
+
+def _waits_in_his_queue(subject: Subject, who: _Who, rows: _Rows) -> ColumnElement[bool]:
+    t, d = rows.tickets, _DEPARTMENTS
+    in_his_department = exists().where(
+        d.c.tenant == who.tenant, d.c.id == t.c.department, _admitting(who)
+    )
+    return and_(queued(t), in_his_department)
+
+
 def _sees_customer(subject: Subject, who: _Who, rows: _Rows) -> ColumnElement[bool]:
     return _rule(RULES[Subject.CUSTOMER], who, rows)
 
@@ -188,6 +208,7 @@ _COMPILED: dict[Test, Compile] = {
     Test.ACCOUNT_MANAGER: _account_manager,
     Test.OUTSIDE_PORTFOLIO: _outside_portfolio,
     Test.SERVES_TICKET: _serves_ticket,
+    Test.WAITS_IN_HIS_QUEUE: _waits_in_his_queue,
     Test.SEES_CUSTOMER: _sees_customer,
 }
 
@@ -262,8 +283,9 @@ def _scope_facts() -> CompoundSelect[Any]:
     ``viewer`` (his permission bits; no such row when he is unknown or inactive, MG-4),
     ``segmentation`` (1 or 0; no row: the default, on), ``open_access`` (1 or 0; no row:
     the default, off, VS-6), one ``standing_in`` row per
-    absent manager he stands in for at ``now`` (MG-5) and one ``portfolio`` row per
-    portfolio any of his identities manages (VS-2 a).
+    absent manager he stands in for at ``now`` (MG-5), one ``portfolio`` row per
+    portfolio any of his identities manages (VS-2 a) and one ``queue`` row per department
+    whose queue he sees (VS-7).
     """
     who = _Who(
         bindparam("tenant", type_=Text),
@@ -271,7 +293,7 @@ def _scope_facts() -> CompoundSelect[Any]:
         bindparam("now", type_=BigInteger()),
         False,
     )
-    m, s, pm = schema.managers, schema.settings, schema.portfolio_managers
+    m, s, pm, d = schema.managers, schema.settings, schema.portfolio_managers, _DEPARTMENTS
     no_ref = cast(null(), Text)
     identities = _identities(who).subquery("identities")
     return union_all(
@@ -294,6 +316,9 @@ def _scope_facts() -> CompoundSelect[Any]:
         select(literal_column("'portfolio'"), pm.c.portfolio_id, literal_column("0"))
         .where(pm.c.tenant == who.tenant, pm.c.manager_id.in_(select(identities.c[0])))
         .distinct(),
+        select(literal_column("'queue'"), d.c.id, literal_column("0")).where(
+            d.c.tenant == who.tenant, _admitting(who)
+        ),
     )
 
 
@@ -371,6 +396,7 @@ class SqlVisibility:
             segmentation=bool(facts.get("segmentation", [1])[0]),
             open_access=bool(facts.get("open_access", [0])[0]),
             managed_portfolios=facts.get("portfolio", ()),
+            queues=facts.get("queue", ()),
         )
 
 

@@ -101,6 +101,13 @@ TICKET_SCOPES: tuple[tuple[Scope, bool, list[str]], ...] = (
         True,
         ["k1", "k2", "k5", "t1", "t4", "t6"],
     ),
+    (Scope(queues=frozenset({"d1"})), False, ["k1", "k5", "t6"]),
+    (Scope(queues=frozenset({"d2"})), False, []),
+    (
+        Scope(queues=frozenset({"d1", "d2"}), assignees=frozenset({"m3"})),
+        True,
+        ["k1", "k5", "t3", "t6"],
+    ),
 )
 """Scopes over `_ticket_world`, ``open_only``, and the tickets each holds, by id."""
 
@@ -114,6 +121,29 @@ def _scoped(
         )
 
     return fetcher
+
+
+def _queue(
+    department: str,
+) -> Callable[[UnitOfWork], Callable[[str | None, int], Sequence[Ticket]]]:
+    def fetcher(uow: UnitOfWork) -> Callable[[str | None, int], Sequence[Ticket]]:
+        return lambda after, limit: uow.tickets.queue(department, after=after, limit=limit)
+
+    return fetcher
+
+
+def _walk_queue(fetch: Callable[[str | None, int], Sequence[Ticket]], limit: int) -> list[str]:
+    """Walk a queue page by page, each page after the last ticket of the one before."""
+    found: list[str] = []
+    after: str | None = None
+    while True:
+        page = [t.id for t in fetch(after, limit)]
+        assert len(page) <= limit, f"a page of {limit} held {len(page)} tickets"
+        assert not set(page) & set(found), "a ticket shown twice"
+        found.extend(page)
+        if len(page) < limit:
+            return found
+        after = page[-1]
 
 
 def _portal_view(
@@ -193,14 +223,15 @@ def _edge_tickets() -> list[Ticket]:
 class TicketRepositoryContract(BatchContract[Ticket]):
     """What every adapter's ``TicketRepository`` does (RT-1, RT-2, TK-2, TK-7, VS-2, VS-3, ST-3).
 
-    Listings run by id, by code point. ``in_scope`` holds the tickets whose customer
-    is in the scope or whose assignee is among ``assignees`` (``open_only`` keeps the
-    open ones); ``of_customer`` the customer's portal tickets (those with a type) in a
-    view; both page by keyset. ``open_load`` may leave out a manager with no open
-    ticket (read as 0); ``busy_since`` leaves out a manager with no open ticket taken
-    at a known instant. ``update_many`` writes all of its batch or none; ``remove``
-    is version-checked. A taken id is a [`Conflict`][carteira.Conflict] with code
-    ``ticket_exists``.
+    Listings run by id, by code point, except ``queue``. ``in_scope`` holds the tickets
+    whose customer is in the scope, whose assignee is among ``assignees``, or that wait
+    (open, no assignee) in one of the ``queues`` (``open_only`` keeps the open ones);
+    ``queue`` lists what waits in one department, oldest first (VS-7); ``of_customer``
+    the customer's portal tickets (those with a type) in a view; all page by keyset.
+    ``open_load`` may leave out a manager with no open ticket (read as 0); ``busy_since``
+    leaves out a manager with no open ticket taken at a known instant. ``update_many``
+    writes all of its batch or none; ``remove`` is version-checked. A taken id is a
+    [`Conflict`][carteira.Conflict] with code ``ticket_exists``.
     """
 
     _repository = "tickets"
@@ -227,9 +258,10 @@ class TicketRepositoryContract(BatchContract[Ticket]):
                 repo.count_open_at("kind", ["s1"]),
                 list(repo.of_customer("c1", PortalFilter.ALL, after=None, limit=10)),
                 list(repo.in_scope(Scope(everything=True), after=None, limit=10, open_only=False)),
+                list(repo.queue("d1", after=None, limit=10)),
             )
 
-        assert self.read(TENANT, look) == (None, [], {}, {}, 0, [], [])
+        assert self.read(TENANT, look) == (None, [], {}, {}, 0, [], [], [])
 
     @HEAVY_SETTINGS
     @given(tickets())
@@ -280,6 +312,62 @@ class TicketRepositoryContract(BatchContract[Ticket]):
         fetch = _scoped(scope, open_only)
         assert self.read(TENANT, lambda uow: [t.id for t in fetch(uow)(None, BIG_PAGE)]) == expected
         self.read(TENANT, lambda uow: assert_keyset_pages(fetch(uow), expected))
+
+    def test_vs7_the_queue_lists_open_unassigned_tickets_oldest_first(self) -> None:
+        """VS-7: a department's open tickets with no assignee, by opening, then id; keyset pages.
+
+        ``after`` is the last ticket of the page before; a ticket no longer waiting still
+        marks its place, and an id no ticket has gives an empty page.
+        """
+        self.add(TENANT, *customer_world(TENANT))
+        waiting = [
+            Ticket(TENANT, "z", "c1", "d1", _at(1)),
+            Ticket(TENANT, "b", "c2", "d1", _at(2)),
+            Ticket(TENANT, "a", "c4", "d1", _at(2)),
+            Ticket(TENANT, "m", "c1", "d1", _at(3), offered=("m1", "m2")),
+        ]
+        others = [
+            Ticket(TENANT, "y", "c1", "d1", _at(0), assignee="m1", assigned_at=_at(0)),
+            Ticket(TENANT, "x", "c1", "d1", _at(0), CLOSED),
+            Ticket(TENANT, "w", "c1", "d1", _at(0), CANCELLED),
+            Ticket(TENANT, "v", "c1", "d2", _at(0)),
+        ]
+        self.add(TENANT, *waiting, *others)
+        self.add(OTHER_TENANT, Ticket(OTHER_TENANT, "a0", "c1", "d1", _at(0)))
+
+        def look(uow: UnitOfWork) -> object:
+            queue = uow.tickets.queue
+            return (
+                [t.id for t in queue("d1", after=None, limit=BIG_PAGE)],
+                [t.id for t in queue("d1", after=None, limit=2)],
+                [t.id for t in queue("d1", after="b", limit=BIG_PAGE)],
+                [t.id for t in queue("d1", after="y", limit=BIG_PAGE)],
+                [t.id for t in queue("d1", after="m", limit=BIG_PAGE)],
+                [t.id for t in queue("d1", after="ghost", limit=BIG_PAGE)],
+                [t.id for t in queue("d1", after="a0", limit=BIG_PAGE)],
+                [t.id for t in queue("d2", after=None, limit=BIG_PAGE)],
+                [t.id for t in queue("ghost", after=None, limit=BIG_PAGE)],
+                list(queue("d1", after=None, limit=0)),
+            )
+
+        assert self.read(TENANT, look) == (
+            ["z", "a", "b", "m"],
+            ["z", "a"],
+            ["m"],
+            ["z", "a", "b", "m"],
+            [],
+            [],
+            [],
+            ["v"],
+            [],
+            [],
+        )
+        stored = self.read(TENANT, lambda uow: list(uow.tickets.queue("d1", after=None, limit=9)))
+        assert stored == [self._must(t.id) for t in waiting[:1]] + [
+            self._must("a"),
+            self._must("b"),
+            self._must("m"),
+        ]
 
     def test_rt2_open_tickets_loads_and_idleness(self) -> None:
         """``open_assigned_to``, ``open_load``, ``busy_since`` count open tickets only (RT-2)."""
@@ -441,6 +529,15 @@ class TicketRepositoryContract(BatchContract[Ticket]):
                 for view in PortalFilter:
                     mine = [t.id for t in rows if t.customer == customer and in_view(t, view)]
                     assert_keyset_pages(_portal_view(customer, view)(uow), mine)
+            for department in ("d1", "d2", "ghost"):
+                waiting = sorted(
+                    (t for t in rows if t.department == department and t.queued),
+                    key=lambda t: (t.opened_at, t.id),
+                )
+                fetch = _queue(department)(uow)
+                assert list(fetch(None, BIG_PAGE)) == waiting
+                for limit in (1, 2):
+                    assert _walk_queue(fetch, limit) == [t.id for t in waiting]
 
         self.read(tenant, check)
 
@@ -458,6 +555,7 @@ class TicketRepositoryContract(BatchContract[Ticket]):
                 repo.count_open_at("kind", ["s1", "s2"]),
                 [list(repo.of_customer("c1", v, after=None, limit=9)) for v in PortalFilter],
                 [list(_scoped(s, o)(uow)(None, 99)) for s, o, _ in TICKET_SCOPES],
+                list(repo.queue("d1", after=None, limit=9)),
             )
 
         empty: tuple[object, ...] = (
@@ -468,6 +566,7 @@ class TicketRepositoryContract(BatchContract[Ticket]):
             0,
             [[]] * len(PortalFilter),
             [[]] * len(TICKET_SCOPES),
+            [],
         )
         assert self.read(OTHER_TENANT, look) == empty
 

@@ -117,6 +117,7 @@ class World:
             *(Scope(portfolios=frozenset({p.id})) for p in self.portfolios),
             *(Scope(account_managers=frozenset({m})) for m in managers),
             *(Scope(assignees=frozenset({m})) for m in managers),
+            *(Scope(queues=frozenset({d})) for d in (*DEPARTMENTS, "ghost")),
         ]
 
     @property
@@ -222,7 +223,7 @@ def _tickets(
         ticket_id,
         draw(st.sampled_from(customers)) if customers else "nobody",
         draw(st.sampled_from(DEPARTMENTS)),
-        START,
+        draw(_INSTANTS),
         status=draw(st.sampled_from(TicketStatus)),
         assignee=assignee,
         assigned_at=None if assignee is None else draw(st.none() | _INSTANTS),
@@ -242,6 +243,7 @@ def scopes() -> st.SearchStrategy[Scope]:
         account_managers=ids,
         outside=st.booleans(),
         assignees=ids,
+        queues=st.frozensets(st.sampled_from((*DEPARTMENTS, "ghost")), max_size=2),
     )
 
 
@@ -286,8 +288,15 @@ def ticket_in_scope(
     customers: Mapping[str, Customer],
     organizations: Mapping[str, Organization],
 ) -> bool:
-    """Scope's definition for a ticket: its customer is in scope, or its assignee is."""
+    """Scope's definition for a ticket: its customer, its assignee or its queue is in scope.
+
+    Its queue is in scope when it waits there (open, with no assignee, VS-7) and its
+    department is one of the scope's ``queues``.
+    """
     if scope.everything or (ticket.assignee is not None and ticket.assignee in scope.assignees):
+        return True
+    waiting = ticket.status is TicketStatus.OPEN and ticket.assignee is None
+    if waiting and ticket.department in scope.queues:
         return True
     customer = customers.get(ticket.customer)
     return customer is not None and customer_in_scope(scope, customer, organizations)
