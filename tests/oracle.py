@@ -102,18 +102,19 @@ class World:
         setup = self.departments.get(department)
         return setup is not None and (setup.members is None or manager_id in setup.members)
 
+    @staticmethod
+    def waiting(ticket: Ticket) -> bool:
+        """VS-7, RT-1: open, no one serving it, no customer choosing among offered agents."""
+        return ticket.status is TicketStatus.OPEN and ticket.assignee is None and not ticket.offered
+
     def waits_for(self, manager_id: str, ticket: Ticket) -> bool:
-        """VS-7: open, no one serving it, in a department of his."""
-        waiting = ticket.status is TicketStatus.OPEN and ticket.assignee is None
-        return waiting and self.member(manager_id, ticket.department)
+        """VS-7: it waits in the queue of a department of his."""
+        return self.waiting(ticket) and self.member(manager_id, ticket.department)
 
     def queue(self, department: str) -> list[str]:
         """VS-7: the open unserved tickets of a department, oldest first, then by id."""
-        waiting = [
-            t
-            for t in self.tickets.values()
-            if t.department == department and t.status is TicketStatus.OPEN and t.assignee is None
-        ]
+        mine = (t for t in self.tickets.values() if t.department == department)
+        waiting = [t for t in mine if self.waiting(t)]
         return [t.id for t in sorted(waiting, key=lambda t: (t.opened_at, t.id))]
 
     def may_list_queue(self, actor: str, department: str) -> bool:
@@ -135,7 +136,8 @@ class World:
             return False
         if ticket.assignee == actor:
             return True
-        return self.member(actor, ticket.department) and self.may_act_on(actor, ticket)
+        member = self.member(actor, ticket.department)
+        return self.waiting(ticket) and member and self.may_act_on(actor, ticket)
 
     def owners(self, customer: Customer) -> set[str]:
         """PM-3: account managers and the managers of the effective portfolio."""

@@ -19,6 +19,7 @@ from sqlalchemy import event, text
 
 from carteira import (
     Carteira,
+    ChoiceMode,
     Conflict,
     Customer,
     InMemoryPresence,
@@ -221,11 +222,15 @@ def test_rt8_taking_needs_assign_self_and_membership(desk: Desk) -> None:
 
 
 def test_rt8_a_closed_ticket_is_not_taken(desk: Desk) -> None:
+    """TK-9 for lucia, who sees it through padaria; a member who saw it only waiting in the
+    queue no longer sees it at all once it is closed (VS-3, VS-7)."""
     desk.open("t1")
     desk.app.close_ticket(HOST, "t1")
     with pytest.raises(RuleViolation) as refused:
-        desk.app.take_ticket(who("joao"), "t1")
+        desk.app.take_ticket(who("lucia"), "t1")
     assert (refused.value.code, refused.value.rule) == ("ticket_closed", "TK-9")
+    with pytest.raises(NotFound):
+        desk.app.take_ticket(who("joao"), "t1")
 
 
 def test_vs7_a_queued_ticket_is_taken_before_anything_else_is_done_with_it(desk: Desk) -> None:
@@ -324,3 +329,83 @@ def test_vs7_st4_a_queue_page_is_one_statement_through_the_department_index(
         assert "carteira_tickets_department" in plan, plan
         assert "TEMP B-TREE" not in plan, plan  # SQLite sorts nothing
         assert "Sort" not in plan, plan  # nor does PostgreSQL
+
+
+def test_vs3_rt8_a_ticket_he_neither_sees_nor_lost_does_not_exist_for_a_taker(desk: Desk) -> None:
+    """Taking tells a member only that he lost the race; anything else he cannot see is
+    not found: a closed ticket of his department, another department's served ticket."""
+    desk.open("t9", customer="mercado", department="geral")  # geral lists no one: rui serves
+    desk.app.close_ticket(HOST, "t9")
+    desk.open("t1")
+    desk.app.take_ticket(who("joao"), "t1")
+    for ticket_id in ("t9", "t1", "t404"):
+        with pytest.raises(NotFound):
+            desk.app.take_ticket(who("rui"), ticket_id)
+    desk.open("t8", customer="mercado", department="geral")
+    desk.app.take_ticket(who("joao"), "t8")
+    with pytest.raises(Conflict) as lost:
+        desk.app.take_ticket(who("rui"), "t8")  # he saw it waiting a moment ago
+    assert lost.value.code == "already_taken"
+
+
+def test_rt1_vs7_a_ticket_offered_for_its_customer_to_choose_waits_in_no_queue(
+    desk: Desk,
+) -> None:
+    app = desk.app
+    app.update_settings(HOST, max_account_managers=2)
+    app.update_manager(HOST, "joao", profile=Profile.ANALYST)
+    app.update_manager(HOST, "maria", profile=Profile.ANALYST)
+    app.edit_portfolio(HOST, "sul", managers=["lucia", "joao", "maria"])
+    app.set_customer_membership(HOST, "padaria", account_managers=["joao", "maria"])
+    app.save_department(
+        HOST, "escolha", "Escolha", choice=ChoiceMode.CUSTOMER_CHOOSES, members=["joao", "maria"]
+    )
+    desk.clock.advance(timedelta(minutes=1))
+    offered = app.open_ticket(HOST, "t1", "padaria", "escolha").value
+    assert (offered.assignee, offered.offered, offered.queued) == (None, ("joao", "maria"), False)
+    assert app.department_queue(HOST, "escolha").items == []
+    with pytest.raises(RuleViolation) as refused:
+        app.take_ticket(who("joao"), "t1")
+    assert (refused.value.code, refused.value.rule) == ("customer_choosing", "RT-1")
+    assert app.choose_agent(HOST, "t1", "maria").value.assignee == "maria"
+
+
+def test_mg5_vs7_a_backup_does_not_stand_in_at_the_absent_members_queue(desk: Desk) -> None:
+    """A decision: department membership is the member's own, not ownership that an absence
+    lends (MG-5 covers what came through portfolios and account managers)."""
+    desk.open("t1")
+    now = desk.clock.now()
+    desk.app.schedule_absence(
+        HOST, "joao", start=now - timedelta(hours=1), end=now + timedelta(days=1), backup="rui"
+    )
+    assert desk.app.can_view(who("rui"), Subject.TICKET, "t1") is False
+    with pytest.raises(PermissionDenied):
+        desk.app.department_queue(who("rui"), "suporte")
+    assert desk.app.can_view(who("joao"), Subject.TICKET, "t1") is True  # absent, still a member
+
+
+def test_pm3_under_owner_only_only_an_owner_takes_from_the_queue(desk: Desk) -> None:
+    desk.open("t1")
+    desk.app.update_settings(HOST, owner_only=True)
+    with pytest.raises(PermissionDenied) as refused:
+        desk.app.take_ticket(who("joao"), "t1")  # a member, but padaria is lucia's
+    assert (refused.value.code, refused.value.rule) == ("not_an_owner", "PM-3")
+    assert desk.app.take_ticket(who("lucia"), "t1").value.assignee == "lucia"
+
+
+@pytest.mark.parametrize("switch", ["segmentation", "open_access"])
+def test_vs1_vs6_vs7_with_everything_visible_the_queue_is_still_its_members(
+    desk: Desk, switch: str
+) -> None:
+    """Segmentation off or open access on, rui sees the queued ticket like every ticket;
+    listing the queue and taking from it stay with the members (and VIEW_ALL for listing)."""
+    desk.open("t1")
+    flags = {"segmentation": False} if switch == "segmentation" else {"open_access": True}
+    desk.app.update_settings(HOST, **flags)  # type: ignore[arg-type]
+    assert desk.app.can_view(who("rui"), Subject.TICKET, "t1") is True
+    with pytest.raises(PermissionDenied) as listing:
+        desk.app.department_queue(who("rui"), "suporte")
+    assert listing.value.code == "not_a_member"
+    with pytest.raises(PermissionDenied) as taking:
+        desk.app.take_ticket(who("rui"), "t1")
+    assert taking.value.code == "not_a_member"

@@ -80,6 +80,10 @@ tenants = st.sampled_from(("t1", "t1", "t1", "t2"))
 # Most steps act as someone able to act, so that commands get applied, not only refused.
 actors = st.sampled_from(("system", "system", "m0", "m0", "m1", *MANAGERS))
 managers = st.sampled_from(MANAGERS)
+# Mostly agents holding ASSIGN_SELF (m0 every permission, m1 a clerk), so that takes apply.
+takers = st.sampled_from(("m0", "m1", "m1", *MANAGERS))
+# Mostly t3, which the seed leaves waiting in d1's queue.
+waiting = st.sampled_from(("t3", "t3", "t3", *TICKETS))
 assignees = st.sampled_from(("m0", "m1", "m0", "m1", *MANAGERS))
 customers = st.sampled_from(CUSTOMERS)
 organizations = st.sampled_from(ORGANIZATIONS)
@@ -183,6 +187,7 @@ class PortfolioMachine(RuleBasedStateMachine):
                 self.presence.set_online(tenant, manager)
             self.app.open_ticket(host, "t0", "c1", "d0")
             self.app.open_ticket(host, "t1", "c0", "d0")
+            self.app.open_ticket(host, "t3", "c2", "d1")  # c2 has no owner: d1's queue (VS-7)
             later = self.clock.now() + timedelta(hours=3)
             self.app.schedule_absence(
                 host,
@@ -502,7 +507,7 @@ class PortfolioMachine(RuleBasedStateMachine):
             allowed=lambda w: self._may_act(w, actor, ticket),
         )
 
-    @rule(tenant=tenants, actor=actors, ticket=tickets)
+    @rule(tenant=tenants, actor=takers, ticket=waiting)
     def take_ticket(self, tenant: str, actor: str, ticket: str) -> None:
         """RT-8: a member takes a queued ticket; the first taker wins, membership stays."""
         result = self._attempt(
@@ -510,10 +515,12 @@ class PortfolioMachine(RuleBasedStateMachine):
             lambda p: self.app.take_ticket(p, ticket),
             actor,
             allowed=lambda w: w.may_take(actor, ticket),
+            exact=True,
         )
         if result is not None:
             assert result.value.assignee == actor
             assert all(not isinstance(e, MembershipChanged) for e in result.events)
+            event("take_ticket: took a waiting ticket" if result.events else "take_ticket: his own")
 
     @rule(tenant=tenants, actor=actors, ticket=tickets)
     def reply(self, tenant: str, actor: str, ticket: str) -> None:
@@ -645,8 +652,13 @@ class PortfolioMachine(RuleBasedStateMachine):
         command: Callable[[Principal], Any],
         actor: str,
         allowed: Callable[[World], bool] | None = None,
+        *,
+        exact: bool = False,
     ) -> Any:
-        """Run one command; check PM-2, invariants 1, 6, 7, 8 and 9 and orphaning around it."""
+        """Run one command; check PM-2, invariants 1, 6, 7, 8 and 9 and orphaning around it.
+
+        ``exact`` says ``allowed`` is the whole rule: a refusal it allows fails the test too.
+        """
         self.clock.advance(timedelta(minutes=1))
         before = self.store.snapshot()
         world = World(before.get(tenant, {}), self.clock.now())
@@ -657,6 +669,11 @@ class PortfolioMachine(RuleBasedStateMachine):
         except CarteiraError as error:
             event(f"{label}: refused ({error.code})")
             invariants.check_refusal_changed_nothing(before, self.store.snapshot())
+            refusal = error.code
+        else:
+            refusal = None
+        if refusal is not None:
+            assert not (exact and may), f"{actor}: {label} refused ({refusal}), yet allowed"
             return None
         event(f"{label}: applied")
         assert may, f"{actor} applied {label} without the permission it needs"

@@ -145,8 +145,12 @@ class Ticket:
 
     @property
     def queued(self) -> bool:
-        """Tell whether it waits in its department's queue: open, with no assignee (VS-7, RT-8)."""
-        return self.status is TicketStatus.OPEN and self.assignee is None
+        """Tell whether it waits in its department's queue (VS-7, RT-3, RT-8).
+
+        Open, with no assignee, and offered to no one: a ticket whose customer is choosing
+        among the agents offered (RT-1) is not in the queue, so no one takes it from him.
+        """
+        return self.status is TicketStatus.OPEN and self.assignee is None and not self.offered
 
     @property
     def portal_filter(self) -> PortalFilter:

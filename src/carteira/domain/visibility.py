@@ -22,7 +22,7 @@ import attrs
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import Permission
 from carteira.domain.scope import Scope
-from carteira.domain.ticket import Department
+from carteira.domain.ticket import Department, Ticket
 from carteira.domain.visibility_rule import (
     CUSTOMER_RULE,
     ORGANIZATION_RULE,
@@ -218,22 +218,22 @@ def organization_visibility(
 
 
 def ticket_visibility(
-    viewer: Viewer, customer: Visibility, assignee: str | None, queue: Department | None = None
+    viewer: Viewer, customer: Visibility, ticket: Ticket, department: Department | None
 ) -> Visibility:
-    """Decide whether ``viewer`` sees a ticket under `TICKET_RULE` (VS-2, VS-7).
+    """Decide whether ``viewer`` sees ``ticket`` under `TICKET_RULE` (VS-2, VS-7).
 
-    ``customer`` is his view of the ticket's customer; ``queue`` is the department whose
-    queue the ticket waits in ([`Ticket.queued`][carteira.Ticket.queued]), ``None`` when it
-    waits in none. A ticket he does not see is denied with the customer view's clause.
+    ``customer`` is his view of the ticket's customer; ``department`` is the ticket's
+    department as stored (``None`` when there is none). A ticket he does not see is denied
+    with the customer view's clause.
     """
 
     def answer(test: Test) -> Answer:
         if test is Test.SEES_CUSTOMER:
             return customer.granted
         if test is Test.SERVES_TICKET:
-            return assignee is not None and assignee == viewer.id
+            return ticket.assignee is not None and ticket.assignee == viewer.id
         if test is Test.WAITS_IN_HIS_QUEUE:
-            return queue is not None and queue.admits(viewer.id)
+            return ticket.queued and department is not None and department.admits(viewer.id)
         return _about_viewer(viewer, True, False, test)  # the ticket rule tests no switch
 
     found = first_grant(TICKET_RULE, answer)

@@ -319,9 +319,9 @@ class ReadContext:
         """Decide whether the actor (or ``viewer``) sees ``ticket`` (VS-2, VS-7)."""
         viewer = viewer or self.viewer
         customer = self.customer(ticket.customer)
-        queue = self.uow.departments.get(ticket.department) if ticket.queued else None
+        department = self.uow.departments.get(ticket.department) if ticket.queued else None
         return ticket_visibility(
-            viewer, self.customer_visibility(customer, viewer), ticket.assignee, queue
+            viewer, self.customer_visibility(customer, viewer), ticket, department
         )
 
     def ticket(self, ticket_id: str) -> Ticket:

@@ -9,7 +9,7 @@ Taking a ticket changes no membership (MB-5).
 
 from __future__ import annotations
 
-from carteira.domain.errors import Conflict, NotFound, PermissionDenied
+from carteira.domain.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from carteira.domain.inputs import check_optional_text
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import Department, Ticket
@@ -47,9 +47,12 @@ def take(context: Context, ticket_id: str) -> Ticket:
     """Take a ticket waiting in the queue of one's department: it becomes his (RT-8).
 
     Needs an agent holding ASSIGN_SELF whom the ticket's department admits. The first
-    taker wins: once a ticket has an assignee, another taker is refused with
+    taker wins: once a ticket has an assignee, another member is refused with
     [`Conflict`][carteira.Conflict] ``already_taken``; taking one's own ticket again changes
-    nothing. Under owner-only, only the customer's owners take it (PM-3).
+    nothing. A ticket whose customer is choosing among offered agents is not in the queue
+    (``customer_choosing``, RT-1). Under owner-only, only the customer's owners take it
+    (PM-3). To anyone who neither sees the ticket nor lost the race for it, it does not
+    exist (VS-3).
     """
     actor = context.actor
     if actor.is_system or actor.is_customer:
@@ -57,7 +60,9 @@ def take(context: Context, ticket_id: str) -> Ticket:
     actor.require(Permission.ASSIGN_SELF, "take tickets from a queue", "RT-8")
     ticket = context.ticket(ticket_id)
     department = context.department(ticket.department)
-    if not department.admits(actor.id) and not context.ticket_visibility(ticket):
+    member = department.admits(actor.id)
+    lost_race = member and ticket.open and ticket.assignee is not None
+    if not lost_race and not context.ticket_visibility(ticket):
         raise NotFound("ticket", ticket_id)
     require_open(ticket)
     if ticket.assignee == actor.id:
@@ -70,13 +75,20 @@ def take(context: Context, ticket_id: str) -> Ticket:
             rule="RT-8",
             details={"ticket": ticket_id, "department": department.id},
         )
+    if not ticket.queued:
+        raise RuleViolation(
+            f"ticket {ticket_id!r} waits for its customer to choose among the agents offered",
+            code="customer_choosing",
+            rule="RT-1",
+            details={"ticket": ticket_id, "offered": ticket.offered},
+        )
     require_owner(context, ticket, "take")
     return assign_to(context, ticket, actor.id)
 
 
 def _require_member(context: ReadContext, department: Department, action: str, rule: str) -> None:
-    actor = context.actor
-    if actor.is_system or (context.viewer.active and department.admits(actor.id)):
+    actor = context.actor  # a manager acting is active: inactive ones are refused first
+    if actor.is_system or (actor.manager is not None and department.admits(actor.id)):
         return
     raise PermissionDenied(
         f"{actor.principal.kind.value} {actor.id!r} may not {action} department "

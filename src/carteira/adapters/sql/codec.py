@@ -147,13 +147,22 @@ class Codec(Generic[R]):
         """Return the aggregate a row read through `columns` stores."""
         data: dict[str, Any] = {"tenant": tenant, "id": row["id"], "version": row["version"]}
         data.update({attribute: row[column] for attribute, column in self.plain})
-        data.update({attribute: json.loads(row[column]) for attribute, column in self.nested})
+        data.update({attribute: _loads(row[column]) for attribute, column in self.nested})
         found: R = converter.structure(data, self.cls)
         return found
 
     def child_rows(self, child: Child[R], tenant: str, entity: R) -> list[dict[str, object]]:
         """Return the rows of ``child`` that ``entity`` owns."""
         return [{"tenant": tenant, child.parent: entity.id, **item} for item in child.items(entity)]
+
+
+def _loads(text: str) -> Any:
+    """Return JSON ``text`` read back; the empty list and object, most nested values, at once."""
+    if text == "[]":
+        return []
+    if text == "{}":
+        return {}
+    return json.loads(text)
 
 
 def _words(party: Customer | Organization) -> list[dict[str, object]]:

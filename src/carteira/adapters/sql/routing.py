@@ -4,7 +4,7 @@
 (MB-1) and returns both lists of managers; `SqlRouting.candidates` reads the asked managers
 and the backups standing in for them at the instant (MG-5), each with its open load and
 its last assignment in the department as correlated look-ups on
-``carteira_tickets_load`` (RT-1, RT-2). The pure ``route()`` then decides (RT-4).
+``carteira_tickets_department`` (RT-1, RT-2). The pure ``route()`` then decides (RT-4).
 """
 
 from __future__ import annotations

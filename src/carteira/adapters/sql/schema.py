@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -32,12 +33,15 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    bindparam,
     false,
     insert,
     inspect,
     select,
+    true,
     update,
 )
+from sqlalchemy.engine.reflection import Inspector
 
 from carteira.adapters.sql import derived
 from carteira.adapters.sql.errors import translated
@@ -61,7 +65,10 @@ SCHEMA_VERSION = 6
 ``carteira_manager_backups``), so that SQL answers a visibility check by itself (ST-7).
 4: the settings' ``open_access`` switch (VS-6). 5: ``carteira_customer_words`` and
 ``carteira_organization_words`` in place of the ``name_fold`` columns, so that a search
-ignores accents and walks an index (VS-8).
+ignores accents and walks an index (VS-8). 6: ``carteira_department_members``, the
+departments' ``lists_members`` and the tickets' ``opened_at_us``, with
+``carteira_tickets_department`` in place of ``carteira_tickets_load``, so that SQL answers
+VS-7 by itself and walks a queue oldest first.
 """
 
 _COMPONENT = "carteira"
@@ -253,7 +260,7 @@ tickets = Table(
     _key("customer"),
     _key("department"),
     _text("opened_at"),
-    Column("opened_at_us", BigInteger, nullable=False),
+    Column("opened_at_us", BigInteger, nullable=False, server_default="0"),
     _key("status"),
     _key("assignee", nullable=True),
     _text("assigned_at", nullable=True),
@@ -310,11 +317,16 @@ departments = Table(
     Column("capacity", Integer, nullable=True),
     _json("capacities"),
     Column("account_managers_only", Boolean, nullable=False),
-    Column("lists_members", Boolean, nullable=False),
+    # A row written without it lists members, none of them: its queue shows to no one.
+    Column("lists_members", Boolean, nullable=False, server_default=true()),
     _version(),
     _pk("carteira_departments", "id"),
 )
-"""Departments (RT-1, RT-2); ``lists_members`` is false where anyone may serve (VS-7)."""
+"""Departments (RT-1, RT-2); ``lists_members`` is false where anyone may serve (VS-7).
+
+``lists_members`` defaults to true, so a department written without it is served by no one
+rather than by everyone: the default refuses instead of granting (VS-7).
+"""
 
 department_members = Table(
     "carteira_department_members",
@@ -587,46 +599,64 @@ def _department_queues(connection: Connection) -> None:
     """Version 5 to 6: department members as rows and tickets by opening instant (VS-7)."""
     found = inspect(connection)
     with translated():
-        if "lists_members" not in {c["name"] for c in found.get_columns(departments.name)}:
-            connection.exec_driver_sql(
-                f"ALTER TABLE {departments.name} "
-                "ADD COLUMN lists_members BOOLEAN NOT NULL DEFAULT FALSE"
-            )
-        if "opened_at_us" not in {c["name"] for c in found.get_columns(tickets.name)}:
-            connection.exec_driver_sql(
-                f"ALTER TABLE {tickets.name} ADD COLUMN opened_at_us BIGINT NOT NULL DEFAULT 0"
-            )
-        department_members.create(connection, checkfirst=True)
-        connection.execute(department_members.delete())
-        rows = connection.execute(
-            select(departments.c.tenant, departments.c.id, departments.c.members)
-        ).all()
-        for tenant, department_id, members in rows:
-            listed = json.loads(members)
-            connection.execute(
-                update(departments)
-                .where(departments.c.tenant == tenant, departments.c.id == department_id)
-                .values(lists_members=listed is not None)
-            )
-            member_rows = derived.member_rows(listed)
-            if member_rows:
-                connection.execute(
-                    insert(department_members),
-                    [{"tenant": tenant, "department_id": department_id, **m} for m in member_rows],
-                )
-        opened = connection.execute(
-            select(tickets.c.tenant, tickets.c.id, tickets.c.opened_at)
-        ).all()
-        for tenant, ticket_id, at in opened:
-            connection.execute(
-                update(tickets)
-                .where(tickets.c.tenant == tenant, tickets.c.id == ticket_id)
-                .values(opened_at_us=derived.microseconds_of_text(at))
-            )
+        _add_column(connection, found, departments.c.lists_members, "BOOLEAN", "TRUE")
+        _add_column(connection, found, tickets.c.opened_at_us, "BIGINT", "0")
+        _fill_department_members(connection)
+        _fill_opening_instants(connection)
         if any(i["name"] == "carteira_tickets_load" for i in found.get_indexes(tickets.name)):
             connection.exec_driver_sql("DROP INDEX carteira_tickets_load")
         index = next(i for i in tickets.indexes if i.name == "carteira_tickets_department")
         index.create(connection, checkfirst=True)
+
+
+def _add_column(
+    connection: Connection, found: Inspector, column: Column[Any], kind: str, default: str
+) -> None:
+    """Add ``column`` to its table unless it is there, with the server default it declares."""
+    table = column.table.name
+    if column.name not in {c["name"] for c in found.get_columns(table)}:
+        connection.exec_driver_sql(
+            f"ALTER TABLE {table} ADD COLUMN {column.name} {kind} NOT NULL DEFAULT {default}"
+        )
+
+
+def _fill_department_members(connection: Connection) -> None:
+    """Write each department's ``lists_members`` and member rows from its JSON (VS-7)."""
+    department_members.create(connection, checkfirst=True)
+    connection.execute(department_members.delete())
+    rows = connection.execute(
+        select(departments.c.tenant, departments.c.id, departments.c.members)
+    ).all()
+    if not rows:
+        return
+    listed = [(tenant, department, json.loads(members)) for tenant, department, members in rows]
+    connection.execute(
+        update(departments)
+        .where(departments.c.tenant == bindparam("t"), departments.c.id == bindparam("d"))
+        .values(lists_members=bindparam("listed")),
+        [{"t": t, "d": d, "listed": members is not None} for t, d, members in listed],
+    )
+    member_rows = [
+        {"tenant": t, "department_id": d, **row}
+        for t, d, members in listed
+        for row in derived.member_rows(members)
+    ]
+    if member_rows:
+        connection.execute(insert(department_members), member_rows)
+
+
+def _fill_opening_instants(connection: Connection) -> None:
+    """Write each ticket's ``opened_at_us`` from its ``opened_at``, 5,000 at a time."""
+    rows = connection.execute(select(tickets.c.tenant, tickets.c.id, tickets.c.opened_at)).all()
+    statement = (
+        update(tickets)
+        .where(tickets.c.tenant == bindparam("t"), tickets.c.id == bindparam("i"))
+        .values(opened_at_us=bindparam("us"))
+    )
+    for start in range(0, len(rows), 5_000):
+        batch = rows[start : start + 5_000]
+        values = [{"t": t, "i": i, "us": derived.microseconds_of_text(at)} for t, i, at in batch]
+        connection.execute(statement, values)
 
 
 # _STEPS[n] upgrades a database from version n to n + 1; version 1 is the first.

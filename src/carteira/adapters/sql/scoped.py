@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 
 from carteira.adapters.sql import schema
+from carteira.adapters.sql.codec import dumps
 from carteira.domain.scope import Scope
 from carteira.domain.search import search_terms
 from carteira.domain.ticket import TicketStatus
@@ -250,8 +251,13 @@ def ticket_visible(tenant: str, scope: Scope, ticket: Any) -> ColumnElement[bool
 
 
 def queued(ticket: Any) -> ColumnElement[bool]:
-    """Return "this ticket waits in its department's queue": open, no assignee (VS-7)."""
-    return (ticket.c.status == TicketStatus.OPEN.value) & ticket.c.assignee.is_(None)  # type: ignore[no-any-return]
+    """Return `Ticket.queued` over a row: open, no assignee, offered to no one (VS-7, RT-1)."""
+    unassigned = (ticket.c.status == TicketStatus.OPEN.value) & ticket.c.assignee.is_(None)
+    return unassigned & (ticket.c.offered == NO_OFFER)  # type: ignore[no-any-return]
+
+
+NO_OFFER = dumps([])
+"""The ``offered`` column of a ticket offered to no one: the codec's JSON of ``()``."""
 
 
 def _probe(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:

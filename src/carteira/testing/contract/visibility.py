@@ -26,7 +26,7 @@ from carteira.domain.portfolio import Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
 from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
-from carteira.domain.ticket import Ticket
+from carteira.domain.ticket import Department, Ticket, queues_of
 from carteira.domain.visibility import (
     Viewer,
     Visibility,
@@ -99,6 +99,7 @@ def _scope(uow: UnitOfWork, principal: Principal, at: datetime) -> Scope | None:
         segmentation=settings.segmentation,
         open_access=settings.open_access,
         managed_portfolios=managed,
+        queues=queues_of(manager.id, uow.departments.list()),
     )
 
 
@@ -148,7 +149,8 @@ def _decide(
     if customer is None:
         return False
     seen = _customer(uow, viewer, settings, customer)
-    return ticket_visibility(viewer, seen, ticket.assignee).granted
+    department = uow.departments.get(ticket.department)
+    return ticket_visibility(viewer, seen, ticket, department).granted
 
 
 def _switch(uow: UnitOfWork, segmentation: bool, open_access: bool) -> None:
@@ -208,7 +210,7 @@ class VisibilityContract(StorageContract):
                         assert checked == ((one in expected.ids) if expected.admitted else None)
 
     def test_st7_seen_equals_the_policy_in_a_hand_written_world(self) -> None:
-        """ST-7, VS-1, VS-2 (a)-(d), VS-6, MG-4, MG-5: every way in and out, every viewer.
+        """ST-7, VS-1, VS-2 (a)-(d), VS-6, VS-7, MG-4, MG-5: every way in and out, every viewer.
 
         The world of `customer_world` (own portfolio, the organization's, both, outside,
         account managers) with managers holding no role, VIEW_UNASSIGNED, VIEW_ALL, one
@@ -234,12 +236,19 @@ class VisibilityContract(StorageContract):
             Ticket(tenant, "t1", "c6", "d1", START, assignee="m3"),
             Ticket(tenant, "t2", "c2", "d1", START, assignee="m5"),
             Ticket(tenant, "t3", "c4", "d1", START),
+            # VS-7: d1 lists m3 and m5, d2 lists no one (so everyone); t5 waits for its
+            # customer's choice, so in no queue (RT-1); t6's department is not stored.
+            Department(tenant, "d1", "D1", members=frozenset({"m3", "m5"})),
+            Department(tenant, "d2", "D2"),
+            Ticket(tenant, "t4", "c4", "d2", START),
+            Ticket(tenant, "t5", "c4", "d2", START, offered=("m1", "m2")),
+            Ticket(tenant, "t6", "c4", "d9", START),
         ]
         self.add(tenant, *rows)
         ids = {
             Subject.CUSTOMER: [f"c{n}" for n in range(1, 9)],
             Subject.ORGANIZATION: ["o1", "o2", "o3"],
-            Subject.TICKET: ["t1", "t2", "t3", "t4"],
+            Subject.TICKET: ["t1", "t2", "t3", "t4", "t5", "t6", "t7"],
         }
         viewers = [Principal.manager(tenant, f"m{n}") for n in range(1, 7)]
         for segmentation, open_access in ((True, False), (False, False), (True, True)):
@@ -262,6 +271,21 @@ class VisibilityContract(StorageContract):
                     scope = uow.visibility.scope(principal, now)
                     assert (principal.id, scope) == (principal.id, _scope(uow, principal, now))
             self._one_shot_answers_alike(answers, now)
+            if segmentation and not open_access:
+                self._queues_alone(answers, tenant)
+
+    @staticmethod
+    def _queues_alone(
+        answers: dict[tuple[Principal, Subject, str], bool | None], tenant: str
+    ) -> None:
+        """VS-7 in the hand-written world: neither m1 nor m3 sees c4, so only queues grant."""
+        found = {
+            (m, t): answers[(Principal.manager(tenant, m), Subject.TICKET, t)]
+            for m in ("m1", "m3")
+            for t in ("t3", "t4", "t5", "t6")
+        }
+        waiting = {("m1", "t4"), ("m3", "t3"), ("m3", "t4")}
+        assert found == {key: key in waiting for key in found}, found
 
     def _one_shot_answers_alike(
         self, answers: dict[tuple[Principal, Subject, str], bool | None], at: datetime

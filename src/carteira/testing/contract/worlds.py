@@ -25,7 +25,7 @@ from carteira.domain.portal import PortalFilter
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.scope import Scope
 from carteira.domain.search import search_matches, search_terms, search_words
-from carteira.domain.ticket import Ticket, TicketStatus
+from carteira.domain.ticket import Department, Ticket, TicketStatus
 from carteira.domain.workflow import Responsible
 
 __all__ = [
@@ -106,6 +106,8 @@ class World:
     organizations: tuple[Organization, ...]
     customers: tuple[Customer, ...]
     tickets: tuple[Ticket, ...]
+    #: Of `DEPARTMENTS`, those stored: each lists its members, or none (VS-7, RT-2).
+    departments: tuple[Department, ...] = ()
 
     def basic_scopes(self) -> list[Scope]:
         """Return the scopes of one clause each over this world's ids, and the empty one."""
@@ -128,6 +130,7 @@ class World:
             *self.portfolios,
             *self.organizations,
             *self.customers,
+            *self.departments,
             *self.tickets,
         )
 
@@ -205,7 +208,15 @@ def worlds(draw: st.DrawFn, tenant: str) -> World:
     )
     cids = tuple(c.id for c in customers)
     tickets = tuple(draw(_tickets(tenant, tid, cids, manager_ids)) for tid in draw(_ids(8)))
-    return World(managers, portfolios, organizations, customers, tickets if cids else ())
+    members = st.none() | _subset((*manager_ids, "ghost"))
+    departments = tuple(
+        Department(tenant, d, d.upper(), members=draw(members))
+        for d in DEPARTMENTS
+        if draw(st.booleans() | st.just(True))
+    )
+    return World(
+        managers, portfolios, organizations, customers, tickets if cids else (), departments
+    )
 
 
 @st.composite
@@ -227,6 +238,8 @@ def _tickets(
         status=draw(st.sampled_from(TicketStatus)),
         assignee=assignee,
         assigned_at=None if assignee is None else draw(st.none() | _INSTANTS),
+        # now and then waiting for its customer's choice: not in the queue (RT-1, VS-7)
+        offered=() if assignee is not None else draw(st.sampled_from(((), (), managers[:2]))),
         type=draw(st.sampled_from(TYPES)) if portal else None,
         stage=draw(st.sampled_from(STAGES)) if portal else None,
         responsible=draw(st.sampled_from(Responsible)) if portal else Responsible.SERVICE,
@@ -290,12 +303,12 @@ def ticket_in_scope(
 ) -> bool:
     """Scope's definition for a ticket: its customer, its assignee or its queue is in scope.
 
-    Its queue is in scope when it waits there (open, with no assignee, VS-7) and its
-    department is one of the scope's ``queues``.
+    Its queue is in scope when it waits there (open, with no assignee, offered to no one,
+    VS-7) and its department is one of the scope's ``queues``.
     """
     if scope.everything or (ticket.assignee is not None and ticket.assignee in scope.assignees):
         return True
-    waiting = ticket.status is TicketStatus.OPEN and ticket.assignee is None
+    waiting = ticket.status is TicketStatus.OPEN and ticket.assignee is None and not ticket.offered
     if waiting and ticket.department in scope.queues:
         return True
     customer = customers.get(ticket.customer)
