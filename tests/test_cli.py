@@ -965,8 +965,9 @@ def test_wa8_a_partial_import_applies_the_good_rows_and_writes_the_bad(
     assert out.startswith(f"Imported {clientes}: 1 row(s) applied, 0 unchanged, 2 bad, in ")
     assert f"carteira: the bad rows, with a 'problem' column, are in {errors}\n" in err
     written = errors.read_text(encoding="utf-8").splitlines()
-    assert written[0] == "customer,customer_name,portfolio,managers,problem"
-    assert [line.split(",")[0] for line in written[1:]] == ["oficina", "farmacia"]
+    # laid out as the input: its header words and ";" (issue 15, tests/test_errors_file.py)
+    assert written[0] == "cliente;nome do cliente;carteira;gerente;problema"
+    assert [line.split(";")[0] for line in written[1:]] == ["oficina", "farmacia"]
     shown = as_json(run, "customer", "show", "mercado")
     assert (shown["ownership"]["portfolio"], shown["ownership"]["account_managers"]) == (
         "sp",

@@ -41,7 +41,8 @@ def register(commands: Commands) -> None:
         "nothing by default: one bad row and\nnothing applies (exit 3). With --partial the "
         "good rows apply and the bad ones are\nreported (exit 3 when there were any). "
         "--errors writes the bad rows to ERROR_FILE\n(.csv, .xlsx or a directory) with a "
-        "'problem' column, to fix and import again.\nA progress bar shows on stderr when it "
+        "'problem' column, to fix and import again,\nlaid out as FILE: its header words and, "
+        "for CSV, its delimiter and encoding.\nA progress bar shows on stderr when it "
         "is a terminal (or with --progress); the\nelapsed time ends the report. Importing "
         "the same file twice changes nothing.",
         examples=[
@@ -56,7 +57,7 @@ def register(commands: Commands) -> None:
     load.add_argument(
         "--errors",
         metavar="ERROR_FILE",
-        help="write the bad rows here, each with a 'problem' column",
+        help="write the bad rows here, each with a 'problem' column, laid out as FILE",
     )
     load.add_argument(
         "--progress",
@@ -154,7 +155,11 @@ def _write_errors(
     bad_rows: Callable[[], DataSet],
     path: str | None,
 ) -> str | None:
-    """Write the bad rows to ``path`` with a ``problem`` column; say where (WA-8)."""
+    """Write the bad rows to ``path`` with a ``problem`` column; say where (WA-8).
+
+    The file is laid out as the input was: its header words, and for CSV its delimiter,
+    encoding and line end (issue 15); a change of encoding is said on stderr.
+    """
     if path is None or not problems:
         return None
     from carteira.spreadsheets import SpreadsheetError, write_dataset  # noqa: PLC0415
@@ -164,7 +169,7 @@ def _write_errors(
         if not rows.tables:
             out.problem(f"carteira: no row to write to {path}: the problems are the file's own")
             return None
-        files = write_dataset(rows, path)
+        files = write_dataset(rows, path, warn=lambda note: out.problem(f"carteira: {note}"))
     except SpreadsheetError as error:
         out.problem(f"carteira: the bad rows were not written: {error}")
         return None

@@ -20,12 +20,14 @@ __all__ = [
     "LIST_SEPARATOR",
     "PROBLEM_COLUMN",
     "REQUIRED",
+    "CsvFormat",
     "DataSet",
     "ImportRefused",
     "RowProblem",
     "SourceRow",
     "Table",
     "TableKind",
+    "TableLayout",
 ]
 
 #: Separates the ids of a list held in one cell (``ana|bruno``).
@@ -113,17 +115,57 @@ class SourceRow:
 
 
 @attrs.frozen
+class CsvFormat:
+    r"""How a CSV file is written: delimiter, encoding, byte-order mark, line end (WA-8).
+
+    ``encoding`` is a Python codec name (``"utf-8"``, ``"cp1252"``, ``"utf-16-le"``...);
+    ``bom`` says whether the file starts with a byte-order mark (a UTF's only; UTF-16 always
+    has one); ``line_end`` is ``"\n"``, ``"\r\n"`` or ``"\r"``. The defaults are what an
+    export writes. A reader records the format of the file it read (issue 15), so that an
+    import's error file is written the same.
+    """
+
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    bom: bool = False
+    line_end: str = "\n"
+
+
+@attrs.frozen
+class TableLayout:
+    """How a table was laid out in the file it was read from (WA-8, issue 15).
+
+    ``headers`` pairs each canonical column with the header text the file gave it, stripped
+    (``("customer", "Cliente")``), in the file's order; ``name`` is the file's stem or the
+    sheet's name (``None`` when unknown); ``csv`` the CSV file's format, ``None`` for a sheet.
+    The readers set it; an import's error file is written with it, in the input's words.
+    """
+
+    headers: tuple[tuple[str, str], ...] = ()
+    name: str | None = None
+    csv: CsvFormat | None = None
+
+    def header(self, column: str) -> str | None:
+        """Return the header text the file gave ``column``, if it had that column (WA-8)."""
+        return next((text for name, text in self.headers if name == column), None)
+
+
+@attrs.frozen
 class Table:
     """A table of one kind read from (or written to) ``source``.
 
     ``columns`` are the canonical columns present, in the file's order; a column absent
-    from the file leaves that field of every row unchanged on import.
+    from the file leaves that field of every row unchanged on import. ``layout`` is how
+    the file laid the table out (its header words, a CSV's delimiter and encoding), set by
+    the readers and used by the writers, ``None`` for a table built otherwise (an export
+    writes canonical headers); it takes no part in comparing tables (WA-8, issue 15).
     """
 
     kind: TableKind
     source: str
     columns: tuple[str, ...]
     rows: Collection[SourceRow]
+    layout: TableLayout | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen

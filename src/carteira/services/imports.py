@@ -181,7 +181,11 @@ def import_pass(
 
 
 def rejected_rows(dataset: DataSet, problems: Iterable[RowProblem]) -> DataSet:
-    """Return the rows named by ``problems``, as read, with a ``problem`` column (WA-8)."""
+    """Return the rows named by ``problems``, as read, with a ``problem`` column (WA-8).
+
+    Each table keeps the layout of the file it was read from (header words, a CSV's delimiter
+    and encoding), so that its error file is written as the input was (issue 15).
+    """
     reasons: dict[RowKey, list[str]] = {}
     for problem in problems:
         reasons.setdefault((problem.source, problem.line), []).append(
@@ -196,8 +200,8 @@ def rejected_rows(dataset: DataSet, problems: Iterable[RowProblem]) -> DataSet:
             if (why := reasons.get((table.source, row.line)))
         )
         if rows:
-            columns = tuple(c for c in table.columns if c != PROBLEM_COLUMN)
-            tables.append(Table(table.kind, table.source, (*columns, PROBLEM_COLUMN), rows))
+            columns = (*(c for c in table.columns if c != PROBLEM_COLUMN), PROBLEM_COLUMN)
+            tables.append(Table(table.kind, table.source, columns, rows, table.layout))
     # Problems of a whole file (line 0 or the header) name no row to give back.
     return DataSet(tuple(tables))
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from carteira.domain.dataset import COLUMNS, TableKind
+from carteira.domain.dataset import COLUMNS, PROBLEM_COLUMN, TableKind
 
-__all__ = ["ALIASES", "LOOKUP", "TABLE_NAMES", "accepted", "normalize"]
+__all__ = ["ALIASES", "LOOKUP", "TABLE_NAMES", "accepted", "normalize", "problem_header"]
+
+#: The problem column an error file adds, in Portuguese: read back like ``problem``.
+_PROBLEM = "problema"
 
 ALIASES: Mapping[TableKind, Mapping[str, tuple[str, ...]]] = {
     TableKind.MANAGERS: {
@@ -25,6 +28,7 @@ ALIASES: Mapping[TableKind, Mapping[str, tuple[str, ...]]] = {
         "active": ("ativo", "ativa"),
         "roles": ("papeis", "papéis", "grupos de permissoes", "grupos de permissões"),
         "default_portfolio": ("default portfolio", "carteira padrao", "carteira padrão"),
+        PROBLEM_COLUMN: (_PROBLEM,),
     },
     TableKind.PORTFOLIOS: {
         "id": ("portfolio id", "codigo", "código", "id da carteira", "codigo da carteira"),
@@ -33,6 +37,7 @@ ALIASES: Mapping[TableKind, Mapping[str, tuple[str, ...]]] = {
         "journey": ("jornada",),
         "journey_name": ("nome da jornada",),
         "managers": ("gerentes", "gerentes de sucesso"),
+        PROBLEM_COLUMN: (_PROBLEM,),
     },
     TableKind.MEMBERSHIPS: {
         "customer": (
@@ -76,6 +81,7 @@ ALIASES: Mapping[TableKind, Mapping[str, tuple[str, ...]]] = {
             "atendente",
             "vendedor",
         ),
+        PROBLEM_COLUMN: (_PROBLEM,),
     },
     TableKind.HISTORY: {
         "at": ("when", "quando", "data", "em"),
@@ -88,6 +94,7 @@ ALIASES: Mapping[TableKind, Mapping[str, tuple[str, ...]]] = {
         "managers_before": ("gerentes antes", "gerentes anteriores"),
         "portfolio_after": ("carteira depois", "nova carteira"),
         "managers_after": ("gerentes depois", "novos gerentes"),
+        PROBLEM_COLUMN: (_PROBLEM,),
     },
 }
 
@@ -119,6 +126,43 @@ def _lookup(kind: TableKind) -> dict[str, str]:
 
 #: Normalized header name → canonical column, per kind.
 LOOKUP: Mapping[TableKind, Mapping[str, str]] = {kind: _lookup(kind) for kind in TableKind}
+
+
+# Header names in English besides the canonical ones; "id" is both languages' word.
+_ENGLISH = frozenset(
+    normalize(name)
+    for name in (
+        *(column for columns in COLUMNS.values() for column in columns),
+        *("manager", "manager id", "manager name", "default portfolio"),
+        *("portfolio", "portfolio id", "portfolio name"),
+        *("customer id", "client", "client id", "client name"),
+        *("organisation", "organization id", "company", "organisation name", "company name"),
+        *("account manager", "account managers", "account manager(s)", "responsible", "when"),
+    )
+)
+_EITHER = frozenset({"id"})
+_PORTUGUESE = frozenset(
+    name for lookup in LOOKUP.values() for name in lookup if name not in _ENGLISH | _EITHER
+)
+
+
+def problem_header(headers: Iterable[str]) -> str:
+    """Name the problem column an error file adds, in the language of ``headers`` (WA-8).
+
+    ``problema`` when more of the headers are Portuguese names than English ones, else
+    ``problem`` (``id`` counts for neither); in capitals when every header is, capitalized
+    when every header starts with a capital (issue 15).
+    """
+    texts = [text for text in headers if any(char.isalpha() for char in text)]
+    names = [normalize(text) for text in texts]
+    portuguese = sum(name in _PORTUGUESE for name in names)
+    english = sum(name in _ENGLISH for name in names)
+    word = _PROBLEM if portuguese > english else PROBLEM_COLUMN
+    if texts and all(text == text.upper() for text in texts):
+        return word.upper()
+    if texts and all(text[0].isupper() for text in texts):
+        return word.capitalize()
+    return word
 
 
 def accepted(kind: TableKind) -> str:

@@ -10,18 +10,19 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from carteira.domain.dataset import RowProblem, Table, TableKind
+from carteira.domain.dataset import CsvFormat, RowProblem, Table, TableKind
+from carteira.spreadsheets._layout import header_row
 from carteira.spreadsheets._limits import ReadLimits
 from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large
 from carteira.spreadsheets._tables import Opener, Records, build_table
 
-__all__ = ["parse_csv", "parse_csv_stream", "read_csv", "write_csv"]
+__all__ = ["csv_format", "parse_csv", "parse_csv_stream", "read_csv", "write_csv"]
 
 _BLOCK = 1 << 20  # bytes (or characters) read at a time
 
 _LIMITS = ReadLimits()
 _SEPARATORS = (";", ",", "\t")  # on a tie, the first wins: Brazilian Excel writes ";"
-_QUOTE = re.compile(r'[,"\r\n]')
+_EXPORT = CsvFormat()  # what a table without a layout is written as
 # Where a cell could start, in any separator's reading: the start, or after ; , or tab.
 # Leading quotes count, so "'=x" is written "''=x" and reading gives "'=x" back.
 # A line break counts as a separator: a reader splitting on another separator than ours
@@ -50,7 +51,8 @@ def read_csv(
     [`carteira.spreadsheets.read_dataset`][carteira.spreadsheets.read_dataset]).
 
     A row's ``line`` is the physical line of the file where the row starts, the header being line 1
-    and blank lines counted; cells are stripped of surrounding whitespace. Raises
+    and blank lines counted; cells are stripped of surrounding whitespace. The table's ``layout``
+    records the header words, separator, encoding, byte-order mark and line end (issue 15). Raises
     [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetError] listing every problem of the file.
     """
     problems: list[RowProblem] = []
@@ -99,7 +101,8 @@ def parse_csv_stream(
         return None
     encoding, skip = found
     with _text(opener, encoding, skip) as text:
-        separator = _separator(_chars(text))
+        separator, line_end = _separator(_chars(text))
+    form = CsvFormat(separator, encoding, bool(skip), line_end)
 
     @contextlib.contextmanager
     def reopen(more: list[RowProblem]) -> Iterator[Records]:
@@ -115,6 +118,7 @@ def parse_csv_stream(
             name=name,
             limits=limits,
             reopen=reopen if stream else None,
+            csv=form,
         )
 
 
@@ -189,17 +193,24 @@ def _chars(text: TextIO) -> Iterator[str]:
         yield from block
 
 
-def _separator(chars: Iterable[str]) -> str:
-    """Return the separator the first non-blank row holds most of, outside quotes."""
+def _separator(chars: Iterable[str]) -> tuple[str, str]:
+    """Return the separator the first non-blank row holds most of, outside quotes, and its end.
+
+    The end is the line end after that row: CR LF, LF or CR (LF when the file ends there).
+    """
     counts = dict.fromkeys(_SEPARATORS, 0)
     quoted = started = False
-    for char in chars:
+    line_end = "\n"
+    stream = iter(chars)
+    for char in stream:
         if char == '"':
             quoted = not quoted
         elif quoted:
             continue
         elif char in "\r\n":
             if started:
+                if char == "\r":
+                    line_end = "\r\n" if next(stream, "") == "\n" else "\r"
                 break
         elif char in counts:
             counts[char] += 1
@@ -207,7 +218,7 @@ def _separator(chars: Iterable[str]) -> str:
         elif not char.isspace():
             started = True
     best = max(_SEPARATORS, key=counts.__getitem__)
-    return best if counts[best] else ","
+    return (best if counts[best] else ","), line_end
 
 
 def _records(
@@ -229,22 +240,34 @@ def _records(
 
 
 def write_csv(table: Table, out: TextIO) -> None:
-    r"""Write ``table`` as UTF-8 CSV text: ``,``, minimal quoting, ``\n`` (WA-8).
+    r"""Write ``table`` as CSV text, laid out as the file it was read from (WA-8, issue 15).
 
-    The header holds the canonical column names in ``table.columns`` order; a cell is
-    quoted when it holds ``,``, ``"`` or a line break. Wherever a spreadsheet could start
-    a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return, after any ``'``, at
-    the cell's start or after a ``;``, ``,`` or tab, since a spreadsheet may split lines
-    on another separator than ours), a ``'`` is put first, which spreadsheets show as
-    text and `read_csv` takes off again (CWE-1236). Rows whose cells are all blank are left out,
+    A table with a layout keeps its file's header words (a problem column it lacked is
+    named in their language: ``problema`` or ``problem``), delimiter and line end; one
+    without (an export) is written with the canonical column names in ``table.columns``
+    order, ``,`` and ``\n``. The encoding is the caller's (``out``). A cell is quoted when it
+    holds the delimiter, ``"`` or a line break. Wherever a spreadsheet could start a formula
+    (``=``, ``+``, ``-``, ``@``, a tab or a carriage return, after any ``'``, at the cell's
+    start or after a ``;``, ``,`` or tab, since a spreadsheet may split lines on another
+    separator than ours), a ``'`` is put first, which spreadsheets show as text and
+    `read_csv` takes off again (CWE-1236). Rows whose cells are all blank are left out,
     since a reader skips them.
     """
+    form = csv_format(table)
+    quote = re.compile(f'[{re.escape(form.delimiter)}"\r\n]')
+    delimiter, end = form.delimiter, form.line_end
+    out.write(delimiter.join(_quoted(c, quote) for c in header_row(table)) + end)
     columns = table.columns
-    out.write(",".join(columns) + "\n")
     for row in table.rows:
         cells = [row.values.get(column, "") for column in columns]
         if any(c.strip() for c in cells):
-            out.write(",".join(_quoted(c) for c in cells) + "\n")
+            out.write(delimiter.join(_quoted(c, quote) for c in cells) + end)
+
+
+def csv_format(table: Table) -> CsvFormat:
+    """Return the format ``table`` is written in as CSV: its file's, else an export's (WA-8)."""
+    layout = table.layout
+    return layout.csv if layout is not None and layout.csv is not None else _EXPORT
 
 
 def _guarded(cell: str) -> str:
@@ -262,8 +285,8 @@ def _unguarded(cell: str) -> str:
     return _GUARD_AT.sub("", cell)
 
 
-def _quoted(cell: str) -> str:
+def _quoted(cell: str, quote: re.Pattern[str]) -> str:
     cell = _guarded(cell)
-    if _QUOTE.search(cell):
+    if quote.search(cell):
         return '"' + cell.replace('"', '""') + '"'
     return cell

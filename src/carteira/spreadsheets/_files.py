@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from carteira.domain.dataset import COLUMNS, REQUIRED, DataSet, RowProblem, Table, TableKind
-from carteira.spreadsheets._csv import parse_csv_stream, write_csv
+from carteira.spreadsheets._aliases import LOOKUP, normalize
+from carteira.spreadsheets._csv import csv_format, parse_csv_stream, write_csv
+from carteira.spreadsheets._layout import header_row, table_names
 from carteira.spreadsheets._limits import ReadLimits
 from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large, unreadable
 from carteira.spreadsheets._tables import Opener, file_changed
@@ -46,7 +50,10 @@ def read_dataset(
     [`SpreadsheetError`][carteira.spreadsheets.SpreadsheetError] listing every problem of every
     file, ``code`` ``"file_not_found"`` for a missing path, ``"xlsx_unavailable"`` without openpyxl.
     ``limits`` ([`ReadLimits`][carteira.spreadsheets.ReadLimits]) bound the bytes of a file (an
-    ``.xlsx`` workbook's once unzipped), the rows of a table and the characters of a cell.
+    ``.xlsx`` workbook's once unzipped), the rows of a table and the characters of a cell. Each
+    table's ``layout`` records its header words, its file stem or sheet name and, for a CSV, its
+    delimiter, encoding, byte-order mark and line end, for `write_dataset` to write the same
+    (issue 15).
 
     Files are read a block at a time. By default the rows are kept, in tuples. With ``stream``
     every row is checked as above but none is kept: each table's rows are a
@@ -181,7 +188,12 @@ def _duplicates(tables: list[Table]) -> list[RowProblem]:
     return found
 
 
-def write_dataset(dataset: DataSet, path: str | os.PathLike[str]) -> list[Path]:
+def write_dataset(
+    dataset: DataSet,
+    path: str | os.PathLike[str],
+    *,
+    warn: Callable[[str], None] | None = None,
+) -> list[Path]:
     r"""Write ``dataset`` as spreadsheet files and return the files written (WA-8).
 
     ``path`` is a directory (any path not ending in ``.csv`` or ``.xlsx``; created if
@@ -190,6 +202,14 @@ def write_dataset(dataset: DataSet, path: str | os.PathLike[str]) -> list[Path]:
     (one sheet per table, named by its kind). CSV is UTF-8 without a byte-order mark,
     ``,``-separated, quoted only where needed, with ``\n`` line ends; the header
     holds the canonical column names in ``Table.columns`` order.
+
+    A table read from a file (one with a ``layout``, such as an import's bad rows) is written
+    as that file was (issue 15): its header words, the problem column named in their language
+    (``problema`` or ``problem``), its sheet or file name when that reads back as its kind
+    (else its kind), and as CSV its delimiter, encoding, byte-order mark and line end. When
+    that encoding cannot hold a cell, the whole file is UTF-8 with a byte-order mark instead;
+    a character no encoding holds (an unpaired surrogate) is written as a ``\uXXXX`` escape.
+    Either way ``warn``, if given, is called with a sentence saying so.
 
     Reading the files back gives an equal data set when its cells carry no surrounding whitespace
     and no row is all blank (the reader strips cells and skips blank rows, so the writer leaves
@@ -209,23 +229,87 @@ def write_dataset(dataset: DataSet, path: str | os.PathLike[str]) -> list[Path]:
         if len(dataset.tables) != 1:
             reason = f"a .csv file holds one table, not {len(dataset.tables)}: write a directory"
             raise SpreadsheetError.single(str(path), "cannot_write", reason)
-        return [_write_csv_file(dataset.tables[0], where)]
+        return [_write_csv_file(dataset.tables[0], where, warn)]
     try:
         where.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         reason = f"cannot make the directory ({error.strerror or error})"
         raise SpreadsheetError.single(str(path), "cannot_write", reason) from error
-    return [_write_csv_file(table, where / f"{table.kind}.csv") for table in dataset.tables]
+    names = table_names(dataset.tables)
+    return [
+        _write_csv_file(table, where / f"{name}.csv", warn)
+        for table, name in zip(dataset.tables, names, strict=True)
+    ]
 
 
-def _write_csv_file(table: Table, path: Path) -> Path:
+_UTF = frozenset({"utf-8", "utf-16-le", "utf-16-be"})  # what a byte-order mark belongs to
+
+
+def _write_csv_file(table: Table, path: Path, warn: Callable[[str], None] | None) -> Path:
+    form = csv_format(table)
     try:
-        with path.open("w", encoding="utf-8", newline="") as out:
-            write_csv(table, out)
+        note = _write_encoded(table, path, form.encoding, bom=form.bom)
     except OSError as error:
         reason = f"cannot write the file ({error.strerror or error})"
         raise SpreadsheetError.single(str(path), "cannot_write", reason) from error
+    if note is not None and warn is not None:
+        warn(f"{path}: {note} (WA-8)")
     return path
+
+
+def _write_encoded(table: Table, path: Path, encoding: str, *, bom: bool) -> str | None:
+    """Write ``table`` to ``path`` in ``encoding``, else as lossless as can be; say how if so."""
+    trouble = _written(table, path, encoding, bom=bom)
+    if trouble is None:
+        return None
+    if codecs.lookup(encoding).name not in _UTF:
+        if _written(table, path, "utf-8", bom=True) is None:
+            return (
+                f"{encoding}, the input's encoding, {trouble}; "
+                "the file is written as UTF-8 with a byte-order mark instead"
+            )
+        encoding, bom = "utf-8", True
+    _write_text(table, path, encoding, bom=bom, errors="backslashreplace")
+    return "a character no encoding holds (an unpaired surrogate) is written as its \\uXXXX escape"
+
+
+def _written(table: Table, path: Path, encoding: str, *, bom: bool) -> str | None:
+    """Write ``table`` to ``path``; return why it would not read back as written, if so."""
+    try:
+        _write_text(table, path, encoding, bom=bom)
+    except UnicodeEncodeError as error:
+        char = error.object[error.start]
+        return f"cannot hold {char!r} (U+{ord(char):04X})"
+    if codecs.lookup(encoding).name not in _UTF and _misread(path):
+        return "would be read back as UTF-8"  # its bytes are UTF-8 too, as "Ã©" is "é"
+    return None
+
+
+def _misread(path: Path) -> bool:
+    """Tell whether a file written in a legacy encoding would be read back as UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    ascii_only = True
+    with path.open("rb") as raw:
+        while block := raw.read(1 << 20):
+            ascii_only = ascii_only and block.isascii()
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                return False
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return not ascii_only  # ASCII reads the same either way
+
+
+def _write_text(
+    table: Table, path: Path, encoding: str, *, bom: bool, errors: str = "strict"
+) -> None:
+    with path.open("w", encoding=encoding, errors=errors, newline="") as out:
+        if bom and codecs.lookup(encoding).name in _UTF:
+            out.write("\ufeff")
+        write_csv(table, out)
 
 
 def _check(dataset: DataSet, source: str, *, xlsx: bool) -> None:
@@ -239,6 +323,8 @@ def _check(dataset: DataSet, source: str, *, xlsx: bool) -> None:
     for table in dataset.tables:
         problems += _table_problems(table, source)
         problems += _cell_problems(table, source, xlsx=xlsx)
+        problems += _header_problems(table, source)
+        problems += [] if xlsx else _format_problems(table, source)
     if problems:
         raise SpreadsheetError(problems, code="cannot_write")
 
@@ -264,6 +350,45 @@ def _table_problems(table: Table, source: str) -> list[RowProblem]:
         reason = "the memberships table has no customer or organization column"
         found.append(problem(source, 0, "cannot_write", reason))
     return found
+
+
+def _header_problems(table: Table, source: str) -> list[RowProblem]:
+    """Refuse a header word that would not read back as its column (a hand-made layout)."""
+    lookup = LOOKUP[table.kind]
+    found = []
+    for column, text in zip(table.columns, header_row(table), strict=True):
+        if column in COLUMNS[table.kind] and lookup.get(normalize(text)) != column:
+            reason = f"the header {text!r} would not read back as the {column} column"
+            found.append(problem(source, 0, "cannot_write", reason, column))
+    return found
+
+
+def _format_problems(table: Table, source: str) -> list[RowProblem]:
+    """Refuse a CSV format `read_csv` would not read back as written (a hand-made layout)."""
+    form = csv_format(table)
+    found = []
+    if form.delimiter not in _DELIMITERS:
+        reason = f"the {table.kind} table's delimiter {form.delimiter!r} is not ; , or tab"
+        found.append(problem(source, 0, "cannot_write", reason))
+    if form.line_end not in _LINE_ENDS:
+        reason = f"the {table.kind} table's line end {form.line_end!r} is not LF, CR LF or CR"
+        found.append(problem(source, 0, "cannot_write", reason))
+    try:
+        encoding = codecs.lookup(form.encoding).name
+    except LookupError:
+        encoding = ""
+    if encoding not in _READABLE or (encoding.startswith("utf-16") and not form.bom):
+        reason = (
+            f"the {table.kind} table's encoding {form.encoding!r} is not one a reader takes: "
+            "UTF-8, Windows-1252 or UTF-16 with a byte-order mark"
+        )
+        found.append(problem(source, 0, "cannot_write", reason))
+    return found
+
+
+_DELIMITERS = (";", ",", "\t")
+_READABLE = frozenset({*_UTF, "cp1252"})  # what read_csv tells apart
+_LINE_ENDS = ("\n", "\r\n", "\r")
 
 
 def _cell_problems(table: Table, source: str, *, xlsx: bool) -> list[RowProblem]:

@@ -10,7 +10,16 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import BinaryIO
 
-from carteira.domain.dataset import COLUMNS, REQUIRED, RowProblem, SourceRow, Table, TableKind
+from carteira.domain.dataset import (
+    COLUMNS,
+    REQUIRED,
+    CsvFormat,
+    RowProblem,
+    SourceRow,
+    Table,
+    TableKind,
+    TableLayout,
+)
 from carteira.spreadsheets._aliases import LOOKUP, TABLE_NAMES, accepted, normalize
 from carteira.spreadsheets._limits import ReadLimits
 from carteira.spreadsheets._problems import SpreadsheetError, problem, unreadable
@@ -102,6 +111,7 @@ def build_table(
     report_empty: bool = True,
     limits: ReadLimits = _DEFAULT_LIMITS,
     reopen: Reopen | None = None,
+    csv: CsvFormat | None = None,
 ) -> Table | None:
     """Return the table of ``rows`` (line, cells), or ``None`` having added ``problems``.
 
@@ -110,6 +120,7 @@ def build_table(
     the headers show. An empty source adds ``empty_file`` when ``report_empty``. Given
     ``reopen``, every row is checked and none is kept: the table's rows are read again
     through ``reopen`` each time they are iterated ([`FileRows`][carteira.spreadsheets.FileRows]).
+    The table's layout holds the header words, ``name`` and ``csv``, the CSV file's format.
     """
     found = len(problems)
     lines = iter(rows)
@@ -144,7 +155,8 @@ def build_table(
         body = FileRows(source, reopen, header_line, columns, limits, count)
     if len(problems) > found:
         return None
-    return Table(kind=kind, source=source, columns=columns, rows=body)
+    layout = TableLayout(headers=tuple(zip(columns, header, strict=True)), name=name, csv=csv)
+    return Table(kind=kind, source=source, columns=columns, rows=body, layout=layout)
 
 
 def _stripped(lines: Iterable[tuple[int, Sequence[str]]]) -> Iterator[tuple[int, list[str]]]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from carteira.domain.dataset import DataSet, RowProblem, Table
+from carteira.spreadsheets._layout import header_row, table_names
 from carteira.spreadsheets._limits import ReadLimits
 from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large
 from carteira.spreadsheets._tables import Opener, Records, Reopen, build_table, file_changed
@@ -186,8 +187,9 @@ def _iso(value: datetime.date | datetime.time) -> str:
 def write_xlsx(dataset: DataSet, path: Path) -> None:
     """Write one sheet per table, named by its kind, every cell as text (WA-8).
 
-    A cell starting with ``=`` stays text, never a formula. Rows whose cells are all
-    blank are left out, since a reader skips them.
+    A table read from a file keeps its header words and, where it reads back as its kind,
+    its sheet or file name (issue 15). A cell starting with ``=`` stays text, never a
+    formula. Rows whose cells are all blank are left out, since a reader skips them.
     """
     try:
         import openpyxl  # noqa: PLC0415 - an optional extra, imported when needed
@@ -198,9 +200,9 @@ def write_xlsx(dataset: DataSet, path: Path) -> None:
     workbook = openpyxl.Workbook(write_only=True)
     buffer = io.BytesIO()  # a bad path then fails in our hands, not openpyxl's mid-stream
     try:
-        for table in dataset.tables:
-            sheet = workbook.create_sheet(title=str(table.kind))
-            sheet.append(list(table.columns))
+        for table, title in zip(dataset.tables, table_names(dataset.tables), strict=True):
+            sheet = workbook.create_sheet(title=title)
+            sheet.append([xlsx_text(text) for text in header_row(table)])
             for row in table.rows:
                 texts = [row.values.get(column, "") for column in table.columns]
                 if not any(text.strip() for text in texts):
