@@ -2,8 +2,10 @@
 
 Arbitrary text (NUL, lone surrogates, combining marks, every plane) goes into the ids
 and names of customers, organizations, managers and portfolios on memory, SQLite and
-PostgreSQL: each store gives the same outcome, a refusal is ``InvalidInput`` naming the
-field (never a ``StorageError``), and what is kept reads back equal.
+PostgreSQL, through the commands and through a spreadsheet import (an XLSX cell escapes a
+lone surrogate as ``_xD800_``): each store gives the same outcome, a refusal is
+``InvalidInput`` naming the field, or the import's row problem naming the column (never
+a ``StorageError``), and what is kept reads back equal.
 """
 
 from __future__ import annotations
@@ -17,7 +19,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carteira import Carteira, CarteiraError, InvalidInput, ManualClock, Principal, Profile
+from carteira import (
+    Carteira,
+    CarteiraError,
+    DataSet,
+    FieldError,
+    ImportRefused,
+    InvalidInput,
+    ManualClock,
+    Principal,
+    Profile,
+    SourceRow,
+    Table,
+    TableKind,
+)
 from databases import any_store
 
 KINDS = ("memory", "sqlite", "postgresql")
@@ -64,7 +79,23 @@ def _writes(text: str) -> dict[str, Callable[[Carteira, Principal], Any]]:
         ),
         "portfolio name": lambda app, host: app.create_portfolio(host, text, portfolio_id="p1"),
         "search": lambda app, host: app.visible_customers(host, search=text),
+        "imported customer name": partial(_imported, "c2", {"customer_name": text}),
+        "imported organization name": partial(
+            _imported, "c3", {"organization": "o2", "organization_name": text}
+        ),
     }
+
+
+def _imported(customer: str, cells: dict[str, str], app: Carteira, host: Principal) -> Any:
+    """Import one memberships row; a bad row is ``("refused", its problems)`` (WA-8, ER-3)."""
+    values = {"customer": customer, **cells}
+    table = Table(TableKind.MEMBERSHIPS, "in.xlsx", tuple(values), [SourceRow(2, values)])
+    try:
+        return app.import_dataset(host, DataSet((table,)))
+    except ImportRefused as refused:
+        raise InvalidInput(
+            "import", [FieldError(p.column or "", p.code) for p in refused.problems]
+        ) from refused
 
 
 @settings(

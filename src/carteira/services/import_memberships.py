@@ -35,7 +35,7 @@ from carteira.domain.events import (
     OrganizationRegistered,
     OrganizationUpdated,
 )
-from carteira.domain.identifiers import check_id
+from carteira.domain.identifiers import check_id, check_text
 from carteira.domain.manager import Manager
 from carteira.domain.names import name_key
 from carteira.domain.ownership import Ownership, SubjectKind, Way
@@ -242,7 +242,7 @@ def _organization_row(world: _World, table: Table, row: SourceRow) -> int:
         )
     current = _organization(world, row, organization_id)
     changed = current
-    name = text(row, "organization_name")
+    name = _name(row, "organization_name", "organization")
     if name and name != current.name:
         changed = attrs.evolve(changed, name=name)
     if "portfolio" in table.columns:
@@ -262,7 +262,7 @@ def _customer_row(world: _World, table: Table, row: SourceRow, moves: dict[str, 
     """Register or change a customer and place it (MB-1..MB-3, MG-1)."""
     customer_id = _id(table, row, "customer")
     stored = world.customers.get(customer_id)
-    name = text(row, "customer_name")
+    name = _name(row, "customer_name", "customer")
     current = stored or Customer(world.context.stamp.tenant, customer_id, name or customer_id)
     organization = current.organization
     if "organization" in table.columns:
@@ -274,7 +274,7 @@ def _customer_row(world: _World, table: Table, row: SourceRow, moves: dict[str, 
             created = Organization(
                 world.context.stamp.tenant,
                 organization,
-                text(row, "organization_name") or organization,
+                _name(row, "organization_name", "organization") or organization,
             )
     own = current.portfolio
     if "portfolio" in table.columns:
@@ -337,7 +337,7 @@ def _organization(world: _World, row: SourceRow, organization_id: str) -> Organi
     found = world.organizations.get(organization_id)
     if found is not None:
         return found
-    name = text(row, "organization_name") or organization_id
+    name = _name(row, "organization_name", "organization") or organization_id
     return Organization(world.context.stamp.tenant, organization_id, name)
 
 
@@ -345,6 +345,16 @@ def _keep_organization(world: _World, organization_id: str, changed: Organizatio
     if organization_id not in world.stored_organizations:
         world.new_organizations[organization_id] = changed
     world.organizations[organization_id] = changed
+
+
+def _name(row: SourceRow, column: str, kind: str) -> str:
+    """Return a name cell checked as the commands check a name, ``""`` when empty (ER-2, ER-3).
+
+    A name no store can keep (a NUL, a lone surrogate an XLSX cell may escape as
+    ``_xD800_``) or longer than a command takes is the row's problem, in that column.
+    """
+    name = text(row, column)
+    return check_text(kind, name, path=column) if name else ""
 
 
 def _id(table: Table, row: SourceRow, column: str) -> str:
