@@ -16,7 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,7 @@ from carteira.cli import main
 from carteira.cli.app import build_parser
 from carteira.cli.commands_routing import CLAUSE_RULES
 from carteira.cli.errors import ExitCode
-
-Run = Callable[..., tuple[int, str, str]]
+from terminal import Run, built_database, clear_environment, runner
 
 WORLD = [
     ["manager", "add", "admin", "Admin", "--profile", "administrator", "--role", "administrator"],
@@ -57,10 +56,7 @@ class Terminal(io.StringIO):
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database holding WORLD, built once through the command line."""
-    db = tmp_path_factory.mktemp("template") / "carteira.db"
-    for command in WORLD:
-        assert main(["--db", str(db), *command]) == 0, command
-    return db
+    return built_database(tmp_path_factory.mktemp("template"), WORLD)
 
 
 @pytest.fixture
@@ -70,21 +66,13 @@ def db(template: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CARTEIRA_DB", "CARTEIRA_URL", "CARTEIRA_TENANT"):
-        monkeypatch.delenv(name, raising=False)
+    clear_environment(monkeypatch)
 
 
 @pytest.fixture
 def run(db: Path, capsys: pytest.CaptureFixture[str]) -> Run:
     """Run ``carteira --db <db> ARGS``; return the exit code, stdout and stderr."""
-
-    def run(*args: str, stdin: io.StringIO | None = None) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(["--db", str(db), *args], stdin=stdin or io.StringIO())
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+    return runner(db, capsys)
 
 
 def as_json(run: Run, *args: str) -> Any:

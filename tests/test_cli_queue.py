@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from carteira.cli import main
 from carteira.cli.errors import ExitCode
+from terminal import Run, built_database, clear_environment, runner
 
 SETUP = [
     ["manager", "add", "lucia", "Lúcia", "--profile", "analyst", "--role", "agent=assign_self"],
@@ -38,66 +38,47 @@ SETUP = [
 ]
 
 
-class Terminal:
-    """A user typing ``carteira --db <file> ...`` and reading what it prints."""
-
-    def __init__(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.db, self.capsys = db, capsys
-
-    def type(self, line: list[str]) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        code = main(["--db", str(self.db), *line])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-
 @pytest.fixture
-def terminal(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Terminal:
-    for name in ("CARTEIRA_DB", "CARTEIRA_URL", "CARTEIRA_TENANT"):
-        monkeypatch.delenv(name, raising=False)
-    found = Terminal(tmp_path / "carteira.db", capsys)
-    for line in SETUP:
-        code, out, err = found.type(line)
-        assert code == ExitCode.OK, (line, out, err)
-    return found
+def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """The user's terminal on a new SQLite file where SETUP was typed."""
+    clear_environment(monkeypatch)
+    return runner(built_database(tmp_path, SETUP), capsys)
 
 
 def test_vs7_rt8_seed_002_the_owner_is_away_and_another_agent_takes_the_conversation(
-    terminal: Terminal,
+    run: Run,
 ) -> None:
-    code, out, _ = terminal.type(
-        ["ticket", "open", "t1", "padaria", "--department", "suporte", "--offline", "lucia"]
+    code, out, _ = run(
+        "ticket", "open", "t1", "padaria", "--department", "suporte", "--offline", "lucia"
     )
     assert code == ExitCode.OK
     assert "waiting in the queue of suporte (all_offline, RT-3)" in out
 
-    code, out, _ = terminal.type(["--as", "joao", "department", "queue", "suporte"])
+    code, out, _ = run("--as", "joao", "department", "queue", "suporte")
     assert code == ExitCode.OK
     assert out.splitlines()[0].split() == ["TICKET", "CUSTOMER", "OPENED", "AT", "OFFERED"]
     assert out.splitlines()[1].split()[:2] == ["t1", "padaria"]
 
-    code, out, err = terminal.type(["--as", "rui", "department", "queue", "suporte"])
+    code, out, err = run("--as", "rui", "department", "queue", "suporte")
     assert (code, out) == (ExitCode.REFUSED, "")
     assert "(not_a_member)" in err
 
-    code, out, _ = terminal.type(["--as", "joao", "ticket", "take", "t1"])
+    code, out, _ = run("--as", "joao", "ticket", "take", "t1")
     assert code == ExitCode.OK
     assert out.strip() == (
         "joao took ticket t1 from the queue of suporte (RT-8); "
         "padaria's portfolio is unchanged (MB-5)."
     )
 
-    code, out, err = terminal.type(["--as", "maria", "ticket", "take", "t1"])
+    code, out, err = run("--as", "maria", "ticket", "take", "t1")
     assert (code, out) == (ExitCode.REFUSED, "")
     assert "taken from the queue by another agent first" in err
     assert "(already_taken)" in err
 
-    code, out, _ = terminal.type(["--as", "maria", "department", "queue", "suporte"])
+    code, out, _ = run("--as", "maria", "department", "queue", "suporte")
     assert (code, out.strip()) == (ExitCode.OK, "Nothing waits in the queue of suporte.")
 
-    code, out, _ = terminal.type(["--json", "customer", "show", "padaria"])
+    code, out, _ = run("--json", "customer", "show", "padaria")
     shown = json.loads(out)
     assert code == ExitCode.OK
     assert (shown["customer"]["portfolio"], shown["customer"]["account_managers"]) == (
@@ -107,15 +88,15 @@ def test_vs7_rt8_seed_002_the_owner_is_away_and_another_agent_takes_the_conversa
 
 
 def test_vs7_a_queued_ticket_shows_in_the_members_list_but_not_its_customer(
-    terminal: Terminal,
+    run: Run,
 ) -> None:
-    terminal.type(["ticket", "open", "t1", "padaria", "--department", "suporte", "--nobody-online"])
-    code, out, _ = terminal.type(["--json", "--as", "joao", "ticket", "list", "--open"])
+    run("ticket", "open", "t1", "padaria", "--department", "suporte", "--nobody-online")
+    code, out, _ = run("--json", "--as", "joao", "ticket", "list", "--open")
     assert code == ExitCode.OK
     assert [t["id"] for t in json.loads(out)] == ["t1"]
-    code, _, err = terminal.type(["--as", "joao", "customer", "show", "padaria"])
+    code, _, err = run("--as", "joao", "customer", "show", "padaria")
     assert code == ExitCode.REFUSED
     assert "(not_found)" in err
-    code, _, err = terminal.type(["--as", "rui", "ticket", "take", "t1"])
+    code, _, err = run("--as", "rui", "ticket", "take", "t1")
     assert code == ExitCode.REFUSED
     assert "(not_found)" in err

@@ -11,9 +11,7 @@ End to end through the command line on a SQLite file, as in ``test_cli.py``.
 from __future__ import annotations
 
 import codecs
-import io
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -21,7 +19,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carteira.cli import main
 from carteira.cli.errors import ExitCode
 from carteira.domain.dataset import (
     CsvFormat,
@@ -36,8 +33,7 @@ from carteira.services.imports import rejected_rows
 from carteira.spreadsheets import SpreadsheetError, read_csv, read_dataset, write_dataset
 from carteira.spreadsheets._aliases import problem_header
 from carteira.spreadsheets._layout import table_names
-
-Run = Callable[..., tuple[int, str, str]]
+from terminal import Run, built_database, clear_environment, runner
 
 WORLD = [
     ["manager", "add", "admin", "Admin", "--profile", "administrator", "--role", "administrator"],
@@ -81,30 +77,18 @@ BAD = [
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database holding WORLD, built once through the command line."""
-    db = tmp_path_factory.mktemp("template") / "carteira.db"
-    for command in WORLD:
-        assert main(["--db", str(db), *command]) == 0, command
-    return db
+    return built_database(tmp_path_factory.mktemp("template"), WORLD)
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CARTEIRA_DB", "CARTEIRA_URL", "CARTEIRA_TENANT"):
-        monkeypatch.delenv(name, raising=False)
+    clear_environment(monkeypatch)
 
 
 @pytest.fixture
 def run(template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Run:
     """Run ``carteira --db <a copy of the template> ARGS``; return exit code, stdout, stderr."""
-    db = Path(shutil.copy(template, tmp_path / "carteira.db"))
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(["--db", str(db), *args], stdin=io.StringIO())
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+    return runner(Path(shutil.copy(template, tmp_path / "carteira.db")), capsys)
 
 
 def csv_bytes(

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from carteira.cli.output import Output
     from carteira.cli.session import Session
 
-__all__ = ["CLAUSE_RULES", "REASON_RULES", "add_presence", "presence_of", "register"]
+__all__ = ["CLAUSE_RULES", "REASON_RULES", "add_arrival", "presence_of", "register"]
 
 #: The rule behind each routing reason (RT-1, RT-3).
 REASON_RULES = {
@@ -75,10 +75,7 @@ def register(commands: Commands) -> None:
         ],
     )
     route.add_argument("customer", metavar="CUSTOMER", help="the customer writing in")
-    route.add_argument(
-        "--department", metavar="D", required=True, help="the department it arrives at"
-    )
-    add_presence(route)
+    add_arrival(route)
 
     see = leaf(
         commands,
@@ -258,8 +255,15 @@ def _queue(session: Session, out: Output, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_presence(parser: argparse.ArgumentParser) -> None:
-    """Add ``--online``, ``--offline`` and ``--nobody-online``: who routing counts (RT-2)."""
+def add_arrival(parser: argparse.ArgumentParser) -> None:
+    """Add ``--department``, where a conversation arrives, and who is online (RT-1, RT-2).
+
+    ``--online``, ``--offline`` and ``--nobody-online`` say who routing counts as present:
+    a command line has no live presence.
+    """
+    parser.add_argument(
+        "--department", metavar="D", required=True, help="the department it arrives at"
+    )
     presence = parser.add_mutually_exclusive_group()
     presence.add_argument(
         "--online", metavar="M", action="append", help="M is online, repeatable; the others are not"
@@ -274,7 +278,7 @@ def add_presence(parser: argparse.ArgumentParser) -> None:
 
 
 def presence_of(args: argparse.Namespace) -> tuple[ListedPresence | None, str]:
-    """Return the presence `add_presence`'s options describe, and how to say it (RT-2)."""
+    """Return the presence `add_arrival`'s options describe, and how to say it (RT-2)."""
     if args.nobody_online:
         return ListedPresence(()), "nobody online"
     if args.online:

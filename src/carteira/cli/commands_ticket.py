@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from carteira.cli import shapes, values
 from carteira.cli.base import leaf, noun, pages, reply
-from carteira.cli.commands_routing import REASON_RULES, add_presence, presence_of
+from carteira.cli.commands_routing import REASON_RULES, add_arrival, presence_of
 from carteira.cli.output import names
 
 if TYPE_CHECKING:
@@ -48,10 +48,7 @@ def register(commands: Commands) -> None:
     )
     opened.add_argument("ticket", metavar="ID", help="the new ticket's id")
     opened.add_argument("customer", metavar="CUSTOMER", help="the customer writing in")
-    opened.add_argument(
-        "--department", metavar="D", required=True, help="the department it arrives at"
-    )
-    add_presence(opened)
+    add_arrival(opened)
 
     take = leaf(
         sub,

@@ -12,14 +12,14 @@ from datetime import datetime
 
 import attrs
 
-from carteira.domain.errors import FieldError, InvalidInput, NotFound, PermissionDenied
-from carteira.domain.inputs import check_choice, check_optional_text
+from carteira.domain.errors import NotFound, PermissionDenied
+from carteira.domain.inputs import check_choice
 from carteira.domain.portal import Attachment, Message, PortalFilter, StageMove
 from carteira.domain.ticket import Ticket, TicketStatus
 from carteira.domain.workflow import FieldAccess, FieldValue, Responsible, TicketType
 from carteira.services.context import ReadContext
+from carteira.services.pages import page_window
 from carteira.services.results import Page
-from carteira.services.visibility import MAX_PAGE
 from carteira.services.workflow import reach
 
 __all__ = ["PortalTicket", "attachment_of", "my_ticket", "my_tickets", "portal_view"]
@@ -108,9 +108,7 @@ def my_tickets(
     """Return a page of the signed-in customer's tickets in one of the five views (TK-7)."""
     _require_customer(context)
     view = check_choice(PortalFilter, view, path="$.view")
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput("page", [FieldError("$.limit", f"must be from 1 to {MAX_PAGE}")])
-    after = check_optional_text("page", after, path="$.after")
+    after, limit = page_window(after, limit)
     found = context.uow.tickets.of_customer(context.actor.id, view, after=after, limit=limit + 1)
     kinds: dict[str, TicketType] = {}
     items = []

@@ -11,13 +11,14 @@ import attrs
 from carteira.domain.customer import Customer
 from carteira.domain.errors import FieldError, InvalidInput, PermissionDenied
 from carteira.domain.events import Event, MembershipChanged
-from carteira.domain.inputs import check_instant, check_optional_text
+from carteira.domain.inputs import check_instant
 from carteira.domain.ownership import Ownership, SubjectKind
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.scope import Scope
 from carteira.services.context import Context, ReadContext
 from carteira.services.ownership import ownership_of
+from carteira.services.pages import MAX_PAGE, check_limit, page_window
 from carteira.services.portfolios import holds_customers
 from carteira.services.results import Page
 
@@ -34,7 +35,6 @@ __all__ = [
     "read_events",
 ]
 
-MAX_PAGE = 500
 # A portfolio page's cursor is a name key: NFKC and case folding may make one of a
 # 128-character name (PF-1) many times longer than the name.
 _MAX_KEY = 8192
@@ -75,8 +75,7 @@ def list_portfolios(context: ReadContext, after: str | None, limit: int) -> Page
 
     ``after`` is the ``next_after`` of the page before (PF-3, ST-4).
     """
-    check_limit(limit)
-    after = check_optional_text("page", after, path="$.after", max_length=_MAX_KEY)
+    after, limit = page_window(after, limit, longest=_MAX_KEY)
     found = context.uow.portfolios.page(after=after, limit=limit + 1)
     return _page_of(context, found, limit, default=None)
 
@@ -95,8 +94,7 @@ def portfolios_of_manager(
     The first page opens with his default portfolio; the pages after it list the others
     by name.
     """
-    check_limit(limit)
-    after = check_optional_text("page", after, path="$.after", max_length=_MAX_KEY)
+    after, limit = page_window(after, limit, longest=_MAX_KEY)
     if context.actor.is_system or context.actor.id != manager_id:
         context.actor.require(
             Permission.MANAGE_MANAGERS, "list another manager's portfolios", "MG-2"
@@ -170,8 +168,7 @@ def customers_of_portfolio(
 
     Only customers the actor may see are listed, so pages reveal nothing else (VS-3).
     """
-    check_limit(limit)
-    after = check_optional_text("page", after, path="$.after")
+    after, limit = page_window(after, limit)
     context.portfolio(portfolio_id)
     scope = context.scope(context.viewer)
     members = Scope(portfolios=frozenset({portfolio_id}))
@@ -270,9 +267,3 @@ def mark_published(context: Context, positions: Iterable[int]) -> int:
 def _require_host(context: ReadContext) -> None:
     if not context.actor.is_system:
         raise PermissionDenied("only the host application reads the event log", rule="EV-1")
-
-
-def check_limit(limit: int) -> None:
-    """Refuse a page size that is not a whole number from 1 to `MAX_PAGE` (ER-2, ST-4)."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput("page", [FieldError("$.limit", f"must be from 1 to {MAX_PAGE}")])

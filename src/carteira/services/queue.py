@@ -10,17 +10,14 @@ Taking a ticket changes no membership (MB-5).
 from __future__ import annotations
 
 from carteira.domain.errors import Conflict, NotFound, PermissionDenied, RuleViolation
-from carteira.domain.inputs import check_optional_text
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import Department, Ticket
 from carteira.services.context import Context, ReadContext
-from carteira.services.queries import check_limit
+from carteira.services.pages import page_window
 from carteira.services.results import Page
 from carteira.services.tickets import assign_to, require_open, require_owner
 
 __all__ = ["queue", "take"]
-
-_MAX_KEY = 255
 
 
 def queue(
@@ -36,8 +33,7 @@ def queue(
     actor = context.actor
     if not (actor.is_system or actor.may(Permission.VIEW_ALL)):
         _require_member(context, department, "list the queue of", "VS-7")
-    check_limit(limit)
-    after = check_optional_text("page", after, path="$.after", max_length=_MAX_KEY)
+    after, limit = page_window(after, limit)
     found = context.uow.tickets.queue(department.id, after=after, limit=limit + 1)
     shown = list(found[:limit])
     return Page(shown, shown[-1].id if len(found) > limit else None)

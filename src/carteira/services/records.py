@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from carteira.domain.customer import Organization
 from carteira.domain.identifiers import check_id
-from carteira.domain.inputs import check_flag, check_optional_text
+from carteira.domain.inputs import check_flag
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import Permission
 from carteira.services.context import ReadContext
-from carteira.services.queries import check_limit
+from carteira.services.pages import page_window
 from carteira.services.results import Page
 
 __all__ = ["list_managers", "organization_record"]
-
-_MAX_KEY = 255
 
 
 def list_managers(
@@ -39,8 +37,7 @@ def list_managers(
     actor = context.actor
     if not actor.may(Permission.MANAGE_PORTFOLIOS):
         actor.require(Permission.MANAGE_MANAGERS, "list managers", "MG-1")
-    check_limit(limit)
-    after = check_optional_text("page", after, path="$.after", max_length=_MAX_KEY)
+    after, limit = page_window(after, limit)
     if active is not None:
         check_flag("filter", active, path="$.active")
     if eligible is not None:

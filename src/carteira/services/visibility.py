@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from carteira.domain.customer import Customer, Organization
-from carteira.domain.errors import FieldError, InvalidInput, NotFound
+from carteira.domain.errors import InvalidInput, NotFound
 from carteira.domain.identifiers import check_ids
 from carteira.domain.inputs import check_flag, check_optional_text
 from carteira.domain.permissions import Permission
@@ -24,6 +24,7 @@ from carteira.domain.visibility_rule import Subject, subject_of
 from carteira.policies.visibility import Viewer, Visibility
 from carteira.ports.unit_of_work import ReadUnitOfWork
 from carteira.services.context import ReadContext, refused_manager
+from carteira.services.pages import MAX_PAGE, page_window
 from carteira.services.results import Page
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
     "visible_tickets",
 ]
 
-MAX_PAGE = 500
 T = TypeVar("T", Customer, Organization, Ticket)
 V = TypeVar("V")
 
@@ -174,7 +174,7 @@ def _listing(
     """Check the input (an inactive principal refused first), read the scope, fetch a page."""
     with admitted_first(uow, principal, at):
         value = checked()
-        after, limit = _window(*window)
+        after, limit = page_window(*window)
     found = fetch(_scope(uow, principal, at), value, after, limit + 1)
     items = found[:limit]
     return Page(items, items[-1].id if len(found) > limit else None)
@@ -198,9 +198,3 @@ def _decide(context: ReadContext, subject: Subject, object_id: str, viewer: View
 def _decide_visible(context: ReadContext, subject: Subject, object_id: str) -> None:
     if not _decide(context, subject, object_id, context.viewer).granted:
         raise NotFound(subject.value, object_id)
-
-
-def _window(after: object, limit: object) -> tuple[str | None, int]:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput("page", [FieldError("$.limit", f"must be from 1 to {MAX_PAGE}")])
-    return check_optional_text("page", after, path="$.after"), limit
