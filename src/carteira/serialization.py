@@ -29,6 +29,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from carteira.domain.errors import CarteiraError, FieldError, InvalidInput
 from carteira.domain.events import EVENT_TYPES, Event, LeaveMode, LeaveReason
+from carteira.domain.identifiers import NOT_STORABLE, storable
 from carteira.domain.names import clean_name
 from carteira.domain.ownership import SubjectKind, Way
 from carteira.domain.permissions import Permission, Profile, Role
@@ -177,7 +178,15 @@ def _strict_scalars(converter: cattrs.Converter) -> None:
 
         converter.register_structure_hook(kind, hook)
 
-    strict(str, "a string")
+    def text(value: object, _: object) -> str:
+        # Text no store keeps is refused here as in commands and imports (ER-3).
+        if type(value) is not str:
+            raise TypeError("expected a string")
+        if not storable(value):
+            raise ValueError(NOT_STORABLE)
+        return value
+
+    converter.register_structure_hook(str, text)
     strict(int, "a whole number")
     strict(bool, "true or false")
     strict(float, "a number")

@@ -9,6 +9,7 @@ from carteira.domain.errors import FieldError, InvalidInput
 __all__ = [
     "MAX_ID_LENGTH",
     "MAX_TEXT_LENGTH",
+    "NOT_STORABLE",
     "check_id",
     "check_ids",
     "check_text",
@@ -20,7 +21,8 @@ MAX_ID_LENGTH = 255
 MAX_TEXT_LENGTH = 255
 """The longest name carteira takes: managers, customers, organizations, departments (ER-2)."""
 
-_NOT_STORABLE = "must be text every store keeps (no NUL character, no lone surrogate)"
+NOT_STORABLE = "must be text every store keeps (no NUL character, no lone surrogate)"
+"""What a field holding text no store keeps is told (ER-3)."""
 
 
 def storable(value: str) -> bool:
@@ -55,7 +57,7 @@ def check_id(kind: str, value: object, *, path: str = "$.id") -> str:
     if len(value) > MAX_ID_LENGTH:
         raise InvalidInput(f"{kind} id", [FieldError(path, f"is longer than {MAX_ID_LENGTH}")])
     if not storable(value):
-        raise InvalidInput(f"{kind} id", [FieldError(path, _NOT_STORABLE)])
+        raise InvalidInput(f"{kind} id", [FieldError(path, NOT_STORABLE)])
     return value
 
 
@@ -83,5 +85,5 @@ def check_text(subject: str, value: object, *, path: str, max_length: int = MAX_
     if len(value) > max_length:
         raise InvalidInput(subject, [FieldError(path, f"is longer than {max_length}")])
     if not storable(value):
-        raise InvalidInput(subject, [FieldError(path, _NOT_STORABLE)])
+        raise InvalidInput(subject, [FieldError(path, NOT_STORABLE)])
     return value

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from carteira.domain.errors import FieldError, InvalidInput
-from carteira.domain.identifiers import MAX_TEXT_LENGTH, storable
+from carteira.domain.identifiers import MAX_TEXT_LENGTH, NOT_STORABLE, storable
 
 __all__ = [
     "MAX_COUNT",
@@ -65,7 +65,7 @@ def check_optional_text(
     if len(value) > max_length:
         raise InvalidInput(subject, [FieldError(path, f"is longer than {max_length}")])
     if not storable(value):
-        problem = "must be text every store keeps (no NUL character, no lone surrogate)"
+        problem = NOT_STORABLE
         raise InvalidInput(subject, [FieldError(path, problem)])
     return value
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from carteira.domain.errors import FieldError, InvalidInput
-from carteira.domain.identifiers import storable
+from carteira.domain.identifiers import NOT_STORABLE, storable
 
 __all__ = ["MAX_NAME_LENGTH", "clean_name", "name_key"]
 
@@ -47,6 +47,6 @@ def clean_name(name: object, *, path: str = "$.name") -> str:
             code="name_too_long",
         )
     if not storable(cleaned):
-        problem = FieldError(path, "must be text every store keeps (no NUL, no lone surrogate)")
+        problem = FieldError(path, NOT_STORABLE)
         raise InvalidInput("portfolio name", [problem], rule="PF-1")
     return cleaned
