@@ -19,13 +19,11 @@ the script calls them that way when ``after``/``limit`` are not accepted.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
-from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from bench_sql_storage import median_ms, on_each_database
+from bench_sql_storage import database_arguments, median_ms, on_each_database
 
 from carteira import Carteira, Customer, Portfolio, Principal, Profile
 from carteira.adapters.sql import SqlStore
@@ -87,13 +85,7 @@ def _measure(store: SqlStore, rounds: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--portfolios", type=int, default=20_000)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
+    args = database_arguments(__doc__, rounds=3, portfolios=20_000, customers=100_000)
     on_each_database(
         args,
         "carteira-listings-",

@@ -24,13 +24,11 @@ PostgreSQL schema, for a member of department ``d0``:
 
 from __future__ import annotations
 
-import argparse
 from datetime import UTC, datetime, timedelta
 from itertools import count
-from pathlib import Path
 from typing import Any
 
-from bench_sql_storage import median_ms, on_each_database
+from bench_sql_storage import database_arguments, median_ms, on_each_database
 from sqlalchemy import text
 
 from carteira import Carteira, Customer, Permission, Principal, Role, Ticket, TicketStatus
@@ -158,12 +156,7 @@ def _measure(store: SqlStore, rounds: int) -> dict[str, Any]:
 
 def main() -> None:
     """Run the benchmark on each database and print (and optionally save) its figures."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tickets", type=int, default=200_000)
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
+    args = database_arguments(__doc__, rounds=9, tickets=200_000)
     on_each_database(
         args,
         "carteira-queue-",

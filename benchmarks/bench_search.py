@@ -19,11 +19,9 @@ before VS-8 (a folded name searched by substring, one row after another).
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
 from typing import Any
 
-from bench_sql_storage import median_ms, on_each_database
+from bench_sql_storage import database_arguments, median_ms, on_each_database
 from sqlalchemy import text
 
 from carteira import Carteira, Customer, Principal
@@ -97,12 +95,7 @@ def _measure(store: SqlStore, rounds: int) -> dict[str, Any]:
 
 def main() -> None:
     """Run the benchmark on each database and print (and optionally save) its figures."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
+    args = database_arguments(__doc__, rounds=7, customers=100_000)
     on_each_database(
         args,
         "carteira-search-",

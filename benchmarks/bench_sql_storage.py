@@ -468,6 +468,18 @@ def median_ms(action: Callable[[], object], rounds: int) -> float:
     return 1000 * statistics.median(times)
 
 
+def database_arguments(doc: str, *, rounds: int, **sizes: int) -> argparse.Namespace:
+    """Parse a per-database benchmark's command line: its ``sizes`` (``--tickets N``...),
+    ``--rounds``, ``--database`` (repeatable; both by default) and ``--json``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n", maxsplit=1)[0])
+    for name, default in sizes.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
+    parser.add_argument("--json", type=Path)
+    return parser.parse_args()
+
+
 def on_each_database(
     args: argparse.Namespace,
     prefix: str,
