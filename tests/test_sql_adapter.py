@@ -66,7 +66,15 @@ from carteira import (
     TicketStatus,
     TicketType,
 )
-from carteira.adapters.sql import SCHEMA_VERSION, SqlStore, create_schema, metadata, upgrade
+from carteira.adapters.sql import (
+    SCHEMA_VERSION,
+    SqlStore,
+    create_schema,
+    metadata,
+    missing_parts,
+    stamp,
+    upgrade,
+)
 from carteira.adapters.sql import tickets as sql_tickets
 from carteira.adapters.sql.schema import schema_version, schema_versions
 from carteira.domain.events import MembershipChanged, PortfolioCreated, PortfolioDeleted
@@ -394,6 +402,67 @@ def test_st2_vs7_upgrade_keeps_department_members_and_ticket_instants_of_a_versi
         "t2",
     }
     assert app.visible_among(Principal.manager(TENANT, "m2"), "ticket", ["t0", "t2"]) == {"t2"}
+
+
+def test_st8_stamp_records_the_version_of_tables_a_host_made_from_metadata(
+    database: Database,
+) -> None:
+    """A host's own migrations made the tables (``metadata.create_all``): ``stamp`` records
+    the version once every table and index is there, and carteira works on them."""
+    engine = database.engine()
+    metadata.create_all(engine)
+    assert schema_version(engine) is None
+    stamp(engine)
+    stamp(engine)  # recorded already: nothing to do
+    assert schema_version(engine) == SCHEMA_VERSION
+    store = SqlStore(engine)
+    _write(store, lambda uow: uow.customers.add(Customer(TENANT, "c1", "C1")))
+    assert _read(store, lambda uow: uow.customers.count()) == 1
+
+
+def test_st8_stamp_refuses_tables_that_lack_an_index_and_records_nothing(
+    database: Database,
+) -> None:
+    engine = database.engine()
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX carteira_tickets_department"))
+    with pytest.raises(StorageError) as refused:
+        stamp(engine)
+    assert (refused.value.code, refused.value.rule) == ("schema_incomplete", "ST-8")
+    assert refused.value.details["missing"] == ("carteira_tickets_department",)
+    assert schema_version(engine) is None
+    with engine.begin() as connection:
+        assert missing_parts(connection) == ["carteira_tickets_department"]
+
+
+def test_st8_stamp_leaves_an_older_recorded_version_to_upgrade(database: Database) -> None:
+    engine = database.engine()
+    create_schema(engine)
+    with engine.begin() as connection:
+        connection.execute(update(schema_versions).values(version=5))
+    with pytest.raises(StorageError) as refused:
+        stamp(engine)
+    assert refused.value.code == "schema_recorded"
+    assert schema_version(engine) == 5
+
+
+def test_st8_upgrade_never_records_a_version_whose_tables_are_missing(
+    database: Database,
+) -> None:
+    """A version-5 database that lost a table no later step makes: ``upgrade`` refuses to
+    record version 6 (the issue: it recorded a version while that version's index was
+    missing) and leaves the database at 5."""
+    engine = database.engine()
+    create_schema(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE carteira_organization_words"))
+        connection.execute(update(schema_versions).values(version=5))
+    with pytest.raises(StorageError) as refused:
+        upgrade(engine)
+    assert refused.value.code == "schema_incomplete"
+    assert "carteira_organization_words" in refused.value.details["missing"]
+    assert schema_version(engine) == 5
 
 
 def test_st2_a_database_newer_than_the_code_is_refused(database: Database) -> None:

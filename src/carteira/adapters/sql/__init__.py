@@ -9,11 +9,20 @@ Open a store and hand its ``unit_of_work`` to [`Carteira`][carteira.Carteira]::
     app = Carteira(store.unit_of_work)
 
 `metadata` holds every table, for a host's own migrations; `upgrade`
-creates or upgrades them and refuses a database newer than this code. Needs the
-``sql`` extra (SQLAlchemy); PostgreSQL also the ``postgres`` extra (psycopg 3).
+creates or upgrades them and refuses a database newer than this code; `stamp` records the
+version of tables a host created from `metadata` itself, once every table and index is
+there. Processes that start together create or upgrade the schema one after another (ST-8).
+Needs the ``sql`` extra (SQLAlchemy); PostgreSQL also the ``postgres`` extra (psycopg 3).
 """
 
-from carteira.adapters.sql.schema import SCHEMA_VERSION, create_schema, metadata, upgrade
+from carteira.adapters.sql.schema import (
+    SCHEMA_VERSION,
+    create_schema,
+    metadata,
+    missing_parts,
+    stamp,
+    upgrade,
+)
 from carteira.adapters.sql.store import SqlReadUnitOfWork, SqlStore, SqlUnitOfWork
 from carteira.adapters.sql.visibility import visible
 
@@ -24,6 +33,8 @@ __all__ = [
     "SqlUnitOfWork",
     "create_schema",
     "metadata",
+    "missing_parts",
+    "stamp",
     "upgrade",
     "visible",
 ]

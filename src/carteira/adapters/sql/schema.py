@@ -52,8 +52,10 @@ __all__ = [
     "SCHEMA_VERSION",
     "create_schema",
     "metadata",
+    "missing_parts",
     "refuse_foreign",
     "schema_version",
+    "stamp",
     "upgrade",
 ]
 
@@ -425,6 +427,7 @@ def create_schema(bind: Engine | Connection) -> None:
         with translated(), bind.begin() as connection:
             create_schema(connection)
         return
+    _serialize(bind)
     found = _checked_version(bind)
     with translated():
         metadata.create_all(bind, checkfirst=True)
@@ -443,6 +446,7 @@ def upgrade(bind: Engine | Connection) -> None:
         with translated(), bind.begin() as connection:
             upgrade(connection)
         return
+    _serialize(bind)
     found = _checked_version(bind)
     if found is None:
         create_schema(bind)
@@ -450,6 +454,7 @@ def upgrade(bind: Engine | Connection) -> None:
     for step in range(found, SCHEMA_VERSION):
         _STEPS[step](bind)
     if found != SCHEMA_VERSION:
+        _require_whole(bind, "upgrade")
         with translated():
             bind.execute(
                 update(schema_versions)
@@ -458,7 +463,84 @@ def upgrade(bind: Engine | Connection) -> None:
             )
 
 
-def _checked_version(connection: Connection) -> int | None:
+def stamp(bind: Engine | Connection) -> None:
+    """Record `SCHEMA_VERSION` for tables a host created from `metadata` itself (ST-8).
+
+    For a host whose own migrations (Alembic's autogenerate, ``metadata.create_all``) made
+    carteira's tables: every table and index of this version must be there, or nothing is
+    recorded and [`StorageError`][carteira.StorageError] ``schema_incomplete`` names what
+    is missing. A database that already records this version is left as it is; one that
+    records another is refused (``schema_recorded``): `upgrade` brings it forward.
+    """
+    if isinstance(bind, Engine):
+        with translated(), bind.begin() as connection:
+            stamp(connection)
+        return
+    _serialize(bind)
+    with translated():
+        schema_versions.create(bind, checkfirst=True)
+    found = _checked_version(bind, bare_ok=True)
+    if found == SCHEMA_VERSION:
+        return
+    if found is not None:
+        raise StorageError(
+            f"the database already records carteira schema version {found}: run upgrade, not stamp",
+            code="schema_recorded",
+            rule="ST-8",
+            details={"found": found, "supported": SCHEMA_VERSION},
+        )
+    _require_whole(bind, "stamp")
+    with translated():
+        bind.execute(insert(schema_versions).values(component=_COMPONENT, version=SCHEMA_VERSION))
+
+
+def missing_parts(bind: Connection) -> list[str]:
+    """Return the tables and indexes of `SCHEMA_VERSION` the database lacks, by name (ST-8)."""
+    found = inspect(bind)
+    tables = set(found.get_table_names())
+    missing = [t.name for t in metadata.sorted_tables if t.name not in tables]
+    for table in metadata.sorted_tables:
+        if table.name not in tables:
+            continue
+        indexes = {i["name"] for i in found.get_indexes(table.name)}
+        missing += sorted(i.name for i in table.indexes if i.name not in indexes)  # type: ignore[misc]
+    return missing
+
+
+def _require_whole(bind: Connection, action: str) -> None:
+    """Refuse to record a version whose tables or indexes are not all there (ST-8)."""
+    with translated():
+        missing = missing_parts(bind)
+    if missing:
+        raise StorageError(
+            f"cannot {action} to carteira schema version {SCHEMA_VERSION}: the database "
+            f"lacks {', '.join(missing)}; nothing was recorded",
+            code="schema_incomplete",
+            rule="ST-8",
+            details={"missing": tuple(missing), "version": SCHEMA_VERSION},
+        )
+
+
+_SCHEMA_LOCK_SPACE = 0x63617273  # "cars": the schema's lock, apart from the tenants' ("cart")
+
+
+def _serialize(connection: Connection) -> None:
+    """Wait for any other process creating or upgrading this schema, then go on (ST-8).
+
+    On PostgreSQL a transaction-level advisory lock keyed by the schema carteira's tables
+    live in (``current_schema()``), held until the transaction ends: processes that start
+    together create or upgrade the tables one after another, and the later ones find the
+    version recorded. On SQLite the store's transactions begin ``IMMEDIATE``, which takes
+    the database's write lock before the version is read.
+    """
+    if connection.dialect.name == "postgresql":
+        with translated():
+            connection.exec_driver_sql(
+                f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK_SPACE}, hashtext(current_schema()))"
+            )
+
+
+def _checked_version(connection: Connection, *, bare_ok: bool = False) -> int | None:
     found: object = schema_version(connection)
     if found is not None and (isinstance(found, bool) or not isinstance(found, int) or found < 1):
         raise StorageError(
@@ -469,7 +551,8 @@ def _checked_version(connection: Connection) -> int | None:
             details={"found": repr(found), "supported": SCHEMA_VERSION},
         )
     if found is None:
-        _refuse_half_set_up(connection)
+        if not bare_ok:
+            _refuse_half_set_up(connection)
         return None
     if found > SCHEMA_VERSION:
         raise StorageError(

@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from functools import cached_property
 from pathlib import Path
-from time import monotonic
+from time import monotonic, sleep
 from types import TracebackType
 from typing import Any, Self, cast
 
@@ -330,12 +330,30 @@ def _sqlite_connect(busy_ms: int) -> Callable[[Any, Any], None]:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _wal(cursor, busy_ms)
         finally:
             cursor.close()
         record.info[_READY] = True
 
     return connect
+
+
+def _wal(cursor: Any, busy_ms: int) -> None:
+    """Put the file in WAL mode, waiting up to ``busy_ms`` for the processes opening it too.
+
+    Switching a new file to WAL needs it to itself, and SQLite answers "database is locked"
+    at once, busy timeout or not, while another process opens it (ST-8): try again until
+    the switch is made, or is made by another.
+    """
+    deadline = monotonic() + busy_ms / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or monotonic() >= deadline:
+                raise
+            sleep(0.01)
 
 
 def _begin_immediate(busy_ms: int) -> Callable[[Connection], None]:
