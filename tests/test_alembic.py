@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, update
 
 from carteira import Carteira, Principal
 from carteira.adapters.sql import SCHEMA_VERSION, SqlStore, metadata
-from carteira.adapters.sql.schema import schema_version
+from carteira.adapters.sql.schema import schema_version, schema_versions
 from databases import new_schema, require_postgres
 
 ENV = '''
@@ -47,6 +47,12 @@ with engine.connect() as connection:
 engine.dispose()
 '''
 
+UPGRADE = """    # carteira: a newer carteira's schema steps (docs/alembic.md)
+    from carteira.adapters.sql import upgrade as upgrade_carteira
+
+    upgrade_carteira(op.get_bind())
+"""
+
 STAMP = """    # carteira: record the schema version of the tables created above (docs/alembic.md)
     from carteira.adapters.sql import stamp
 
@@ -71,6 +77,15 @@ def _config(folder: Path, url: str) -> Config:
     config.set_main_option("script_location", str(folder / "migrations"))
     config.attributes["url"] = url
     return config
+
+
+def _as_if_recorded_by_an_older_carteira(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(update(schema_versions).values(version=SCHEMA_VERSION - 1))
+    finally:
+        engine.dispose()
 
 
 def _tables(url: str) -> set[str]:
@@ -110,6 +125,19 @@ def test_st8_carteiras_tables_live_in_the_hosts_alembic_history(url: str, tmp_pa
     for operation in ("op.create_", "op.drop_", "op.alter_", "op.add_column"):
         assert operation not in body, body
     Path(again.path).unlink()  # type: ignore[union-attr]
+
+    _as_if_recorded_by_an_older_carteira(url)
+    newer = command.revision(config, message="carteira's next version")
+    newer_path = Path(newer.path)  # type: ignore[union-attr]
+    pass_line = "    pass\n"
+    newer_text = newer_path.read_text(encoding="utf-8")
+    newer_path.write_text(newer_text.replace(pass_line, UPGRADE, 1), encoding="utf-8")
+    command.upgrade(config, "head")
+    engine = create_engine(url)
+    try:
+        assert schema_version(engine) == SCHEMA_VERSION
+    finally:
+        engine.dispose()
 
     command.downgrade(config, "base")
     assert not (carteira_tables | {"helpdesk_tickets"}) & _tables(url)
