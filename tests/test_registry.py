@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from carteira import Carteira, InMemoryStore, Principal, StorageError
+from carteira import Carteira, Customer, InMemoryStore, Principal, StorageError
 from carteira.adapters.registry import GROUP, adapter_names, load_adapter, open_store
 
 
@@ -51,6 +51,20 @@ def test_st2_a_third_party_adapter_is_found_by_its_scheme(third_party: Path) -> 
     app = Carteira(store.unit_of_work)
     assert app.create_portfolio(Principal.system("acme"), "Sul").value.name == "Sul"
     assert sys.modules["carteira_fake"].opened == ["fake+driver://somewhere/db"]
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_st2_every_store_open_store_returns_closes_twice_harmlessly(
+    kind: str, tmp_path: Path
+) -> None:
+    """``Store.close`` (issue 16): what a host calls on shut-down, on every store."""
+    url = "memory://" if kind == "memory" else f"sqlite:///{tmp_path / 'c.db'}"
+    store = open_store(url)
+    with store.unit_of_work("acme") as uow:
+        uow.customers.add(Customer("acme", "c1", "C1"))
+        uow.commit()
+    store.close()
+    store.close()
 
 
 def test_st2_an_unknown_adapter_is_a_clear_error() -> None:

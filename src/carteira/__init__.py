@@ -4,6 +4,7 @@ Everything a host application needs is importable from here; the submodules are 
 implementation and may move.
 """
 
+from carteira._metadata import __getattr__ as __getattr__  # PEP 562: __version__
 from carteira.adapters.attachments import FileSystemAttachmentStore, InMemoryAttachmentStore
 from carteira.adapters.clock import ManualClock, SystemClock
 from carteira.adapters.memory import InMemoryStore

@@ -47,6 +47,13 @@ class Store(Protocol):
         """Open a unit of work scoped to ``tenant``."""
         ...
 
+    def close(self) -> None:
+        """Release what the store holds open (connections, files); calling it again is harmless.
+
+        A host calls it when it shuts down, or when a test is done with the store.
+        """
+        ...
+
 
 def adapter_names() -> list[str]:
     """Return the names of every registered adapter, sorted."""

@@ -312,6 +312,9 @@ class InMemoryStore:
         finally:
             lock.release()
 
+    def close(self) -> None:
+        """Hold nothing to release: the records stay, as the `Store` protocol allows (ST-2)."""
+
     def snapshot(self) -> dict[str, Any]:
         """Return a copy of everything stored, rows and indexes, for exact comparisons."""
         with self._lock:

@@ -1,0 +1,23 @@
+"""What a project depending on carteira reads of the package itself (issue 16, item 5)."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+import carteira
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_version_is_the_installed_distributions_and_the_projects() -> None:
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert carteira.__version__ == version("carteira") == declared["project"]["version"]
+
+
+def test_an_unknown_name_of_the_package_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        carteira.nothing_here  # noqa: B018
