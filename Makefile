@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest examples performance clean
+.PHONY: demo test lint typecheck pytest examples lowest performance clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "carteira needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -30,7 +30,17 @@ pytest: $(STAMP)
 examples: $(STAMP)
 	bash examples/webapp/run-tests.sh -q
 
-test: lint typecheck pytest examples
+test: lint typecheck pytest examples lowest
+
+# The floors of pyproject.toml, proved: the runtime's tests on the lowest versions allowed.
+LOWEST := .venv-lowest
+$(LOWEST)/.installed: pyproject.toml .ci/lowest.txt
+	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --disable-pip-version-check -c .ci/lowest.txt -e '.[testing,sql,postgres,xlsx]' pytest
+	@touch $@
+
+lowest: $(LOWEST)/.installed
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider tests/test_serialization.py tests/test_visibility.py tests/test_queue.py tests/test_sql_adapter.py tests/test_contract_memory.py tests/test_import.py tests/test_demo.py
 
 # The performance report of docs/performance.md (about 35 minutes; not part of `test`).
 performance: $(STAMP)
@@ -38,4 +48,4 @@ performance: $(STAMP)
 	$(BIN)/python benchmarks/report.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(LOWEST) .pytest_cache .mypy_cache .ruff_cache .hypothesis
