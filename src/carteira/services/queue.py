@@ -1,10 +1,10 @@
 """A department's queue: who lists it, and taking a ticket from it (VS-7, RT-8).
 
-A ticket waits in its department's queue while it is open with no assignee
-([`Ticket.queued`][carteira.Ticket.queued]): routing found no owner to give it to (RT-3), or
-someone handed it back. The department's members (every active manager where it lists none)
-see what waits there and take it, first taker first; holders of VIEW_ALL list it too.
-Taking a ticket changes no membership (MB-5).
+A ticket waits in its department's queue while it is open, with no assignee, offered to no
+one ([`Ticket.queued`][carteira.Ticket.queued]): routing found no owner to give it to
+(RT-3), or someone handed it back. The department's members (every active manager where
+it lists none) see what waits there and take it, first taker first; holders of VIEW_ALL
+list it too. Taking a ticket changes no membership (MB-5).
 """
 
 from __future__ import annotations
