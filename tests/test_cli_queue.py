@@ -100,3 +100,23 @@ def test_vs7_a_queued_ticket_shows_in_the_members_list_but_not_its_customer(
     code, _, err = run("--as", "rui", "ticket", "take", "t1")
     assert code == ExitCode.REFUSED
     assert "(not_found)" in err
+
+
+def test_er1_with_json_a_refusal_is_one_json_object_on_stderr(run: Run) -> None:
+    """Issue 16: ``--json`` covers refusals: stdout stays empty, stderr parses as JSON."""
+    code, out, err = run("--json", "--as", "rui", "department", "queue", "suporte")
+    assert (code, out) == (ExitCode.REFUSED, "")
+    assert json.loads(err) == {
+        "error": {
+            "code": "not_a_member",
+            "rule": "VS-7",
+            "message": "manager 'rui' may not list the queue of department 'Suporte': "
+            "only its members may",
+            "exit_code": ExitCode.REFUSED,
+        }
+    }
+    code, out, err = run("--json", "who-can-see")  # a usage error met while running
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert json.loads(err)["error"]["code"] == "usage"
+    code, _, err = run("--as", "rui", "department", "queue", "suporte")
+    assert err.startswith("carteira: ")  # without --json, the sentence

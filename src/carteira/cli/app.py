@@ -7,10 +7,11 @@ as the host itself or ``--as`` one of its managers (TN-1, PM-2).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from carteira.cli import (
     commands_customer,
@@ -144,9 +145,12 @@ def _run(session: Session, out: Output, args: argparse.Namespace) -> int:
     try:
         return int(args.run(session, out, args))
     except CarteiraError as error:
-        return _failed(out, debug, one_line(error), exit_code_of(error))
+        refusal = {"code": error.code, "rule": error.rule, "message": error.message}
+        return _failed(out, debug, one_line(error), exit_code_of(error), refusal)
     except CliError as error:
-        return _failed(out, debug, f"carteira: {error.message}", error.exit_code)
+        code = error.exit_code
+        refusal = {"code": code.name.lower(), "rule": None, "message": error.message}
+        return _failed(out, debug, f"carteira: {error.message}", code, refusal)
     except KeyboardInterrupt:
         out.problem("carteira: interrupted")
         return ExitCode.INTERRUPTED
@@ -155,11 +159,16 @@ def _run(session: Session, out: Output, args: argparse.Namespace) -> int:
             f"carteira: internal error: {type(error).__name__}: {error} "
             "(run again with --debug for the traceback)"
         )
-        return _failed(out, debug, text, ExitCode.INTERNAL)
+        refusal = {"code": "internal", "rule": None, "message": text}
+        return _failed(out, debug, text, ExitCode.INTERNAL, refusal)
 
 
-def _failed(out: Output, debug: bool, line: str, code: int) -> int:
+def _failed(out: Output, debug: bool, line: str, code: int, refusal: dict[str, Any]) -> int:
+    """Say why the command failed on stderr: ``line``, or with ``--json`` one JSON object."""
     if debug:
         traceback.print_exc(file=out.err)
-    out.problem(line)
+    if out.json:
+        out.problem(json.dumps({"error": {**refusal, "exit_code": int(code)}}, ensure_ascii=False))
+    else:
+        out.problem(line)
     return code
