@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "carteira needs Python 3.11 or newer; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[testing,sql,postgres,xlsx,asyncio]' --group dev
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -44,7 +44,7 @@ lowest: $(LOWEST)/.installed
 
 # The performance report of docs/performance.md (about 35 minutes; not part of `test`).
 performance: $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[sql,postgres]' --group bench
 	$(BIN)/python benchmarks/report.py
 
 clean:
