@@ -14,6 +14,7 @@ from carteira.testing.contract import (
     EventLogContract,
     ManagerRepositoryContract,
     OrganizationRepositoryContract,
+    OutboxContract,
     OwnershipHistoryContract,
     PortfolioRepositoryContract,
     RoutingContract,
@@ -70,6 +71,10 @@ class TestMemoryHistory(InMemory, OwnershipHistoryContract):
 
 
 class TestMemoryEvents(InMemory, EventLogContract):
+    pass
+
+
+class TestMemoryOutbox(InMemory, OutboxContract):
     pass
 
 

@@ -66,6 +66,7 @@ from carteira.domain.events import (
 )
 from carteira.domain.manager import Manager
 from carteira.domain.names import MAX_NAME_LENGTH, name_key
+from carteira.domain.outbox import Claim
 from carteira.domain.ownership import Ownership, SubjectKind, Way
 from carteira.domain.permissions import ALL_PERMISSIONS, Permission, Profile, Role
 from carteira.domain.portal import Attachment, Message, MoveKind, PortalFilter, StageMove
@@ -114,6 +115,7 @@ from carteira.policies.visibility import (
     ticket_visibility,
 )
 from carteira.ports.attachments import AttachmentStore
+from carteira.ports.outbox import Outbox
 from carteira.ports.presence import Presence
 from carteira.serialization import make_converter
 from carteira.services.app import Carteira
@@ -121,6 +123,7 @@ from carteira.services.customer_portal import CustomerPortal
 from carteira.services.imports import ImportReport
 from carteira.services.portal import PortalTicket
 from carteira.services.queries import CustomerView, PortfolioSummary
+from carteira.services.relay import Relay
 from carteira.services.results import UNCHANGED, Page, Result, Unchanged
 from carteira.services.visibility import Subject
 
@@ -138,6 +141,7 @@ __all__ = [
     "Carteira",
     "CarteiraError",
     "ChoiceMode",
+    "Claim",
     "Clause",
     "ConcurrencyError",
     "Conflict",
@@ -184,6 +188,7 @@ __all__ = [
     "Organization",
     "OrganizationRegistered",
     "OrganizationUpdated",
+    "Outbox",
     "Outcome",
     "Ownership",
     "Page",
@@ -202,6 +207,7 @@ __all__ = [
     "Profile",
     "ProfileEligibility",
     "Reason",
+    "Relay",
     "Responsible",
     "Result",
     "Role",

@@ -559,13 +559,14 @@ class Runner:
         }
 
 
-def full_jitter(attempt: int) -> float:
-    """Return how long to wait before attempt ``attempt + 1`` after a concurrent change (ST-3).
+def full_jitter(attempt: int, *, base: float = 0.005, cap: float = 0.2) -> float:
+    """Return how long to wait before attempt ``attempt + 1`` after a failure (ST-3, EV-2).
 
-    "Full jitter": a uniform draw below 5 ms doubled per attempt, at most 200 ms, so
+    "Full jitter": a uniform draw below ``base`` seconds doubled per attempt, at most
+    ``cap``; by default below 5 ms, at most 200 ms, as after a concurrent change, so
     writers that met do not meet again in step.
     """
-    return random.uniform(0, min(0.2, 0.005 * 2**attempt))
+    return random.uniform(0, min(cap, base * 2 ** min(attempt, 64)))
 
 
 def _admitted(uow: ReadUnitOfWork, principal: Principal, at: datetime) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Generic, Self, TypeVar
 
 import attrs
 
+from carteira.adapters.memory.outbox import MemoryOutbox
 from carteira.adapters.memory.scoped import (
     ScopeCache,
     customer_ids_in_scope,
@@ -102,12 +103,32 @@ class _Tenant:
         self.history: dict[tuple[SubjectKind, str], list[MembershipChanged]] = {}
         self.events: list[Event] = []
         self.published: set[int] = set()
+        self._published_prefix = 0  # positions 1..prefix are all published
         self.settings = TenantSettings()
         self._viewers: dict[tuple[PrincipalKind, str], _Held] = {}
         self._keys: list[str] = []
         self._keys_at = -1
         self._ids: list[str] = []
         self._ids_at = -1
+
+    def waiting(self, limit: int) -> list[tuple[int, Event]]:
+        """Return the first ``limit`` events not yet published, with their positions (EV-1)."""
+        done = self.published
+        prefix = min(self._published_prefix, len(self.events))
+        while prefix + 1 in done:
+            prefix += 1
+        self._published_prefix = prefix
+        waiting = (
+            (position, event)
+            for position, event in enumerate(self.events[prefix:], prefix + 1)
+            if position not in done
+        )
+        return list(islice(waiting, max(limit, 0)))
+
+    def forget_published(self, positions: set[int]) -> None:
+        """Take ``positions`` out of the published ones again (a unit of work rolled back)."""
+        self.published.difference_update(positions)
+        self._published_prefix = 0
 
     @property
     def empty(self) -> bool:
@@ -286,6 +307,7 @@ class InMemoryStore:
         self._lock = threading.RLock()
         self._journal = _JournalRef()
         self._tenants: dict[str, _Tenant] = {}
+        self._outbox: MemoryOutbox | None = None
 
     def unit_of_work(self, tenant: str) -> InMemoryUnitOfWork:
         """Return a unit of work scoped to ``tenant`` (TN-1)."""
@@ -314,6 +336,16 @@ class InMemoryStore:
 
     def close(self) -> None:
         """Hold nothing to release: the records stay, as the `Store` protocol allows (ST-2)."""
+
+    def outbox(self) -> MemoryOutbox:
+        """Return the outbox publishers claim every tenant's waiting events from (EV-2).
+
+        The same outbox each time: its leases belong to the store.
+        """
+        with self._lock:
+            if self._outbox is None:
+                self._outbox = MemoryOutbox(self._lock, self._tenants)
+            return self._outbox
 
     def snapshot(self) -> dict[str, Any]:
         """Return a copy of everything stored, rows and indexes, for exact comparisons."""
@@ -895,16 +927,14 @@ class _Events(_Repo):
 
     def unpublished(self, limit: int = 100) -> Sequence[tuple[int, Event]]:
         self._guard()
-        done = self._data.published
-        waiting = ((i + 1, e) for i, e in enumerate(self._data.events) if i + 1 not in done)
-        return list(islice(waiting, max(limit, 0)))
+        return self._data.waiting(limit)
 
     def mark_published(self, positions: Iterable[int]) -> int:
         journal: Journal = self._writing()
         stored = len(self._data.events)
         fresh = {p for p in positions if 1 <= p <= stored} - self._data.published
         self._data.published |= fresh
-        journal.record(lambda: self._data.published.difference_update(fresh))
+        journal.record(lambda: self._data.forget_published(fresh))
         return len(fresh)
 
 

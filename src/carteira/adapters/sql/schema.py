@@ -59,7 +59,7 @@ __all__ = [
     "upgrade",
 ]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """The version of the tables this code reads and writes; recorded in the database.
 
 1: the first tables. 2: index ``carteira_tickets_assignee_id`` (ST-4). 3: managers'
@@ -70,7 +70,9 @@ SCHEMA_VERSION = 6
 ignores accents and walks an index (VS-8). 6: ``carteira_department_members``, the
 departments' ``lists_members`` and the tickets' ``opened_at_us``, with
 ``carteira_tickets_department`` in place of ``carteira_tickets_load``, so that SQL answers
-VS-7 by itself and walks a queue oldest first.
+VS-7 by itself and walks a queue oldest first. 7: ``carteira_outbox_leases`` and the
+partial index ``carteira_events_waiting`` in place of ``carteira_events_unpublished``, so
+that several publishers drain the outbox across tenants (EV-2).
 """
 
 _COMPONENT = "carteira"
@@ -397,9 +399,31 @@ events = Table(
     _json("event"),
     Column("published", Boolean, nullable=False),
     _pk("carteira_events", "position"),
-    Index("carteira_events_unpublished", "tenant", "published", "position"),
 )
 """The outbox: each tenant's events numbered 1, 2, 3... in commit order (EV-1)."""
+
+_WAITING = events.c.published == false()
+Index(
+    "carteira_events_waiting",
+    events.c.tenant,
+    events.c.position,
+    postgresql_where=_WAITING,
+    sqlite_where=_WAITING,
+)
+"""Only the events not yet published: a claim finds the tenants with waiting events, and
+a tenant's first waiting events, without reading what went out long ago (EV-2)."""
+
+outbox_leases = Table(
+    "carteira_outbox_leases",
+    metadata,
+    _key("tenant"),
+    _key("holder", nullable=True),
+    _key("token", nullable=True),
+    Column("expires_at_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant", name="carteira_outbox_leases_pk"),
+)
+"""One row per tenant whose events a publisher ever claimed: who holds them and until
+when, in microseconds since the epoch; ``token`` is null once released (EV-2, schema 7)."""
 
 
 def schema_version(bind: Engine | Connection) -> int | None:
@@ -692,6 +716,17 @@ def _department_queues(connection: Connection) -> None:
         index.create(connection, checkfirst=True)
 
 
+def _outbox_leases(connection: Connection) -> None:
+    """Version 6 to 7: publishers' leases, and only waiting events indexed (EV-2)."""
+    found = inspect(connection)
+    with translated():
+        outbox_leases.create(connection, checkfirst=True)
+        if any(i["name"] == "carteira_events_unpublished" for i in found.get_indexes(events.name)):
+            connection.exec_driver_sql("DROP INDEX carteira_events_unpublished")
+        index = next(i for i in events.indexes if i.name == "carteira_events_waiting")
+        index.create(connection, checkfirst=True)
+
+
 def _add_column(
     connection: Connection, found: Inspector, column: Column[Any], kind: str, default: str
 ) -> None:
@@ -749,4 +784,5 @@ _STEPS: dict[int, Callable[[Connection], None]] = {
     3: _open_access_switch,
     4: _search_words,
     5: _department_queues,
+    6: _outbox_leases,
 }

@@ -38,6 +38,7 @@ from carteira.adapters.sql import schema
 from carteira.adapters.sql.derived import converter
 from carteira.adapters.sql.errors import translated
 from carteira.adapters.sql.logs import SqlEvents, SqlHistory
+from carteira.adapters.sql.outbox import SqlOutbox
 from carteira.adapters.sql.parties import SqlCustomers, SqlOrganizations
 from carteira.adapters.sql.repositories import (
     SqlDepartments,
@@ -226,6 +227,21 @@ class SqlStore:
             for name, tables in sorted(found.items())
         }
 
+    def outbox(self) -> SqlOutbox:
+        """Return the outbox publishers claim every tenant's waiting events from (EV-2).
+
+        Each claim is a transaction of its own, so a store on a host's connection, whose
+        transaction the host owns, has none.
+        """
+        if self._host is not None:
+            raise StorageError(
+                "a store on a host's connection has no outbox: give publishers a store on "
+                "the database's URL or engine, where each claim commits on its own",
+                code="outbox_needs_engine",
+                rule="EV-2",
+            )
+        return SqlOutbox(self._writing, self.dialect, self._converter)
+
     def close(self) -> None:
         """Release the connections of an engine the store built itself."""
         if self._owned:
@@ -239,6 +255,16 @@ class SqlStore:
                 return
             with self._engine.connect() as connection, connection.begin():
                 yield connection
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """Run the block in a transaction of its own on a pooled connection, then commit."""
+        connection = self._connect()
+        try:
+            with translated(), connection.begin():
+                yield connection
+        finally:
+            self._release(connection)
 
     def _connect(self, *, read_only: bool = False) -> Connection:
         if self._host is not None:

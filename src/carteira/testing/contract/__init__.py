@@ -28,6 +28,7 @@ from carteira.testing.contract.logs import (
     SettingsRepositoryContract,
 )
 from carteira.testing.contract.managers import ManagerRepositoryContract
+from carteira.testing.contract.outbox import OutboxContract
 from carteira.testing.contract.portfolios import PortfolioRepositoryContract
 from carteira.testing.contract.routing import RoutingContract
 from carteira.testing.contract.tickets import (
@@ -45,6 +46,7 @@ __all__ = [
     "EventLogContract",
     "ManagerRepositoryContract",
     "OrganizationRepositoryContract",
+    "OutboxContract",
     "OwnershipHistoryContract",
     "PortfolioRepositoryContract",
     "RoutingContract",
@@ -71,5 +73,6 @@ CONTRACTS: tuple[type[StorageContract], ...] = (
     UnitOfWorkContract,
     VisibilityContract,
     RoutingContract,
+    OutboxContract,
 )
 """Every contract class, so that a test module can check it subclasses them all."""

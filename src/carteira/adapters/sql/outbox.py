@@ -1,0 +1,151 @@
+"""The outbox in SQL: publishers claim each tenant's waiting events under a lease (EV-2).
+
+A claim is one short transaction: it enlists the tenants with waiting events in
+``carteira_outbox_leases``, takes the free one served longest ago (on PostgreSQL with
+``FOR UPDATE SKIP LOCKED``, so two publishers never wait for each other; on SQLite the
+store's ``BEGIN IMMEDIATE`` makes claims take turns), leases it and reads its first waiting
+events through the partial index ``carteira_events_waiting``. Completing a batch locks the
+tenant's lease row, checks the claim still holds it and marks the events, in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from typing import Any
+
+import cattrs
+from sqlalchemy import BigInteger, Connection, exists, false, literal, select, true, update
+
+from carteira.adapters.sql.derived import instant_us
+from carteira.adapters.sql.schema import events, outbox_leases
+from carteira.adapters.sql.sets import insert_select_ignoring_conflicts, values_of
+from carteira.domain.events import Event
+from carteira.domain.outbox import Claim, check_claim_terms, lease_lost
+
+__all__ = ["SqlOutbox"]
+
+_WAITING = events.c.published == false()
+_LEASE_FREE = outbox_leases.c.token.is_(None)
+
+
+class SqlOutbox:
+    """Every tenant's waiting events in a `SqlStore`, claimed under leases (EV-2).
+
+    Get one from `SqlStore.outbox`; any number of publishers, in any number of processes,
+    may use the same database at once.
+    """
+
+    def __init__(
+        self,
+        transaction: Callable[[], AbstractContextManager[Connection]],
+        dialect: str,
+        converter: cattrs.Converter,
+    ) -> None:
+        self._transaction = transaction
+        self._dialect = dialect
+        self._converter = converter
+
+    def claim(
+        self, holder: str, *, now: datetime, lease: timedelta, limit: int = 100
+    ) -> Claim | None:
+        """Lease the first ``limit`` waiting events of a tenant no other publisher holds."""
+        check_claim_terms(holder, now, lease, limit)
+        token = uuid.uuid4().hex
+        until = now + lease
+        with self._transaction() as connection:
+            connection.execute(self._enlist())
+            tenant = connection.execute(self._free_tenant(instant_us(now))).scalar()
+            if tenant is None:
+                return None
+            connection.execute(
+                update(outbox_leases)
+                .where(outbox_leases.c.tenant == tenant)
+                .values(holder=holder, token=token, expires_at_us=instant_us(until))
+            )
+            rows = connection.execute(
+                select(events.c.position, events.c.event)
+                .where(events.c.tenant == tenant, _WAITING)
+                .order_by(events.c.position)
+                .limit(limit)
+            ).all()
+        structure = self._converter.structure
+        found = tuple((int(p), structure(json.loads(text), Event)) for p, text in rows)
+        return Claim(tenant, holder, token, until, found)
+
+    def extend(self, claim: Claim, *, now: datetime, lease: timedelta) -> Claim:
+        """Run the claim's lease until ``now + lease``; ``lease_lost`` once another holds it."""
+        check_claim_terms(claim.holder, now, lease, 1)
+        until = now + lease
+        with self._transaction() as connection:
+            extended = connection.execute(
+                update(outbox_leases)
+                .where(outbox_leases.c.tenant == claim.tenant, outbox_leases.c.token == claim.token)
+                .values(expires_at_us=instant_us(until))
+                .returning(outbox_leases.c.tenant)
+            ).first()
+        if extended is None:
+            raise lease_lost(claim)
+        return Claim(claim.tenant, claim.holder, claim.token, until, claim.events)
+
+    def complete(self, claim: Claim, positions: Iterable[int]) -> int:
+        """Mark the claimed events at ``positions`` published; return how many were not."""
+        wanted = sorted(set(positions) & set(claim.positions))
+        with self._transaction() as connection:
+            holding = select(outbox_leases.c.token).where(outbox_leases.c.tenant == claim.tenant)
+            if self._dialect == "postgresql":
+                holding = holding.with_for_update()  # a claimer skips the row meanwhile
+            if connection.execute(holding).scalar() != claim.token:
+                raise lease_lost(claim)
+            if not wanted:
+                return 0
+            marked = connection.execute(
+                update(events)
+                .where(
+                    events.c.tenant == claim.tenant,
+                    _WAITING,
+                    events.c.position.in_(values_of(self._dialect, wanted, BigInteger())),
+                )
+                .values(published=true())
+                .returning(events.c.position)
+            ).all()
+        return len(marked)
+
+    def release(self, claim: Claim) -> None:
+        """Give the tenant back at once, if the claim still holds it."""
+        with self._transaction() as connection:
+            connection.execute(
+                update(outbox_leases)
+                .where(outbox_leases.c.tenant == claim.tenant, outbox_leases.c.token == claim.token)
+                .values(holder=None, token=None)
+            )
+
+    def _enlist(self) -> Any:
+        """Give every tenant with waiting events a lease row, free, if it has none yet."""
+        waiting = select(events.c.tenant).where(_WAITING).distinct().subquery("waiting")
+        known = exists().where(outbox_leases.c.tenant == waiting.c.tenant)
+        # In tenant order, so two publishers enlisting the same tenants cannot deadlock.
+        rows = (
+            select(waiting.c.tenant, literal(0, BigInteger))
+            .where(~known)
+            .order_by(waiting.c.tenant)
+        )
+        return insert_select_ignoring_conflicts(
+            self._dialect, outbox_leases, ["tenant", "expires_at_us"], rows
+        )
+
+    def _free_tenant(self, now_us: int) -> Any:
+        """Select the free tenant with waiting events served longest ago (locked on PostgreSQL)."""
+        has_waiting = exists().where(events.c.tenant == outbox_leases.c.tenant, _WAITING)
+        statement = (
+            select(outbox_leases.c.tenant)
+            .where(_LEASE_FREE | (outbox_leases.c.expires_at_us <= now_us), has_waiting)
+            .order_by(outbox_leases.c.expires_at_us, outbox_leases.c.tenant)
+            .limit(1)
+        )
+        if self._dialect == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        return statement

@@ -1,0 +1,70 @@
+"""A publisher's claim on one tenant's outbox, and the refusals of claiming (EV-2)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import attrs
+
+from carteira.domain.errors import Conflict, FieldError, InvalidInput
+from carteira.domain.events import Event
+from carteira.domain.identifiers import NOT_STORABLE, storable
+
+__all__ = ["MAX_HOLDER", "Claim", "check_claim_terms", "lease_lost"]
+
+MAX_HOLDER = 200
+"""The longest publisher name a claim takes."""
+
+
+@attrs.frozen
+class Claim:
+    """A batch of one tenant's waiting events that one publisher holds until ``expires_at``.
+
+    ``events`` are the tenant's first events not yet published, oldest first, with their
+    positions. While the lease runs no other publisher may claim that tenant's events,
+    so a tenant's events go out one batch at a time, in position order (EV-2).
+    ``token`` tells this claim from a later one on the same tenant.
+    """
+
+    tenant: str
+    holder: str
+    token: str
+    expires_at: datetime
+    events: tuple[tuple[int, Event], ...]
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """The positions of the claimed events, in order."""
+        return tuple(position for position, _ in self.events)
+
+    def left(self, now: datetime) -> timedelta:
+        """Return how long the lease still runs at ``now`` (negative once it has run out)."""
+        return self.expires_at - now
+
+
+def lease_lost(claim: Claim) -> Conflict:
+    """Return the refusal for a claim whose lease ran out and another publisher took (EV-2)."""
+    return Conflict(
+        f"the lease of {claim.holder!r} on tenant {claim.tenant!r}'s outbox is lost: it ran"
+        " out and another publisher may hold it; stop publishing this batch",
+        code="lease_lost",
+        rule="EV-2",
+        details={"tenant": claim.tenant, "holder": claim.holder},
+    )
+
+
+def check_claim_terms(holder: object, now: object, lease: object, limit: object) -> None:
+    """Refuse a claim's terms unless all are usable, naming every bad one (EV-2, ER-2)."""
+    errors = []
+    if not isinstance(holder, str) or not holder.strip():
+        errors.append(FieldError("holder", "must be a non-empty name"))
+    elif not storable(holder) or len(holder) > MAX_HOLDER:
+        errors.append(FieldError("holder", f"{NOT_STORABLE}, at most {MAX_HOLDER} characters"))
+    if not isinstance(now, datetime) or now.utcoffset() is None:
+        errors.append(FieldError("now", "must be a timezone-aware datetime"))
+    if not isinstance(lease, timedelta) or lease <= timedelta(0):
+        errors.append(FieldError("lease", "must be a positive timedelta"))
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        errors.append(FieldError("limit", "must be a whole number of at least 1"))
+    if errors:
+        raise InvalidInput("outbox claim", errors, rule="EV-2")
