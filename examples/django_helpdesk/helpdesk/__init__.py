@@ -1,0 +1,1 @@
+"""The help desk app: conversations the host keeps, tickets carteira keeps, one transaction."""

@@ -1,0 +1,1 @@
+"""The help desk's migrations; 0002 carries carteira's tables."""

@@ -1,0 +1,1 @@
+"""The example help desk's Django project."""
