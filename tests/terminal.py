@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
@@ -33,7 +34,7 @@ def built_database(folder: Path, commands: Iterable[Sequence[str]]) -> Path:
 def runner(db: Path, capsys: pytest.CaptureFixture[str]) -> Run:
     """Return a ``run`` that types ``carteira --db <db> ARGS`` and reads what it printed."""
 
-    def run(*args: str, stdin: io.StringIO | None = None) -> tuple[int, str, str]:
+    def run(*args: str, stdin: TextIO | None = None) -> tuple[int, str, str]:
         capsys.readouterr()
         code = main(["--db", str(db), *args], stdin=stdin or io.StringIO())
         out, err = capsys.readouterr()

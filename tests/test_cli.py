@@ -8,6 +8,7 @@ names the SPEC rule it proves through the command line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -27,6 +28,7 @@ from carteira.cli import main
 from carteira.cli.app import build_parser
 from carteira.cli.commands_routing import CLAUSE_RULES
 from carteira.cli.errors import ExitCode
+from carteira.cli.session import resolve_options
 from terminal import Run, built_database, clear_environment, runner
 
 WORLD = [
@@ -211,16 +213,18 @@ def test_a_bad_date_is_a_usage_error(run: Run) -> None:
 # -- storage ---------------------------------------------------------------------------------
 
 
-def test_the_schema_is_created_on_first_use_of_a_sqlite_file(
+def test_the_schema_is_created_by_the_first_command_that_writes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """ST-2: a new file gets carteira's schema on the first command, even a listing."""
+    """ST-2: a new file gets carteira's schema on the first command that writes."""
     db = tmp_path / "new.db"
-    assert main(["--db", str(db), "portfolio", "list"]) == 0
-    assert capsys.readouterr().out == "No portfolios.\n"
-    with sqlite3.connect(db) as connection:
+    assert main(["--db", str(db), "manager", "add", "ana", "Ana"]) == 0
+    with contextlib.closing(sqlite3.connect(db)) as connection:
         tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
     assert {"carteira_portfolios", "carteira_managers", "carteira_events"} <= tables
+    capsys.readouterr()
+    assert main(["--db", str(db), "portfolio", "list"]) == 0
+    assert capsys.readouterr().out == "No portfolios.\n"  # a known tenant, no portfolio yet
 
 
 def test_the_environment_names_the_database_and_the_tenant(
@@ -230,8 +234,9 @@ def test_the_environment_names_the_database_and_the_tenant(
     assert main(["portfolio", "list", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 2
     monkeypatch.setenv("CARTEIRA_TENANT", "other")
-    assert main(["portfolio", "list", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == []
+    assert main(["portfolio", "list", "--json"]) == ExitCode.REFUSED
+    error = json.loads(capsys.readouterr().err)["error"]
+    assert error["message"].startswith(f"tenant 'other' has no records in {db}")
 
 
 @pytest.mark.parametrize(
@@ -256,8 +261,122 @@ def test_an_unreachable_database_exits_4(
 
 def test_a_missing_folder_exits_4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "nowhere" / "carteira.db"
-    assert main(["--db", str(db), "portfolio", "list"]) == ExitCode.STORAGE
+    assert main(["--db", str(db), "manager", "add", "ana", "Ana"]) == ExitCode.STORAGE
     assert f"the folder {db.parent} does not exist [ST-2]" in capsys.readouterr().err
+
+
+# Every command that only reads, as a script would type it on WORLD's database.
+READS = {
+    "portfolio list": ["portfolio", "list"],
+    "portfolio show": ["portfolio", "show", "sp"],
+    "manager list": ["manager", "list"],
+    "customer show": ["customer", "show", "padaria"],
+    "customer list": ["customer", "list"],
+    "organization show": ["organization", "show", "andes"],
+    "organization list": ["organization", "list"],
+    "department list": ["department", "list"],
+    "department queue": ["department", "queue", "chat"],
+    "route": ["route", "padaria", "--department", "chat"],
+    "who-can-see": ["who-can-see", "padaria"],
+    "ticket list": ["ticket", "list"],
+    "history": ["history", "padaria"],
+    "events": ["events"],
+    "settings show": ["settings", "show"],
+    "export": ["export", "exported"],
+}
+
+
+def _leaves(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _leaves(child, (*path, name))
+    if parser.get_default("run") is not None:
+        yield " ".join(path), parser
+
+
+def test_st6_the_commands_that_only_read_are_marked_so() -> None:
+    """ST-6: exactly the queries are marked as reading; the rest may create the file."""
+    reading = {name for name, parser in _leaves(build_parser()) if parser.get_default("reads")}
+    assert reading == set(READS)
+
+
+@pytest.mark.parametrize("args", READS.values(), ids=READS.keys())
+def test_st6_a_read_on_a_missing_file_creates_nothing_and_says_so(
+    args: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ST-6: no query writes, so a read on a file that is not there creates none (exit 4)."""
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "typo.db"
+    code = main(["--db", str(db), *args])
+    out, err = capsys.readouterr()
+    assert (code, out) == (ExitCode.STORAGE, "")
+    assert err == (
+        f"carteira: no database at {db}: a command that only reads creates none; "
+        "check --db or CARTEIRA_DB [ST-6] (database_not_found)\n"
+    )
+    assert sorted(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", READS.values(), ids=READS.keys())
+def test_tn1_a_read_for_a_tenant_with_no_records_says_so(
+    args: list[str], db: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TN-1: a tenant the database holds nothing of is a typo, said as such (exit 1)."""
+    monkeypatch.chdir(db.parent)
+    line = refused(run, "--tenant", "acme", *args)
+    assert line == (
+        f"carteira: tenant 'acme' has no records in {db}: check --tenant or CARTEIRA_TENANT "
+        "[TN-1] (tenant_not_found)"
+    )
+    assert not (db.parent / "exported").exists()
+
+
+def test_tn1_st6_with_json_the_refusals_are_json_and_a_known_tenant_lists_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """TN-1, ST-6, ER-1: the same two refusals as JSON; an empty listing of a known tenant."""
+    db = tmp_path / "carteira.db"
+    assert main(["--json", "--db", str(db), "customer", "list"]) == ExitCode.STORAGE
+    assert json.loads(capsys.readouterr().err) == {
+        "error": {
+            "code": "database_not_found",
+            "rule": "ST-6",
+            "message": f"no database at {db}: a command that only reads creates none; "
+            "check --db or CARTEIRA_DB",
+            "exit_code": ExitCode.STORAGE,
+        }
+    }
+    url = f"sqlite:///{db}"
+    assert main(["--url", url, "customer", "list"]) == ExitCode.STORAGE
+    assert capsys.readouterr().err.endswith(
+        "check --url or CARTEIRA_URL [ST-6] (database_not_found)\n"
+    )
+    assert not db.exists()
+    assert main(["--db", str(db), "--tenant", "acme", "manager", "add", "ana", "Ana"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "--tenant", "acme", "customer", "list"]) == 0
+    assert capsys.readouterr().out == "No customers.\n"
+    assert main(["--json", "--db", str(db), "customer", "list"]) == ExitCode.REFUSED
+    assert json.loads(capsys.readouterr().err)["error"] == {
+        "code": "tenant_not_found",
+        "rule": "TN-1",
+        "message": f"tenant 'default' has no records in {db}: check --tenant or CARTEIRA_TENANT",
+        "exit_code": ExitCode.REFUSED,
+    }
+
+
+def test_a_database_url_is_named_without_its_password() -> None:
+    """A refusal naming the database never prints the URL's password."""
+    url = "postgresql+psycopg://app:s3cr:et@db.example:5432/carteira"
+    where = resolve_options({"url": url}, {}).where
+    assert where == "postgresql+psycopg://app:***@db.example:5432/carteira"
+    assert resolve_options({"db": "x.db"}, {}).where == "x.db"
 
 
 def test_without_the_sql_extra_it_says_what_to_install(tmp_path: Path) -> None:
@@ -265,7 +384,7 @@ def test_without_the_sql_extra_it_says_what_to_install(tmp_path: Path) -> None:
     program = (
         "import sys; sys.modules['sqlalchemy'] = None\n"
         "from carteira.cli import main\n"
-        f"sys.exit(main(['--db', {str(tmp_path / 'x.db')!r}, 'portfolio', 'list']))\n"
+        f"sys.exit(main(['--db', {str(tmp_path / 'x.db')!r}, 'manager', 'add', 'a', 'A']))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, check=False, timeout=60
@@ -351,6 +470,7 @@ def test_tn1_an_unknown_portfolio_does_not_exist(run: Run) -> None:
     expected = "carteira: portfolio 'nope' does not exist [TN-1] (not_found)"
     assert refused(run, "portfolio", "show", "nope") == expected
     assert refused(run, "portfolio", "edit", "nope", "--name", "x") == expected
+    assert printed(run, "--tenant", "other", "manager", "add", "ana", "Ana")
     assert refused(run, "--tenant", "other", "portfolio", "show", "sp") == (
         "carteira: portfolio 'sp' does not exist [TN-1] (not_found)"
     )
@@ -1022,6 +1142,122 @@ def test_wa8_export_then_import_into_an_empty_database(
     code, _, err = run("export", str(tmp_path / "one.csv"))
     assert code == ExitCode.REFUSED
     assert "a .csv file holds one table" in err
+
+
+def piped(data: bytes) -> io.TextIOWrapper:
+    """A standard input a file is piped into: bytes beneath the text."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+
+
+def test_wa8_export_dash_to_import_dash_copies_the_tenant(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """WA-8: `export - --table T` prints T's CSV alone; `import -` reads it from a pipe."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "export"
+    printed(run, "export", str(folder))
+    other = tmp_path / "other.db"
+    for table in ("managers", "portfolios", "memberships"):
+        code, out, err = run("export", "-", "--table", table, "--json")
+        assert (code, err) == (0, "")
+        assert out == (folder / f"{table}.csv").read_text(encoding="utf-8")
+        assert main(["--db", str(other), "import", "-"], stdin=piped(out.encode())) == 0
+        assert capsys.readouterr().out.startswith("Imported <stdin>: ")
+    assert not (tmp_path / "-").exists()
+    assert main(["--db", str(other), "portfolio", "list"]) == 0
+    assert capsys.readouterr().out == run("portfolio", "list")[1]
+    printed(run, "export", "clientes.csv", "--table", "memberships")
+    assert (tmp_path / "clientes.csv").read_text(encoding="utf-8") == (
+        folder / "memberships.csv"
+    ).read_text(encoding="utf-8")
+
+
+def test_wa8_export_dash_needs_one_table(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WA-8: standard output takes one table; without --table nothing is written (exit 2)."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("export", "-")
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err == (
+        "carteira: export -: standard output takes one table: "
+        "give --table managers, portfolios, memberships or history\n"
+    )
+    code, out, err = run("--json", "export", "-")
+    assert (code, out, json.loads(err)["error"]["code"]) == (ExitCode.USAGE, "", "usage")
+    assert not (tmp_path / "-").exists()
+
+
+def test_wa8_import_dash_reads_its_bytes_as_a_file_is_read(run: Run) -> None:
+    """WA-8: from a pipe as from a file: Windows-1252 and ";" told from the bytes."""
+    data = "cliente;nome do cliente;carteira;gerente\nacao;Ação Ltda;sp;lucia\n"
+    code, out, err = run("import", "-", stdin=piped(data.encode("cp1252")))
+    assert (code, err) == (0, "")
+    assert out.startswith("Imported <stdin>: 1 row(s) applied, 0 unchanged, 0 bad, in ")
+    shown = as_json(run, "customer", "show", "acao")
+    assert (shown["customer"]["name"], shown["ownership"]["account_managers"]) == (
+        "Ação Ltda",
+        ["lucia"],
+    )
+
+
+def test_wa8_import_dash_names_its_table_by_table_and_refuses_what_it_cannot_read(
+    run: Run,
+) -> None:
+    """WA-8: a pipe has no name to tell its table by (--table does); it takes CSV only."""
+    ambiguous = b"id,nome\nnorte,Norte\n"
+    code, out, err = run("import", "-", stdin=piped(ambiguous))
+    assert (code, out) == (ExitCode.BAD_ROWS, "")
+    first, last = err.splitlines()
+    assert first.startswith("<stdin>:1: cannot tell which table this is: ")
+    assert first.endswith(
+        "; standard input has no name: give --table managers, portfolios, memberships or "
+        "history (unknown_table, WA-8)"
+    )
+    assert last == (
+        "carteira: <stdin> cannot be imported: 1 problem(s); nothing was applied [WA-8] "
+        "(spreadsheet_invalid)"
+    )
+    code, _, err = run("import", "-", "--table", "portfolios", stdin=piped(ambiguous))
+    assert (code, err) == (0, "")
+    assert [p["id"] for p in as_json(run, "portfolio", "list")] == ["norte", "rio", "sp"]
+    code, out, err = run("import", "-", stdin=piped(b"PK\x03\x04 a workbook"))
+    assert (code, out) == (ExitCode.BAD_ROWS, "")
+    assert err.splitlines()[0] == (
+        "<stdin>:0: standard input takes CSV: read an .xlsx workbook from its path "
+        "(unsupported_format, WA-8)"
+    )
+
+
+def test_wa8_import_dash_refuses_a_terminal_and_errors_dash(run: Run) -> None:
+    """WA-8: no waiting for a person to type a spreadsheet; bad rows go to a file (exit 2)."""
+    code, _, err = run("import", "-", stdin=Terminal("cliente\nolga\n"))
+    assert code == ExitCode.USAGE
+    assert err == (
+        "carteira: import -: standard input is a terminal: pipe a CSV file into it, "
+        "as in 'carteira import - < clientes.csv'\n"
+    )
+    code, _, err = run("import", "-", "--errors", "-", stdin=piped(b"cliente\nolga\n"))
+    assert code == ExitCode.USAGE
+    assert err == "carteira: --errors names a file: standard output carries the import's report\n"
+    assert as_json(run, "customer", "show", "olga")["ownership"]["portfolio"] is None
+
+
+def test_wa8_export_without_openpyxl_is_one_refusal_exit_4(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WA-8, ER-1: a missing extra is the environment's (exit 4), as JSON with --json."""
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    book = tmp_path / "book.xlsx"
+    code, out, err = run("--json", "export", str(book))
+    assert (code, out) == (ExitCode.STORAGE, "")
+    error = json.loads(err)["error"]
+    assert (error["code"], error["rule"], error["exit_code"]) == (
+        "xlsx_unavailable",
+        "WA-8",
+        ExitCode.STORAGE,
+    )
+    assert not book.exists()
 
 
 # -- the installed command ---------------------------------------------------------------------

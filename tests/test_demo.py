@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -47,7 +49,7 @@ def test_the_demo_is_deterministic(story: str, tmp_path: Path) -> None:
 
 def test_the_demo_builds_a_sqlite_file_and_says_where(story: str, database: Path) -> None:
     """ST-2: the demo's store is a SQLite file, and the story ends with its path."""
-    with sqlite3.connect(database) as connection:
+    with contextlib.closing(sqlite3.connect(database)) as connection:
         tenants = {row[0] for row in connection.execute("SELECT tenant FROM carteira_portfolios")}
     assert tenants == {"helpdesk", "success"}
     assert "Everything above is stored in the SQLite file <db>" in story
@@ -294,3 +296,31 @@ def test_the_demo_refuses_an_existing_file_unless_forced(
     assert db.read_text() == "not a database"
     assert carteira(["demo", "--db", str(db), "--force"]) == 0
     assert capsys.readouterr().out.startswith("carteira demo:")
+
+
+def test_the_demo_removes_its_temporary_folder_unless_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 16: no carteira-demo-* folder is left behind, unless --keep asks for it."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert carteira(["demo"]) == 0
+    assert list(tmp_path.iterdir()) == []
+    out = capsys.readouterr().out
+    assert out.endswith(
+        "== The database ==\n"
+        "Everything above was stored in a SQLite file in a temporary folder, now removed.\n"
+        "To keep the database and look around in it with the command line, run\n"
+        "carteira demo --keep (or carteira demo --db demo.db, to build that file).\n"
+    )
+    assert "carteira --db" not in out
+    assert carteira(["demo", "--keep"]) == 0
+    (folder,) = tmp_path.iterdir()
+    assert folder.name.startswith("carteira-demo-")
+    out = capsys.readouterr().out
+    assert f"Everything above is stored in the SQLite file {folder / 'carteira.db'}\n" in out
+    assert out.endswith(f"Remove the folder {folder} when done.\n")
+    code = carteira(
+        ["--db", str(folder / "carteira.db"), "--tenant", "success", "portfolio", "list"]
+    )
+    assert code == 0
+    assert "São Paulo" in capsys.readouterr().out

@@ -3,8 +3,9 @@
 Run it with ``carteira demo`` (``make demo``, ``python -m carteira.demo``). It builds a SQLite
 database through `SqlStore` (a fresh file in a new temporary directory unless given one) and plays
 every scenario through the public API, with a [`ManualClock`][carteira.ManualClock] and an
-[`InMemoryPresence`][carteira.InMemoryPresence] set by hand, so every run tells the same story; at
-the end it prints where the database is, to look around with the command line. Each seed gets its
+[`InMemoryPresence`][carteira.InMemoryPresence] set by hand, so every run tells the same story. The
+temporary directory is removed at the end unless kept (``--keep``); a kept or given database is
+named at the end, with commands to look around in it. Each seed gets its
 own tenant in that one database: a help desk (000), a chat platform for a store (001, with sticky
 routing), an omnichannel help desk where a customer may have several agents (002), a
 customer-success team (003) and a customer portal where customers open and follow their own tickets
@@ -867,11 +868,6 @@ TENANTS = {
 }
 
 
-def fresh_database() -> Path:
-    """Return the path of a new SQLite file in a new temporary directory (not created)."""
-    return Path(tempfile.mkdtemp(prefix="carteira-demo-")) / "carteira.db"
-
-
 def _sqlite(path: Path) -> Any:
     try:
         from carteira.adapters.sql import SqlStore  # noqa: PLC0415 - the optional extra
@@ -884,21 +880,36 @@ def _sqlite(path: Path) -> Any:
     return SqlStore.sqlite(path)
 
 
-def main(out: TextIO = sys.stdout, *, db: str | Path | None = None) -> int:
+def _database(db: str | Path | None) -> tuple[Path, Path | None]:
+    """Return the SQLite file to build and the temporary directory made for it, if any."""
+    if db is not None:
+        return Path(db), None
+    folder = Path(tempfile.mkdtemp(prefix="carteira-demo-"))
+    return folder / "carteira.db", folder
+
+
+def main(out: TextIO = sys.stdout, *, db: str | Path | None = None, keep: bool = False) -> int:
     """Play the scenarios of seeds 000 to 004 on a new SQLite database, narrating to ``out``.
 
-    ``db`` is the SQLite file to build; it should not exist yet (default: a fresh file
-    in a new temporary directory). Return 0 on success, 1 if the story went off script;
-    a missing SQL extra raises [`StorageError`][carteira.StorageError].
+    ``db`` is the SQLite file to build; it should not exist yet. Without it the database
+    is a fresh file in a new temporary directory, removed at the end unless ``keep``.
+    Return 0 on success, 1 if the story went off script; a missing SQL extra raises
+    [`StorageError`][carteira.StorageError].
     """
-    path = Path(db) if db is not None else fresh_database()
-    data = _sqlite(path)
+    path, folder = _database(db)
     try:
-        code = _play(out, data)
+        data = _sqlite(path)
+        try:
+            code = _play(out, data)
+        finally:
+            data.close()
+        if code == 0 and (folder is None or keep):
+            _epilogue(out, path, folder)
+        elif code == 0:
+            _removed(out)
     finally:
-        data.close()
-    if code == 0:
-        _epilogue(out, path)
+        if folder is not None and not keep:
+            shutil.rmtree(folder, ignore_errors=True)
     return code
 
 
@@ -935,8 +946,11 @@ def _command_line() -> str:
     return "python -m carteira"
 
 
-def _epilogue(out: TextIO, path: Path) -> None:
-    """Say where the database is and how to look around in it with the command line."""
+def _epilogue(out: TextIO, path: Path, folder: Path | None) -> None:
+    """Say where the database is and how to look around in it with the command line.
+
+    ``folder`` is the temporary directory it was kept in, for the reader to remove.
+    """
     where = shlex.quote(str(path))
     print(file=out)
     print("== The database ==", file=out)
@@ -945,6 +959,19 @@ def _epilogue(out: TextIO, path: Path) -> None:
     print(f"({_command_line()}):", file=out)
     for tenant, command in TENANTS.items():
         print(f"  carteira --db {where} --tenant {tenant} {command}", file=out)
+    if folder is not None:
+        print(f"Remove the folder {folder} when done.", file=out)
+
+
+def _removed(out: TextIO) -> None:
+    """Say that the database went with its temporary directory, and how to keep one."""
+    print(file=out)
+    print("== The database ==", file=out)
+    print(
+        "Everything above was stored in a SQLite file in a temporary folder, now removed.", file=out
+    )
+    print("To keep the database and look around in it with the command line, run", file=out)
+    print("carteira demo --keep (or carteira demo --db demo.db, to build that file).", file=out)
 
 
 if __name__ == "__main__":

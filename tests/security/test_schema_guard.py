@@ -9,6 +9,7 @@ set up.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from carteira.adapters.sql import SqlStore
 
 
 def _tables(path: Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         return sorted(
             db.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite%'")
         )
@@ -30,7 +31,7 @@ def test_st2_row7_a_version_no_carteira_wrote_is_refused(tmp_path: Path, version
     """ST-2, ER-1: ``schema_unknown``, and the database is left as it was."""
     path = tmp_path / "c.db"
     SqlStore.sqlite(path).close()
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.execute(f"UPDATE carteira_schema_version SET version = {version}")
     before = _tables(path)
     with pytest.raises(StorageError) as refused:
@@ -42,7 +43,7 @@ def test_st2_row7_a_version_no_carteira_wrote_is_refused(tmp_path: Path, version
 def test_st2_row7_a_foreign_database_is_left_alone_unless_asked(tmp_path: Path) -> None:
     """ST-2: opening another application's SQLite file writes nothing into it."""
     path = tmp_path / "theirs.db"
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
     with pytest.raises(StorageError) as refused:
         SqlStore.sqlite(path)
@@ -59,7 +60,7 @@ def test_st2_row7_a_database_holding_carteira_names_without_a_version_is_refused
 ) -> None:
     """ST-2: a ``carteira_customers`` view is not carteira's: nothing is half set up."""
     path = tmp_path / "odd.db"
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.execute("CREATE VIEW carteira_customers AS SELECT 1 AS id")
     for create in (None, True):
         with pytest.raises(StorageError) as refused:

@@ -44,9 +44,10 @@ __all__ = ["build_parser", "main"]
 _DESCRIPTION = """\
 carteira: customer portfolios on the command line.
 
-Works on a SQLite file (./carteira.db by default, created on first use) or any database
-URL, for one tenant, as the host application itself or --as one of its managers. Every
-refusal is one sentence naming the rule that refused it, e.g. [PF-1]."""
+Works on a SQLite file (./carteira.db by default, created by the first command that
+writes) or any database URL, for one tenant, as the host application itself or --as one
+of its managers. A command that only reads creates no file and refuses a tenant with no
+records. Every refusal is one sentence naming the rule that refused it, e.g. [PF-1]."""
 
 _EPILOG = f"""\
 first steps:
@@ -122,7 +123,8 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
         return parsed
     options = resolve_options(vars(parsed), environment())
     out.json = options.json
-    session = Session(options, sys.stdin if stdin is None else stdin)
+    reads = bool(getattr(parsed, "reads", False))
+    session = Session(options, sys.stdin if stdin is None else stdin, reads=reads)
     try:
         return _run(session, out, parsed)
     finally:

@@ -97,8 +97,13 @@ def leaf(
     description: str,
     examples: Sequence[str] = (),
     global_options: bool = True,
+    reads: bool = False,
 ) -> argparse.ArgumentParser:
-    """Add a command that runs ``handler``; its help shows ``description`` and examples."""
+    """Add a command that runs ``handler``; its help shows ``description`` and examples.
+
+    ``reads`` marks a command that only reads (ST-6): it creates no database file and
+    refuses a tenant with no records (see `Session.store`).
+    """
     epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples) if examples else None
     parser = commands.add_parser(
         name,
@@ -107,7 +112,7 @@ def leaf(
         epilog=epilog,
         formatter_class=_Formatter,
     )
-    parser.set_defaults(run=handler, takes_global_options=global_options)
+    parser.set_defaults(run=handler, takes_global_options=global_options, reads=reads)
     return parser
 
 

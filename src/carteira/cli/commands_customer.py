@@ -130,6 +130,7 @@ def _register_customer(commands: Commands) -> None:
         sub,
         "show",
         _show,
+        reads=True,
         summary="show a customer and who owns it",
         description="Show a customer: its organization, effective portfolio (own or through "
         "its organization)\nand account managers (MB-1, MB-4). Acting --as a manager, only a "
@@ -142,6 +143,7 @@ def _register_customer(commands: Commands) -> None:
         sub,
         "list",
         _list,
+        reads=True,
         summary="list customers, as the acting principal sees them",
         description="List customers by id: every one for the host, or those a manager sees "
         "acting --as him (VS-2, VS-3).",
@@ -201,6 +203,7 @@ def _register_organization(commands: Commands) -> None:
         sub,
         "show",
         _org_show,
+        reads=True,
         summary="show an organization's record",
         description="Show an organization: its name and portfolio (MB-1). Acting --as a "
         "manager, only one he\nsees (VS-3); any other does not exist for him (TN-1).",
@@ -212,6 +215,7 @@ def _register_organization(commands: Commands) -> None:
         sub,
         "list",
         _org_list,
+        reads=True,
         summary="list organizations, as the acting principal sees them",
         description="List organizations by id (VS-2, VS-3).",
         examples=["carteira organization list --json"],

@@ -1,4 +1,8 @@
-"""``carteira demo``: play the seed scenarios on a new SQLite database, narrating."""
+"""``carteira demo``: play the seed scenarios on a new SQLite database, narrating.
+
+Without ``--db`` the database is built in a new temporary directory, removed at the end
+unless ``--keep``.
+"""
 
 from __future__ import annotations
 
@@ -30,9 +34,10 @@ def register(commands: Commands) -> None:
         description="Build a SQLite database and play every seed scenario (000-004) "
         "through the public API,\nnarrating each step: portfolios, visibility, deletion, "
         "sticky routing, the queue, a\ncustomer choosing his agent, absences with a backup, "
-        "and the customer portal. At the\nend it prints where the database is, to look "
-        "around with the other commands.",
-        examples=["carteira demo", "carteira demo --db demo.db --force"],
+        "and the customer portal. Without\n--db the database is built in a new temporary "
+        "directory, removed at the end unless\n--keep. A kept or given database is named "
+        "at the end, to look around in it with the\nother commands.",
+        examples=["carteira demo", "carteira demo --keep", "carteira demo --db demo.db --force"],
         global_options=False,
     )
     demo.add_argument(
@@ -42,6 +47,11 @@ def register(commands: Commands) -> None:
         help="the SQLite file to build (default: a new file in a new temporary directory)",
     )
     demo.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    demo.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the temporary directory and its database (a --db file is always kept)",
+    )
     demo.add_argument(
         "--debug",
         action="store_true",
@@ -62,4 +72,4 @@ def _demo(session: Session, out: Output, args: argparse.Namespace) -> int:
             raise CliError(f"{path} exists: give another --db, or --force to replace it")
         for suffix in _COMPANIONS:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return demo.main(out.out, db=path)
+    return demo.main(out.out, db=path, keep=args.keep)

@@ -31,6 +31,7 @@ def register(commands: Commands) -> None:
         commands,
         "history",
         _history,
+        reads=True,
         summary="show who owned a customer, change by change",
         description="Show a customer's ownership history (MB-6): every change with when, "
         "who, which way (WA)\nand where it left the customer. --at DATE answers who owned it "
@@ -46,6 +47,7 @@ def register(commands: Commands) -> None:
         commands,
         "events",
         _events,
+        reads=True,
         summary="read the event log (the outbox)",
         description="List the tenant's stored events in order, with their positions (EV-1). "
         "Only the host\nreads them (not --as a manager). --unpublished lists those not yet "
@@ -85,6 +87,7 @@ def register(commands: Commands) -> None:
         sub,
         "show",
         _show,
+        reads=True,
         summary="show the settings",
         description="Show the tenant's settings.",
         examples=["carteira settings show"],

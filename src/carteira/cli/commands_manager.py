@@ -81,6 +81,7 @@ def register(commands: Commands) -> None:
         sub,
         "list",
         _list,
+        reads=True,
         summary="list the managers",
         description="List the tenant's managers by id: profile, activity, roles, default "
         "portfolio (MG-2)\nand absences (MG-5). Needs MANAGE_MANAGERS or MANAGE_PORTFOLIOS.",

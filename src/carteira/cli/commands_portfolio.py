@@ -74,6 +74,7 @@ def register(commands: Commands) -> None:
         sub,
         "list",
         _list,
+        reads=True,
         summary="list portfolios, each available, unavailable or orphaned",
         description="List the tenant's portfolios by name (PF-3): available (an active "
         "manager), unavailable\n(none), or orphaned (none, and it holds customers: MB-2, MG-3).",
@@ -89,6 +90,7 @@ def register(commands: Commands) -> None:
         sub,
         "show",
         _show,
+        reads=True,
         summary="show a portfolio and its customers",
         description="Show a portfolio and the customers in it, own or through their "
         "organization (MB-1);\nacting --as a manager, only those he may see (VS-3).",

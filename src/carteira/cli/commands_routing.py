@@ -62,6 +62,7 @@ def register(commands: Commands) -> None:
         commands,
         "route",
         _route,
+        reads=True,
         summary="say where a customer's new conversation would go, and why",
         description="Decide where a new conversation of CUSTOMER in --department would go, "
         "changing nothing\n(RT-4): the decision, the chosen manager, the machine-readable "
@@ -81,6 +82,7 @@ def register(commands: Commands) -> None:
         commands,
         "who-can-see",
         _who_can_see,
+        reads=True,
         summary="explain which managers see a customer, and through which clause",
         description="Explain visibility (VS-5): for each manager, whether he sees the "
         "customer (or --ticket,\n--organization) and the clause that decided (VS-1, VS-2), "
@@ -160,6 +162,7 @@ def _register_department(commands: Commands) -> None:
         sub,
         "list",
         _list,
+        reads=True,
         summary="list the departments",
         description="List the tenant's departments and how each routes (RT-1, RT-2).",
         examples=["carteira department list"],
@@ -169,6 +172,7 @@ def _register_department(commands: Commands) -> None:
         sub,
         "queue",
         _queue,
+        reads=True,
         summary="list what waits in a department's queue, oldest first",
         description="List the tickets waiting in department ID's queue (open, nobody "
         "serving them), oldest\nfirst (VS-7). For its members (everyone, where it lists "

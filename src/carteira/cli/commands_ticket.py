@@ -67,6 +67,7 @@ def register(commands: Commands) -> None:
         sub,
         "list",
         _list,
+        reads=True,
         summary="list the tickets you see",
         description="List the tickets the acting manager sees, by id (VS-2, VS-3, VS-7): "
         "those of customers\nhe sees, those he serves, those waiting in a queue of his.",

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import enum
 
-from carteira.domain.errors import CarteiraError, ConcurrencyError, StorageError
+from carteira.domain.errors import CarteiraError, ConcurrencyError, NotFound, StorageError
 
 __all__ = [
     "EXIT_CODES_HELP",
     "CliError",
     "ExitCode",
     "NotConfirmed",
+    "TenantNotFound",
     "UsageError",
     "exit_code_of",
     "one_line",
@@ -54,6 +55,8 @@ exit codes:
 # The import's all-or-nothing refusal (carteira.domain.dataset.ImportRefused); matched by
 # its stable code so that this module does not depend on the import's own module.
 _IMPORT_REFUSED = "import_refused"
+# A spreadsheet error that is the environment's fault, not the file's: a missing extra.
+MISSING_EXTRA = "xlsx_unavailable"
 
 
 class CliError(Exception):
@@ -76,9 +79,31 @@ class NotConfirmed(CliError):
     """The user did not confirm a final change (exit 1)."""
 
 
+class TenantNotFound(NotFound):
+    """A command that only reads names a tenant the database holds nothing of (TN-1).
+
+    Most likely a typo in ``--tenant``: said, instead of an empty listing (exit 1).
+    """
+
+    def __init__(self, tenant: str, where: str) -> None:
+        CarteiraError.__init__(
+            self,
+            f"tenant {tenant!r} has no records in {where}: check --tenant or CARTEIRA_TENANT",
+            code="tenant_not_found",
+            rule="TN-1",
+            details={"kind": "tenant", "id": tenant, "database": where},
+        )
+        self.kind = "tenant"
+        self.record_id = tenant
+
+
 def exit_code_of(error: CarteiraError) -> ExitCode:
-    """Return the exit code a library error maps to (ER-1, ST-1, ST-3, WA-8)."""
-    if isinstance(error, StorageError | ConcurrencyError):
+    """Return the exit code a library error maps to (ER-1, ST-1, ST-3, WA-8).
+
+    A storage failure, a concurrent change after every retry and a missing extra are the
+    environment's (4); an import's bad rows are 3; every other refusal is 1.
+    """
+    if isinstance(error, StorageError | ConcurrencyError) or error.code == MISSING_EXTRA:
         return ExitCode.STORAGE
     if error.code == _IMPORT_REFUSED:
         return ExitCode.BAD_ROWS

@@ -1,14 +1,18 @@
 """One run of the command line: which database, which tenant, who acts (TN-1, PM-2).
 
 Nothing is opened until a command asks: ``--help`` and usage errors touch no database.
-A SQLite file (``--db``, default ``./carteira.db``) is created on first use and its
-schema upgraded when older; a ``--url`` goes through [`carteira.open_store`][carteira.open_store],
-whose SQL adapter creates or upgrades the schema the same way.
+A SQLite file (``--db``, default ``./carteira.db``) is created by the first command that
+writes and its schema upgraded when older; a ``--url`` goes through
+[`carteira.open_store`][carteira.open_store], whose SQL adapter creates or upgrades the schema the
+same way. A command that only reads creates no file (ST-6) and refuses a tenant of which the
+database holds no record (TN-1), so that a typo in ``--db`` or ``--tenant`` is said, not
+answered with an empty listing.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -16,13 +20,14 @@ from typing import Any, TextIO, TypeVar
 import attrs
 
 from carteira.adapters.registry import Store, open_store
+from carteira.cli.errors import TenantNotFound
 from carteira.cli.output import Output
 from carteira.domain.errors import StorageError
 from carteira.domain.permissions import Profile
 from carteira.domain.principal import Principal
 from carteira.policies.eligibility import ProfileEligibility
 from carteira.ports.presence import Presence
-from carteira.ports.unit_of_work import UnitOfWork
+from carteira.ports.unit_of_work import ReadUnitOfWork
 from carteira.services.app import Carteira
 
 __all__ = [
@@ -41,6 +46,8 @@ T = TypeVar("T")
 DEFAULT_DB = "carteira.db"
 DEFAULT_TENANT = "default"
 _SQL_EXTRA = "the SQL adapter needs SQLAlchemy: pip install 'carteira[sql]'"
+# A URL's password, hidden when the URL is named in a message.
+_PASSWORD = re.compile(r"(?<=://)([^/@:]*):[^/@]*@")
 
 
 @attrs.frozen
@@ -57,8 +64,8 @@ class Options:
 
     @property
     def where(self) -> str:
-        """The database in words, for messages."""
-        return self.url if self.url is not None else str(self.db)
+        """The database in words, for messages: the file, or the URL without its password."""
+        return str(self.db) if self.url is None else _PASSWORD.sub(r"\1:***@", self.url)
 
 
 def resolve_options(values: Mapping[str, Any], environ: Mapping[str, str]) -> Options:
@@ -82,9 +89,13 @@ def resolve_options(values: Mapping[str, Any], environ: Mapping[str, str]) -> Op
 class Session:
     """The store, the application and the principal of one command-line run."""
 
-    def __init__(self, options: Options, stdin: TextIO | None = None) -> None:
+    def __init__(
+        self, options: Options, stdin: TextIO | None = None, *, reads: bool = False
+    ) -> None:
         self.options = options
         self.stdin = stdin
+        #: The command only reads: it creates no database and needs a known tenant.
+        self.reads = reads
         self._store: Store | None = None
 
     @property
@@ -114,17 +125,33 @@ class Session:
         )
 
     def store(self) -> Store:
-        """Open the store once, on first use."""
+        """Open the store once, on first use.
+
+        For a command that only `reads`, a SQLite file that does not exist is refused
+        before anything is created (``database_not_found``, ST-6, exit 4), and so is a
+        tenant of which the database holds no record (``tenant_not_found``, TN-1, exit 1).
+        """
         if self._store is None:
+            if self.reads:
+                _refuse_a_missing_file(self.options)
             self._store = _open(self.options)
+            if self.reads and not self.read(_holds_records):
+                raise TenantNotFound(self.tenant, self.options.where)
         return self._store
 
-    def read(self, query: Callable[[UnitOfWork], T]) -> T:
-        """Run a read-only query in one unit of work of the tenant (changes nothing)."""
-        with self.store().unit_of_work(self.tenant) as uow:
+    def read(self, query: Callable[[ReadUnitOfWork], T]) -> T:
+        """Run a query in one read-only unit of work of the tenant (ST-6: it writes nothing).
+
+        The store's ``read_unit_of_work`` when it has one, else an ordinary unit of work,
+        left without a commit.
+        """
+        store = self.store()
+        readers = getattr(store, "read_unit_of_work", None)
+        opened = readers(self.tenant) if callable(readers) else store.unit_of_work(self.tenant)
+        with opened as uow:
             return query(uow)
 
-    def read_as_actor(self, query: Callable[[UnitOfWork], T]) -> T:
+    def read_as_actor(self, query: Callable[[ReadUnitOfWork], T]) -> T:
         """Run ``query`` like `read`, once the principal is known as an active actor.
 
         For the listings the facade has no query for: its settings query refuses an
@@ -156,6 +183,49 @@ def _open(options: Options) -> Store:
     if options.url is not None:
         return open_store(options.url)
     return open_sqlite(options.db)
+
+
+def _holds_records(uow: ReadUnitOfWork) -> bool:
+    """Tell whether the tenant holds any record, in one query of its event log.
+
+    Every change carteira stores is logged with its events, kept for good (EV-1), so a
+    tenant whose log is empty holds nothing.
+    """
+    return bool(uow.events.read(0, 1))
+
+
+def _refuse_a_missing_file(options: Options) -> None:
+    """Refuse to read a SQLite file that does not exist, before it is created (ST-6)."""
+    path = _database_file(options)
+    if path is None or path.is_file():
+        return
+    named = "--db or CARTEIRA_DB" if options.url is None else "--url or CARTEIRA_URL"
+    raise StorageError(
+        f"no database at {path}: a command that only reads creates none; check {named}",
+        code="database_not_found",
+        rule="ST-6",
+        details={"path": str(path)},
+    )
+
+
+def _database_file(options: Options) -> Path | None:
+    """Return the SQLite file the options name (``--db``, or a ``sqlite://`` URL), if any."""
+    if options.url is None:
+        return options.db
+    try:
+        from sqlalchemy.engine import make_url  # noqa: PLC0415 - the optional extra
+        from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
+    except ImportError:  # opening the store says what to install
+        return None
+    try:
+        url = make_url(options.url)
+    except ArgumentError:  # opening the store says what is wrong with it
+        return None
+    database = url.database or ""
+    not_a_path = database in {"", ":memory:"} or database.startswith("file:")
+    if url.get_backend_name() != "sqlite" or not_a_path:
+        return None
+    return Path(database)
 
 
 def open_sqlite(path: Path) -> Store:
