@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
@@ -9,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import carteira
+from carteira._lazy import _exports
 
 ROOT = Path(__file__).parent.parent
 
@@ -40,3 +44,33 @@ def test_the_lowest_versions_ci_installs_are_the_declared_floors() -> None:
             name, pin = line.split("==")
             pins[name.strip().lower()] = pin.strip()
     assert {name: pins.get(name) for name in floors} == floors
+
+
+def test_importing_the_package_loads_none_of_its_modules() -> None:
+    """``import carteira`` loads only the package and its lazy loader: no domain, no
+    importlib.metadata; the first use of a name loads what holds it (issue 16, item 5)."""
+    script = (
+        "import sys, carteira\n"
+        "print(sorted(m for m in sys.modules if m.startswith('carteira')))\n"
+        "print('importlib.metadata' in sys.modules)\n"
+        "carteira.Principal\n"
+        "print('carteira.domain.principal' in sys.modules, 'carteira.services.app' in sys.modules)"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert found == ["['carteira', 'carteira._lazy']", "False", "True False"]
+
+
+def test_every_public_name_is_the_object_its_module_defines() -> None:
+    """Each name of ``__all__`` resolves, lazily, to the very object its module holds; the
+    lazy table and ``__all__`` list the same names."""
+    exports = _exports()
+    assert sorted(exports) == sorted(carteira.__all__)
+    for name in carteira.__all__:
+        module, attribute = exports[name]
+        assert getattr(carteira, name) is getattr(importlib.import_module(module), attribute)
+    assert set(carteira.__all__) <= set(dir(carteira))
+    namespace: dict[str, object] = {}
+    exec("from carteira import *", namespace)
+    assert set(carteira.__all__) <= set(namespace)
