@@ -195,9 +195,12 @@ def test_ev2_a_store_on_a_hosts_connection_has_no_outbox(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_st2_ev2_upgrade_adds_the_leases_to_a_version_6_database(kind: str, tmp_path: Path) -> None:
+def test_st2_ev2_upgrade_adds_the_leases_to_a_version_6_database(
+    kind: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Version 7 adds ``carteira_outbox_leases`` and indexes only waiting events (EV-2):
-    ``upgrade`` takes a version 6 database there, keeping its events and what went out."""
+    ``upgrade`` takes a version 6 database there, keeping its events and what went out,
+    and logs each step at info level under ``carteira``."""
     with sql_store(kind, tmp_path) as store:
         _portfolios(store, "acme", 3)
         with store.unit_of_work("acme") as uow:
@@ -214,7 +217,15 @@ def test_st2_ev2_upgrade_adds_the_leases_to_a_version_6_database(kind: str, tmp_
                 )
             )
             connection.execute(update(schema_versions).values(version=6))
-        upgrade(store.engine)
+        with caplog.at_level(logging.INFO, logger="carteira"):
+            upgrade(store.engine)
+        assert [(r.name, r.levelno, r.message) for r in caplog.records] == [
+            (
+                "carteira.adapters.sql.schema",
+                logging.INFO,
+                "upgrading carteira's schema from version 6 to 7",
+            )
+        ]
         assert schema_version(store.engine) == SCHEMA_VERSION
         indexes = {ix["name"] for ix in inspect(store.engine).get_indexes("carteira_events")}
         assert "carteira_events_waiting" in indexes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from types import TracebackType
 from typing import Any, Self
 
@@ -12,7 +13,9 @@ from carteira import (
     ConcurrencyError,
     InMemoryAttachmentStore,
     InMemoryStore,
+    InvalidInput,
     ManualClock,
+    NotFound,
     Principal,
     Profile,
     Responsible,
@@ -167,3 +170,41 @@ def test_st3_tk4_a_retried_upload_stores_its_content_once() -> None:
 
 def _one_stage() -> list[Stage]:
     return [Stage("s", "S", Responsible.SERVICE)]
+
+
+def test_st3_a_retry_is_logged_at_debug_on_the_carteira_logger(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ST-3: each run again is one debug record under ``carteira``: the code, the pause and
+    the attempt; nothing above debug (issue 16, item 5)."""
+    flaky = Flaky(InMemoryStore(), failures=2)
+    with caplog.at_level(logging.DEBUG, logger="carteira"):
+        _app(flaky, backoff=lambda n: n / 1000).register_manager(
+            HOST, "ana", "Ana", profile=Profile.ANALYST
+        )
+    retries = [r for r in caplog.records if "running the unit of work again" in r.message]
+    assert [r.levelno for r in retries] == [logging.DEBUG, logging.DEBUG]
+    assert [r.name for r in retries] == ["carteira.services.context"] * 2
+    assert "stale_version" in retries[0].message
+    assert "in 1.0 ms, attempt 2 of 3" in retries[0].message
+    assert "in 2.0 ms, attempt 3 of 3" in retries[1].message
+
+
+def test_er1_a_refusal_is_logged_at_debug_with_its_code_and_rule(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ER-1: a refused command or query is one debug record naming the principal, the
+    code and the rule; a command that succeeds logs nothing (issue 16, item 5)."""
+    app = _app(InMemoryStore().unit_of_work)
+    with caplog.at_level(logging.DEBUG, logger="carteira"):
+        app.register_manager(HOST, "ana", "Ana", profile=Profile.ANALYST)
+        assert caplog.records == []
+        with pytest.raises(NotFound):
+            app.customer(HOST, "nobody")
+        with pytest.raises(InvalidInput):
+            app.create_portfolio(HOST, " ")
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG, logging.DEBUG]
+    first, second = (r.message for r in caplog.records)
+    assert first.startswith("system 'system' of tenant 'acme': ")
+    assert first.endswith("(not_found, TN-1)")
+    assert second.endswith("(name_required, PF-1)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -12,6 +13,7 @@ import attrs
 
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import (
+    CarteiraError,
     ConcurrencyError,
     Conflict,
     FieldError,
@@ -64,6 +66,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+_log = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -445,7 +449,11 @@ class Runner:
         Only ``portal`` commands take a customer principal (VS-4).
         """
         _admit(principal, portal)
-        return self._retrying(lambda: self._command_once(principal, body))
+        try:
+            return self._retrying(lambda: self._command_once(principal, body))
+        except CarteiraError as error:
+            _log_refusal(principal, error)
+            raise
 
     def _command_once(self, principal: Principal, body: Callable[[Context], T]) -> Result[T]:
         with self.uow_factory(principal.tenant) as uow:
@@ -465,11 +473,23 @@ class Runner:
         for done in range(1, total + 1):
             try:
                 return attempt()
-            except ConcurrencyError:
+            except ConcurrencyError as error:
                 if done == total:
                     raise
-            time.sleep(self.backoff(failed + done))
+                self._pause(failed + done, error)
         raise AssertionError("unreachable: attempts must be at least 1")
+
+    def _pause(self, failures: int, error: ConcurrencyError) -> None:
+        """Wait ``backoff(failures)`` seconds before running a unit of work again (ST-3)."""
+        pause = self.backoff(failures)
+        _log.debug(
+            "concurrent change (%s): running the unit of work again in %.1f ms, attempt %d of %d",
+            error.code,
+            pause * 1000,
+            failures + 1,
+            self.attempts,
+        )
+        time.sleep(pause)
 
     def query(
         self, principal: Principal, body: Callable[[ReadContext], T], *, portal: bool = False
@@ -486,7 +506,11 @@ class Runner:
                 actor = resolve_actor(uow, principal)
                 return body(ReadContext(uow=uow, actor=actor, **self._working_set(principal)))
 
-        return self._retrying(once)
+        try:
+            return self._retrying(once)
+        except CarteiraError as error:
+            _log_refusal(principal, error)
+            raise
 
     def glance(self, principal: Principal, body: Callable[[ReadUnitOfWork, datetime], T]) -> T:
         """Run a query the store answers by itself, given the instant: no actor is loaded.
@@ -499,10 +523,10 @@ class Runner:
         try:  # the first attempt without `_retrying`'s closure: this is the hot path
             with factory(principal.tenant) as uow:
                 return body(uow, self.clock.now())
-        except ConcurrencyError:
+        except ConcurrencyError as error:
             if self.attempts == 1:
                 raise
-        time.sleep(self.backoff(1))
+            self._pause(1, error)
 
         def again() -> T:
             with factory(principal.tenant) as uow:
@@ -530,10 +554,10 @@ class Runner:
         check = self.checker or self._check_in_unit
         try:
             seen = check(principal, subject, object_id, self.clock.now())
-        except ConcurrencyError:
+        except ConcurrencyError as error:
             if self.attempts == 1:
                 raise
-            time.sleep(self.backoff(1))
+            self._pause(1, error)
             seen = self._retrying(
                 lambda: check(principal, subject, object_id, self.clock.now()),
                 self.attempts - 1,
@@ -557,6 +581,19 @@ class Runner:
             "presence": self.presence,
             "tie_break": self.tie_break,
         }
+
+
+def _log_refusal(principal: Principal, error: CarteiraError) -> None:
+    """Log a refused or failed command or query at debug level, with its code and rule."""
+    _log.debug(
+        "%s %r of tenant %r: %s (%s, %s)",
+        principal.kind.value,
+        principal.id,
+        principal.tenant,
+        error,
+        error.code,
+        error.rule,
+    )
 
 
 def full_jitter(attempt: int, *, base: float = 0.005, cap: float = 0.2) -> float:

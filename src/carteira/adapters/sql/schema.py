@@ -17,6 +17,7 @@ check, reading who the viewer stands in for at that instant (ST-7, MG-5).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -76,6 +77,8 @@ that several publishers drain the outbox across tenants (EV-2).
 """
 
 _COMPONENT = "carteira"
+
+_log = logging.getLogger(__name__)
 
 #: Text compared or ordered by code point: SQLite's BINARY default, PostgreSQL's "C".
 KEY = Text().with_variant(Text(collation="C"), "postgresql")
@@ -458,6 +461,7 @@ def create_schema(bind: Engine | Connection) -> None:
         if found is None:
             row = {"component": _COMPONENT, "version": SCHEMA_VERSION}
             bind.execute(insert(schema_versions).values(row))
+            _log.info("created carteira's schema, version %d", SCHEMA_VERSION)
 
 
 def upgrade(bind: Engine | Connection) -> None:
@@ -476,6 +480,7 @@ def upgrade(bind: Engine | Connection) -> None:
         create_schema(bind)
         return
     for step in range(found, SCHEMA_VERSION):
+        _log.info("upgrading carteira's schema from version %d to %d", step, step + 1)
         _STEPS[step](bind)
     if found != SCHEMA_VERSION:
         _require_whole(bind, "upgrade")
@@ -516,6 +521,7 @@ def stamp(bind: Engine | Connection) -> None:
     _require_whole(bind, "stamp")
     with translated():
         bind.execute(insert(schema_versions).values(component=_COMPONENT, version=SCHEMA_VERSION))
+    _log.info("stamped carteira's schema version %d on tables made by the host", SCHEMA_VERSION)
 
 
 def missing_parts(bind: Connection) -> list[str]:
