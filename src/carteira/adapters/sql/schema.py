@@ -617,8 +617,11 @@ def refuse_foreign(bind: Engine) -> None:
     What a store opened on a URL or a path does unasked: a file that is some other
     application's database is left untouched. A host that wants carteira's tables
     beside its own says so with ``SqlStore(..., create=True)`` or `SqlStore.upgrade`.
+    Looked at under the schema's lock (ST-8), so the tables another process is creating
+    at that moment are seen with their version, or not at all.
     """
-    with translated(), bind.connect() as connection:
+    with translated(), bind.begin() as connection:
+        _serialize(connection)
         if schema_version(connection) is not None:
             return
         others = _relations(connection)
