@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -10,10 +10,13 @@ from carteira.domain.errors import Conflict, FieldError, InvalidInput
 from carteira.domain.events import Event
 from carteira.domain.identifiers import NOT_STORABLE, storable
 
-__all__ = ["MAX_HOLDER", "Claim", "check_claim_terms", "lease_lost"]
+__all__ = ["MAX_HOLDER", "NEVER", "Claim", "check_claim_terms", "lease_lost"]
 
 MAX_HOLDER = 200
 """The longest publisher name a claim takes."""
+
+NEVER = datetime.min.replace(tzinfo=UTC)
+"""When the lease of a tenant never claimed ended: before any other (EV-2)."""
 
 
 @attrs.frozen
@@ -53,6 +56,14 @@ def lease_lost(claim: Claim) -> Conflict:
     )
 
 
+def _too_far(now: datetime, lease: timedelta) -> bool:
+    try:
+        now + lease
+    except OverflowError:
+        return True
+    return False
+
+
 def check_claim_terms(holder: object, now: object, lease: object, limit: object) -> None:
     """Refuse a claim's terms unless all are usable, naming every bad one (EV-2, ER-2)."""
     errors = []
@@ -64,6 +75,8 @@ def check_claim_terms(holder: object, now: object, lease: object, limit: object)
         errors.append(FieldError("now", "must be a timezone-aware datetime"))
     if not isinstance(lease, timedelta) or lease <= timedelta(0):
         errors.append(FieldError("lease", "must be a positive timedelta"))
+    elif isinstance(now, datetime) and now.utcoffset() is not None and _too_far(now, lease):
+        errors.append(FieldError("lease", "must end before the year 10000"))
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
         errors.append(FieldError("limit", "must be a whole number of at least 1"))
     if errors:

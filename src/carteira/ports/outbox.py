@@ -27,7 +27,9 @@ class Outbox(Protocol):
         """Lease the first ``limit`` waiting events of a tenant no other publisher holds.
 
         Return ``None`` when every tenant with waiting events is held by a running lease.
-        Tenants take turns: the one served longest ago comes first.
+        Tenants take turns: the one whose last lease ended earliest (by running out, or at
+        the instant it would have run out when it was released) comes first, a tenant never
+        claimed before any other.
         """
         ...
 
@@ -39,7 +41,8 @@ class Outbox(Protocol):
         """Mark the claimed events at ``positions`` published; return how many were not.
 
         Positions the claim does not hold are ignored. Refused with ``Conflict``
-        ``lease_lost``, marking nothing, once another publisher has claimed the tenant.
+        ``lease_lost``, marking nothing, once the claim was released or another publisher
+        has claimed the tenant.
         """
         ...
 

@@ -11,7 +11,7 @@ from typing import Protocol
 import attrs
 
 from carteira.domain.events import Event
-from carteira.domain.outbox import Claim, check_claim_terms, lease_lost
+from carteira.domain.outbox import NEVER, Claim, check_claim_terms, lease_lost
 
 __all__ = ["MemoryOutbox"]
 
@@ -58,9 +58,8 @@ class MemoryOutbox:
             ]
             if not free:
                 return None
-            # The tenant served longest ago first; a tenant never served before that.
-            epoch = datetime.min.replace(tzinfo=now.tzinfo)
-            tenant = min(free, key=lambda t: (self._last(t, epoch), t))
+            # The tenant whose last lease ended earliest first; one never claimed before all.
+            tenant = min(free, key=lambda t: (self._last(t), t))
             token = uuid.uuid4().hex
             self._leases[tenant] = _Lease(token, now + lease)
             events = tuple(self._tenants[tenant].waiting(limit))
@@ -95,9 +94,9 @@ class MemoryOutbox:
         held = self._leases.get(tenant)
         return held is None or not held.token or held.expires_at <= now
 
-    def _last(self, tenant: str, epoch: datetime) -> datetime:
+    def _last(self, tenant: str) -> datetime:
         held = self._leases.get(tenant)
-        return epoch if held is None else held.expires_at
+        return NEVER if held is None else held.expires_at
 
     def _held(self, claim: Claim) -> _Lease:
         held = self._leases.get(claim.tenant)

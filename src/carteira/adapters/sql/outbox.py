@@ -1,7 +1,7 @@
 """The outbox in SQL: publishers claim each tenant's waiting events under a lease (EV-2).
 
 A claim is one short transaction: it enlists the tenants with waiting events in
-``carteira_outbox_leases``, takes the free one served longest ago (on PostgreSQL with
+``carteira_outbox_leases``, takes the free one whose last lease ended earliest (on PostgreSQL with
 ``FOR UPDATE SKIP LOCKED``, so two publishers never wait for each other; on SQLite the
 store's ``BEGIN IMMEDIATE`` makes claims take turns), leases it and reads its first waiting
 events through the partial index ``carteira_events_waiting``. Completing a batch locks the
@@ -24,7 +24,7 @@ from carteira.adapters.sql.derived import instant_us
 from carteira.adapters.sql.schema import events, outbox_leases
 from carteira.adapters.sql.sets import insert_select_ignoring_conflicts, values_of
 from carteira.domain.events import Event
-from carteira.domain.outbox import Claim, check_claim_terms, lease_lost
+from carteira.domain.outbox import NEVER, Claim, check_claim_terms, lease_lost
 
 __all__ = ["SqlOutbox"]
 
@@ -128,17 +128,14 @@ class SqlOutbox:
         waiting = select(events.c.tenant).where(_WAITING).distinct().subquery("waiting")
         known = exists().where(outbox_leases.c.tenant == waiting.c.tenant)
         # In tenant order, so two publishers enlisting the same tenants cannot deadlock.
-        rows = (
-            select(waiting.c.tenant, literal(0, BigInteger))
-            .where(~known)
-            .order_by(waiting.c.tenant)
-        )
+        never = literal(instant_us(NEVER), BigInteger)
+        rows = select(waiting.c.tenant, never).where(~known).order_by(waiting.c.tenant)
         return insert_select_ignoring_conflicts(
             self._dialect, outbox_leases, ["tenant", "expires_at_us"], rows
         )
 
     def _free_tenant(self, now_us: int) -> Any:
-        """Select the free tenant with waiting events served longest ago (locked on PostgreSQL)."""
+        """Select the free tenant with waiting events whose lease ended earliest (locked on PG)."""
         has_waiting = exists().where(events.c.tenant == outbox_leases.c.tenant, _WAITING)
         statement = (
             select(outbox_leases.c.tenant)

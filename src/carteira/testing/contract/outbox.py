@@ -151,6 +151,17 @@ class OutboxContract(StorageContract):
         assert served[0] != served[1]
         assert served[2:] == served[:2]
 
+    def test_ev2_a_tenant_never_claimed_comes_before_any_other(self) -> None:
+        """EV-2: a never-claimed tenant goes first, before one whose lease ended in 1960."""
+        outbox = self._outbox()
+        self._append(TENANT, 1)
+        long_ago = datetime(1960, 1, 1, tzinfo=START.tzinfo)
+        outbox.release(outbox.claim("relay-1", now=long_ago, lease=LEASE))
+        self._append(OTHER_TENANT, 2)
+        claim = outbox.claim("relay-1", now=long_ago + 2 * LEASE, lease=LEASE)
+        assert claim is not None
+        assert claim.tenant == OTHER_TENANT
+
     def test_ev2_events_stored_after_a_claim_wait_for_a_later_one(self) -> None:
         """EV-2: a claim holds what was waiting when it was made, in order, and no more."""
         outbox = self._outbox()
@@ -173,6 +184,7 @@ class OutboxContract(StorageContract):
             ("r", datetime(2026, 3, 2), LEASE, 10, "now"),  # noqa: DTZ001 - naive on purpose
             ("r", START, timedelta(0), 10, "lease"),
             ("r", START, 30, 10, "lease"),
+            ("r", START, timedelta.max, 10, "lease"),
             ("r", START, LEASE, 0, "limit"),
             ("r", START, LEASE, True, "limit"),
         ],
