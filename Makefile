@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest examples lowest performance clean
+.PHONY: demo test lint typecheck pytest examples lowest pythons performance clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "carteira needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -30,17 +30,29 @@ pytest: $(STAMP)
 examples: $(STAMP)
 	bash examples/webapp/run-tests.sh -q
 
-test: lint typecheck pytest examples lowest
+test: lint typecheck pytest examples lowest pythons
 
-# The floors of pyproject.toml, proved: the runtime's tests on the lowest versions allowed.
+# The floors of pyproject.toml, proved: a wheel of this tree, installed with the lowest
+# versions pyproject.toml allows (.ci/lowest.txt) into .venv-lowest, passes the runtime's
+# tests and the README's taste. The wheel is built and installed afresh on every run.
 LOWEST := .venv-lowest
 $(LOWEST)/.installed: pyproject.toml .ci/lowest.txt
+	rm -rf $(LOWEST)
 	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(LOWEST)/bin/python -m pip install --quiet --disable-pip-version-check -c .ci/lowest.txt -e '.[testing,sql,postgres,xlsx]' pytest
 	@touch $@
 
 lowest: $(LOWEST)/.installed
-	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider tests/test_serialization.py tests/test_visibility.py tests/test_queue.py tests/test_sql_adapter.py tests/test_contract_memory.py tests/test_import.py tests/test_demo.py
+	rm -rf $(LOWEST)/dist
+	$(LOWEST)/bin/python -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir $(LOWEST)/dist .
+	$(LOWEST)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall $(LOWEST)/dist/carteira-*.whl
+	$(LOWEST)/bin/python -c 'import carteira, sys; sys.exit(0 if "site-packages" in carteira.__file__ else "carteira is not the installed wheel")'
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider tests/test_serialization.py tests/test_visibility.py tests/test_queue.py tests/test_sql_adapter.py tests/test_contract_memory.py tests/test_import.py tests/test_demo.py "tests/test_docs.py::test_python_blocks_run[README.md]"
+
+# The suite on Python 3.12 and 3.13 too (.ci/pythons): the classifiers promise 3.11-3.13.
+pythons:
+	bash .ci/pythons
 
 # The performance report of docs/performance.md (about 35 minutes; not part of `test`).
 performance: $(STAMP)
@@ -48,4 +60,4 @@ performance: $(STAMP)
 	$(BIN)/python benchmarks/report.py
 
 clean:
-	rm -rf $(VENV) $(LOWEST) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(LOWEST) .venv-3.12 .venv-3.13 .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -298,6 +298,7 @@ def _deliveries(logs: list[Path]) -> list[dict[str, Any]]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_ev2_four_relay_processes_and_one_killed_deliver_everything_in_order(
     kind: str, tmp_path: Path

@@ -19,6 +19,8 @@ from carteira.adapters.sql import SCHEMA_VERSION, SqlStore
 from carteira.adapters.sql.schema import schema_version
 from databases import new_schema, require_postgres
 
+pytestmark = pytest.mark.slow  # .ci/pythons leaves it to the 3.11 run
+
 WORKERS = 8
 ROUNDS = {"sqlite": 5, "postgresql": 10}
 """Fresh databases per kind, each opened by `WORKERS` processes at once (issue 16: 10 in a row)."""

@@ -33,6 +33,8 @@ from carteira import (
 from carteira.adapters.sql import SqlStore
 from databases import new_schema, require_postgres
 
+pytestmark = pytest.mark.slow  # .ci/pythons leaves it to the 3.11 run
+
 TENANT = "acme"
 HOST = Principal.system(TENANT)
 MANAGERS = ("m0", "m1", "m2", "m3")

@@ -329,6 +329,7 @@ def _checker(url: str, requests: Any, answers: Any) -> None:
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+@pytest.mark.slow
 def test_st7_mg4_a_revocation_in_one_process_counts_at_once_in_another(
     tmp_path: Path, kind: str
 ) -> None:
