@@ -5,8 +5,10 @@ Usage: python tests/relay_worker.py URL LOG [--die-after N] [--batch B] [--lease
 Each delivery writes a ``start`` line before it is handed on and an ``end`` line after,
 as JSON with the tenant, the position, the instant and the process id. With
 ``--die-after N`` the process kills itself with SIGKILL right after the start of its
-N-th delivery: a relay dying mid-batch, its lease held. It exits once it has found
-nothing to claim for ``--idle`` seconds.
+N-th delivery: a relay dying mid-batch, its lease held. It exits once the file
+``--stop-file`` exists (the test has written every event) and it has found nothing to
+claim for ``--idle`` seconds since (longer than a lease, so a dead relay's batch is
+claimed again first).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import signal
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import IO
 
 from carteira import Event, Relay
@@ -31,6 +34,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--lease", type=float, default=1.0)
     parser.add_argument("--idle", type=float, default=2.5)
+    parser.add_argument("--stop-file", type=Path, required=True)
     options = parser.parse_args()
     store = SqlStore(options.url, create=False)
     delivered = 0
@@ -52,8 +56,8 @@ def main() -> None:
             batch=options.batch,
         )
         quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < options.idle:
-            if relay.run_once():
+        while not options.stop_file.exists() or time.monotonic() - quiet_since < options.idle:
+            if relay.run_once() or not options.stop_file.exists():
                 quiet_since = time.monotonic()
             else:
                 time.sleep(0.05)

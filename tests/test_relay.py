@@ -257,7 +257,7 @@ def test_st4_ev2_a_claim_reads_waiting_events_only_through_the_partial_index(
             conn: object, cursor: object, statement: str, values: Any, *rest: object
         ) -> None:
             if "carteira_events" in statement and statement.lstrip().upper().startswith(
-                ("SELECT", "INSERT")
+                ("SELECT", "INSERT", "WITH")
             ):
                 seen.append((statement, values))
 
@@ -312,13 +312,15 @@ def test_ev2_four_relay_processes_and_one_killed_deliver_everything_in_order(
             _portfolios(store, tenant, 30)
         url = store.engine.url.render_as_string(hide_password=False)
         logs = [tmp_path / f"relay-{n}.jsonl" for n in range(5)]
-        command = [sys.executable, str(ROOT / "relay_worker.py"), url]
+        stop = tmp_path / "stop"
+        command = [sys.executable, str(ROOT / "relay_worker.py"), url, "--stop-file", str(stop)]
         relays = [
             subprocess.Popen([*command, str(log), *(["--die-after", "7"] if n == 0 else [])])
             for n, log in enumerate(logs)
         ]
         for tenant in tenants:  # more events while the relays run
             _portfolios(store, tenant, 10, first=30)
+        stop.touch()
         codes = [relay.wait(timeout=120) for relay in relays]
         assert codes == [-9, 0, 0, 0, 0]
         stored: dict[str, list[int]] = {}

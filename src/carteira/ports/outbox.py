@@ -37,8 +37,10 @@ class Outbox(Protocol):
         """Run the claim's lease until ``now + lease``; ``Conflict`` ``lease_lost`` if gone."""
         ...
 
-    def complete(self, claim: Claim, positions: Iterable[int]) -> int:
+    def complete(self, claim: Claim, positions: Iterable[int], *, release: bool = False) -> int:
         """Mark the claimed events at ``positions`` published; return how many were not.
+
+        With ``release``, the tenant is given back in the same step, as `release` does.
 
         Positions the claim does not hold are ignored. Refused with ``Conflict``
         ``lease_lost``, marking nothing, once the claim was released or another publisher

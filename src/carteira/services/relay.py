@@ -117,9 +117,7 @@ class Relay:
     def _settle(self, claim: Claim, sent: list[int]) -> None:
         """Mark ``sent`` published and give the tenant back; a lost lease only logs."""
         try:
-            if sent:
-                self.outbox.complete(claim, sent)
-            self.outbox.release(claim)
+            self.outbox.complete(claim, sent, release=True)
         except Conflict as error:
             if error.code != "lease_lost":
                 raise

@@ -73,14 +73,16 @@ class MemoryOutbox:
             held.expires_at = now + lease
             return attrs.evolve(claim, expires_at=held.expires_at)
 
-    def complete(self, claim: Claim, positions: Iterable[int]) -> int:
+    def complete(self, claim: Claim, positions: Iterable[int], *, release: bool = False) -> int:
         """Mark the claimed events at ``positions`` published; return how many were not."""
         wanted = set(positions) & set(claim.positions)
         with self._lock:
-            self._held(claim)
+            held = self._held(claim)
             log = self._tenants[claim.tenant]
             fresh = wanted - log.published
             log.published |= fresh
+            if release:
+                held.token = ""
             return len(fresh)
 
     def release(self, claim: Claim) -> None:

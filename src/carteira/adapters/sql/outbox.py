@@ -18,7 +18,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import cattrs
-from sqlalchemy import BigInteger, Connection, exists, false, literal, select, true, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    exists,
+    false,
+    func,
+    literal,
+    select,
+    true,
+    update,
+)
 
 from carteira.adapters.sql.derived import instant_us
 from carteira.adapters.sql.schema import events, outbox_leases
@@ -91,7 +101,7 @@ class SqlOutbox:
             raise lease_lost(claim)
         return Claim(claim.tenant, claim.holder, claim.token, until, claim.events)
 
-    def complete(self, claim: Claim, positions: Iterable[int]) -> int:
+    def complete(self, claim: Claim, positions: Iterable[int], *, release: bool = False) -> int:
         """Mark the claimed events at ``positions`` published; return how many were not."""
         wanted = sorted(set(positions) & set(claim.positions))
         with self._transaction() as connection:
@@ -100,36 +110,62 @@ class SqlOutbox:
                 holding = holding.with_for_update()  # a claimer skips the row meanwhile
             if connection.execute(holding).scalar() != claim.token:
                 raise lease_lost(claim)
-            if not wanted:
-                return 0
-            marked = connection.execute(
-                update(events)
-                .where(
-                    events.c.tenant == claim.tenant,
-                    _WAITING,
-                    events.c.position.in_(values_of(self._dialect, wanted, BigInteger())),
-                )
-                .values(published=true())
-                .returning(events.c.position)
-            ).all()
-        return len(marked)
+            marked = self._mark(connection, claim.tenant, wanted) if wanted else 0
+            if release:
+                connection.execute(self._released(claim))
+        return marked
+
+    def _mark(self, connection: Connection, tenant: str, positions: list[int]) -> int:
+        """Mark the tenant's waiting events at ``positions`` published; count them."""
+        statement = (
+            update(events)
+            .where(
+                events.c.tenant == tenant,
+                _WAITING,
+                events.c.position.in_(values_of(self._dialect, positions, BigInteger())),
+            )
+            .values(published=true())
+            .returning(events.c.position)
+        )
+        return len(connection.execute(statement).all())
 
     def release(self, claim: Claim) -> None:
         """Give the tenant back at once, if the claim still holds it."""
         with self._transaction() as connection:
-            connection.execute(
-                update(outbox_leases)
-                .where(outbox_leases.c.tenant == claim.tenant, outbox_leases.c.token == claim.token)
-                .values(holder=None, token=None)
-            )
+            connection.execute(self._released(claim))
+
+    def _released(self, claim: Claim) -> Any:
+        """Free the tenant's lease row if ``claim`` still holds it."""
+        return (
+            update(outbox_leases)
+            .where(outbox_leases.c.tenant == claim.tenant, outbox_leases.c.token == claim.token)
+            .values(holder=None, token=None)
+        )
 
     def _enlist(self) -> Any:
-        """Give every tenant with waiting events a lease row, free, if it has none yet."""
-        waiting = select(events.c.tenant).where(_WAITING).distinct().subquery("waiting")
-        known = exists().where(outbox_leases.c.tenant == waiting.c.tenant)
-        # In tenant order, so two publishers enlisting the same tenants cannot deadlock.
+        """Give every tenant with waiting events a lease row, free, if it has none yet.
+
+        The tenants are found by a walk over ``carteira_events_waiting`` that jumps from
+        one tenant to the next (a recursive query, one index probe per tenant), so the
+        cost grows with the number of tenants, not with how many events wait.
+        """
+        later = events.alias("later")
+        walk = select(func.min(events.c.tenant).label("tenant")).where(_WAITING)
+        tenants = walk.cte("waiting_tenants", recursive=True)
+        following = (
+            select(func.min(later.c.tenant))
+            .where(later.c.published == false(), later.c.tenant > tenants.c.tenant)
+            .scalar_subquery()
+        )
+        tenants = tenants.union_all(select(following).where(tenants.c.tenant.is_not(None)))
+        known = exists().where(outbox_leases.c.tenant == tenants.c.tenant)
         never = literal(instant_us(NEVER), BigInteger)
-        rows = select(waiting.c.tenant, never).where(~known).order_by(waiting.c.tenant)
+        # In tenant order, so two publishers enlisting the same tenants cannot deadlock.
+        rows = (
+            select(tenants.c.tenant, never)
+            .where(tenants.c.tenant.is_not(None), ~known)
+            .order_by(tenants.c.tenant)
+        )
         return insert_select_ignoring_conflicts(
             self._dialect, outbox_leases, ["tenant", "expires_at_us"], rows
         )

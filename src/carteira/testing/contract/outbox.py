@@ -117,6 +117,18 @@ class OutboxContract(StorageContract):
         assert outbox.complete(new, new.positions) == 2
         assert self._waiting(TENANT) == []
 
+    def test_ev2_completing_with_release_gives_the_tenant_back_in_the_same_step(self) -> None:
+        """EV-2: ``complete(..., release=True)`` marks and frees the tenant; the claim is spent."""
+        outbox = self._outbox()
+        self._append(TENANT, 1, 2, 3)
+        claim = self._claim(outbox, "relay-1", limit=2)
+        assert outbox.complete(claim, claim.positions[:1], release=True) == 1
+        with pytest.raises(Conflict, match="lease"):
+            outbox.complete(claim, claim.positions)
+        later = self._claim(outbox, "relay-2", START + timedelta(seconds=1))
+        assert later is not None
+        assert later.positions == (*claim.positions[1:], claim.positions[-1] + 1)
+
     def test_ev2_a_lease_run_out_but_not_taken_still_completes(self) -> None:
         """EV-2: a slow publisher that nobody replaced still marks what it handed on."""
         outbox = self._outbox()
@@ -156,7 +168,7 @@ class OutboxContract(StorageContract):
         outbox = self._outbox()
         self._append(TENANT, 1)
         long_ago = datetime(1960, 1, 1, tzinfo=START.tzinfo)
-        outbox.release(outbox.claim("relay-1", now=long_ago, lease=LEASE))
+        outbox.release(self._claim(outbox, "relay-1", long_ago))
         self._append(OTHER_TENANT, 2)
         claim = outbox.claim("relay-1", now=long_ago + 2 * LEASE, lease=LEASE)
         assert claim is not None
