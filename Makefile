@@ -26,9 +26,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The embedding example keeps its own dependencies in examples/webapp/.venv.
+# The embedding examples keep their own dependencies in examples/*/.venv.
 examples: $(STAMP)
 	bash examples/webapp/run-tests.sh -q
+	bash examples/fastapi/run-tests.sh -q
 
 test: lint typecheck pytest examples lowest pythons
 

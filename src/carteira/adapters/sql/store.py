@@ -141,7 +141,9 @@ class SqlStore:
     serialise, like the connection itself.
 
     Pass ``store.unit_of_work`` wherever a `UnitOfWorkFactory`
-    is wanted.
+    is wanted. An asyncio ``AsyncEngine`` or ``AsyncConnection`` is refused with a
+    [`StorageError`][carteira.StorageError]: [`AsyncCarteira`][carteira.aio.AsyncCarteira]
+    runs on those.
     """
 
     def __init__(
@@ -290,6 +292,8 @@ class SqlStore:
 def _engine(bind: str | URL | Path) -> Engine:
     if isinstance(bind, Path):
         url = URL.create("sqlite", database=str(bind))
+    elif not isinstance(bind, str | URL):
+        raise _unusable(bind)
     else:
         try:
             url = make_url(bind)
@@ -304,9 +308,35 @@ def _engine(bind: str | URL | Path) -> Engine:
     if url.get_backend_name() == "postgresql":
         options["isolation_level"] = "READ COMMITTED"  # set once per connection, not per use
     try:
-        return create_engine(url, **options)
+        engine = create_engine(url, **options)
     except (ArgumentError, ImportError) as error:
         raise StorageError(f"cannot open {url!r}: {error}", rule="ST-2") from error
+    if engine.dialect.is_async:
+        raise _unusable(engine)
+    return engine
+
+
+def _unusable(bind: object) -> StorageError:
+    """Refuse what SqlStore cannot open; asyncio's engines and drivers go to AsyncCarteira."""
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine  # noqa: PLC0415
+
+    if isinstance(bind, Engine):
+        message = (
+            f"SqlStore is synchronous and cannot use the asyncio driver {bind.url.drivername!r}: "
+            "open the URL with `await carteira.aio.AsyncCarteira.open(url)` (docs/async.md), "
+            "or name a synchronous driver"
+        )
+    elif isinstance(bind, AsyncEngine | AsyncConnection):
+        message = (
+            f"SqlStore is synchronous and cannot use an {type(bind).__name__}: use "
+            f"carteira.aio.AsyncCarteira on it, the same calls as coroutines (docs/async.md)"
+        )
+    else:
+        message = (
+            "SqlStore takes a database URL, a Path, an Engine or a Connection, "
+            f"not {type(bind).__name__}"
+        )
+    return StorageError(message, rule="ST-2")
 
 
 def _configured(engine: Engine, busy_ms: int, *, owned: bool) -> Engine:
@@ -393,7 +423,7 @@ def _begin_immediate(busy_ms: int) -> Callable[[Connection], None]:
 
     def begin(connection: Connection) -> None:
         pooled = connection.connection
-        if pooled.dbapi_connection is None or pooled.dbapi_connection.in_transaction:
+        if pooled.dbapi_connection is None or _driver_in_transaction(pooled.driver_connection):
             return
         if not pooled.info.get(_READY):
             # A host's engine: set the connection up once, outside any transaction.
@@ -587,7 +617,7 @@ class _SqlUnit:
         dbapi = connection.dialect.loaded_dbapi
         with translated():
             try:
-                cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
                 try:
                     cursor.execute(sql, values)
                     found: Sequence[tuple[Any, ...]] = cursor.fetchall()
@@ -727,5 +757,9 @@ def _rollback(transaction: Transaction) -> None:
 
 
 def _dbapi_in_transaction(connection: Connection) -> bool:
-    dbapi = connection.connection.dbapi_connection
-    return bool(getattr(dbapi, "in_transaction", False))
+    return _driver_in_transaction(connection.connection.driver_connection)
+
+
+def _driver_in_transaction(driver: Any) -> bool:
+    """Tell whether SQLite's driver is in a transaction: sqlite3's or aiosqlite's connection."""
+    return bool(getattr(driver, "in_transaction", False))
