@@ -174,6 +174,23 @@ def test_ev2_run_drains_until_stopped_and_backs_off_after_failures(
     assert caplog.text.count("a round failed") == 2
 
 
+def test_ev2_an_event_claimed_inside_a_unit_of_work_that_rolls_back_is_not_lost() -> None:
+    """EV-2: in memory, a claim made on the thread of an open unit of work sees its events;
+    when that unit rolls back, the marks go too, and the event stored next is delivered."""
+    store = InMemoryStore()
+    outbox = store.outbox()
+    with store.unit_of_work("acme") as uow:
+        uow.events.append([_event(1, "acme")])
+        claim = outbox.claim("r", now=START, lease=timedelta(seconds=5))
+        assert claim is not None
+        outbox.complete(claim, claim.positions, release=True)
+    _portfolios(store, "acme", 1)
+    later = outbox.claim("r", now=START, lease=timedelta(seconds=5))
+    assert later is not None
+    assert later.positions == (1,)
+    assert type(later.events[0][1]).__name__ == "PortfolioCreated"
+
+
 def test_ev2_relay_backoff_is_jittered_and_capped() -> None:
     """EV-2: the pause after failed rounds is a random draw that doubles, up to 30 s."""
     first = [relay_backoff(1) for _ in range(200)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import attrs
@@ -10,10 +11,22 @@ from carteira.domain.errors import Conflict, FieldError, InvalidInput
 from carteira.domain.events import Event
 from carteira.domain.identifiers import NOT_STORABLE, storable
 
-__all__ = ["MAX_HOLDER", "NEVER", "Claim", "check_claim_terms", "lease_lost"]
+__all__ = [
+    "MAX_BATCH",
+    "MAX_HOLDER",
+    "NEVER",
+    "Claim",
+    "check_claim",
+    "check_claim_terms",
+    "lease_lost",
+]
 
 MAX_HOLDER = 200
 """The longest publisher name a claim takes."""
+
+MAX_BATCH = 10_000
+"""The most events one claim takes."""
+
 
 NEVER = datetime.min.replace(tzinfo=UTC)
 """When the lease of a tenant never claimed ended: before any other (EV-2)."""
@@ -77,7 +90,39 @@ def check_claim_terms(holder: object, now: object, lease: object, limit: object)
         errors.append(FieldError("lease", "must be a positive timedelta"))
     elif isinstance(now, datetime) and now.utcoffset() is not None and _too_far(now, lease):
         errors.append(FieldError("lease", "must end before the year 10000"))
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        errors.append(FieldError("limit", "must be a whole number of at least 1"))
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_BATCH:
+        errors.append(FieldError("limit", f"must be a whole number from 1 to {MAX_BATCH}"))
     if errors:
         raise InvalidInput("outbox claim", errors, rule="EV-2")
+
+
+def check_claim(claim: object, positions: object = ()) -> list[int]:
+    """Refuse anything but a `Claim` and whole positions; return the positions (EV-2, ER-2).
+
+    Positions are whole numbers, given as any iterable; they come back as a list, in the
+    order given. One the claim does not hold (0, past the log) is left to the outbox to
+    ignore, as ``mark_published`` ignores it.
+    """
+    errors = []
+    if not isinstance(claim, Claim) or not all(
+        isinstance(text, str) for text in (claim.tenant, claim.holder, claim.token)
+    ):
+        errors.append(FieldError("claim", "must be a Claim an outbox returned"))
+    found = _positions(positions)
+    if found is None:
+        errors.append(FieldError("positions", "must be whole numbers"))
+    if errors or found is None:
+        raise InvalidInput("outbox claim", errors, rule="EV-2")
+    return found
+
+
+def _positions(positions: object) -> list[int] | None:
+    """Return ``positions`` as a list if each is a whole number, else ``None``."""
+    if not isinstance(positions, Iterable) or isinstance(positions, str | bytes):
+        return None
+    found: list[int] = []
+    for position in positions:
+        if not isinstance(position, int) or isinstance(position, bool):
+            return None
+        found.append(position)
+    return found

@@ -18,7 +18,8 @@ class Outbox(Protocol):
     it handed on and ``release``s the claim. A tenant's batch is held by one publisher at a
     time; a claim that is neither extended nor released runs out at its ``expires_at``
     and another publisher may then claim the same events again (at least once). Instants
-    are the publishers' clock: keep their clocks closer together than a lease is long.
+    are the publishers' clock: two publishers never hold one tenant at once while their
+    clocks differ by less than half a lease minus their longest publish (docs/outbox.md).
     """
 
     def claim(

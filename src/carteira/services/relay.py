@@ -70,8 +70,10 @@ class Relay:
 
         Returns 0 when no tenant has waiting events free to claim. An error from
         ``publish`` reaches the caller after the events handed on before it are marked
-        and the tenant is given back; a lease lost meanwhile ends the batch with
-        [`Conflict`][carteira.Conflict] ``lease_lost``.
+        and the tenant is given back. A lease found lost when extending it ends the batch
+        with [`Conflict`][carteira.Conflict] ``lease_lost``; one found lost only when
+        marking is logged as a warning, and the count returned is of events handed on,
+        which the new holder sends again.
         """
         claim = self.outbox.claim(
             self.name, now=self.clock.now(), lease=self.lease, limit=self.batch

@@ -11,7 +11,7 @@ from typing import Protocol
 import attrs
 
 from carteira.domain.events import Event
-from carteira.domain.outbox import NEVER, Claim, check_claim_terms, lease_lost
+from carteira.domain.outbox import NEVER, Claim, check_claim, check_claim_terms, lease_lost
 
 __all__ = ["MemoryOutbox"]
 
@@ -51,22 +51,21 @@ class MemoryOutbox:
         """Lease the first ``limit`` waiting events of a tenant no other publisher holds."""
         check_claim_terms(holder, now, lease, limit)
         with self._lock:
-            free = [
-                name
-                for name, log in self._tenants.items()
-                if self._free(name, now) and log.waiting(1)
-            ]
+            # A copy: a unit of work opened meanwhile may add a tenant to the store.
+            tenants = list(self._tenants.items())
+            free = [name for name, log in tenants if self._free(name, now) and log.waiting(1)]
             if not free:
                 return None
             # The tenant whose last lease ended earliest first; one never claimed before all.
             tenant = min(free, key=lambda t: (self._last(t), t))
+            events = tuple(self._tenants[tenant].waiting(limit))
             token = uuid.uuid4().hex
             self._leases[tenant] = _Lease(token, now + lease)
-            events = tuple(self._tenants[tenant].waiting(limit))
             return Claim(tenant, holder, token, now + lease, events)
 
     def extend(self, claim: Claim, *, now: datetime, lease: timedelta) -> Claim:
         """Run the claim's lease until ``now + lease``; ``lease_lost`` once another holds it."""
+        check_claim(claim)
         check_claim_terms(claim.holder, now, lease, 1)
         with self._lock:
             held = self._held(claim)
@@ -75,7 +74,7 @@ class MemoryOutbox:
 
     def complete(self, claim: Claim, positions: Iterable[int], *, release: bool = False) -> int:
         """Mark the claimed events at ``positions`` published; return how many were not."""
-        wanted = set(positions) & set(claim.positions)
+        wanted = set(check_claim(claim, positions)) & set(claim.positions)
         with self._lock:
             held = self._held(claim)
             log = self._tenants[claim.tenant]
@@ -87,6 +86,7 @@ class MemoryOutbox:
 
     def release(self, claim: Claim) -> None:
         """Give the tenant back at once, if the claim still holds it."""
+        check_claim(claim)
         with self._lock:
             held = self._leases.get(claim.tenant)
             if held is not None and held.token == claim.token:

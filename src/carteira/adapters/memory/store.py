@@ -915,10 +915,18 @@ class _History(_Repo):
 class _Events(_Repo):
     def append(self, events: Iterable[Event]) -> None:
         journal: Journal = self._writing()
-        log = self._data.events
+        data = self._data
+        log = data.events
         before = len(log)
         log.extend(events)
-        journal.record(lambda: log.__delitem__(slice(before, None)))
+
+        def undo() -> None:
+            # An outbox may have marked them meanwhile (a claim made inside this unit of
+            # work's thread): their positions go to the events that come next.
+            data.forget_published(set(range(before + 1, len(log) + 1)))
+            del log[before:]
+
+        journal.record(undo)
 
     def read(self, after: int = 0, limit: int = 100) -> Sequence[tuple[int, Event]]:
         self._guard()

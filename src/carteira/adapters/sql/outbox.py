@@ -34,7 +34,7 @@ from carteira.adapters.sql.derived import instant_us
 from carteira.adapters.sql.schema import events, outbox_leases
 from carteira.adapters.sql.sets import insert_select_ignoring_conflicts, values_of
 from carteira.domain.events import Event
-from carteira.domain.outbox import NEVER, Claim, check_claim_terms, lease_lost
+from carteira.domain.outbox import NEVER, Claim, check_claim, check_claim_terms, lease_lost
 
 __all__ = ["SqlOutbox"]
 
@@ -88,6 +88,7 @@ class SqlOutbox:
 
     def extend(self, claim: Claim, *, now: datetime, lease: timedelta) -> Claim:
         """Run the claim's lease until ``now + lease``; ``lease_lost`` once another holds it."""
+        check_claim(claim)
         check_claim_terms(claim.holder, now, lease, 1)
         until = now + lease
         with self._transaction() as connection:
@@ -103,7 +104,7 @@ class SqlOutbox:
 
     def complete(self, claim: Claim, positions: Iterable[int], *, release: bool = False) -> int:
         """Mark the claimed events at ``positions`` published; return how many were not."""
-        wanted = sorted(set(positions) & set(claim.positions))
+        wanted = sorted(set(check_claim(claim, positions)) & set(claim.positions))
         with self._transaction() as connection:
             holding = select(outbox_leases.c.token).where(outbox_leases.c.tenant == claim.tenant)
             if self._dialect == "postgresql":
@@ -131,6 +132,7 @@ class SqlOutbox:
 
     def release(self, claim: Claim) -> None:
         """Give the tenant back at once, if the claim still holds it."""
+        check_claim(claim)
         with self._transaction() as connection:
             connection.execute(self._released(claim))
 

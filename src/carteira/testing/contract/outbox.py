@@ -6,6 +6,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
+import attrs
 import pytest
 
 from carteira.domain.errors import Conflict, InvalidInput
@@ -198,6 +199,7 @@ class OutboxContract(StorageContract):
             ("r", START, 30, 10, "lease"),
             ("r", START, timedelta.max, 10, "lease"),
             ("r", START, LEASE, 0, "limit"),
+            ("r", START, LEASE, 2**63, "limit"),
             ("r", START, LEASE, True, "limit"),
         ],
     )
@@ -211,6 +213,32 @@ class OutboxContract(StorageContract):
             outbox.claim(holder, now=now, lease=lease, limit=limit)
         assert field in [error.path for error in refused.value.errors]
         assert self._claim(outbox, "relay-1") is not None
+
+    def test_ev2_er2_a_claim_or_positions_of_the_wrong_kind_are_refused(self) -> None:
+        """EV-2, ER-2: a non-claim or non-integer positions: refused, nothing changed."""
+        outbox = self._outbox()
+        self._append(TENANT, 1, 2)
+        claim = self._claim(outbox, "relay-1")
+        forged = attrs.evolve(claim, tenant=7)
+        nothing: Any = None
+        mixed: Any = [1, "2"]
+        refusals: list[tuple[Any, str]] = [
+            (lambda: outbox.extend(nothing, now=START, lease=LEASE), "claim"),
+            (lambda: outbox.extend(forged, now=START, lease=LEASE), "claim"),
+            (lambda: outbox.complete(claim, nothing), "positions"),
+            (lambda: outbox.complete(claim, mixed), "positions"),
+            (lambda: outbox.complete(forged, claim.positions), "claim"),
+            (lambda: outbox.release(nothing), "claim"),
+            (lambda: outbox.release(forged), "claim"),
+        ]
+        for call, field in refusals:
+            with pytest.raises(InvalidInput) as refused:
+                call()
+            assert field in [error.path for error in refused.value.errors]
+        assert self._waiting(TENANT) == list(claim.positions)
+        assert self._claim(outbox, "relay-2", START + timedelta(seconds=1)) is None
+        assert outbox.complete(claim, [0, -1, 2**70]) == 0  # not held: ignored
+        assert outbox.complete(claim, claim.positions) == 2
 
     def test_ev2_concurrent_claims_never_share_a_tenant(self) -> None:
         """EV-2: claims made at once from many threads each get a different tenant or none."""
