@@ -32,7 +32,11 @@ class World:
         self.now = now
 
     def effective(self, customer: Customer) -> str | None:
-        """MB-1: its own portfolio, else its organization's."""
+        """MB-1: its own portfolio, else its organization's.
+
+        Restated on purpose, not asked of `Customer`: the oracle is the rules written a
+        second time, plainly, so that a mistake in the library's one statement shows.
+        """
         if customer.portfolio is not None:
             return customer.portfolio
         org = customer.organization

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,16 @@ def test_nothing_is_built_when_the_package_is_imported() -> None:
     source = (PACKAGE / "__init__.py").read_text(encoding="utf-8")
     calls = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)]
     assert calls == []
+
+
+def test_mb1_the_effective_portfolio_is_stated_once() -> None:
+    """MB-1 lives in ``domain.ownership.effective_portfolio``; everything else asks a
+    ``Customer``. Fails on a second "own portfolio, else the organization's" in the code."""
+    again = re.compile(r"\.portfolio if \w+\.portfolio is not None else|\w\.portfolio or ")
+    found = [
+        f"{path.relative_to(PACKAGE)}:{number}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if again.search(line)
+    ]
+    assert found == []

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import attrs
 
+from carteira.domain.ownership import Ownership, effective_portfolio
+
 __all__ = ["Customer", "Organization", "Placement"]
 
 
@@ -65,9 +67,15 @@ class Customer:
 
     def effective_portfolio(self, organization: Organization | None) -> str | None:
         """Its own portfolio, else its organization's (MB-1)."""
-        if self.portfolio is not None:
-            return self.portfolio
-        return organization.portfolio if organization is not None else None
+        return effective_portfolio(
+            self.portfolio, None if organization is None else organization.portfolio
+        )
+
+    def ownership(self, organization_portfolio: str | None) -> Ownership:
+        """Who owns it, given its organization's portfolio (MB-1, MB-4, MB-6)."""
+        effective = effective_portfolio(self.portfolio, organization_portfolio)
+        inherited = self.portfolio is None and effective is not None
+        return Ownership(effective, self.account_managers, inherited)
 
     def placed(self, placement: Placement) -> Customer:
         """Return it standing at ``placement``."""

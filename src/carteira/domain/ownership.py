@@ -73,3 +73,12 @@ class Ownership:
     def in_portfolio(self) -> bool:
         """In portfolio: an effective portfolio or at least one account manager (MB-4)."""
         return self.portfolio is not None or bool(self.account_managers)
+
+
+def effective_portfolio(own: str | None, organization_portfolio: str | None) -> str | None:
+    """Return the portfolio a customer belongs to: its own, else its organization's (MB-1).
+
+    The one statement of MB-1 in Python; every other place asks a `Customer` (its
+    ``effective_portfolio`` or ``ownership``), which asks this.
+    """
+    return own if own is not None else organization_portfolio

@@ -24,7 +24,6 @@ from carteira.services.ownership import (
     apply_moves,
     apply_organization_moves,
     check_account_managers,
-    ownership_of,
     relink,
     require_available,
     resettle,
@@ -81,8 +80,8 @@ def register_customer(
             Move(
                 customer,
                 customer,
-                ownership_of(before, None),
-                ownership_of(customer, org_portfolio),
+                before.ownership(None),
+                customer.ownership(org_portfolio),
             )
         ],
         Way.ORGANIZATION_CHANGED,
@@ -312,7 +311,7 @@ def placement(
     check_account_managers(context, customer.id, account_managers, effective)
     placed = attrs.evolve(customer, portfolio=portfolio, account_managers=account_managers)
     move = Move(
-        customer, placed, ownership_of(customer, org_portfolio), ownership_of(placed, org_portfolio)
+        customer, placed, customer.ownership(org_portfolio), placed.ownership(org_portfolio)
     )
     _require_entry(context, move, f"customer {customer.id!r}")
     return move

@@ -47,7 +47,6 @@ from carteira.services.ownership import (
     apply_moves,
     check_account_managers,
     membership_changed,
-    ownership_of,
     resettle,
 )
 
@@ -306,7 +305,7 @@ def _customer_row(world: _World, table: Table, row: SourceRow, moves: dict[str, 
         account_managers=account_managers,
     )
     before = _before(world, stored)
-    after = ownership_of(placed, org_portfolio)
+    after = placed.ownership(org_portfolio)
     if after.portfolio is not None and after.portfolio != before.portfolio:
         world.require_available(after.portfolio, f"customer {customer_id!r}")
     if created is not None:
@@ -326,11 +325,11 @@ def _before(world: _World, stored: Customer | None) -> Ownership:
         return Ownership()
     organization = stored.organization
     if organization is None:
-        return ownership_of(stored, None)
+        return stored.ownership(None)
     if organization in world.run.moved:
-        return ownership_of(stored, world.run.moved[organization])
+        return stored.ownership(world.run.moved[organization])
     held = world.stored_organizations.get(organization)
-    return ownership_of(stored, None if held is None else held.portfolio)
+    return stored.ownership(None if held is None else held.portfolio)
 
 
 def _organization(world: _World, row: SourceRow, organization_id: str) -> Organization:

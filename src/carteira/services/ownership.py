@@ -28,18 +28,10 @@ __all__ = [
     "membership_changed",
     "organization_portfolio",
     "organization_portfolios",
-    "ownership_of",
     "relink",
     "require_available",
     "resettle",
 ]
-
-
-def ownership_of(customer: Customer, organization_portfolio: str | None) -> Ownership:
-    """Return who owns ``customer`` given its organization's portfolio (MB-1, MB-4)."""
-    effective = customer.portfolio if customer.portfolio is not None else organization_portfolio
-    inherited = customer.portfolio is None and effective is not None
-    return Ownership(effective, customer.account_managers, inherited)
 
 
 def require_available(context: Context, portfolio: Portfolio, subject: str) -> None:
@@ -123,14 +115,14 @@ def resettle(
     Its effective portfolio follows the organization unless it has its own; account
     managers who do not manage the new effective portfolio go with the old one.
     """
-    before = ownership_of(customer, before_org_portfolio)
-    effective = customer.portfolio if customer.portfolio is not None else after_org_portfolio
+    before = customer.ownership(before_org_portfolio)
+    effective = customer.ownership(after_org_portfolio).portfolio
     kept = customer.account_managers
     if effective is not None and effective != before.portfolio:
         allowed = managers_of(effective)
         kept = tuple(m for m in kept if m in allowed)
     moved = attrs.evolve(customer, account_managers=kept)
-    return Move(customer, moved, before, ownership_of(moved, after_org_portfolio))
+    return Move(customer, moved, before, moved.ownership(after_org_portfolio))
 
 
 def organization_portfolio(context: ReadContext, customer: Customer) -> str | None:
@@ -166,8 +158,8 @@ def relink(
     return Move(
         customer,
         changed,
-        ownership_of(customer, org_portfolio),
-        ownership_of(changed, org_portfolio),
+        customer.ownership(org_portfolio),
+        changed.ownership(org_portfolio),
     )
 
 

@@ -27,7 +27,6 @@ from carteira.services.ownership import (
     apply_moves,
     apply_organization_moves,
     organization_portfolios,
-    ownership_of,
     relink,
     require_available,
 )
@@ -316,4 +315,4 @@ def _left_behind(
         require_available(context, context.portfolio(fallback), f"customer {customer.id!r}")
         available.add(fallback)
     left = attrs.evolve(customer, portfolio=None, account_managers=())
-    return Move(customer, left, ownership_of(customer, org_portfolio), ownership_of(left, fallback))
+    return Move(customer, left, customer.ownership(org_portfolio), left.ownership(fallback))

@@ -17,7 +17,6 @@ from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.scope import Scope
 from carteira.services.context import Context, ReadContext
-from carteira.services.ownership import ownership_of
 from carteira.services.pages import MAX_PAGE, check_limit, page_window
 from carteira.services.portfolios import holds_customers
 from carteira.services.results import Page
@@ -209,7 +208,7 @@ def customer_view(context: ReadContext, customer_id: str) -> CustomerView:
     """Return a customer the actor may see, with its current ownership (MB-4, VS-3)."""
     customer = context.visible_customer(customer_id)
     org = context.organization_of(customer)
-    return CustomerView(customer, ownership_of(customer, None if org is None else org.portfolio))
+    return CustomerView(customer, customer.ownership(None if org is None else org.portfolio))
 
 
 def owner_history(context: ReadContext, customer_id: str) -> Sequence[MembershipChanged]:

@@ -25,7 +25,6 @@ from carteira.domain.permissions import Permission
 from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
 from carteira.policies.routing import Outcome, availability, route
 from carteira.services.context import Context, ReadContext, id_taken
-from carteira.services.ownership import organization_portfolio
 from carteira.services.routing import routing_input
 
 __all__ = [
@@ -204,7 +203,7 @@ def require_owner(context: ReadContext, ticket: Ticket, action: str) -> None:
     if actor.may(Permission.OVERRIDE_OWNER_ONLY):
         return
     customer = context.customer(ticket.customer)
-    effective = customer.portfolio or organization_portfolio(context, customer)
+    effective = customer.effective_portfolio(context.organization_of(customer))
     owners = set(customer.account_managers)
     if effective is not None:
         owners.update(context.portfolio(effective).managers)

@@ -106,14 +106,14 @@ class TenantRows:
 
     def effective(self, customer: Customer) -> Portfolio | None:
         """Return the customer's own portfolio, else its organization's (MB-1); both must exist."""
-        own = customer.portfolio
-        if own is None and customer.organization is not None:
+        organization = None
+        if customer.organization is not None:
             organization = self.organizations.get(customer.organization)
             assert organization is not None, (
                 f"invariant 4: {customer.id} belongs to missing organization "
                 f"{customer.organization}"
             )
-            own = organization.portfolio
+        own = customer.effective_portfolio(organization)
         if own is None:
             return None
         portfolio = self.portfolios.get(own)

@@ -264,12 +264,10 @@ def effective_portfolio(
     customer: Customer, organizations: Mapping[str, Organization]
 ) -> str | None:
     """Return a customer's own portfolio, else its organization's (MB-1)."""
-    if customer.portfolio is not None:
-        return customer.portfolio
     organization = (
         None if customer.organization is None else organizations.get(customer.organization)
     )
-    return None if organization is None else organization.portfolio
+    return customer.effective_portfolio(organization)
 
 
 def customer_in_scope(
