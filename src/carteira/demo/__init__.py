@@ -972,9 +972,3 @@ def _removed(out: TextIO) -> None:
     )
     print("To keep the database and look around in it with the command line, run", file=out)
     print("carteira demo --keep (or carteira demo --db demo.db, to build that file).", file=out)
-
-
-if __name__ == "__main__":
-    from carteira.cli import main as command_line
-
-    raise SystemExit(command_line(["demo", *sys.argv[1:]]))
