@@ -18,11 +18,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any, Protocol
+from typing import Any
 
 from carteira.adapters.memory import InMemoryStore
 from carteira.domain.errors import StorageError
-from carteira.ports.unit_of_work import UnitOfWork
+from carteira.ports.store import Store
 
 __all__ = [
     "GROUP",
@@ -38,21 +38,6 @@ GROUP = "carteira.adapters"
 """The entry-point group storage adapters register under."""
 
 _SQL_SCHEMES = frozenset({"sqlite", "postgresql", "postgres"})
-
-
-class Store(Protocol):
-    """What an adapter's factory returns: units of work, one tenant each (ST-1, TN-1)."""
-
-    def unit_of_work(self, tenant: str) -> UnitOfWork:
-        """Open a unit of work scoped to ``tenant``."""
-        ...
-
-    def close(self) -> None:
-        """Release what the store holds open (connections, files); calling it again is harmless.
-
-        A host calls it when it shuts down, or when a test is done with the store.
-        """
-        ...
 
 
 def adapter_names() -> list[str]:

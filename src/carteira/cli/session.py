@@ -19,7 +19,7 @@ from typing import Any, TextIO, TypeVar
 
 import attrs
 
-from carteira.adapters.registry import Store, open_store
+from carteira.adapters.registry import open_store
 from carteira.cli.errors import TenantNotFound
 from carteira.cli.output import Output
 from carteira.domain.errors import StorageError
@@ -27,6 +27,7 @@ from carteira.domain.permissions import Profile
 from carteira.domain.principal import Principal
 from carteira.policies.eligibility import ProfileEligibility
 from carteira.ports.presence import Presence
+from carteira.ports.store import Store
 from carteira.ports.unit_of_work import ReadUnitOfWork
 from carteira.services.app import Carteira
 

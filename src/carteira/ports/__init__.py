@@ -8,6 +8,7 @@ from carteira.ports.portfolios import PortfolioRepository
 from carteira.ports.presence import Presence
 from carteira.ports.routing import RoutingReader
 from carteira.ports.settings import SettingsRepository
+from carteira.ports.store import Store
 from carteira.ports.tickets import DepartmentRepository, TicketRepository
 from carteira.ports.unit_of_work import (
     ReadUnitOfWork,
@@ -31,6 +32,7 @@ __all__ = [
     "ReadUnitOfWorkFactory",
     "RoutingReader",
     "SettingsRepository",
+    "Store",
     "TicketRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",

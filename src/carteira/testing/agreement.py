@@ -51,7 +51,6 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from carteira.adapters.clock import ManualClock
 from carteira.adapters.memory import InMemoryStore
-from carteira.adapters.registry import Store
 from carteira.domain.errors import CarteiraError
 from carteira.domain.events import Event
 from carteira.domain.ownership import SubjectKind
@@ -59,6 +58,7 @@ from carteira.domain.permissions import Permission, Profile, Role
 from carteira.domain.principal import Principal
 from carteira.domain.scope import Scope
 from carteira.domain.workflow import ExtraField, FieldAccess, FieldKind, Responsible, Stage
+from carteira.ports.store import Store
 from carteira.ports.unit_of_work import UnitOfWork
 from carteira.services.app import Carteira
 from carteira.services.results import Page, Result

@@ -20,12 +20,12 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, assume, settings
 
-from carteira.adapters.registry import Store
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.manager import Manager
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.ticket import Department, Ticket
 from carteira.domain.workflow import TicketType
+from carteira.ports.store import Store
 from carteira.ports.unit_of_work import UnitOfWork
 
 __all__ = [
