@@ -15,6 +15,8 @@ import inspect
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -672,3 +674,13 @@ def test_sqlstore_refuses_asyncio_engines_connections_and_drivers(folder: Path) 
         SqlStore(f"sqlite+aiosqlite:///{folder / 'c.db'}")
     with pytest.raises(StorageError, match="not int"):
         SqlStore(42)  # type: ignore[arg-type]
+
+
+def test_the_coroutines_are_what_the_tool_writes_from_the_sync_facades() -> None:
+    """``AsyncCarteira``'s and ``AsyncCustomerPortal``'s methods are generated from
+    ``Carteira``'s and ``CustomerPortal``'s (tools/async_facade.py): one signature each."""
+    tool = Path(__file__).resolve().parents[1] / "tools" / "async_facade.py"
+    found = subprocess.run(
+        [sys.executable, str(tool), "--check"], capture_output=True, text=True, check=False
+    )
+    assert found.returncode == 0, found.stdout
