@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from carteira import InMemoryStore
 from carteira.adapters.sql import SqlStore, metadata
@@ -125,3 +125,26 @@ class SharedPostgresSchema:
             store.close()
             drop()
         self._held.clear()
+
+
+@contextmanager
+def statements_of(store: SqlStore) -> Iterator[list[tuple[str, Any]]]:
+    """Collect every statement (and its parameters) the store sends while the block runs."""
+    seen: list[tuple[str, Any]] = []
+
+    def capture(conn: object, cursor: object, statement: str, values: Any, *_: object) -> None:
+        seen.append((statement, values))
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+
+
+def plan_of(store: SqlStore, statement: str, values: Any) -> str:
+    """Return the database's plan for ``statement``, its lines joined: to read, not run."""
+    explain = "EXPLAIN QUERY PLAN " if store.dialect == "sqlite" else "EXPLAIN "
+    with store.engine.begin() as connection:
+        rows = connection.exec_driver_sql(explain + statement, values)
+        return " ".join(str(row[-1]) for row in rows)

@@ -12,10 +12,9 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from carteira import (
     Carteira,
@@ -37,7 +36,7 @@ from carteira import (
     Ticket,
     TicketAssigned,
 )
-from databases import any_store
+from databases import any_store, plan_of, statements_of
 
 TENANT = "acme"
 HOST = Principal.system(TENANT)
@@ -304,28 +303,13 @@ def test_vs7_st4_a_queue_page_is_one_statement_through_the_department_index(
         if kind == "postgresql":
             with store.engine.begin() as connection:
                 connection.execute(text("ANALYZE carteira_tickets"))
-        seen: list[tuple[str, Any]] = []
-
-        def capture(
-            conn: object, cursor: object, statement: str, parameters: Any, *rest: object
-        ) -> None:
-            seen.append((statement, parameters))
-
         with store.unit_of_work(TENANT) as uow:
             middle = uow.tickets.queue("d1", after=None, limit=50)[-1].id
-            event.listen(store.engine, "before_cursor_execute", capture)
-            try:
+            with statements_of(store) as seen:
                 page = uow.tickets.queue("d1", after=middle, limit=10)
-            finally:
-                event.remove(store.engine, "before_cursor_execute", capture)
         assert len(page) == 10
         assert len(seen) == 1
-        statement, parameters = seen[0]
-        explain = "EXPLAIN QUERY PLAN " if kind == "sqlite" else "EXPLAIN "
-        with store.engine.begin() as connection:
-            plan = " ".join(
-                str(row[-1]) for row in connection.exec_driver_sql(explain + statement, parameters)
-            )
+        plan = plan_of(store, *seen[0])
         assert "carteira_tickets_department" in plan, plan
         assert "TEMP B-TREE" not in plan, plan  # SQLite sorts nothing
         assert "Sort" not in plan, plan  # nor does PostgreSQL

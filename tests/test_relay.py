@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, inspect, text, update
+from sqlalchemy import inspect, text, update
 
 from carteira import (
     Carteira,
@@ -37,7 +37,7 @@ from carteira.adapters.sql import SqlStore
 from carteira.adapters.sql.schema import SCHEMA_VERSION, schema_version, schema_versions, upgrade
 from carteira.services.relay import relay_backoff
 from carteira.testing.contract.logs import _event
-from databases import any_store, sql_store
+from databases import any_store, plan_of, sql_store, statements_of
 
 ROOT = Path(__file__).resolve().parent
 # A walk over every event: SQLite's SCAN without the partial index, PostgreSQL's Seq Scan.
@@ -268,32 +268,21 @@ def test_st4_ev2_a_claim_reads_waiting_events_only_through_the_partial_index(
         if kind == "postgresql":
             with store.engine.begin() as connection:
                 connection.execute(text("ANALYZE carteira_events"))
-        seen: list[tuple[str, Any]] = []
-
-        def capture(
-            conn: object, cursor: object, statement: str, values: Any, *rest: object
-        ) -> None:
-            if "carteira_events" in statement and statement.lstrip().upper().startswith(
-                ("SELECT", "INSERT", "WITH")
-            ):
-                seen.append((statement, values))
-
-        event.listen(store.engine, "before_cursor_execute", capture)
-        try:
+        with statements_of(store) as sent:
             claim = store.outbox().claim("r", now=START, lease=timedelta(seconds=5))
-        finally:
-            event.remove(store.engine, "before_cursor_execute", capture)
+        seen = [
+            (statement, values)
+            for statement, values in sent
+            if "carteira_events" in statement
+            and statement.lstrip().upper().startswith(("SELECT", "INSERT", "WITH"))
+        ]
         assert claim is not None
         assert len(claim.positions) == 5
         assert len(seen) == 3  # enlist, the free tenant, its first waiting events
-        explain = "EXPLAIN QUERY PLAN " if kind == "sqlite" else "EXPLAIN "
-        with store.engine.begin() as connection:
-            connection.execute(text("SELECT 1"))
-            for statement, values in seen:
-                rows = connection.exec_driver_sql(explain + statement, values)
-                plan = " ".join(str(row[-1]) for row in rows)
-                assert "carteira_events_waiting" in plan, plan
-                assert not _WHOLE_TABLE.search(plan), plan
+        for statement, values in seen:
+            plan = plan_of(store, statement, values)
+            assert "carteira_events_waiting" in plan, plan
+            assert not _WHOLE_TABLE.search(plan), plan
 
 
 # -- relays in processes -------------------------------------------------------------------
