@@ -61,8 +61,11 @@ class CustomerReader(Protocol):
 class CustomerRepository(CustomerReader, Protocol):
     """Customers of the unit of work's tenant; writes are version-checked (ST-3)."""
 
-    def add(self, customer: Customer) -> None:
-        """Store a new customer; a taken id is a conflict."""
+    def add(self, customer: Customer) -> Customer:
+        """Store a new customer; a taken id is a conflict.
+
+        Return it as stored, at version 1 ([`stored_new`][carteira.domain.versions.stored_new]).
+        """
         ...
 
     def add_many(self, customers: Iterable[Customer]) -> None:
@@ -75,8 +78,11 @@ class CustomerRepository(CustomerReader, Protocol):
         """
         ...
 
-    def update_many(self, customers: Iterable[Customer]) -> None:
-        """Store changed customers, each version-checked, all or none (ST-5)."""
+    def update_many(self, customers: Iterable[Customer]) -> Sequence[Customer]:
+        """Store changed customers, each version-checked, all or none (ST-5).
+
+        Return them as stored, in the order given, each one version on (ST-3).
+        """
         ...
 
 
@@ -113,8 +119,11 @@ class OrganizationReader(Protocol):
 class OrganizationRepository(OrganizationReader, Protocol):
     """Organizations of the unit of work's tenant; writes are version-checked (ST-3)."""
 
-    def add(self, organization: Organization) -> None:
-        """Store a new organization; a taken id is a conflict."""
+    def add(self, organization: Organization) -> Organization:
+        """Store a new organization; a taken id is a conflict.
+
+        Return it as stored, at version 1 ([`stored_new`][carteira.domain.versions.stored_new]).
+        """
         ...
 
     def add_many(self, organizations: Iterable[Organization]) -> None:
@@ -124,6 +133,9 @@ class OrganizationRepository(OrganizationReader, Protocol):
         """
         ...
 
-    def update_many(self, organizations: Iterable[Organization]) -> None:
-        """Store changed organizations, each version-checked, all or none (ST-5)."""
+    def update_many(self, organizations: Iterable[Organization]) -> Sequence[Organization]:
+        """Store changed organizations, each version-checked, all or none (ST-5).
+
+        Return them as stored, in the order given, each one version on (ST-3).
+        """
         ...

@@ -43,12 +43,18 @@ class ManagerReader(Protocol):
 class ManagerRepository(ManagerReader, Protocol):
     """Managers of the unit of work's tenant; writes are version-checked (ST-3)."""
 
-    def add(self, manager: Manager) -> None:
-        """Store a new manager; a taken id is a conflict."""
+    def add(self, manager: Manager) -> Manager:
+        """Store a new manager; a taken id is a conflict.
+
+        Return it as stored, at version 1 ([`stored_new`][carteira.domain.versions.stored_new]).
+        """
         ...
 
-    def update(self, manager: Manager) -> None:
-        """Store a changed manager (version-checked)."""
+    def update(self, manager: Manager) -> Manager:
+        """Store a changed manager (version-checked).
+
+        Return it as stored, one version on ([`stored_over`][carteira.domain.versions.stored_over]).
+        """
         ...
 
     def remove(self, manager: Manager) -> None:

@@ -56,16 +56,25 @@ class PortfolioRepository(PortfolioReader, Protocol):
     version moved on (ST-3).
     """
 
-    def add(self, portfolio: Portfolio) -> None:
-        """Store a new portfolio; a taken id or name key is a conflict."""
+    def add(self, portfolio: Portfolio) -> Portfolio:
+        """Store a new portfolio; a taken id or name key is a conflict.
+
+        Return it as stored, at version 1 ([`stored_new`][carteira.domain.versions.stored_new]).
+        """
         ...
 
-    def update(self, portfolio: Portfolio) -> None:
-        """Store a changed portfolio (version-checked)."""
+    def update(self, portfolio: Portfolio) -> Portfolio:
+        """Store a changed portfolio (version-checked).
+
+        Return it as stored, one version on ([`stored_over`][carteira.domain.versions.stored_over]).
+        """
         ...
 
-    def update_many(self, portfolios: Iterable[Portfolio]) -> None:
-        """Store changed portfolios, each version-checked, all or none (ST-3, ST-5)."""
+    def update_many(self, portfolios: Iterable[Portfolio]) -> Sequence[Portfolio]:
+        """Store changed portfolios, each version-checked, all or none (ST-3, ST-5).
+
+        Return them as stored, in the order given, each one version on (ST-3).
+        """
         ...
 
     def remove(self, portfolio: Portfolio) -> None:

@@ -20,6 +20,9 @@ class SettingsReader(Protocol):
 class SettingsRepository(SettingsReader, Protocol):
     """The tenant's settings; defaults (version 0) until first saved."""
 
-    def put(self, settings: TenantSettings) -> None:
-        """Store the settings (version-checked, ST-3)."""
+    def put(self, settings: TenantSettings) -> TenantSettings:
+        """Store the settings (version-checked, ST-3).
+
+        Return it as stored, one version on ([`stored_over`][carteira.domain.versions.stored_over]).
+        """
         ...

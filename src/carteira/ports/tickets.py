@@ -79,12 +79,18 @@ class TicketReader(Protocol):
 class TicketRepository(TicketReader, Protocol):
     """Tickets of the unit of work's tenant; writes are version-checked (ST-3)."""
 
-    def add(self, ticket: Ticket) -> None:
-        """Store a new ticket; a taken id is a conflict."""
+    def add(self, ticket: Ticket) -> Ticket:
+        """Store a new ticket; a taken id is a conflict.
+
+        Return it as stored, at version 1 ([`stored_new`][carteira.domain.versions.stored_new]).
+        """
         ...
 
-    def update_many(self, tickets: Iterable[Ticket]) -> None:
-        """Store changed tickets, each version-checked, all or none (ST-5)."""
+    def update_many(self, tickets: Iterable[Ticket]) -> Sequence[Ticket]:
+        """Store changed tickets, each version-checked, all or none (ST-5).
+
+        Return them as stored, in the order given, each one version on (ST-3).
+        """
         ...
 
     def remove(self, ticket: Ticket) -> None:
@@ -107,12 +113,18 @@ class TicketTypeReader(Protocol):
 class TicketTypeRepository(TicketTypeReader, Protocol):
     """Ticket types of the unit of work's tenant; writes are version-checked (ST-3)."""
 
-    def add(self, ticket_type: TicketType) -> None:
-        """Store a new ticket type; a taken id is a conflict."""
+    def add(self, ticket_type: TicketType) -> TicketType:
+        """Store a new ticket type; a taken id is a conflict.
+
+        Return it as stored, at version 1 ([`stored_new`][carteira.domain.versions.stored_new]).
+        """
         ...
 
-    def update(self, ticket_type: TicketType) -> None:
-        """Store a changed ticket type (version-checked)."""
+    def update(self, ticket_type: TicketType) -> TicketType:
+        """Store a changed ticket type (version-checked).
+
+        Return it as stored, one version on ([`stored_over`][carteira.domain.versions.stored_over]).
+        """
         ...
 
 
@@ -131,10 +143,16 @@ class DepartmentReader(Protocol):
 class DepartmentRepository(DepartmentReader, Protocol):
     """Departments of the unit of work's tenant; writes are version-checked (ST-3)."""
 
-    def add(self, department: Department) -> None:
-        """Store a new department; a taken id is a conflict."""
+    def add(self, department: Department) -> Department:
+        """Store a new department; a taken id is a conflict.
+
+        Return it as stored, at version 1 ([`stored_new`][carteira.domain.versions.stored_new]).
+        """
         ...
 
-    def update(self, department: Department) -> None:
-        """Store a changed department (version-checked)."""
+    def update(self, department: Department) -> Department:
+        """Store a changed department (version-checked).
+
+        Return it as stored, one version on ([`stored_over`][carteira.domain.versions.stored_over]).
+        """
         ...

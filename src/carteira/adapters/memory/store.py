@@ -15,8 +15,6 @@ from functools import partial
 from itertools import islice
 from typing import Any, Generic, Self, TypeVar
 
-import attrs
-
 from carteira.adapters.memory.outbox import MemoryOutbox
 from carteira.adapters.memory.scoped import (
     ScopeCache,
@@ -25,7 +23,7 @@ from carteira.adapters.memory.scoped import (
     page_of,
     ticket_ids_in_scope,
 )
-from carteira.adapters.memory.table import Journal, Table
+from carteira.adapters.memory.table import Journal, Row, Table
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import ConcurrencyError, StorageError
 from carteira.domain.events import Event, MembershipChanged
@@ -41,6 +39,7 @@ from carteira.domain.scope import Scope
 from carteira.domain.search import search_matches, search_terms, search_words
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import Department, Ticket, queues_of
+from carteira.domain.versions import stored_over
 from carteira.domain.visibility import Viewer, scope_of, standing_in, standing_in_period
 from carteira.domain.visibility_rule import Seen, Subject
 from carteira.domain.workflow import TicketType
@@ -574,17 +573,17 @@ class _Portfolios(_Repo):
         start = 0 if after is None else bisect_right(keys, after)
         return [table.lookup("name", k)[0] for k in keys[start : start + max(limit, 0)]]
 
-    def add(self, portfolio: Portfolio) -> None:
+    def add(self, portfolio: Portfolio) -> Portfolio:
         self._writing()
-        self._data.portfolios.add(portfolio)
+        return self._data.portfolios.add(portfolio)
 
-    def update(self, portfolio: Portfolio) -> None:
+    def update(self, portfolio: Portfolio) -> Portfolio:
         self._writing()
-        self._data.portfolios.update(portfolio)
+        return self._data.portfolios.update(portfolio)
 
-    def update_many(self, portfolios: Iterable[Portfolio]) -> None:
+    def update_many(self, portfolios: Iterable[Portfolio]) -> Sequence[Portfolio]:
         self._writing()
-        _update_all(self._data.portfolios, portfolios)
+        return _update_all(self._data.portfolios, portfolios)
 
     def remove(self, portfolio: Portfolio) -> None:
         self._writing()
@@ -619,24 +618,24 @@ class _Managers(_Repo):
         wanted = (rows[i] for i in ids[start:] if active is None or rows[i].active is active)
         return list(islice(wanted, max(limit, 0)))
 
-    def add(self, manager: Manager) -> None:
+    def add(self, manager: Manager) -> Manager:
         self._writing()
-        self._data.managers.add(manager)
+        return self._data.managers.add(manager)
 
-    def update(self, manager: Manager) -> None:
+    def update(self, manager: Manager) -> Manager:
         self._writing()
-        self._data.managers.update(manager)
+        return self._data.managers.update(manager)
 
     def remove(self, manager: Manager) -> None:
         self._writing()
         self._data.managers.remove(manager)
 
 
-def _update_all(table: Table[Any], rows: Iterable[Any]) -> None:
+def _update_all(table: Table[Row], rows: Iterable[Row]) -> list[Row]:
     rows = list(rows)
     if len({r.id for r in rows}) != len(rows):
         raise ConcurrencyError(f"the same {table.kind} written twice in one call", rule="ST-3")
-    table.update_all(rows)
+    return table.update_all(rows)
 
 
 class _Customers(_Repo):
@@ -681,17 +680,17 @@ class _Customers(_Repo):
         )
         return page_of(ids, customers.rows, after, limit, _named(search))
 
-    def add(self, customer: Customer) -> None:
+    def add(self, customer: Customer) -> Customer:
         self._writing()
-        self._data.customers.add(customer)
+        return self._data.customers.add(customer)
 
     def add_many(self, customers: Iterable[Customer]) -> None:
         self._writing()
         self._data.customers.add_all(list(customers))
 
-    def update_many(self, customers: Iterable[Customer]) -> None:
+    def update_many(self, customers: Iterable[Customer]) -> Sequence[Customer]:
         self._writing()
-        _update_all(self._data.customers, customers)
+        return _update_all(self._data.customers, customers)
 
 
 class _Organizations(_Repo):
@@ -724,17 +723,17 @@ class _Organizations(_Repo):
         )
         return page_of(ids, organizations.rows, after, limit, _named(search))
 
-    def add(self, organization: Organization) -> None:
+    def add(self, organization: Organization) -> Organization:
         self._writing()
-        self._data.organizations.add(organization)
+        return self._data.organizations.add(organization)
 
     def add_many(self, organizations: Iterable[Organization]) -> None:
         self._writing()
         self._data.organizations.add_all(list(organizations))
 
-    def update_many(self, organizations: Iterable[Organization]) -> None:
+    def update_many(self, organizations: Iterable[Organization]) -> Sequence[Organization]:
         self._writing()
-        _update_all(self._data.organizations, organizations)
+        return _update_all(self._data.organizations, organizations)
 
 
 class _Tickets(_Repo):
@@ -792,13 +791,13 @@ class _Tickets(_Repo):
         self._guard()
         return sum(len(self._data.tickets.ids("stage", (ticket_type, s))) for s in set(stages))
 
-    def add(self, ticket: Ticket) -> None:
+    def add(self, ticket: Ticket) -> Ticket:
         self._writing()
-        self._data.tickets.add(ticket)
+        return self._data.tickets.add(ticket)
 
-    def update_many(self, tickets: Iterable[Ticket]) -> None:
+    def update_many(self, tickets: Iterable[Ticket]) -> Sequence[Ticket]:
         self._writing()
-        _update_all(self._data.tickets, tickets)
+        return _update_all(self._data.tickets, tickets)
 
     def remove(self, ticket: Ticket) -> None:
         self._writing()
@@ -865,13 +864,13 @@ class _TicketTypes(_Repo):
         self._guard()
         return sorted(self._data.ticket_types.rows.values(), key=lambda t: (t.group, t.name, t.id))
 
-    def add(self, ticket_type: TicketType) -> None:
+    def add(self, ticket_type: TicketType) -> TicketType:
         self._writing()
-        self._data.ticket_types.add(ticket_type)
+        return self._data.ticket_types.add(ticket_type)
 
-    def update(self, ticket_type: TicketType) -> None:
+    def update(self, ticket_type: TicketType) -> TicketType:
         self._writing()
-        self._data.ticket_types.update(ticket_type)
+        return self._data.ticket_types.update(ticket_type)
 
 
 class _Departments(_Repo):
@@ -884,13 +883,13 @@ class _Departments(_Repo):
         rows = self._data.departments.rows
         return [rows[i] for i in sorted(rows)]
 
-    def add(self, department: Department) -> None:
+    def add(self, department: Department) -> Department:
         self._writing()
-        self._data.departments.add(department)
+        return self._data.departments.add(department)
 
-    def update(self, department: Department) -> None:
+    def update(self, department: Department) -> Department:
         self._writing()
-        self._data.departments.update(department)
+        return self._data.departments.update(department)
 
 
 class _History(_Repo):
@@ -1011,10 +1010,11 @@ class _Settings(_Repo):
         self._guard()
         return self._data.settings
 
-    def put(self, settings: TenantSettings) -> None:
+    def put(self, settings: TenantSettings) -> TenantSettings:
         journal: Journal = self._writing()
         current = self._data.settings
         if current.version != settings.version:
             raise ConcurrencyError("settings changed since they were read", rule="ST-3")
-        self._data.settings = attrs.evolve(settings, version=settings.version + 1)
+        self._data.settings = stored_over(settings)
         journal.record(lambda: setattr(self._data, "settings", current))
+        return self._data.settings

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
-import attrs
-
 from carteira.domain.errors import ConcurrencyError, Conflict
+from carteira.domain.versions import stored_new, stored_over
 
 __all__ = ["Journal", "Table", "taken"]
 
@@ -21,6 +20,7 @@ class _Row(Protocol):
 
 
 R = TypeVar("R", bound=_Row)
+Row = TypeVar("Row", bound=_Row)  # for functions generic over a table's rows
 _EMPTY: frozenset[str] = frozenset()
 IndexKeys = Callable[[Any], Iterable[Hashable]]
 
@@ -97,7 +97,7 @@ class Table(Generic[R]):
         """Store a new row at version 1."""
         if row.id in self.rows:
             raise Conflict(f"{self.kind} {row.id!r} already exists", code=f"{self.kind}_exists")
-        stored: R = attrs.evolve(row, version=1)  # type: ignore[misc]
+        stored = stored_new(row)
         self._check_unique(stored)
         self._write(row.id, stored)
         return stored
@@ -127,25 +127,30 @@ class Table(Generic[R]):
     def update(self, row: R) -> R:
         """Store ``row`` over the version it was read at."""
         self._check_version(row)
-        stored: R = attrs.evolve(row, version=row.version + 1)  # type: ignore[misc]
+        stored = stored_over(row)
         self._check_unique(stored)
         self._write(row.id, stored)
         return stored
 
-    def update_all(self, rows: list[R]) -> None:
-        """Store every row over the version it was read at, or none of them (ST-5)."""
+    def update_all(self, rows: list[R]) -> list[R]:
+        """Store every row over the version it was read at, or none of them (ST-5).
+
+        Returns the rows as stored, in the order given.
+        """
         for row in rows:
             self._check_version(row)
         written: list[tuple[str, R | None]] = []
+        stored: list[R] = []
         try:
             for row in rows:
                 previous = self.rows.get(row.id)
-                self.update(row)
+                stored.append(self.update(row))
                 written.append((row.id, previous))
         except BaseException:
             for row_id, previous in reversed(written):
                 self._put(row_id, previous)
             raise
+        return stored
 
     def remove(self, row: R) -> None:
         """Delete ``row`` as read."""

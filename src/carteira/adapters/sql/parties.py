@@ -80,9 +80,9 @@ class SqlCustomers(SqlRepository[Customer]):
         """
         writes.add_rows(self._access, self._codec, list(customers))
 
-    def update_many(self, customers: Iterable[Customer]) -> None:
+    def update_many(self, customers: Iterable[Customer]) -> Sequence[Customer]:
         """Store changed customers, version-checked, all or none, in one UPDATE (ST-5)."""
-        writes.update_rows(self._access, self._codec, list(customers))
+        return writes.update_rows(self._access, self._codec, list(customers))
 
 
 class SqlOrganizations(SqlRepository[Organization]):
@@ -121,6 +121,6 @@ class SqlOrganizations(SqlRepository[Organization]):
         """
         writes.add_rows(self._access, self._codec, list(organizations))
 
-    def update_many(self, organizations: Iterable[Organization]) -> None:
+    def update_many(self, organizations: Iterable[Organization]) -> Sequence[Organization]:
         """Store changed organizations, version-checked, all or none, in one UPDATE (ST-5)."""
-        writes.update_rows(self._access, self._codec, list(organizations))
+        return writes.update_rows(self._access, self._codec, list(organizations))

@@ -34,6 +34,7 @@ from carteira.domain.manager import Manager
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.settings import TenantSettings
 from carteira.domain.ticket import Department
+from carteira.domain.versions import stored_over
 from carteira.domain.workflow import TicketType
 
 __all__ = [
@@ -132,9 +133,9 @@ class SqlRepository(Generic[R]):
         found = {r.id: r for r in self._fetch(self._select().where(asked))}
         return {i: found[i] for i in wanted if i in found}
 
-    def add(self, row: R) -> None:
+    def add(self, row: R) -> R:
         """Store a new row at version 1; a taken id or unique key is a conflict (ST-3)."""
-        writes.add_row(self._access, self._codec, row)
+        return writes.add_row(self._access, self._codec, row)
 
 
 class SqlPortfolios(SqlRepository[Portfolio]):
@@ -177,13 +178,13 @@ class SqlPortfolios(SqlRepository[Portfolio]):
         )
         return {str(m): int(n) for m, n in self._access.execute(statement)}
 
-    def update(self, portfolio: Portfolio) -> None:
+    def update(self, portfolio: Portfolio) -> Portfolio:
         """Store a changed portfolio over the version read (ST-3); a taken name conflicts."""
-        writes.update_rows(self._access, self._codec, [portfolio])
+        return writes.update_rows(self._access, self._codec, [portfolio])[0]
 
-    def update_many(self, portfolios: Iterable[Portfolio]) -> None:
+    def update_many(self, portfolios: Iterable[Portfolio]) -> Sequence[Portfolio]:
         """Store changed portfolios over the versions read, in one statement (ST-3, ST-5)."""
-        writes.update_rows(self._access, self._codec, list(portfolios))
+        return writes.update_rows(self._access, self._codec, list(portfolios))
 
     def page(
         self, *, after: str | None, limit: int, manager: str | None = None
@@ -243,9 +244,9 @@ class SqlManagers(SqlRepository[Manager]):
         statement = self._select().where(table.c.id.in_(named)).order_by(table.c.id)
         return self._fetch(statement)
 
-    def update(self, manager: Manager) -> None:
+    def update(self, manager: Manager) -> Manager:
         """Store a changed manager over the version read (ST-3)."""
-        writes.update_rows(self._access, self._codec, [manager])
+        return writes.update_rows(self._access, self._codec, [manager])[0]
 
     def remove(self, manager: Manager) -> None:
         """Delete a manager as read (ST-3)."""
@@ -262,9 +263,9 @@ class SqlDepartments(SqlRepository[Department]):
         """Return every department, by id."""
         return self._fetch(self._select().order_by(schema.departments.c.id))
 
-    def update(self, department: Department) -> None:
+    def update(self, department: Department) -> Department:
         """Store a changed department over the version read (ST-3)."""
-        writes.update_rows(self._access, self._codec, [department])
+        return writes.update_rows(self._access, self._codec, [department])[0]
 
 
 class SqlTicketTypes(SqlRepository[TicketType]):
@@ -278,9 +279,9 @@ class SqlTicketTypes(SqlRepository[TicketType]):
         table = schema.ticket_types
         return self._fetch(self._select().order_by(table.c.type_group, table.c.name, table.c.id))
 
-    def update(self, ticket_type: TicketType) -> None:
+    def update(self, ticket_type: TicketType) -> TicketType:
         """Store a changed ticket type over the version read (ST-3)."""
-        writes.update_rows(self._access, self._codec, [ticket_type])
+        return writes.update_rows(self._access, self._codec, [ticket_type])[0]
 
 
 _SETTINGS = (
@@ -312,14 +313,15 @@ class SqlSettings:
         found: TenantSettings = self._access.converter.structure(data, TenantSettings)
         return found
 
-    def put(self, settings: TenantSettings) -> None:
+    def put(self, settings: TenantSettings) -> TenantSettings:
         """Store ``settings`` over the version read, as that version plus one (ST-3)."""
         access, table = self._access, schema.settings
         data = access.converter.unstructure(settings, TenantSettings)
         refuse_nul("settings", access.tenant, data)
         row: dict[str, object] = {name: data[name] for name in _SETTINGS}
         row["attachment_types"] = dumps(data["attachment_types"])
-        row["version"] = settings.version + 1
+        stored = stored_over(settings)
+        row["version"] = stored.version
         if settings.version == 0:
             statement: Any = insert_ignoring_conflicts(
                 access.dialect, table, {"tenant": access.tenant, **row}
@@ -332,3 +334,4 @@ class SqlSettings:
             )
         if access.execute(statement.returning(table.c.tenant)).first() is None:
             raise ConcurrencyError("settings changed since they were read", rule="ST-3")
+        return stored

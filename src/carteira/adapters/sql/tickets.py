@@ -334,9 +334,9 @@ class SqlTickets(SqlRepository[Ticket]):
         )
         return int(self._access.execute(statement).scalar_one())
 
-    def update_many(self, tickets: Iterable[Ticket]) -> None:
+    def update_many(self, tickets: Iterable[Ticket]) -> Sequence[Ticket]:
         """Store changed tickets, version-checked, all or none, in one UPDATE (ST-5)."""
-        writes.update_rows(self._access, self._codec, list(tickets))
+        return writes.update_rows(self._access, self._codec, list(tickets))
 
     def remove(self, ticket: Ticket) -> None:
         """Delete a ticket as read (ST-3); only TK-8 deletes tickets."""

@@ -42,6 +42,7 @@ from carteira.adapters.sql.sets import (
     values_of,
 )
 from carteira.domain.errors import CarteiraError, ConcurrencyError, Conflict
+from carteira.domain.versions import stored_new, stored_over
 
 __all__ = ["Access", "Rows", "add_row", "add_rows", "remove_row", "stale", "taken", "update_rows"]
 
@@ -114,14 +115,18 @@ def stale(kind: str, row: Row) -> ConcurrencyError:
     )
 
 
-def add_row(access: Access, codec: Codec[R], entity: R) -> None:
-    """Store a new ``entity`` at version 1; a taken id or unique key is a ``Conflict``."""
+def add_row(access: Access, codec: Codec[R], entity: R) -> R:
+    """Store a new ``entity`` at version 1; a taken id or unique key is a ``Conflict``.
+
+    Returns it as stored ([`stored_new`][carteira.domain.versions.stored_new]).
+    """
     table = codec.table
     row = codec.row(access.converter, access.tenant, entity, 1)
     statement = insert_ignoring_conflicts(access.dialect, table, row).returning(table.c.id)
     if access.execute(statement).first() is None:
         raise _add_refused(access, codec, entity, row)
     _insert_children(access, codec, [entity])
+    return stored_new(entity)
 
 
 def taken(kind: str, row_id: str, *, twice: bool = False) -> Conflict:
@@ -240,15 +245,16 @@ def _collision(
     return None
 
 
-def update_rows(access: Access, codec: Codec[R], entities: Sequence[R]) -> None:
+def update_rows(access: Access, codec: Codec[R], entities: Sequence[R]) -> list[R]:
     """Store every entity over the version it was read at, all or none (ST-3, ST-5).
 
     One ``UPDATE ... FROM`` changes every row, and only if every row still stands at
     its version and keeps its unique keys free: otherwise it changes nothing and the
-    first refused entity, in the order given, names the error.
+    first refused entity, in the order given, names the error. Returns the entities as
+    stored, in the order given ([`stored_over`][carteira.domain.versions.stored_over]).
     """
     if not entities:
-        return
+        return []
     if len({e.id for e in entities}) != len(entities):
         raise ConcurrencyError(f"the same {codec.kind} written twice in one call", rule="ST-3")
     table = codec.table
@@ -286,6 +292,7 @@ def update_rows(access: Access, codec: Codec[R], entities: Sequence[R]) -> None:
         # count and the write; nothing can be undone row by row, so give up the unit.
         raise access.abandon(error) if changed else error
     _replace_children(access, codec, entities)
+    return [stored_over(e) for e in entities]
 
 
 def _fits(access: Access, codec: Codec[R], target: Any, incoming: Any) -> list[ColumnElement[bool]]:

@@ -100,6 +100,18 @@ class Sample:
             TenantSettings(segmentation=False),
         )
 
+    def rows(self) -> dict[str, Any]:
+        """Return each sample aggregate by the attribute of its repository."""
+        return {
+            "managers": self.manager,
+            "portfolios": self.portfolio,
+            "organizations": self.organization,
+            "customers": self.customer,
+            "tickets": self.ticket,
+            "departments": self.department,
+            "ticket_types": self.ticket_type,
+        }
+
     def write(self, uow: UnitOfWork) -> None:
         """Write every sample row through the unit's repositories."""
         uow.managers.add(self.manager)
@@ -428,6 +440,44 @@ class UnitOfWorkContract(StorageContract):
         fresh = self.read(TENANT, lambda uow: uow.customers.get("c1"))
         assert fresh is not None
         assert (fresh.name, fresh.version) == ("Bia", 2)
+
+    def test_st3_every_write_returns_the_record_as_stored(self) -> None:
+        """ST-3: ``add``, ``update``, ``update_many`` and ``put`` return what a read gives.
+
+        New records come back at version 1, changed ones one version on, so a command
+        never reads back what it just wrote.
+        """
+        sample = Sample.of(TENANT)
+
+        def write_and_compare(uow: UnitOfWork) -> list[str]:
+            wrong: list[str] = []
+
+            def same(name: str, returned: object, version: int) -> None:
+                read = getattr(uow, name.split(".", maxsplit=1)[0]).get(
+                    getattr(returned, "id", None)
+                )
+                if returned != read or getattr(returned, "version", None) != version:
+                    wrong.append(f"{name}: returned {returned!r}, read {read!r}")
+
+            rows = sample.rows()
+            for name, row in rows.items():
+                same(f"{name}.add", getattr(uow, name).add(row), 1)
+            for name, row in rows.items():
+                repository = getattr(uow, name)
+                current = repository.get(row.id)
+                field = "subject" if name == "tickets" else "name"
+                changed = attrs.evolve(current, **{field: "Outro"})
+                if hasattr(repository, "update"):
+                    same(f"{name}.update", repository.update(changed), 2)
+                if hasattr(repository, "update_many"):
+                    (stored,) = repository.update_many([repository.get(row.id)])
+                    same(f"{name}.update_many", stored, 3 if hasattr(repository, "update") else 2)
+            saved = uow.settings.put(sample.settings)
+            if saved != uow.settings.get() or saved.version != 1:
+                wrong.append(f"settings.put: returned {saved!r}, read {uow.settings.get()!r}")
+            return wrong
+
+        assert self.read(TENANT, write_and_compare) == []
 
     def test_text_holding_nul_is_stored_or_refused_cleanly(self) -> None:
         """U+0000 round-trips, or, where ``supports_nul_in_text`` is off, is a ``StorageError``."""
