@@ -19,6 +19,7 @@ from datetime import datetime
 
 import attrs
 
+from carteira.domain.errors import PermissionDenied
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import Permission
 from carteira.domain.scope import Scope
@@ -41,6 +42,7 @@ __all__ = [
     "Visibility",
     "customer_visibility",
     "organization_visibility",
+    "require_actionable",
     "scope_of",
     "standing_in",
     "standing_in_period",
@@ -280,3 +282,18 @@ def scope_of(
         assignees=frozenset({viewer.id}) if Test.SERVES_TICKET in named else frozenset(),
         queues=frozenset(queues) if Test.WAITS_IN_HIS_QUEUE in named else frozenset(),
     )
+
+
+def require_actionable(seen: Visibility, ticket: Ticket) -> None:
+    """Refuse acting on a ticket seen only because it waits in one's queue: take it first (VS-7).
+
+    A ticket seen that way may be taken (RT-8) and nothing else.
+    """
+    if seen.clause is Clause.DEPARTMENT_QUEUE:
+        raise PermissionDenied(
+            f"ticket {ticket.id!r} waits in the queue of department {ticket.department!r}: "
+            "take it before acting on it",
+            code="take_first",
+            rule="VS-7",
+            details={"ticket": ticket.id, "department": ticket.department},
+        )

@@ -11,20 +11,19 @@ from typing import Any, TypeVar
 
 import attrs
 
+from carteira.domain.actor import Actor, admit, refused_customer, refused_manager
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import (
     CarteiraError,
     ConcurrencyError,
     Conflict,
-    FieldError,
     InvalidInput,
     NotFound,
-    PermissionDenied,
 )
 from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.identifiers import check_id
 from carteira.domain.manager import Manager
-from carteira.domain.permissions import ALL_PERMISSIONS, Permission
+from carteira.domain.permissions import ALL_PERMISSIONS
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
 from carteira.domain.scope import Scope
@@ -36,11 +35,12 @@ from carteira.domain.visibility import (
     Visibility,
     customer_visibility,
     organization_visibility,
+    require_actionable,
     scope_of,
     standing_in,
     ticket_visibility,
 )
-from carteira.domain.visibility_rule import Clause, Subject, subject_of
+from carteira.domain.visibility_rule import Subject, subject_of
 from carteira.policies.eligibility import EligibilityPolicy
 from carteira.policies.routing import TieBreak, fewest_open_then_longest_idle
 from carteira.ports.clock import Clock
@@ -70,79 +70,16 @@ T = TypeVar("T")
 _log = logging.getLogger(__name__)
 
 
-@attrs.frozen
-class Actor:
-    """The resolved principal: his stored manager record (if any) and permissions (PM-2)."""
-
-    principal: Principal
-    manager: Manager | None
-    permissions: frozenset[Permission]
-
-    @property
-    def id(self) -> str:
-        """The acting principal's id."""
-        return self.principal.id
-
-    @property
-    def is_system(self) -> bool:
-        """Tell whether the host application itself is acting."""
-        return self.principal.kind is PrincipalKind.SYSTEM
-
-    @property
-    def is_customer(self) -> bool:
-        """Tell whether a customer signed in to the portal is acting (VS-4)."""
-        return self.principal.kind is PrincipalKind.CUSTOMER
-
-    def may(self, permission: Permission) -> bool:
-        """Tell whether the actor holds ``permission``."""
-        return permission in self.permissions
-
-    def require(self, permission: Permission, action: str, rule: str) -> None:
-        """Refuse unless the actor holds ``permission`` (PM-2)."""
-        if permission not in self.permissions:
-            raise PermissionDenied(
-                f"{self.principal.kind.value} {self.id!r} may not {action}: "
-                f"it needs {permission.name}",
-                rule=rule,
-                details={"permission": permission.value, "actor": self.id},
-            )
-
-    def require_within(self, permissions: Iterable[Permission], action: str) -> None:
-        """Refuse unless the actor holds every one of ``permissions`` himself (PM-1, PM-2).
-
-        No one grants, takes away, or acts on a manager holding, a permission he lacks:
-        what a role gives is checked against the granter's own, and so is what the manager
-        he updates, deactivates or sends away holds. The host (a system principal) holds
-        every permission.
-        """
-        beyond = frozenset(permissions) - self.permissions
-        if beyond:
-            names = ", ".join(sorted(p.name for p in beyond))
-            raise PermissionDenied(
-                f"{self.principal.kind.value} {self.id!r} may not {action}: "
-                f"it does not hold {names} itself",
-                code="beyond_own_permissions",
-                rule="PM-2",
-                details={
-                    "permissions": tuple(sorted(p.value for p in beyond)),
-                    "actor": self.id,
-                },
-            )
-
-
 def refuse_self_reach(context: Context, beneficiary: str, owner: str | None, action: str) -> None:
-    """Refuse a manager who would take another's reach for himself (PM-2, PF-6, MG-3, MG-5).
+    """Ask the actor to refuse taking another's reach for himself (PM-2, PF-6, MG-3, MG-5).
 
-    Naming himself backup of ``owner``'s absence, successor of ``owner`` leaving, or
-    manager of a portfolio holding customers (``owner`` ``None``) would let him see
-    customers he does not; only one who sees every customer already (VIEW_ALL, the
-    host, or anyone while segmentation is off, VS-1) may.
+    [`Actor.refuse_self_reach`][carteira.domain.actor.Actor.refuse_self_reach] decides;
+    this reads the tenant's segmentation for it.
     """
     actor = context.actor
     if actor.is_system or beneficiary != actor.id or owner == actor.id:
         return
-    if context.settings.segmentation:
-        actor.require_within({Permission.VIEW_ALL}, f"{action} for himself")
+    actor.refuse_self_reach(beneficiary, owner, action, segmentation=context.settings.segmentation)
 
 
 def id_taken(kind: str, record_id: str, code: str, rule: str, *, seen: bool) -> Conflict:
@@ -165,30 +102,12 @@ def id_taken(kind: str, record_id: str, code: str, rule: str, *, seen: bool) -> 
 def resolve_actor(uow: ReadUnitOfWork, principal: Principal) -> Actor:
     """Load the principal's permissions; an unknown or inactive manager may not act (MG-4)."""
     if principal.kind is PrincipalKind.SYSTEM:
-        return Actor(principal, None, ALL_PERMISSIONS)
+        return Actor.system(principal)
     if principal.kind is PrincipalKind.CUSTOMER:
         if uow.customers.get(check_id("customer", principal.id)) is None:
-            raise PermissionDenied(
-                f"customer {principal.id!r} may not act: unknown",
-                code="principal_unknown",
-                rule="VS-4",
-                details={"actor": principal.id},
-            )
-        return Actor(principal, None, frozenset())
-    manager = uow.managers.get(principal.id)
-    if manager is None or not manager.active:
-        raise refused_manager(principal)
-    return Actor(principal, manager, manager.permissions)
-
-
-def refused_manager(principal: Principal) -> PermissionDenied:
-    """Return the refusal of a principal naming no stored, active manager (MG-4)."""
-    return PermissionDenied(
-        f"manager {principal.id!r} may not act: unknown or inactive",
-        code="principal_inactive",
-        rule="MG-4",
-        details={"actor": principal.id},
-    )
+            raise refused_customer(principal)
+        return Actor.customer(principal)
+    return Actor.of_manager(principal, uow.managers.get(principal.id))
 
 
 @attrs.define(kw_only=True)
@@ -346,14 +265,7 @@ class ReadContext:
         seen = self.ticket_visibility(ticket)
         if not seen:
             raise NotFound("ticket", ticket_id)
-        if seen.clause is Clause.DEPARTMENT_QUEUE:
-            raise PermissionDenied(
-                f"ticket {ticket_id!r} waits in the queue of department {ticket.department!r}: "
-                "take it before acting on it",
-                code="take_first",
-                rule="VS-7",
-                details={"ticket": ticket_id, "department": ticket.department},
-            )
+        require_actionable(seen, ticket)
         return ticket
 
     def department(self, department_id: str) -> Department:
@@ -448,7 +360,7 @@ class Runner:
 
         Only ``portal`` commands take a customer principal (VS-4).
         """
-        _admit(principal, portal)
+        admit(principal, portal=portal)
         try:
             return self._retrying(lambda: self._command_once(principal, body))
         except CarteiraError as error:
@@ -498,7 +410,7 @@ class Runner:
 
         Only ``portal`` queries take a customer principal (VS-4).
         """
-        _admit(principal, portal)
+        admit(principal, portal=portal)
         factory: ReadUnitOfWorkFactory = self.read_factory or self.uow_factory
 
         def once() -> T:
@@ -518,7 +430,7 @@ class Runner:
         For visibility checks (ST-7): the store reads the principal's record in the same
         statement, so the body refuses an inactive one itself.
         """
-        _admit(principal, False)
+        admit(principal, portal=False)
         factory: ReadUnitOfWorkFactory = self.read_factory or self.uow_factory
         try:  # the first attempt without `_retrying`'s closure: this is the hot path
             with factory(principal.tenant) as uow:
@@ -543,7 +455,7 @@ class Runner:
         unknown or inactive manager is refused (MG-4), before bad input is.
         """
         if principal.__class__ is not Principal or principal.kind is PrincipalKind.CUSTOMER:
-            _admit(principal, False)  # refuses it; the common case costs no call
+            admit(principal, portal=False)  # refuses it; the common case costs no call
         try:
             if subject.__class__ is not Subject:
                 subject = subject_of(subject)
@@ -609,18 +521,6 @@ def full_jitter(attempt: int, *, base: float = 0.005, cap: float = 0.2) -> float
 def _admitted(uow: ReadUnitOfWork, principal: Principal, at: datetime) -> None:
     if not uow.visibility.seen(principal, Subject.CUSTOMER, [], at).admitted:
         raise refused_manager(principal)
-
-
-def _admit(principal: Principal, portal: bool) -> None:
-    if not isinstance(principal, Principal):
-        raise InvalidInput("principal", [FieldError("$.principal", "must be a Principal")])
-    if principal.kind is PrincipalKind.CUSTOMER and not portal:
-        raise PermissionDenied(
-            f"customer {principal.id!r} acts only through the portal",
-            code="portal_only",
-            rule="VS-4",
-            details={"actor": principal.id},
-        )
 
 
 def _membership(events: Iterable[Event]) -> list[MembershipChanged]:

@@ -1,0 +1,153 @@
+"""Who acts in one command, with what permissions, and the refusals that follow (PM-2, MG-4, VS-4).
+
+An [`Actor`][carteira.domain.actor.Actor] is a [`Principal`][carteira.Principal] resolved
+against storage: his stored manager record (if any) and the permissions it holds. Checking
+a permission is the actor's own decision; loading him is the services' job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from carteira.domain.errors import FieldError, InvalidInput, PermissionDenied
+from carteira.domain.manager import Manager
+from carteira.domain.permissions import ALL_PERMISSIONS, Permission
+from carteira.domain.principal import Principal, PrincipalKind
+
+__all__ = [
+    "Actor",
+    "admit",
+    "refused_customer",
+    "refused_manager",
+]
+
+
+@attrs.frozen
+class Actor:
+    """The resolved principal: his stored manager record (if any) and permissions (PM-2)."""
+
+    principal: Principal
+    manager: Manager | None
+    permissions: frozenset[Permission]
+
+    @classmethod
+    def system(cls, principal: Principal) -> Actor:
+        """Return the host acting: it holds every permission."""
+        return cls(principal, None, ALL_PERMISSIONS)
+
+    @classmethod
+    def customer(cls, principal: Principal) -> Actor:
+        """Return a portal customer acting: he holds no permission (VS-4)."""
+        return cls(principal, None, frozenset())
+
+    @classmethod
+    def of_manager(cls, principal: Principal, manager: Manager | None) -> Actor:
+        """Return a manager acting with his roles' permissions; refuse one unknown or inactive.
+
+        MG-4: a manager acts only while he is stored and active.
+        """
+        if manager is None or not manager.active:
+            raise refused_manager(principal)
+        return cls(principal, manager, manager.permissions)
+
+    @property
+    def id(self) -> str:
+        """The acting principal's id."""
+        return self.principal.id
+
+    @property
+    def is_system(self) -> bool:
+        """Tell whether the host application itself is acting."""
+        return self.principal.kind is PrincipalKind.SYSTEM
+
+    @property
+    def is_customer(self) -> bool:
+        """Tell whether a customer signed in to the portal is acting (VS-4)."""
+        return self.principal.kind is PrincipalKind.CUSTOMER
+
+    def may(self, permission: Permission) -> bool:
+        """Tell whether the actor holds ``permission``."""
+        return permission in self.permissions
+
+    def require(self, permission: Permission, action: str, rule: str) -> None:
+        """Refuse unless the actor holds ``permission`` (PM-2)."""
+        if permission not in self.permissions:
+            raise PermissionDenied(
+                f"{self.principal.kind.value} {self.id!r} may not {action}: "
+                f"it needs {permission.name}",
+                rule=rule,
+                details={"permission": permission.value, "actor": self.id},
+            )
+
+    def require_within(self, permissions: Iterable[Permission], action: str) -> None:
+        """Refuse unless the actor holds every one of ``permissions`` himself (PM-1, PM-2).
+
+        No one grants, takes away, or acts on a manager holding, a permission he lacks:
+        what a role gives is checked against the granter's own, and so is what the manager
+        he updates, deactivates or sends away holds. The host (a system principal) holds
+        every permission.
+        """
+        beyond = frozenset(permissions) - self.permissions
+        if beyond:
+            names = ", ".join(sorted(p.name for p in beyond))
+            raise PermissionDenied(
+                f"{self.principal.kind.value} {self.id!r} may not {action}: "
+                f"it does not hold {names} itself",
+                code="beyond_own_permissions",
+                rule="PM-2",
+                details={
+                    "permissions": tuple(sorted(p.value for p in beyond)),
+                    "actor": self.id,
+                },
+            )
+
+    def refuse_self_reach(
+        self, beneficiary: str, owner: str | None, action: str, *, segmentation: bool
+    ) -> None:
+        """Refuse a manager who would take another's reach for himself (PM-2, PF-6, MG-3, MG-5).
+
+        Naming himself backup of ``owner``'s absence, successor of ``owner`` leaving, or
+        manager of a portfolio holding customers (``owner`` ``None``) would let him see
+        customers he does not; only one who sees every customer already (VIEW_ALL, the
+        host, or anyone while ``segmentation`` is off, VS-1) may.
+        """
+        if self.is_system or beneficiary != self.id or owner == self.id:
+            return
+        if segmentation:
+            self.require_within({Permission.VIEW_ALL}, f"{action} for himself")
+
+
+def refused_manager(principal: Principal) -> PermissionDenied:
+    """Return the refusal of a principal naming no stored, active manager (MG-4)."""
+    return PermissionDenied(
+        f"manager {principal.id!r} may not act: unknown or inactive",
+        code="principal_inactive",
+        rule="MG-4",
+        details={"actor": principal.id},
+    )
+
+
+def refused_customer(principal: Principal) -> PermissionDenied:
+    """Return the refusal of a customer principal naming no stored customer (VS-4)."""
+    return PermissionDenied(
+        f"customer {principal.id!r} may not act: unknown",
+        code="principal_unknown",
+        rule="VS-4",
+        details={"actor": principal.id},
+    )
+
+
+def admit(principal: object, *, portal: bool) -> Principal:
+    """Return ``principal`` if it may ask: a customer asks only through the portal (VS-4, ER-2)."""
+    if not isinstance(principal, Principal):
+        raise InvalidInput("principal", [FieldError("$.principal", "must be a Principal")])
+    if principal.kind is PrincipalKind.CUSTOMER and not portal:
+        raise PermissionDenied(
+            f"customer {principal.id!r} acts only through the portal",
+            code="portal_only",
+            rule="VS-4",
+            details={"actor": principal.id},
+        )
+    return principal
