@@ -16,7 +16,6 @@ from carteira import (
     CarteiraError,
     Conflict,
     Customer,
-    Event,
     FieldError,
     InMemoryStore,
     InvalidInput,
@@ -35,6 +34,7 @@ from carteira import (
     TenantSettings,
     make_converter,
 )
+from carteira.events import Event
 from carteira.testing.strategies import events, portfolios
 
 TENANT = "acme"
@@ -384,11 +384,11 @@ def test_er1_a_failure_midway_through_a_transfer_changes_nothing(clock: ManualCl
         uow = store.unit_of_work(tenant)
         update_many = uow.customers.update_many
 
-        def flaky(customers: Any) -> None:
+        def flaky(customers: Any) -> Any:
             if failing["on"]:
                 failing["hit"] += 1
                 raise StorageError("disk full", rule="ST-1")
-            update_many(customers)
+            return update_many(customers)
 
         uow.customers.update_many = flaky  # type: ignore[method-assign]
         return uow

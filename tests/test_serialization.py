@@ -14,18 +14,12 @@ from hypothesis import strategies as st
 from carteira import (
     ChoiceMode,
     Customer,
-    Event,
     Journey,
-    LeaveMode,
-    LeaveReason,
     Manager,
-    ManagerLeft,
-    MembershipChanged,
     Organization,
     Ownership,
     Permission,
     Portfolio,
-    PortfolioCreated,
     Profile,
     Role,
     RoutingMode,
@@ -42,10 +36,12 @@ from carteira.domain.events import (
     TicketCancelled,
     TicketDeleted,
     TicketMoved,
+    TicketOpened,
     TicketTypeSaved,
 )
 from carteira.domain.portal import Attachment, Message, MoveKind, StageMove
 from carteira.domain.principal import PrincipalKind
+from carteira.domain.routing_outcome import Reason
 from carteira.domain.workflow import (
     ExtraField,
     FieldAccess,
@@ -54,6 +50,14 @@ from carteira.domain.workflow import (
     Responsible,
     Stage,
     TicketType,
+)
+from carteira.events import (
+    Event,
+    LeaveMode,
+    LeaveReason,
+    ManagerLeft,
+    MembershipChanged,
+    PortfolioCreated,
 )
 from carteira.testing import strategies
 
@@ -593,6 +597,7 @@ SAMPLE_FIELDS: dict[str, Any] = {
 
 # Field names other events use with another type.
 SAMPLE_OVERRIDES: dict[type[Event], dict[str, Any]] = {
+    TicketOpened: {"reason": Reason.ONE_CANDIDATE},
     TicketCancelled: {"reason": "no longer needed"},
     TicketDeleted: {"subject": "Broken printer"},
 }

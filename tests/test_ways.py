@@ -9,7 +9,6 @@ import pytest
 from carteira import (
     Carteira,
     InMemoryStore,
-    MembershipChanged,
     NotFound,
     Ownership,
     Permission,
@@ -19,11 +18,11 @@ from carteira import (
     Role,
     RoutingMode,
     RuleViolation,
-    TicketClosed,
     TicketStatus,
     Way,
 )
 from carteira.adapters.memory import store as memory_store
+from carteira.events import MembershipChanged, TicketClosed
 
 TENANT = "acme"
 AGENT = Role("agent", {Permission.ASSIGN_SELF})
@@ -420,9 +419,9 @@ def writes(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         cls = getattr(memory_store, repository)
         original = cls.update_many
 
-        def spy(self: Any, rows: Any, _name: str = repository, _original: Any = original) -> None:
+        def spy(self: Any, rows: Any, _name: str = repository, _original: Any = original) -> Any:
             counts[_name] = counts.get(_name, 0) + 1
-            _original(self, rows)
+            return _original(self, rows)
 
         monkeypatch.setattr(cls, "update_many", spy)
     return counts

@@ -15,6 +15,7 @@ from carteira.domain.errors import FieldError, InvalidInput, PermissionDenied
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import ALL_PERMISSIONS, Permission
 from carteira.domain.principal import Principal, PrincipalKind
+from carteira.domain.visibility import Viewer
 
 __all__ = [
     "Actor",
@@ -70,6 +71,27 @@ class Actor:
     def may(self, permission: Permission) -> bool:
         """Tell whether the actor holds ``permission``."""
         return permission in self.permissions
+
+    def require_host(self, doing: str, rule: str) -> None:
+        """Refuse unless the host application itself acts: "only the host application {doing}"."""
+        if not self.is_system:
+            raise PermissionDenied(f"only the host application {doing}", rule=rule)
+
+    def require_whole_tenant(self, viewer: Viewer, action: str, *, segmentation: bool) -> None:
+        """Refuse ``action`` (an import or export) to one who does not see every customer (VS-3).
+
+        An import or export of part of a tenant would read, the other way, as customers
+        leaving; and its refusals would reveal what the actor may not see. The host, a
+        holder of VIEW_ALL, and anyone while segmentation is off (VS-1) see everyone.
+        """
+        if viewer.system or Permission.VIEW_ALL in viewer.permissions or not segmentation:
+            return
+        raise PermissionDenied(
+            f"{self.id!r} may not {action}: it needs to see every customer (VIEW_ALL)",
+            code=f"{action}_needs_view_all",
+            rule="VS-3",
+            details={"actor": self.id, "permission": Permission.VIEW_ALL.value},
+        )
 
     def require(self, permission: Permission, action: str, rule: str) -> None:
         """Refuse unless the actor holds ``permission`` (PM-2)."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 
 import attrs
 
 from carteira.domain.ownership import Ownership, effective_portfolio
+from carteira.domain.portfolio import Portfolio
 
 __all__ = ["Customer", "Organization", "Placement"]
 
@@ -41,6 +42,17 @@ class Organization:
     def placement(self) -> Placement:
         """Its placement (its portfolio; organizations have no account managers)."""
         return Placement(self.portfolio)
+
+    def renamed(self, name: str) -> Organization:
+        """Return it under ``name``."""
+        return attrs.evolve(self, name=name)
+
+    def with_portfolio(self, portfolio_id: str | None) -> Organization:
+        """Return it in ``portfolio_id``, or outside portfolio for ``None`` (MB-1, WA-3).
+
+        The caller has checked that the portfolio may receive it (MB-2).
+        """
+        return attrs.evolve(self, portfolio=portfolio_id)
 
 
 @attrs.frozen
@@ -82,3 +94,59 @@ class Customer:
         return attrs.evolve(
             self, portfolio=placement.portfolio, account_managers=placement.account_managers
         )
+
+    def renamed(self, name: str) -> Customer:
+        """Return it under ``name``."""
+        return attrs.evolve(self, name=name)
+
+    def joining(self, organization: str | None) -> Customer:
+        """Return it in ``organization``, or in none for ``None`` (MB-1).
+
+        Its own portfolio and account managers stay; see `following` for what the
+        organization's portfolio does to them.
+        """
+        return attrs.evolve(self, organization=organization)
+
+    def with_account_managers(self, account_managers: Iterable[str]) -> Customer:
+        """Return it with ``account_managers``, in order, its portfolio unchanged (MB-3)."""
+        return attrs.evolve(self, account_managers=tuple(account_managers))
+
+    def account_managers_within(self, effective: Portfolio | None) -> tuple[str, ...]:
+        """Return its account managers who may stay with ``effective`` (MB-3).
+
+        With an effective portfolio, only those who manage it; without one, all.
+        """
+        return tuple(m for m in self.account_managers if effective is None or effective.manages(m))
+
+    def account_managers_assigning(
+        self, manager_id: str, effective: Portfolio | None, cap: int
+    ) -> tuple[str, ...]:
+        """Return its account managers once ``manager_id`` is assigned to it (MB-3, WA).
+
+        With a ``cap`` (``max_account_managers``) of one he replaces the current account
+        manager; otherwise he comes after those who stay with ``effective``, the
+        portfolio it will have.
+        """
+        if cap == 1:
+            return (manager_id,)
+        kept = self.account_managers_within(effective)
+        return kept if manager_id in kept else (*kept, manager_id)
+
+    def following(
+        self,
+        before_org_portfolio: str | None,
+        after_org_portfolio: str | None,
+        managers_of: Callable[[str], Collection[str]],
+    ) -> Customer:
+        """Return it once its organization moved from one portfolio to another (MB-1, MB-3).
+
+        Its effective portfolio follows the organization unless it has its own; account
+        managers who do not manage the new effective portfolio (``managers_of`` tells
+        who manages a portfolio) go with the old one.
+        """
+        before = effective_portfolio(self.portfolio, before_org_portfolio)
+        after = effective_portfolio(self.portfolio, after_org_portfolio)
+        if after is None or after == before:
+            return self
+        allowed = managers_of(after)
+        return self.with_account_managers(m for m in self.account_managers if m in allowed)

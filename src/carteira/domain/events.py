@@ -12,11 +12,12 @@ from datetime import datetime
 
 import attrs
 
+from carteira.domain.department import ChoiceMode, RoutingMode
 from carteira.domain.ownership import Ownership, SubjectKind, Way
 from carteira.domain.permissions import Profile, Role
 from carteira.domain.portfolio import Journey
 from carteira.domain.principal import PrincipalKind
-from carteira.domain.ticket import ChoiceMode, RoutingMode
+from carteira.domain.routing_outcome import Outcome, Reason, Step
 
 __all__ = [
     "AbsenceCancelled",
@@ -242,16 +243,32 @@ class DepartmentSaved(Event):
     account_managers_only: bool
 
 
+def _outcome(value: Outcome | str) -> Outcome:
+    return Outcome(value)
+
+
+def _reason(value: Reason | str) -> Reason:
+    return Reason(value)
+
+
+def _step(value: Step | str) -> Step:
+    return Step(value)
+
+
 @attrs.frozen(kw_only=True)
 class TicketOpened(Event):
-    """A ticket was opened and routed: to whom, or why to the queue (RT-3, RT-7)."""
+    """A ticket was opened and routed: to whom, or why to the queue (RT-3, RT-7).
+
+    ``outcome``, ``reason`` and ``step`` are the routing decision's words; they serialize
+    as the same strings they always did, and a string given for one becomes its member.
+    """
 
     ticket_id: str
     customer_id: str
     department_id: str
-    outcome: str
-    reason: str
-    step: str
+    outcome: Outcome = attrs.field(converter=_outcome)
+    reason: Reason = attrs.field(converter=_reason)
+    step: Step = attrs.field(converter=_step)
     assignee: str | None
     offered: tuple[str, ...]
     #: The portal ticket's type and first stage (TK-1); ``None`` for a conversation.

@@ -8,6 +8,7 @@ from datetime import datetime
 import attrs
 
 from carteira.domain.absence import Absence
+from carteira.domain.errors import NotFound, RuleViolation
 from carteira.domain.permissions import Permission, Profile, Role
 
 __all__ = ["Manager"]
@@ -53,6 +54,62 @@ class Manager:
     def with_default(self, portfolio_id: str | None) -> Manager:
         """Return him with ``portfolio_id`` as his default portfolio (MG-2)."""
         return attrs.evolve(self, default_portfolio=portfolio_id)
+
+    def edit(
+        self,
+        *,
+        name: str | None = None,
+        profile: Profile | None = None,
+        roles: frozenset[Role] | None = None,
+    ) -> Manager:
+        """Return him with a new name, profile or roles; ``None`` keeps one (MG-1)."""
+        return attrs.evolve(
+            self,
+            name=self.name if name is None else name,
+            profile=self.profile if profile is None else profile,
+            roles=self.roles if roles is None else roles,
+        )
+
+    def deactivate(self) -> Manager:
+        """Return him inactive, with no default portfolio (MG-3, MG-4).
+
+        The caller has settled his customers and portfolios as the leave says (MG-3).
+        """
+        return attrs.evolve(self, active=False, default_portfolio=None)
+
+    def reactivate(self) -> Manager:
+        """Return him active again; he gets back nothing he left (MG-1, MG-3)."""
+        return attrs.evolve(self, active=True)
+
+    def schedule_absence(self, absence: Absence, backup: Manager) -> Manager:
+        """Return him with ``absence`` scheduled, ``backup`` standing in (MG-5).
+
+        The backup is another active manager, and his absences do not overlap (nor
+        share an id).
+        """
+        if backup.id == self.id or not backup.active:
+            raise RuleViolation(
+                f"manager {absence.backup!r} cannot stand in for {self.id!r}",
+                code="invalid_backup",
+                rule="MG-5",
+                details={"backup": absence.backup},
+            )
+        for other in self.absences:
+            if other.id == absence.id or (other.start < absence.end and absence.start < other.end):
+                raise RuleViolation(
+                    f"absence {absence.id!r} of {self.id!r} overlaps absence {other.id!r}",
+                    code="absence_overlaps",
+                    rule="MG-5",
+                    details={"absence": other.id},
+                )
+        return attrs.evolve(self, absences=(*self.absences, absence))
+
+    def cancel_absence(self, absence_id: str) -> Manager:
+        """Return him without the absence ``absence_id``; an unknown one is not found (MG-5)."""
+        kept = tuple(a for a in self.absences if a.id != absence_id)
+        if len(kept) == len(self.absences):
+            raise NotFound("absence", absence_id)
+        return attrs.evolve(self, absences=kept)
 
     def default_among(self, managed: Collection[str]) -> str | None:
         """Return the portfolio his work goes to by default (MG-2, MG-6).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -47,6 +47,23 @@ class Portfolio:
     def manages(self, manager_id: str) -> bool:
         """Tell whether ``manager_id`` is one of its managers."""
         return manager_id in self.managers
+
+    def edit(
+        self,
+        *,
+        name: str,
+        description: str | None,
+        journey: Journey | None,
+        managers: Sequence[str],
+    ) -> Portfolio:
+        """Return it with these fields, its id and version kept (PF-2, PF-4).
+
+        ``name`` is cleaned as on creation (PF-1); the caller re-checks its uniqueness
+        when its key changes, and the managers it adds (MG-1).
+        """
+        return attrs.evolve(
+            self, name=name, description=description, journey=journey, managers=tuple(managers)
+        )
 
     def without_manager(self, manager_id: str) -> Portfolio:
         """Return it without ``manager_id`` among its managers (MG-3 keep)."""

@@ -14,8 +14,8 @@ from types import MappingProxyType
 
 import attrs
 
+from carteira.domain.department import Department
 from carteira.domain.manager import Manager
-from carteira.domain.ticket import Department
 
 __all__ = ["Candidates", "Opening", "Owners"]
 

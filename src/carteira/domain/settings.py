@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import enum
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 
+from carteira.domain.errors import RuleViolation
 from carteira.domain.inputs import check_count
+from carteira.domain.manager import Manager
 
 __all__ = ["DEFAULT_ATTACHMENT_TYPES", "TenantSettings"]
 
@@ -22,6 +26,15 @@ DEFAULT_ATTACHMENT_TYPES = frozenset(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     }
 )
+
+
+class _Keep(enum.Enum):
+    """The marker of a setting `TenantSettings.switched` leaves as it is."""
+
+    KEEP = "keep"
+
+
+_KEEP = _Keep.KEEP
 
 
 def _content_types(value: Iterable[str]) -> frozenset[str]:
@@ -57,3 +70,56 @@ class TenantSettings:
     )
     open_access: bool = False
     version: int = 0
+
+    def switched(
+        self,
+        *,
+        segmentation: bool | _Keep = _KEEP,
+        open_access: bool | _Keep = _KEEP,
+        owner_only: bool | _Keep = _KEEP,
+        attachment_max_bytes: int | _Keep = _KEEP,
+        attachment_types: Iterable[str] | _Keep = _KEEP,
+    ) -> TenantSettings:
+        """Return them with these switches and limits, the omitted ones kept (VS-1, VS-6, TK-4).
+
+        ``owner_only`` is PM-3's switch; the limits are checked as on construction.
+        """
+        changes: dict[str, Any] = {
+            "segmentation": segmentation,
+            "open_access": open_access,
+            "owner_only": owner_only,
+            "attachment_max_bytes": attachment_max_bytes,
+            "attachment_types": attachment_types,
+        }
+        return attrs.evolve(self, **{k: v for k, v in changes.items() if v is not _KEEP})
+
+    def with_attendant(self, attendant: Manager | None) -> TenantSettings:
+        """Return them with ``attendant`` attending the portal, or none (RT-6).
+
+        Only an active manager attends it.
+        """
+        if attendant is not None and not attendant.active:
+            raise RuleViolation(
+                f"manager {attendant.id!r} is inactive and cannot attend the portal",
+                code="attendant_inactive",
+                rule="RT-6",
+                details={"manager": attendant.id},
+            )
+        return attrs.evolve(self, portal_attendant=None if attendant is None else attendant.id)
+
+    def with_cap(self, max_account_managers: int, most: Callable[[], int]) -> TenantSettings:
+        """Return them capping account managers at ``max_account_managers`` (MB-3).
+
+        ``most`` tells how many account managers a customer has at most today, asked
+        once the cap is known to be a count: the cap cannot go below it.
+        """
+        changed = attrs.evolve(self, max_account_managers=max_account_managers)
+        highest = most()
+        if max_account_managers < highest:
+            raise RuleViolation(
+                f"a customer has {highest} account managers: the cap cannot go below that",
+                code="cap_below_current",
+                rule="MB-3",
+                details={"cap": max_account_managers, "most": highest},
+            )
+        return changed

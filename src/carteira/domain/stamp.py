@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -19,3 +20,12 @@ class Stamp:
     actor: str
     at: datetime
     kind: PrincipalKind = PrincipalKind.MANAGER
+
+    def fields(self) -> dict[str, Any]:
+        """Return the tenant, actor, instant and actor kind every event of the command carries.
+
+        EV-1: every event says who acted and when.
+
+        Spread into an event's constructor: ``TicketClosed(**stamp.fields(), ticket_id=...)``.
+        """
+        return {"tenant": self.tenant, "actor": self.actor, "at": self.at, "actor_kind": self.kind}

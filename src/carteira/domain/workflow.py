@@ -18,10 +18,12 @@ from types import MappingProxyType
 
 import attrs
 
-from carteira.domain.errors import FieldError, InvalidInput
+from carteira.domain.errors import FieldError, InvalidInput, RuleViolation
 from carteira.domain.identifiers import check_id, check_text, storable
+from carteira.domain.inputs import check_optional_text
 
 __all__ = [
+    "MAX_TEXT",
     "ExtraField",
     "FieldAccess",
     "FieldKind",
@@ -29,6 +31,8 @@ __all__ = [
     "Responsible",
     "Stage",
     "TicketType",
+    "check_note",
+    "check_portal_form",
 ]
 
 FieldValue = str | int | float | bool | date
@@ -168,6 +172,29 @@ class Stage:
         """How ``field`` may be used at this stage (editable unless said otherwise)."""
         return self.access.get(field, FieldAccess.EDITABLE)
 
+    def require_leavable(self, ticket_id: str, values: Mapping[str, FieldValue]) -> None:
+        """Refuse to let ticket ``ticket_id`` leave while a required field is blank (TK-3).
+
+        Empty or blank text counts as no value.
+        """
+        missing = sorted(
+            name
+            for name, access in self.access.items()
+            if access is FieldAccess.REQUIRED and _blank(values.get(name))
+        )
+        if missing:
+            raise RuleViolation(
+                f"stage {self.id!r} needs {', '.join(missing)} filled before the ticket leaves it",
+                code="required_fields_missing",
+                rule="TK-3",
+                details={"ticket": ticket_id, "stage": self.id, "missing": missing},
+            )
+
+
+def _blank(value: FieldValue | None) -> bool:
+    """Tell whether a required field still waits for a value (empty text counts as none)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
 
 def _stages(value: Iterable[Stage]) -> tuple[Stage, ...]:
     return tuple(value)
@@ -262,3 +289,106 @@ class TicketType:
     def field(self, name: str) -> ExtraField | None:
         """Return the extra field ``name``, if the type has one."""
         return next((f for f in self.fields if f.name == name), None)
+
+    def require_group(self, group: str) -> None:
+        """Refuse a portal form naming this type under another group (TK-1)."""
+        if self.group != group:
+            problem = FieldError("$.type", f"ticket type {self.id!r} is not in group {group!r}")
+            raise InvalidInput("portal ticket", [problem], rule="TK-1")
+
+    def fill(
+        self,
+        stage: Stage,
+        side: Responsible,
+        current: Mapping[str, FieldValue],
+        values: object,
+    ) -> dict[str, FieldValue]:
+        """Return ``current`` with ``values`` filled in at ``stage`` by ``side`` (TK-3).
+
+        ``None`` clears a field. A read-only field refuses any change
+        ([`RuleViolation`][carteira.RuleViolation] ``field_read_only``); a field the type
+        lacks, or one invisible to a customer filling, is no such field; every value must
+        fit its field. Problems with values are reported together.
+        """
+        if not isinstance(values, Mapping):
+            raise InvalidInput("fields", [FieldError("$.values", "must map field names to values")])
+        filled = dict(current)
+        errors: list[FieldError] = []
+        for name, value in values.items():
+            path = f"$.values[{name!r}]"
+            field = self.field(name) if isinstance(name, str) else None
+            access = stage.access_of(name) if field is not None else None
+            if field is None or (access is FieldAccess.INVISIBLE and side is Responsible.CUSTOMER):
+                errors.append(FieldError(path, "no such field"))
+                continue
+            if access is FieldAccess.READ_ONLY:
+                raise RuleViolation(
+                    f"field {name!r} is read-only at stage {stage.id!r}",
+                    code="field_read_only",
+                    rule="TK-3",
+                    details={"field": name, "stage": stage.id},
+                )
+            if value is None:
+                filled.pop(name, None)
+                continue
+            try:
+                filled[name] = field.check(value, path=path)
+            except InvalidInput as error:
+                errors.extend(error.errors)
+        if errors:
+            raise InvalidInput("fields", errors, rule="TK-3")
+        return filled
+
+    def require_replaceable_by(self, changed: TicketType, held: int) -> None:
+        """Refuse a change removing stages where ``held`` open tickets stand (TK-2, TK-9)."""
+        if held:
+            gone = sorted(self.removed_by(changed))
+            raise RuleViolation(
+                f"{held} open tickets stand at stages the change removes: {', '.join(gone)}",
+                code="stage_in_use",
+                rule="TK-2",
+                details={"ticket_type": self.id, "stages": gone, "tickets": held},
+            )
+
+    def removed_by(self, changed: TicketType) -> set[str]:
+        """Return the ids of this type's stages that ``changed`` no longer has (TK-2)."""
+        return {s.id for s in self.stages} - {s.id for s in changed.stages}
+
+
+MAX_TEXT = 20_000
+"""The longest subject, request, message or note, in characters (TK-1, TK-5, ER-2)."""
+
+
+def check_portal_form(group: object, type_id: object, subject: object, request: object) -> None:
+    """Refuse a portal form lacking a group, type, subject or request, or holding bad text (TK-1).
+
+    Every problem is reported together, as [`InvalidInput`][carteira.InvalidInput].
+    """
+    errors = []
+    for path, value in (
+        ("$.group", group),
+        ("$.type", type_id),
+        ("$.subject", subject),
+        ("$.request", request),
+    ):
+        if not isinstance(value, str) or not value.strip():
+            errors.append(FieldError(path, "is required"))
+        elif len(value) > MAX_TEXT:
+            errors.append(FieldError(path, f"is longer than {MAX_TEXT}"))
+        elif not storable(value):
+            errors.append(FieldError(path, "must be text every store keeps"))
+    if errors:
+        raise InvalidInput("portal ticket", errors, rule="TK-1")
+
+
+def check_note(value: object, *, required: bool, path: str = "$.note") -> str:
+    """Return a note, reason or message text of at most ``MAX_TEXT`` characters (TK-2, TK-5, ER-2).
+
+    An optional one may be ``None`` or empty, giving ``""``.
+    """
+    if value is None and not required:
+        return ""
+    if required:
+        return check_text("text", value, path=path, max_length=MAX_TEXT)
+    found = check_optional_text("text", value, path=path, max_length=MAX_TEXT)
+    return found or ""

@@ -7,10 +7,17 @@ from typing import Protocol
 
 import attrs
 
+from carteira.domain.errors import RuleViolation
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import Profile
 
-__all__ = ["DEFAULT_ELIGIBLE_PROFILES", "Eligibility", "EligibilityPolicy", "ProfileEligibility"]
+__all__ = [
+    "DEFAULT_ELIGIBLE_PROFILES",
+    "Eligibility",
+    "EligibilityPolicy",
+    "ProfileEligibility",
+    "require_eligible",
+]
 
 DEFAULT_ELIGIBLE_PROFILES = frozenset({Profile.ADMINISTRATOR, Profile.ANALYST})
 
@@ -52,3 +59,15 @@ class ProfileEligibility:
         if manager.profile not in self.profiles:
             return Eligibility(False, f"profile {manager.profile.value} may not manage portfolios")
         return Eligibility(True)
+
+
+def require_eligible(manager: Manager, policy: EligibilityPolicy) -> None:
+    """Refuse ``manager`` when ``policy`` says he may not manage portfolios (MG-1)."""
+    verdict = policy(manager)
+    if not verdict.eligible:
+        raise RuleViolation(
+            f"manager {manager.id!r} may not manage portfolios: {verdict.reason}",
+            code="manager_not_eligible",
+            rule="MG-1",
+            details={"manager": manager.id, "reason": verdict.reason},
+        )

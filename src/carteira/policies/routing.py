@@ -18,8 +18,9 @@ from typing import NamedTuple
 
 import attrs
 
+from carteira.domain.department import ChoiceMode, Department, RoutingMode
 from carteira.domain.manager import Manager
-from carteira.domain.ticket import ChoiceMode, Department, RoutingMode
+from carteira.domain.routing_outcome import Outcome, Reason, Step
 
 __all__ = [
     "Candidate",
@@ -34,39 +35,6 @@ __all__ = [
     "fewest_open_then_longest_idle",
     "route",
 ]
-
-
-class Outcome(enum.StrEnum):
-    """What the decision does with the conversation (RT-3)."""
-
-    ASSIGN = "assign"
-    OFFER = "offer"
-    QUEUE = "queue"
-
-
-class Step(enum.StrEnum):
-    """The links of the owner chain, in the order they are tried (RT-7)."""
-
-    PRIMARY = "primary_account_manager"
-    ACCOUNT_MANAGERS = "other_account_managers"
-    #: Where the customer chooses, all his account managers at once (RT-1, seed 002).
-    ALL_ACCOUNT_MANAGERS = "account_managers"
-    BACKUPS = "backups_of_absent_account_managers"
-    PORTFOLIO = "portfolio_managers"
-    QUEUE = "queue"
-
-
-class Reason(enum.StrEnum):
-    """Why the decision came out as it did (RT-3, RT-4)."""
-
-    ONE_CANDIDATE = "one_candidate"
-    CUSTOMER_CHOOSES = "customer_chooses"
-    TIE_BREAK = "tie_break"
-    QUEUE_MODE = "department_routes_by_queue"
-    NONE_ASSIGNED = "none_assigned"
-    ALL_OFFLINE = "all_offline"
-    ALL_AT_CAPACITY = "all_at_capacity"
-    NONE_AVAILABLE = "none_available"
 
 
 class Exclusion(enum.StrEnum):

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import attrs
-
 from carteira.domain.absence import Absence
-from carteira.domain.errors import NotFound, RuleViolation
 from carteira.domain.events import AbsenceCancelled, AbsenceScheduled
 from carteira.domain.identifiers import check_id
 from carteira.domain.manager import Manager
@@ -24,24 +21,8 @@ def schedule_absence(context: Context, manager_id: str, absence: Absence) -> Man
     manager = _authorized(context, manager_id)
     check_id("absence", absence.id, path="$.absence_id")
     refuse_self_reach(context, absence.backup, manager.id, "stand in for another manager")
-    backup = context.manager(absence.backup)
-    if backup.id == manager.id or not backup.active:
-        raise RuleViolation(
-            f"manager {absence.backup!r} cannot stand in for {manager_id!r}",
-            code="invalid_backup",
-            rule="MG-5",
-            details={"backup": absence.backup},
-        )
-    for other in manager.absences:
-        if other.id == absence.id or (other.start < absence.end and absence.start < other.end):
-            raise RuleViolation(
-                f"absence {absence.id!r} of {manager_id!r} overlaps absence {other.id!r}",
-                code="absence_overlaps",
-                rule="MG-5",
-                details={"absence": other.id},
-            )
-    changed = attrs.evolve(manager, absences=(*manager.absences, absence))
-    context.uow.managers.update(changed)
+    changed = manager.schedule_absence(absence, context.manager(absence.backup))
+    stored = context.uow.managers.update(changed)
     context.emit(
         AbsenceScheduled(
             **context.stamp_fields,
@@ -52,21 +33,18 @@ def schedule_absence(context: Context, manager_id: str, absence: Absence) -> Man
             backup=absence.backup,
         )
     )
-    return context.manager(manager_id)
+    return stored
 
 
 def cancel_absence(context: Context, manager_id: str, absence_id: str) -> Manager:
     """Withdraw a scheduled absence (MG-5)."""
     manager = _authorized(context, manager_id)
     absence_id = check_id("absence", absence_id, path="$.absence_id")
-    kept = tuple(a for a in manager.absences if a.id != absence_id)
-    if len(kept) == len(manager.absences):
-        raise NotFound("absence", absence_id)
-    context.uow.managers.update(attrs.evolve(manager, absences=kept))
+    stored = context.uow.managers.update(manager.cancel_absence(absence_id))
     context.emit(
         AbsenceCancelled(**context.stamp_fields, manager_id=manager_id, absence_id=absence_id)
     )
-    return context.manager(manager_id)
+    return stored
 
 
 def _authorized(context: Context, manager_id: str) -> Manager:

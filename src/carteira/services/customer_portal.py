@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from carteira.domain.errors import PermissionDenied
 from carteira.domain.portal import Attachment, Message, PortalFilter
-from carteira.domain.principal import Principal, PrincipalKind
+from carteira.domain.principal import Principal
 from carteira.domain.ticket import Ticket
 from carteira.domain.workflow import FieldValue, TicketType
+from carteira.policies.tickets import require_portal_customer
 from carteira.ports.attachments import AttachmentStore
 from carteira.services import portal, ticket_types, uploads, workflow
 from carteira.services.context import Context, Runner
@@ -172,9 +172,6 @@ class CustomerPortal:
 
 def _require_customer(principal: Principal) -> None:
     """Refuse anyone but a signed-in customer: managers and the host use Carteira (VS-4)."""
-    if not isinstance(principal, Principal) or principal.kind is not PrincipalKind.CUSTOMER:
-        raise PermissionDenied(
-            "the portal takes a signed-in customer; managers and the host use Carteira",
-            code="customer_only",
-            rule="VS-4",
-        )
+    require_portal_customer(
+        principal, "the portal takes a signed-in customer; managers and the host use Carteira"
+    )

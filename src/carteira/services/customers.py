@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import attrs
-
-from carteira.domain.customer import Customer, Organization
-from carteira.domain.errors import FieldError, InvalidInput, RuleViolation
+from carteira.domain.customer import Customer, Organization, Placement
+from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.events import (
     CustomerRegistered,
     CustomerUpdated,
@@ -15,9 +13,10 @@ from carteira.domain.events import (
     OrganizationUpdated,
 )
 from carteira.domain.identifiers import check_id, check_ids, check_text
-from carteira.domain.ownership import Way
+from carteira.domain.ownership import Way, effective_portfolio
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Portfolio
+from carteira.policies import membership
 from carteira.services.context import Context, id_taken
 from carteira.services.ownership import (
     Move,
@@ -66,15 +65,16 @@ def register_customer(
     org_portfolio = None if org is None else org.portfolio
     if org_portfolio is not None:
         require_available(context, context.portfolio(org_portfolio), f"customer {customer_id!r}")
-    customer = Customer(context.stamp.tenant, customer_id, name, organization)
-    context.uow.customers.add(customer)
+    customer = context.uow.customers.add(
+        Customer(context.stamp.tenant, customer_id, name, organization)
+    )
     context.emit(
         CustomerRegistered(
             **context.stamp_fields, customer_id=customer_id, name=name, organization=organization
         )
     )
-    before = attrs.evolve(customer, organization=None)
-    apply_moves(
+    before = customer.joining(None)
+    (registered,) = apply_moves(
         context,
         [
             Move(
@@ -86,7 +86,7 @@ def register_customer(
         ],
         Way.ORGANIZATION_CHANGED,
     )
-    return context.customer(customer_id)
+    return registered
 
 
 def update_customer(
@@ -104,11 +104,11 @@ def update_customer(
     customer = context.visible_customer(customer_id)
     changed = customer
     if name is not UNCHANGED:
-        changed = attrs.evolve(changed, name=_name("customer", name))
+        changed = changed.renamed(_name("customer", name))
     if organization is not UNCHANGED and organization != customer.organization:
         if organization is not None:
             context.visible_organization(organization)  # VS-3: a hidden one does not exist
-        changed = attrs.evolve(changed, organization=organization)
+        changed = changed.joining(organization)
     before_org = _org_portfolio(context, customer.organization)
     after_org = _org_portfolio(context, changed.organization)
     move = resettle(
@@ -118,7 +118,8 @@ def update_customer(
         managers_of=lambda p: context.portfolio(p).managers,
     )
     _require_entry(context, move, f"customer {customer_id!r}")
-    apply_moves(context, [attrs.evolve(move, original=customer)], Way.ORGANIZATION_CHANGED)
+    moved = Move(customer, move.customer, move.before, move.after)
+    (updated,) = apply_moves(context, [moved], Way.ORGANIZATION_CHANGED)
     if changed.name != customer.name or changed.organization != customer.organization:
         context.emit(
             CustomerUpdated(
@@ -128,7 +129,7 @@ def update_customer(
                 organization=changed.organization,
             )
         )
-    return context.customer(customer_id)
+    return updated
 
 
 def register_organization(context: Context, organization_id: str, name: str) -> Organization:
@@ -140,27 +141,29 @@ def register_organization(context: Context, organization_id: str, name: str) -> 
     if existing is not None:
         seen = context.organization_visibility(existing).granted
         raise id_taken("organization", organization_id, "organization_exists", "MB-1", seen=seen)
-    organization = Organization(context.stamp.tenant, organization_id, name)
-    context.uow.organizations.add(organization)
+    organization = context.uow.organizations.add(
+        Organization(context.stamp.tenant, organization_id, name)
+    )
     context.emit(
         OrganizationRegistered(**context.stamp_fields, organization_id=organization_id, name=name)
     )
-    return context.organization(organization_id)
+    return organization
 
 
 def update_organization(context: Context, organization_id: str, name: str) -> Organization:
     """Rename an organization."""
     context.actor.require(Permission.SET_PORTFOLIO, _RECORDS, "WA-3")
     organization = context.visible_organization(organization_id)
-    renamed = attrs.evolve(organization, name=_name("organization", name))
-    if renamed != organization:
-        context.uow.organizations.update_many([renamed])
-        context.emit(
-            OrganizationUpdated(
-                **context.stamp_fields, organization_id=organization_id, name=renamed.name
-            )
+    renamed = organization.renamed(_name("organization", name))
+    if renamed == organization:
+        return organization
+    (stored,) = context.uow.organizations.update_many([renamed])
+    context.emit(
+        OrganizationUpdated(
+            **context.stamp_fields, organization_id=organization_id, name=renamed.name
         )
-    return context.organization(organization_id)
+    )
+    return stored
 
 
 def set_organization_portfolio(
@@ -179,7 +182,7 @@ def set_organization_portfolio(
         require_available(
             context, context.portfolio(portfolio_id), f"organization {organization_id!r}"
         )
-    moved = attrs.evolve(organization, portfolio=portfolio_id)
+    moved = organization.with_portfolio(portfolio_id)
     members = [
         resettle(
             c,
@@ -189,9 +192,9 @@ def set_organization_portfolio(
         )
         for c in context.uow.customers.of_organization(organization_id)
     ]
-    apply_organization_moves(context, [(organization, moved)], Way.RECORD)
+    (stored,) = apply_organization_moves(context, [(organization, moved)], Way.RECORD)
     apply_moves(context, members, Way.ORGANIZATION_CHANGED)
-    return context.organization(organization_id)
+    return stored
 
 
 def set_customer_membership(
@@ -210,10 +213,7 @@ def set_customer_membership(
     customer = context.visible_customer(customer_id)
     target = customer.portfolio if portfolio is UNCHANGED else portfolio
     if account_managers is UNCHANGED:
-        effective = _effective(context, customer, target)
-        managers = tuple(
-            m for m in customer.account_managers if effective is None or effective.manages(m)
-        )
+        managers = customer.account_managers_within(_effective(context, customer, target))
     else:
         if isinstance(account_managers, str):
             raise InvalidInput(
@@ -236,8 +236,8 @@ def give_to(
     context: Context, customer: Customer, manager_id: str, portfolio: str | None, way: Way
 ) -> Customer:
     """Make ``manager_id`` an account manager of ``customer``; callers check the actor."""
-    apply_moves(context, [giving(context, customer, manager_id, portfolio)], way)
-    return context.customer(customer.id)
+    (given,) = apply_moves(context, [giving(context, customer, manager_id, portfolio)], way)
+    return given
 
 
 def giving(context: Context, customer: Customer, manager_id: str, portfolio: str | None) -> Move:
@@ -250,23 +250,13 @@ def giving(context: Context, customer: Customer, manager_id: str, portfolio: str
     """
     manager = context.manager(manager_id)
     if portfolio is not None:
-        if not context.portfolio(portfolio).manages(manager_id):
-            raise RuleViolation(
-                f"manager {manager_id!r} does not manage portfolio "
-                f"{context.portfolio(portfolio).name!r}",
-                code="manager_outside_portfolio",
-                rule="MG-2",
-                details={"manager": manager_id, "portfolio": portfolio},
-            )
+        membership.check_assignment_portfolio(manager_id, context.portfolio(portfolio))
         target: str | None = portfolio
     else:
         target = context.default_portfolio(manager) or customer.portfolio
     effective = _effective(context, customer, target)
-    if context.settings.max_account_managers == 1:
-        managers: tuple[str, ...] = (manager_id,)
-    else:
-        kept = [m for m in customer.account_managers if effective is None or effective.manages(m)]
-        managers = (*kept, manager_id) if manager_id not in kept else tuple(kept)
+    cap = context.settings.max_account_managers
+    managers = customer.account_managers_assigning(manager_id, effective, cap)
     return placement(context, customer, target, managers)
 
 
@@ -278,8 +268,8 @@ def unassign_customer(context: Context, customer_id: str, manager_id: str, way: 
 
 def take_from(context: Context, customer: Customer, manager_id: str, way: Way) -> Customer:
     """Remove ``manager_id`` from ``customer``'s account managers; callers check the actor."""
-    apply_moves(context, [taking(context, customer, manager_id)], way)
-    return context.customer(customer.id)
+    (taken,) = apply_moves(context, [taking(context, customer, manager_id)], way)
+    return taken
 
 
 def taking(context: Context, customer: Customer, manager_id: str) -> Move:
@@ -298,8 +288,10 @@ def place_customer(
     way: Way,
 ) -> Customer:
     """Check and write a customer's new own portfolio and account managers (MB-2, MB-3)."""
-    apply_moves(context, [placement(context, customer, portfolio, account_managers)], way)
-    return context.customer(customer.id)
+    (placed,) = apply_moves(
+        context, [placement(context, customer, portfolio, account_managers)], way
+    )
+    return placed
 
 
 def placement(
@@ -309,7 +301,7 @@ def placement(
     org_portfolio = _org_portfolio(context, customer.organization)
     effective = _effective(context, customer, portfolio)
     check_account_managers(context, customer.id, account_managers, effective)
-    placed = attrs.evolve(customer, portfolio=portfolio, account_managers=account_managers)
+    placed = customer.placed(Placement(portfolio, account_managers))
     move = Move(
         customer, placed, customer.ownership(org_portfolio), placed.ownership(org_portfolio)
     )
@@ -324,7 +316,7 @@ def _require_entry(context: Context, move: Move, subject: str) -> None:
 
 
 def _effective(context: Context, customer: Customer, own: str | None) -> Portfolio | None:
-    effective = own if own is not None else _org_portfolio(context, customer.organization)
+    effective = effective_portfolio(own, _org_portfolio(context, customer.organization))
     return None if effective is None else context.portfolio(effective)
 
 

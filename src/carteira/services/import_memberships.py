@@ -24,10 +24,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
-from carteira.domain.cells import parse_list
-from carteira.domain.customer import Customer, Organization
-from carteira.domain.dataset import SourceRow, Table
-from carteira.domain.errors import CarteiraError, FieldError, InvalidInput, NotFound, RuleViolation
+from carteira.domain.customer import Customer, Organization, Placement
+from carteira.domain.errors import CarteiraError, FieldError, InvalidInput, NotFound
 from carteira.domain.events import (
     CustomerRegistered,
     CustomerUpdated,
@@ -38,17 +36,19 @@ from carteira.domain.events import (
 from carteira.domain.identifiers import check_id, check_text
 from carteira.domain.manager import Manager
 from carteira.domain.names import name_key
-from carteira.domain.ownership import Ownership, SubjectKind, Way
+from carteira.domain.ownership import Ownership, SubjectKind, Way, effective_portfolio
 from carteira.domain.portfolio import Portfolio
+from carteira.policies import membership
 from carteira.services.context import Context
 from carteira.services.import_rows import Problems, Progress, problem_of, text
 from carteira.services.ownership import (
     Move,
     apply_moves,
-    check_account_managers,
     membership_changed,
     resettle,
 )
+from carteira.spreadsheets.cells import parse_list
+from carteira.spreadsheets.dataset import SourceRow, Table
 
 __all__ = ["import_memberships"]
 
@@ -64,7 +64,6 @@ class _Import:
     portfolios: dict[str, Portfolio]
     by_key: dict[str, Portfolio]
     managers: Mapping[str, Manager]
-    available: set[str]
     cap: int
     #: The line of each customer and organization given so far, by id.
     seen: dict[SubjectKind, dict[str, int]] = attrs.field(
@@ -103,14 +102,7 @@ class _World:
 
     def require_available(self, portfolio: str, subject: str) -> None:
         """Refuse to place ``subject`` in a portfolio with no active manager (MB-2)."""
-        if portfolio not in self.run.available:
-            raise RuleViolation(
-                f"{subject} cannot enter portfolio {self.run.portfolios[portfolio].name!r}: "
-                "it has no active manager",
-                code="portfolio_unavailable",
-                rule="MB-2",
-                details={"portfolio": portfolio},
-            )
+        membership.require_available(self.run.portfolios[portfolio], self.run.managers, subject)
 
 
 def import_memberships(
@@ -176,11 +168,6 @@ def _start(context: Context) -> _Import:
         portfolios=portfolios,
         by_key={p.key: p for p in portfolios.values()},
         managers=managers,
-        available={
-            p.id
-            for p in portfolios.values()
-            if any(m in managers and managers[m].active for m in p.managers)
-        },
         cap=context.settings.max_account_managers,
     )
 
@@ -232,24 +219,18 @@ def _organization_row(world: _World, table: Table, row: SourceRow) -> int:
             rule="WA-8",
         )
     organization_id = _id(table, row, "organization")
-    if parse_list(text(row, "managers")):
-        raise RuleViolation(
-            f"organization {organization_id!r} has no account managers: leave the managers "
-            "cell empty on an organization's row",
-            code="managers_on_organization",
-            rule="MB-3",
-        )
+    membership.check_organization_managers(organization_id, parse_list(text(row, "managers")))
     current = _organization(world, row, organization_id)
     changed = current
     name = _name(row, "organization_name", "organization")
     if name and name != current.name:
-        changed = attrs.evolve(changed, name=name)
+        changed = changed.renamed(name)
     if "portfolio" in table.columns:
         named = text(row, "portfolio")
         target = world.portfolio_named(named).id if named else None
         if target is not None and target != current.portfolio:
             world.require_available(target, f"organization {organization_id!r}")
-        changed = attrs.evolve(changed, portfolio=target)
+        changed = changed.with_portfolio(target)
         if organization_id in world.stored_organizations and target != current.portfolio:
             world.run.moved.setdefault(organization_id, current.portfolio)
     new = organization_id not in world.organizations
@@ -280,29 +261,19 @@ def _customer_row(world: _World, table: Table, row: SourceRow, moves: dict[str, 
         named = text(row, "portfolio")
         own = world.portfolio_named(named).id if named else None
     org_portfolio = None if created is not None else world.org_portfolio(organization)
-    effective = own if own is not None else org_portfolio
+    effective = effective_portfolio(own, org_portfolio)
+    within = None if effective is None else world.run.portfolios[effective]
     if "managers" in table.columns:
         account_managers = parse_list(text(row, "managers"))
     else:
-        account_managers = tuple(
-            m
-            for m in current.account_managers
-            if effective is None or world.run.portfolios[effective].manages(m)
-        )
-    check_account_managers(
-        world.context,
-        customer_id,
-        account_managers,
-        None if effective is None else world.run.portfolios[effective],
-        known=world.run.managers,
-        cap=world.run.cap,
+        account_managers = current.account_managers_within(within)
+    membership.check_account_managers(
+        customer_id, account_managers, within, world.run.managers, world.run.cap
     )
-    placed = attrs.evolve(
-        current,
-        name=name or current.name,
-        organization=organization,
-        portfolio=own,
-        account_managers=account_managers,
+    placed = (
+        current.renamed(name or current.name)
+        .joining(organization)
+        .placed(Placement(own, account_managers))
     )
     before = _before(world, stored)
     after = placed.ownership(org_portfolio)
@@ -441,4 +412,4 @@ def _write(world: _World, moves: dict[str, Move]) -> None:
 
 
 def _outside(organization: Organization) -> Organization:
-    return attrs.evolve(organization, portfolio=None)
+    return organization.with_portfolio(None)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from carteira.domain.dataset import COLUMNS, RowProblem, SourceRow, Table, TableKind
-from carteira.domain.errors import CarteiraError, InvalidInput, NotFound, PermissionDenied
-from carteira.domain.permissions import Permission
+from carteira.domain.errors import CarteiraError, InvalidInput, NotFound
 from carteira.services.context import Context, ReadContext
+from carteira.spreadsheets.dataset import COLUMNS, RowProblem, SourceRow, Table, TableKind
 
 __all__ = ["Problems", "Progress", "RowKey", "problem_of", "require_full_view", "text"]
 
@@ -56,16 +55,8 @@ def require_full_view(context: ReadContext, action: str) -> None:
     An import or export of part of a tenant would read, the other way, as customers
     leaving; and its refusals would reveal what the actor may not see (VS-3).
     """
-    viewer = context.viewer
-    if viewer.system or Permission.VIEW_ALL in viewer.permissions:
-        return
-    if not context.settings.segmentation:
-        return
-    raise PermissionDenied(
-        f"{context.actor.id!r} may not {action}: it needs to see every customer (VIEW_ALL)",
-        code=f"{action}_needs_view_all",
-        rule="VS-3",
-        details={"actor": context.actor.id, "permission": Permission.VIEW_ALL.value},
+    context.actor.require_whole_tenant(
+        context.viewer, action, segmentation=context.settings.segmentation
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from carteira.domain.customer import Customer
-from carteira.domain.errors import Conflict, FieldError, InvalidInput, RuleViolation
+from carteira.domain.errors import Conflict, FieldError, InvalidInput
 from carteira.domain.events import (
     LeaveMode,
     LeaveReason,
@@ -24,9 +24,10 @@ from carteira.domain.manager import Manager
 from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission, Profile, Role
 from carteira.domain.portfolio import Portfolio
+from carteira.policies import membership
 from carteira.services.context import Context, refuse_self_reach
 from carteira.services.ownership import apply_moves, organization_portfolios, relink
-from carteira.services.portfolios import holds_customers, portfolio_state, require_eligible
+from carteira.services.portfolios import holds_customers, portfolio_state
 from carteira.services.results import UNCHANGED, Unchanged
 
 __all__ = [
@@ -84,9 +85,9 @@ def register_manager(
     context.actor.require_within(manager.permissions, "grant these roles")
     if context.uow.managers.get(manager_id) is not None:
         raise Conflict(f"manager {manager_id!r} already exists", code="manager_exists", rule="MG-1")
-    context.uow.managers.add(manager)
+    registered = context.uow.managers.add(manager)
     context.emit(ManagerRegistered(**context.stamp_fields, **_state(manager)))
-    return context.manager(manager_id)
+    return registered
 
 
 def update_manager(
@@ -103,22 +104,20 @@ def update_manager(
     """
     context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-1")
     current = _administered(context, manager_id)
-    changed = current
-    if name is not UNCHANGED:
-        changed = attrs.evolve(changed, name=check_text("manager", name, path="$.name"))
-    if profile is not UNCHANGED:
-        changed = attrs.evolve(changed, profile=_profile(profile))
-    if roles is not UNCHANGED:
-        changed = attrs.evolve(changed, roles=_roles(roles))
+    changed = current.edit(
+        name=None if name is UNCHANGED else check_text("manager", name, path="$.name"),
+        profile=None if profile is UNCHANGED else _profile(profile),
+        roles=None if roles is UNCHANGED else _roles(roles),
+    )
     if changed == current:
         return current
     context.actor.require_within(changed.permissions, "grant these roles")
     if context.eligibility(current).eligible and not context.eligibility(changed).eligible:
         _leave(context, current, LeaveReason.INELIGIBLE, leave)
-        changed = attrs.evolve(changed, default_portfolio=None)
-    context.uow.managers.update(changed)
+        changed = changed.with_default(None)
+    stored = context.uow.managers.update(changed)
     context.emit(ManagerUpdated(**context.stamp_fields, **_state(changed)))
-    return context.manager(manager_id)
+    return stored
 
 
 def deactivate_manager(context: Context, manager_id: str, leave: Leave) -> Manager:
@@ -128,10 +127,10 @@ def deactivate_manager(context: Context, manager_id: str, leave: Leave) -> Manag
     if not current.active:
         return current
     _leave(context, current, LeaveReason.DEACTIVATED, leave)
-    changed = attrs.evolve(current, active=False, default_portfolio=None)
-    context.uow.managers.update(changed)
+    changed = current.deactivate()
+    stored = context.uow.managers.update(changed)
     context.emit(ManagerUpdated(**context.stamp_fields, **_state(changed)))
-    return context.manager(manager_id)
+    return stored
 
 
 def reactivate_manager(context: Context, manager_id: str) -> Manager:
@@ -140,10 +139,10 @@ def reactivate_manager(context: Context, manager_id: str) -> Manager:
     current = _administered(context, manager_id)
     if current.active:
         return current
-    changed = attrs.evolve(current, active=True)
-    context.uow.managers.update(changed)
+    changed = current.reactivate()
+    stored = context.uow.managers.update(changed)
     context.emit(ManagerUpdated(**context.stamp_fields, **_state(changed)))
-    return context.manager(manager_id)
+    return stored
 
 
 def remove_manager(context: Context, manager_id: str, leave: Leave) -> None:
@@ -173,7 +172,10 @@ def _leave(context: Context, manager: Manager, reason: LeaveReason, leave: Leave
         new_managers = [_replace(c.account_managers, manager.id, successor) for c in customers]
     else:
         if not leave.keep:
-            _require_no_orphans(context, manager, portfolios)
+            read = context.uow.managers.get_many({m for p in portfolios for m in p.managers})
+            membership.check_no_orphans(
+                manager, portfolios, read, lambda p: holds_customers(context, p)
+            )
         mode = LeaveMode.KEEP if leave.keep else LeaveMode.RELEASE
         way = Way.MANAGER_LEFT
         new_portfolios = [p.without_manager(manager.id) for p in portfolios]
@@ -196,42 +198,12 @@ def _leave(context: Context, manager: Manager, reason: LeaveReason, leave: Leave
 def _successor(
     context: Context, leaving: Manager, successor_id: str, portfolios: list[Portfolio]
 ) -> str:
-    if successor_id == leaving.id:
-        raise RuleViolation(
-            f"manager {leaving.id!r} cannot be his own successor",
-            code="successor_is_leaving",
-            rule="MG-3",
-        )
+    # Naming himself never reaches beyond what he sees, so the order of the checks
+    # does not change which refusal a caller gets.
     refuse_self_reach(context, successor_id, leaving.id, "take a leaving manager's place")
     successor = context.manager(successor_id)
-    if not successor.active:
-        raise RuleViolation(
-            f"successor {successor_id!r} is inactive",
-            code="manager_inactive",
-            rule="MG-3",
-            details={"manager": successor_id},
-        )
-    if portfolios:
-        require_eligible(context, [successor_id])
+    membership.check_successor(leaving, successor, context.eligibility if portfolios else None)
     return successor_id
-
-
-def _require_no_orphans(context: Context, manager: Manager, portfolios: list[Portfolio]) -> None:
-    read = context.uow.managers.get_many({m for p in portfolios for m in p.managers})
-    orphaned = [
-        p
-        for p in portfolios
-        if context.active_managers(p, read) == [manager.id] and holds_customers(context, p.id)
-    ]
-    if orphaned:
-        names = ", ".join(repr(p.name) for p in orphaned)
-        raise RuleViolation(
-            f"manager {manager.id!r} is the last active manager of {names}, which hold "
-            "customers: choose transfer or keep",
-            code="portfolios_would_be_orphaned",
-            rule="MG-3",
-            details={"manager": manager.id, "portfolios": tuple(p.id for p in orphaned)},
-        )
 
 
 def _replace(managers: tuple[str, ...], leaving: str, successor: str | None) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""Placing customers and organizations: the checks of MB-2 and MB-3, and their records (MB-6).
+"""Placing customers and organizations: MB-2 and MB-3 loaded and checked, and recorded (MB-6).
 
 Every command that changes where a customer or organization stands goes through
 `apply_moves` / `apply_organization_moves`, which write the new values in one
@@ -13,11 +13,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import attrs
 
 from carteira.domain.customer import Customer, Organization
-from carteira.domain.errors import NotFound, RuleViolation
 from carteira.domain.events import MembershipChanged
-from carteira.domain.manager import Manager
 from carteira.domain.ownership import Ownership, SubjectKind, Way
 from carteira.domain.portfolio import Portfolio
+from carteira.policies import membership
 from carteira.services.context import Context, ReadContext
 
 __all__ = [
@@ -35,14 +34,13 @@ __all__ = [
 
 
 def require_available(context: Context, portfolio: Portfolio, subject: str) -> None:
-    """Refuse to place ``subject`` in a portfolio with no active manager (MB-2, PF-3)."""
-    if not context.active_managers(portfolio):
-        raise RuleViolation(
-            f"{subject} cannot enter portfolio {portfolio.name!r}: it has no active manager",
-            code="portfolio_unavailable",
-            rule="MB-2",
-            details={"portfolio": portfolio.id},
-        )
+    """Load the portfolio's managers and refuse ``subject`` if none is active (MB-2, PF-3).
+
+    The rule is `carteira.policies.membership.require_available`.
+    """
+    membership.require_available(
+        portfolio, context.uow.managers.get_many(portfolio.managers), subject
+    )
 
 
 def check_account_managers(
@@ -50,47 +48,16 @@ def check_account_managers(
     customer_id: str,
     managers: Sequence[str],
     effective: Portfolio | None,
-    *,
-    known: Mapping[str, Manager] | None = None,
-    cap: int | None = None,
 ) -> None:
-    """Refuse account managers that are unknown, inactive, outside the portfolio or too many.
+    """Load the named managers and the cap, and check them as account managers (MB-3).
 
-    MB-3: each is active and, where the customer has an effective portfolio, manages
-    it; the tenant's ``max_account_managers`` caps how many there are. A bulk change
-    passes the managers it read (``known``) and the cap, to read them once (ST-5).
+    The rule is `carteira.policies.membership.check_account_managers`.
     """
-    if cap is None:
-        cap = context.settings.max_account_managers
-    if len(managers) > cap:
-        raise RuleViolation(
-            f"customer {customer_id!r} may have at most {cap} account manager(s), "
-            f"not {len(managers)}",
-            code="too_many_account_managers",
-            rule="MB-3",
-            details={"customer": customer_id, "cap": cap},
-        )
-    found = known if known is not None else context.uow.managers.get_many(managers)
-    for manager_id in managers:
-        manager = found.get(manager_id)
-        if manager is None:
-            raise NotFound("manager", manager_id)
-        if not manager.active:
-            raise RuleViolation(
-                f"manager {manager_id!r} is inactive and cannot be account manager "
-                f"of customer {customer_id!r}",
-                code="manager_inactive",
-                rule="MB-3",
-                details={"customer": customer_id, "manager": manager_id},
-            )
-        if effective is not None and not effective.manages(manager_id):
-            raise RuleViolation(
-                f"manager {manager_id!r} does not manage portfolio {effective.name!r} "
-                f"of customer {customer_id!r}",
-                code="manager_outside_portfolio",
-                rule="MB-3",
-                details={"customer": customer_id, "manager": manager_id, "portfolio": effective.id},
-            )
+    cap = context.settings.max_account_managers
+    if len(managers) > cap:  # refused before reading anyone
+        membership.check_account_managers(customer_id, managers, effective, {}, cap)
+    known = context.uow.managers.get_many(managers)
+    membership.check_account_managers(customer_id, managers, effective, known, cap)
 
 
 @attrs.frozen
@@ -115,14 +82,13 @@ def resettle(
     Its effective portfolio follows the organization unless it has its own; account
     managers who do not manage the new effective portfolio go with the old one.
     """
-    before = customer.ownership(before_org_portfolio)
-    effective = customer.ownership(after_org_portfolio).portfolio
-    kept = customer.account_managers
-    if effective is not None and effective != before.portfolio:
-        allowed = managers_of(effective)
-        kept = tuple(m for m in kept if m in allowed)
-    moved = attrs.evolve(customer, account_managers=kept)
-    return Move(customer, moved, before, moved.ownership(after_org_portfolio))
+    moved = customer.following(before_org_portfolio, after_org_portfolio, managers_of)
+    return Move(
+        customer,
+        moved,
+        customer.ownership(before_org_portfolio),
+        moved.ownership(after_org_portfolio),
+    )
 
 
 def organization_portfolio(context: ReadContext, customer: Customer) -> str | None:
@@ -154,7 +120,7 @@ def relink(
         org_portfolio = org_portfolios[org]
     else:
         org_portfolio = organization_portfolio(context, customer)
-    changed = attrs.evolve(customer, account_managers=account_managers)
+    changed = customer.with_account_managers(account_managers)
     return Move(
         customer,
         changed,
@@ -163,10 +129,16 @@ def relink(
     )
 
 
-def apply_moves(context: Context, moves: Iterable[Move], way: Way) -> None:
-    """Write every changed customer in one call and record each ownership change (MB-6)."""
+def apply_moves(context: Context, moves: Iterable[Move], way: Way) -> list[Customer]:
+    """Write every changed customer in one call and record each ownership change (MB-6).
+
+    Return each move's customer as it now stands, in order: as stored if it changed.
+    """
     moves = list(moves)
-    context.uow.customers.update_many(m.customer for m in moves if m.customer != m.original)
+    stored = iter(
+        context.uow.customers.update_many([m.customer for m in moves if m.customer != m.original])
+    )
+    standing = [next(stored) if m.customer != m.original else m.customer for m in moves]
     context.emit(
         *(
             membership_changed(context, SubjectKind.CUSTOMER, m.customer.id, way, m.before, m.after)
@@ -174,14 +146,18 @@ def apply_moves(context: Context, moves: Iterable[Move], way: Way) -> None:
             if m.before != m.after
         )
     )
+    return standing
 
 
 def apply_organization_moves(
     context: Context, moves: Iterable[tuple[Organization, Organization]], way: Way
-) -> None:
-    """Write every changed organization in one call and record each change (MB-6)."""
+) -> list[Organization]:
+    """Write every changed organization in one call and record each change (MB-6).
+
+    Return the changed ones as stored, in order.
+    """
     moves = [(old, new) for old, new in moves if old != new]
-    context.uow.organizations.update_many(new for _, new in moves)
+    stored = context.uow.organizations.update_many([new for _, new in moves])
     context.emit(
         *(
             membership_changed(
@@ -195,6 +171,7 @@ def apply_organization_moves(
             for old, new in moves
         )
     )
+    return list(stored)
 
 
 def membership_changed(

@@ -12,11 +12,12 @@ from datetime import datetime
 
 import attrs
 
-from carteira.domain.errors import NotFound, PermissionDenied
+from carteira.domain.errors import NotFound
 from carteira.domain.inputs import check_choice
 from carteira.domain.portal import Attachment, Message, PortalFilter, StageMove
 from carteira.domain.ticket import Ticket, TicketStatus
 from carteira.domain.workflow import FieldAccess, FieldValue, Responsible, TicketType
+from carteira.policies.tickets import require_portal_customer
 from carteira.services.context import ReadContext
 from carteira.services.pages import page_window
 from carteira.services.results import Page
@@ -132,7 +133,6 @@ def attachment_of(context: ReadContext, ticket_id: str, attachment_id: str) -> A
 
 
 def _require_customer(context: ReadContext) -> None:
-    if not context.actor.is_customer:
-        raise PermissionDenied(
-            "the portal's views are the signed-in customer's", code="customer_only", rule="VS-4"
-        )
+    require_portal_customer(
+        context.actor.principal, "the portal's views are the signed-in customer's"
+    )

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import attrs
-
-from carteira.domain.customer import Customer
-from carteira.domain.errors import Conflict, FieldError, InvalidInput, RuleViolation
+from carteira.domain.customer import Customer, Placement
+from carteira.domain.errors import Conflict, FieldError, InvalidInput
 from carteira.domain.events import (
     DefaultPortfolioChanged,
     PortfolioCreated,
@@ -21,6 +19,8 @@ from carteira.domain.manager import Manager
 from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Journey, Portfolio
+from carteira.policies import membership
+from carteira.policies.eligibility import require_eligible as eligible
 from carteira.services.context import Context, ReadContext, refuse_self_reach
 from carteira.services.ownership import (
     Move,
@@ -70,9 +70,9 @@ def create_portfolio(
         )
     _require_unique_name(context, portfolio)
     require_eligible(context, portfolio.managers)
-    context.uow.portfolios.add(portfolio)
+    created = context.uow.portfolios.add(portfolio)
     context.emit(PortfolioCreated(**context.stamp_fields, **portfolio_state(portfolio)))
-    return context.portfolio(portfolio_id)
+    return created
 
 
 def edit_portfolio(
@@ -91,15 +91,12 @@ def edit_portfolio(
     """
     context.actor.require(Permission.MANAGE_PORTFOLIOS, _ADMIN, "PF-6")
     current = context.portfolio(portfolio_id)
-    edited = _build(
-        context,
-        portfolio_id,
-        current.name if name is UNCHANGED else name,
-        current.description if description is UNCHANGED else _description(description),
-        current.journey if journey is UNCHANGED else _journey(journey),
-        current.managers if managers is UNCHANGED else managers,
+    edited = current.edit(
+        name=current.name if name is UNCHANGED else name,
+        description=current.description if description is UNCHANGED else _description(description),
+        journey=current.journey if journey is UNCHANGED else _journey(journey),
+        managers=current.managers if managers is UNCHANGED else _managers(managers),
     )
-    edited = attrs.evolve(edited, version=current.version)
     if edited == current:
         return current
     if edited.key != current.key:
@@ -111,11 +108,16 @@ def edit_portfolio(
         # taking that reach (PM-2), as standing in for its manager would be.
         refuse_self_reach(context, context.actor.id, None, "join a portfolio")
     removed = [m for m in current.managers if not edited.manages(m)]
-    _require_not_orphaned(context, current, edited)
+    membership.check_not_orphaned(
+        current,
+        edited,
+        context.uow.managers.get_many({*current.managers, *edited.managers}),
+        lambda: holds_customers(context, current.id),
+    )
     _drop_removed_managers(context, current, removed)
-    context.uow.portfolios.update(edited)
+    stored = context.uow.portfolios.update(edited)
     context.emit(PortfolioEdited(**context.stamp_fields, **portfolio_state(edited)))
-    return context.portfolio(portfolio_id)
+    return stored
 
 
 def delete_portfolio(context: Context, portfolio_id: str) -> None:
@@ -145,7 +147,7 @@ def delete_portfolio(context: Context, portfolio_id: str) -> None:
     )
     apply_organization_moves(
         context,
-        [(o, attrs.evolve(o, portfolio=None)) for o in organizations],
+        [(o, o.with_portfolio(None)) for o in organizations],
         Way.PORTFOLIO_DELETED,
     )
     apply_moves(context, moves, Way.PORTFOLIO_DELETED)
@@ -162,23 +164,17 @@ def set_default_portfolio(context: Context, manager_id: str, portfolio_id: str |
         context.actor.require(Permission.MANAGE_MANAGERS, "set another manager's default", "MG-2")
     manager = context.manager(manager_id)
     context.actor.require_within(manager.permissions, f"administer manager {manager_id!r}")
-    if portfolio_id is not None and not context.portfolio(portfolio_id).manages(manager_id):
-        raise RuleViolation(
-            f"manager {manager_id!r} does not manage portfolio {portfolio_id!r}",
-            code="manager_outside_portfolio",
-            rule="MG-2",
-            details={"manager": manager_id, "portfolio": portfolio_id},
-        )
+    if portfolio_id is not None:
+        membership.check_default_portfolio(manager_id, context.portfolio(portfolio_id))
     if manager.default_portfolio == portfolio_id:
         return manager
-    changed = manager.with_default(portfolio_id)
-    context.uow.managers.update(changed)
+    stored = context.uow.managers.update(manager.with_default(portfolio_id))
     context.emit(
         DefaultPortfolioChanged(
             **context.stamp_fields, manager_id=manager_id, portfolio_id=portfolio_id
         )
     )
-    return context.manager(manager_id)
+    return stored
 
 
 def effective_members(context: ReadContext, portfolio_id: str) -> list[Customer]:
@@ -200,16 +196,9 @@ def holds_customers(context: ReadContext, portfolio_id: str) -> bool:
 
 
 def require_eligible(context: Context, manager_ids: Sequence[str]) -> None:
-    """Refuse unknown managers and those the eligibility policy rejects (MG-1)."""
+    """Load each manager (refusing an unknown one) and refuse an ineligible one (MG-1)."""
     for manager_id in manager_ids:
-        verdict = context.eligibility(context.manager(manager_id))
-        if not verdict.eligible:
-            raise RuleViolation(
-                f"manager {manager_id!r} may not manage portfolios: {verdict.reason}",
-                code="manager_not_eligible",
-                rule="MG-1",
-                details={"manager": manager_id, "reason": verdict.reason},
-            )
+        eligible(context.manager(manager_id), context.eligibility)
 
 
 def _build(
@@ -220,10 +209,15 @@ def _build(
     journey: Journey | None,
     managers: Sequence[str],
 ) -> Portfolio:
+    checked = _managers(managers)
+    return Portfolio(context.stamp.tenant, portfolio_id, name, description, journey, checked)
+
+
+def _managers(managers: Sequence[str]) -> list[str]:
+    """Check the managers the caller names (ER-2): a list of ids, not one string."""
     if isinstance(managers, str):
         raise InvalidInput("portfolio", [FieldError("$.managers", "must be a list of manager ids")])
-    checked = check_ids("manager", managers, path="$.managers")
-    return Portfolio(context.stamp.tenant, portfolio_id, name, description, journey, checked)
+    return check_ids("manager", managers, path="$.managers")
 
 
 def _description(value: object) -> str | None:
@@ -265,18 +259,6 @@ def _require_unique_name(context: Context, portfolio: Portfolio) -> None:
         )
 
 
-def _require_not_orphaned(context: Context, current: Portfolio, edited: Portfolio) -> None:
-    had = context.active_managers(current)
-    if had and not context.active_managers(edited) and holds_customers(context, current.id):
-        raise RuleViolation(
-            f"portfolio {current.name!r} holds customers: its last active manager cannot "
-            "be taken off (deactivate him with keep or transfer instead)",
-            code="portfolio_would_be_orphaned",
-            rule="MB-2",
-            details={"portfolio": current.id},
-        )
-
-
 def _drop_removed_managers(context: Context, portfolio: Portfolio, removed: list[str]) -> None:
     if not removed:
         return
@@ -314,5 +296,5 @@ def _left_behind(
     if fallback is not None and fallback not in available:
         require_available(context, context.portfolio(fallback), f"customer {customer.id!r}")
         available.add(fallback)
-    left = attrs.evolve(customer, portfolio=None, account_managers=())
+    left = customer.placed(Placement())
     return Move(customer, left, customer.ownership(org_portfolio), left.ownership(fallback))

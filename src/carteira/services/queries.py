@@ -9,7 +9,7 @@ from datetime import datetime
 import attrs
 
 from carteira.domain.customer import Customer
-from carteira.domain.errors import FieldError, InvalidInput, PermissionDenied
+from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.inputs import check_instant
 from carteira.domain.ownership import Ownership, SubjectKind
@@ -264,5 +264,4 @@ def mark_published(context: Context, positions: Iterable[int]) -> int:
 
 
 def _require_host(context: ReadContext) -> None:
-    if not context.actor.is_system:
-        raise PermissionDenied("only the host application reads the event log", rule="EV-1")
+    context.actor.require_host("reads the event log", "EV-1")

@@ -9,13 +9,14 @@ list it too. Taking a ticket changes no membership (MB-5).
 
 from __future__ import annotations
 
-from carteira.domain.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from carteira.domain.errors import NotFound
 from carteira.domain.permissions import Permission
-from carteira.domain.ticket import Department, Ticket
+from carteira.domain.ticket import Ticket
+from carteira.policies.tickets import require_member, require_taker
 from carteira.services.context import Context, ReadContext
 from carteira.services.pages import page_window
 from carteira.services.results import Page
-from carteira.services.tickets import assign_to, require_open, require_owner
+from carteira.services.tickets import require_owner, save
 
 __all__ = ["queue", "take"]
 
@@ -32,7 +33,7 @@ def queue(
     department = context.department(department_id)
     actor = context.actor
     if not (actor.is_system or actor.may(Permission.VIEW_ALL)):
-        _require_member(context, department, "list the queue of", "VS-7")
+        require_member(department, actor, "list the queue of", "VS-7")
     after, limit = page_window(after, limit)
     found = context.uow.tickets.queue(department.id, after=after, limit=limit + 1)
     shown = list(found[:limit])
@@ -51,45 +52,17 @@ def take(context: Context, ticket_id: str) -> Ticket:
     exist (VS-3).
     """
     actor = context.actor
-    if actor.is_system or actor.is_customer:
-        raise PermissionDenied("only an agent takes a ticket from a queue", rule="RT-8")
-    actor.require(Permission.ASSIGN_SELF, "take tickets from a queue", "RT-8")
+    require_taker(actor)
     ticket = context.ticket(ticket_id)
     department = context.department(ticket.department)
     member = department.admits(actor.id)
     lost_race = member and ticket.open and ticket.assignee is not None
     if not lost_race and not context.ticket_visibility(ticket):
         raise NotFound("ticket", ticket_id)
-    require_open(ticket)
+    ticket.require_open()
     if ticket.assignee == actor.id:
         return ticket
-    _require_member(context, department, "take the tickets of", "RT-8")
-    if ticket.assignee is not None:
-        raise Conflict(
-            f"ticket {ticket_id!r} was taken from the queue by another agent first",
-            code="already_taken",
-            rule="RT-8",
-            details={"ticket": ticket_id, "department": department.id},
-        )
-    if not ticket.queued:
-        raise RuleViolation(
-            f"ticket {ticket_id!r} waits for its customer to choose among the agents offered",
-            code="customer_choosing",
-            rule="RT-1",
-            details={"ticket": ticket_id, "offered": ticket.offered},
-        )
+    require_member(department, actor, "take the tickets of", "RT-8")
+    taken = ticket.take(actor.id, context.stamp)
     require_owner(context, ticket, "take")
-    return assign_to(context, ticket, actor.id)
-
-
-def _require_member(context: ReadContext, department: Department, action: str, rule: str) -> None:
-    actor = context.actor  # a manager acting is active: inactive ones are refused first
-    if actor.is_system or (actor.manager is not None and department.admits(actor.id)):
-        return
-    raise PermissionDenied(
-        f"{actor.principal.kind.value} {actor.id!r} may not {action} department "
-        f"{department.name!r}: only its members may",
-        code="not_a_member",
-        rule=rule,
-        details={"department": department.id, "actor": actor.id},
-    )
+    return save(context, taken)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from carteira.domain.customer import Customer
+from carteira.domain.department import Department, RoutingMode
 from carteira.domain.errors import NotFound
 from carteira.domain.identifiers import check_id
 from carteira.domain.principal import Principal
 from carteira.domain.routing_facts import Owners
-from carteira.domain.ticket import Department, RoutingMode
 from carteira.domain.visibility_rule import Subject
 from carteira.policies.routing import RoutingDecision, RoutingInput, TieBreak, route
 from carteira.ports.presence import Presence

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import attrs
-
-from carteira.domain.errors import RuleViolation
 from carteira.domain.events import SettingsChanged
 from carteira.domain.identifiers import check_ids
 from carteira.domain.inputs import check_flag
@@ -31,30 +28,34 @@ def update_settings(
     """Change the tenant's settings; a cap below what customers already have is refused."""
     context.actor.require(Permission.MANAGE_PORTFOLIOS, "change the tenant's settings", "VS-1")
     current = context.settings
-    changed = _portal(context, current, portal_attendant, attachment_max_bytes, attachment_types)
+    changed = current
+    if portal_attendant is not UNCHANGED:
+        attendant = None if portal_attendant is None else context.manager(portal_attendant)
+        changed = changed.with_attendant(attendant)
+    if attachment_max_bytes is not UNCHANGED:
+        changed = changed.switched(attachment_max_bytes=attachment_max_bytes)
+    if attachment_types is not UNCHANGED:
+        allowed = check_ids("content type", attachment_types, path="$.attachment_types")
+        changed = changed.switched(attachment_types=allowed)
     if segmentation is not UNCHANGED:
-        flag = check_flag("settings", segmentation, path="$.segmentation")
-        changed = attrs.evolve(changed, segmentation=flag)
+        changed = changed.switched(
+            segmentation=check_flag("settings", segmentation, path="$.segmentation")
+        )
     if open_access is not UNCHANGED:
-        flag = check_flag("settings", open_access, path="$.open_access")
-        changed = attrs.evolve(changed, open_access=flag)
+        changed = changed.switched(
+            open_access=check_flag("settings", open_access, path="$.open_access")
+        )
     if owner_only is not UNCHANGED:
-        changed = attrs.evolve(
-            changed, owner_only=check_flag("settings", owner_only, path="$.owner_only")
+        changed = changed.switched(
+            owner_only=check_flag("settings", owner_only, path="$.owner_only")
         )
     if max_account_managers is not UNCHANGED:
-        changed = attrs.evolve(changed, max_account_managers=max_account_managers)
-        most = context.uow.customers.most_account_managers()
-        if max_account_managers < most:
-            raise RuleViolation(
-                f"a customer has {most} account managers: the cap cannot go below that",
-                code="cap_below_current",
-                rule="MB-3",
-                details={"cap": max_account_managers, "most": most},
-            )
+        changed = changed.with_cap(
+            max_account_managers, context.uow.customers.most_account_managers
+        )
     if changed == current:
         return current
-    context.uow.settings.put(changed)
+    stored = context.uow.settings.put(changed)
     context.emit(
         SettingsChanged(
             **context.stamp_fields,
@@ -67,28 +68,4 @@ def update_settings(
             attachment_types=tuple(sorted(changed.attachment_types)),
         )
     )
-    return context.settings
-
-
-def _portal(
-    context: Context,
-    settings: TenantSettings,
-    attendant: str | Unchanged | None,
-    max_bytes: int | Unchanged,
-    types: Iterable[str] | Unchanged,
-) -> TenantSettings:
-    if attendant is not UNCHANGED:
-        if attendant is not None and not context.manager(attendant).active:
-            raise RuleViolation(
-                f"manager {attendant!r} is inactive and cannot attend the portal",
-                code="attendant_inactive",
-                rule="RT-6",
-                details={"manager": attendant},
-            )
-        settings = attrs.evolve(settings, portal_attendant=attendant)
-    if max_bytes is not UNCHANGED:
-        settings = attrs.evolve(settings, attachment_max_bytes=max_bytes)
-    if types is not UNCHANGED:
-        allowed = check_ids("content type", types, path="$.attachment_types")
-        settings = attrs.evolve(settings, attachment_types=allowed)
-    return settings
+    return stored

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import attrs
 
-from carteira.domain.errors import FieldError, InvalidInput, RuleViolation
+from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.events import TicketTypeSaved
 from carteira.domain.permissions import Permission
 from carteira.domain.workflow import ExtraField, Stage, TicketType
@@ -47,39 +47,28 @@ def save_ticket_type(
         context.department(department)
     current = context.uow.ticket_types.get(type_id)
     if current is None:
-        context.uow.ticket_types.add(kind)
+        saved = context.uow.ticket_types.add(kind)
     else:
-        _keep_occupied_stages(context, current, kind)
-        context.uow.ticket_types.update(attrs.evolve(kind, version=current.version))
+        gone = current.removed_by(kind)
+        current.require_replaceable_by(
+            kind, context.uow.tickets.count_open_at(current.id, gone) if gone else 0
+        )
+        saved = context.uow.ticket_types.update(attrs.evolve(kind, version=current.version))
     context.emit(
         TicketTypeSaved(
-            **context.stamp_fields,
+            **context.stamp.fields(),
             ticket_type=kind.id,
             group=kind.group,
             name=kind.name,
             stages=tuple(s.id for s in kind.stages),
         )
     )
-    saved = context.uow.ticket_types.get(type_id)
-    assert saved is not None
     return saved
 
 
 def ticket_types(context: ReadContext) -> Sequence[TicketType]:
     """Return every ticket type, by group and name: what a customer may open (TK-1)."""
     return context.uow.ticket_types.list()
-
-
-def _keep_occupied_stages(context: Context, current: TicketType, changed: TicketType) -> None:
-    gone = {s.id for s in current.stages} - {s.id for s in changed.stages}
-    held = context.uow.tickets.count_open_at(current.id, gone) if gone else 0
-    if held:
-        raise RuleViolation(
-            f"{held} open tickets stand at stages the change removes: {', '.join(sorted(gone))}",
-            code="stage_in_use",
-            rule="TK-2",
-            details={"ticket_type": current.id, "stages": sorted(gone), "tickets": held},
-        )
 
 
 def _items(name: str, values: object, kind: type[T]) -> tuple[T, ...]:

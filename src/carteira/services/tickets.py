@@ -2,40 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
-from carteira.domain.errors import (
-    FieldError,
-    InvalidInput,
-    PermissionDenied,
-    RuleViolation,
-)
-from carteira.domain.events import (
-    DepartmentSaved,
-    TicketAssigned,
-    TicketClosed,
-    TicketOpened,
-    TicketReplied,
-)
+from carteira.domain.customer import Customer
+from carteira.domain.errors import FieldError, InvalidInput
+from carteira.domain.events import DepartmentSaved
 from carteira.domain.identifiers import check_id, check_ids, check_text
 from carteira.domain.inputs import check_choice, check_count, check_flag
 from carteira.domain.permissions import Permission
-from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket, TicketStatus
-from carteira.policies.routing import Outcome, availability, route
+from carteira.domain.ticket import Changed, ChoiceMode, Department, RoutingMode, Ticket
+from carteira.domain.workflow import FieldValue, TicketType
+from carteira.policies import tickets as policy
+from carteira.policies.routing import route
+from carteira.policies.tickets import (
+    owner_only_binds,
+    owners_of,
+    require_available,
+    require_host,
+    routed,
+    to_attendant,
+)
 from carteira.services.context import Context, ReadContext, id_taken
 from carteira.services.routing import routing_input
 
 __all__ = [
-    "assign_to",
     "choose_agent",
     "close",
+    "open_routed",
     "open_ticket",
     "reassign",
     "reply",
-    "require_open",
     "require_owner",
+    "save",
     "save_department",
 ]
 
@@ -67,12 +67,12 @@ def save_department(
     )
     current = context.uow.departments.get(department_id)
     if current is None:
-        context.uow.departments.add(department)
+        saved = context.uow.departments.add(department)
     else:
-        context.uow.departments.update(attrs.evolve(department, version=current.version))
+        saved = context.uow.departments.update(attrs.evolve(department, version=current.version))
     context.emit(
         DepartmentSaved(
-            **context.stamp_fields,
+            **context.stamp.fields(),
             department_id=department.id,
             name=department.name,
             routing=department.routing,
@@ -82,7 +82,7 @@ def save_department(
             account_managers_only=department.account_managers_only,
         )
     )
-    return context.department(department_id)
+    return saved
 
 
 def open_ticket(context: Context, ticket_id: str, customer_id: str, department_id: str) -> Ticket:
@@ -94,165 +94,130 @@ def open_ticket(context: Context, ticket_id: str, customer_id: str, department_i
     if existing is not None:
         seen = context.ticket_visibility(existing).granted
         raise id_taken("ticket", ticket_id, "ticket_exists", "RT-3", seen=seen)
-    decision = route(routing_input(context, customer, department), context.tie_break)
-    now = context.stamp.at
-    assigned = decision.outcome is Outcome.ASSIGN
-    offered = decision.candidates if decision.outcome is Outcome.OFFER else ()
-    ticket = Ticket(
-        context.stamp.tenant,
+    return open_routed(context, ticket_id, customer, department)
+
+
+def open_routed(
+    context: Context,
+    ticket_id: str,
+    customer: Customer,
+    department: Department | None,
+    *,
+    kind: TicketType | None = None,
+    subject: str = "",
+    request: str = "",
+    values: Mapping[str, FieldValue] | None = None,
+) -> Ticket:
+    """Route a new ticket, open it where routing put it, store it (RT-1..RT-7, TK-1).
+
+    The one way a ticket is opened: a conversation (no ``kind``) is routed by its
+    ``department``; a portal ticket by its type's department if it names one (else
+    ``None``), and what nothing else assigns goes to the portal's attendant (RT-6).
+    """
+    decision = (
+        None
+        if department is None
+        else route(routing_input(context, customer, department), context.tie_break)
+    )
+    placed = routed(decision)
+    if kind is not None and placed.queued:
+        placed = to_attendant(placed, _attendant(context))
+    department_id = department.id if department is not None else ""
+    opened = Ticket.opened(
+        context.stamp,
         ticket_id,
         customer.id,
-        department.id,
-        now,
-        assignee=decision.assignee,
-        assigned_at=now if assigned else None,
-        offered=offered,
+        department_id,
+        placed,
+        kind=kind,
+        subject=subject,
+        request=request,
+        values=values,
     )
-    context.uow.tickets.add(ticket)
-    context.emit(
-        TicketOpened(
-            **context.stamp_fields,
-            ticket_id=ticket_id,
-            customer_id=customer.id,
-            department_id=department.id,
-            outcome=decision.outcome.value,
-            reason=decision.reason.value,
-            step=decision.step.value,
-            assignee=decision.assignee,
-            offered=offered,
-        )
-    )
-    return context.ticket(ticket_id)
+    stored = context.uow.tickets.add(opened.value)
+    context.emit(*opened.events)
+    return stored
+
+
+def _attendant(context: ReadContext) -> str | None:
+    """Return the portal's default attendant, if the tenant names one who is active (RT-6)."""
+    attendant = context.settings.portal_attendant
+    if attendant is None:
+        return None
+    record = context.uow.managers.get(attendant)
+    return attendant if record is not None and record.active else None
 
 
 def choose_agent(context: Context, ticket_id: str, manager_id: str) -> Ticket:
     """Record the customer's choice among the offered agents (RT-1); the host acts for him."""
-    if not context.actor.is_system:
-        raise PermissionDenied("only the host application records a customer's choice", rule="RT-1")
+    require_host(context.actor, "only the host application records a customer's choice", "RT-1")
     manager_id = check_id("manager", manager_id, path="$.manager_id")
-    ticket = require_open(context.ticket(ticket_id))
-    if manager_id not in ticket.offered:
-        raise RuleViolation(
-            f"manager {manager_id!r} was not offered for ticket {ticket_id!r}",
-            code="not_offered",
-            rule="RT-1",
-            details={"offered": ticket.offered},
-        )
+    ticket = context.ticket(ticket_id)
+    chosen = ticket.choose(manager_id, context.stamp)
     customer = context.customer(ticket.customer)
     inputs = routing_input(context, customer, context.department(ticket.department))
-    excluded = availability(manager_id, inputs)
-    if excluded is not None:
-        raise RuleViolation(
-            f"manager {manager_id!r} can no longer take ticket {ticket_id!r}: {excluded.value}",
-            code="not_available",
-            rule="MG-4",
-            details={"manager": manager_id, "exclusion": excluded.value},
-        )
-    return assign_to(context, ticket, manager_id)
+    require_available(manager_id, ticket, inputs)
+    return save(context, chosen)
 
 
 def reassign(context: Context, ticket_id: str, manager_id: str | None) -> Ticket:
     """Give a ticket to another manager, or back to the queue (RT-2, PM-3)."""
-    ticket = require_open(context.visible_ticket(ticket_id))
+    ticket = context.visible_ticket(ticket_id).require_open()
     require_owner(context, ticket, "reassign")
+    manager = department = None
     if manager_id is not None:
         manager = context.manager(manager_id)
         department = context.department(ticket.department)
-        if not manager.active or not department.admits(manager_id):
-            raise RuleViolation(
-                f"manager {manager_id!r} cannot serve department {department.name!r}",
-                code="cannot_serve",
-                rule="RT-2",
-                details={"manager": manager_id, "department": department.id},
-            )
-    return assign_to(context, ticket, manager_id)
+    return save(context, ticket.reassign(manager, department, context.stamp))
 
 
 def reply(context: Context, ticket_id: str) -> Ticket:
     """Record a reply on an open ticket (PM-3)."""
-    ticket = require_open(context.visible_ticket(ticket_id))
+    ticket = context.visible_ticket(ticket_id).require_open()
     require_owner(context, ticket, "reply to")
-    context.uow.tickets.update_many([attrs.evolve(ticket, last_activity=context.stamp.at)])
-    context.emit(TicketReplied(**context.stamp_fields, ticket_id=ticket_id))
-    return context.ticket(ticket_id)
+    return save(context, ticket.reply(context.stamp))
 
 
-def close(context: Context, tickets: Iterable[Ticket], *, check_owner: bool = True) -> None:
-    """Close open tickets the actor may act on, in one write; membership stays (MB-5, PM-3)."""
+def close(
+    context: Context, tickets: Iterable[Ticket], *, check_owner: bool = True
+) -> Sequence[Ticket]:
+    """Close open tickets the actor may act on, in one write; membership stays (MB-5, PM-3).
+
+    Returns them as stored.
+    """
     tickets = list(tickets)
     for ticket in tickets:
-        require_open(ticket)
+        ticket.require_open()
         if check_owner:
             require_owner(context, ticket, "close")
-    now = context.stamp.at
-    context.uow.tickets.update_many(
-        attrs.evolve(t, status=TicketStatus.CLOSED, last_activity=now) for t in tickets
-    )
-    context.emit(*(TicketClosed(**context.stamp_fields, ticket_id=t.id) for t in tickets))
+    closed = [t.close(context.stamp) for t in tickets]
+    stored = context.uow.tickets.update_many(c.value for c in closed)
+    context.emit(*(e for c in closed for e in c.events))
+    return stored
 
 
 def require_owner(context: ReadContext, ticket: Ticket, action: str) -> None:
     """Under *owner-only*, refuse anyone but the customer's owners and override holders (PM-3).
 
     Owners are its account managers, the managers of its effective portfolio, and the
-    backups of those of them who are absent now.
+    backups of those of them who are absent now. Reads them only where the rule binds.
     """
-    actor = context.actor
-    if not context.settings.owner_only or actor.is_system:
-        return
-    if actor.may(Permission.OVERRIDE_OWNER_ONLY):
+    if not owner_only_binds(context.actor, context.settings.owner_only):
         return
     customer = context.customer(ticket.customer)
     effective = customer.effective_portfolio(context.organization_of(customer))
-    owners = set(customer.account_managers)
-    if effective is not None:
-        owners.update(context.portfolio(effective).managers)
-    if actor.id in owners or owners & context.viewer.stands_in_for:
-        return
-    raise PermissionDenied(
-        f"only the owners of customer {customer.id!r} may {action} its open tickets",
-        code="not_an_owner",
-        rule="PM-3",
-        details={"ticket": ticket.id, "actor": actor.id},
-    )
+    portfolio = None if effective is None else context.portfolio(effective)
+    owners = owners_of(customer, portfolio)
+    policy.require_owner(ticket, context.actor, owners, context.viewer.stands_in_for, action)
 
 
-def assign_to(context: Context, ticket: Ticket, manager_id: str | None) -> Ticket:
-    """Give ``ticket`` to ``manager_id`` (``None``: back to the queue), as checked by the caller."""
-    if ticket.assignee == manager_id:
-        return ticket
-    now = context.stamp.at
-    moved = attrs.evolve(
-        ticket, assignee=manager_id, assigned_at=now if manager_id else None, offered=()
-    )
-    context.uow.tickets.update_many([moved])
-    context.emit(
-        TicketAssigned(
-            **context.stamp_fields,
-            ticket_id=ticket.id,
-            assignee=manager_id,
-            previous=ticket.assignee,
-        )
-    )
-    return context.ticket(ticket.id)
-
-
-def require_open(ticket: Ticket) -> Ticket:
-    """Refuse any change to a closed, completed or cancelled ticket: it is read-only (TK-9)."""
-    if not ticket.open:
-        # A portal ticket closed at its final stage is, in the portal's words, completed.
-        state = (
-            "completed"
-            if ticket.type is not None and ticket.status is TicketStatus.CLOSED
-            else ticket.status
-        )
-        raise RuleViolation(
-            f"ticket {ticket.id!r} is {state}: it is read-only",
-            code=f"ticket_{ticket.status}",
-            rule="TK-9",
-            details={"ticket": ticket.id, "status": ticket.status.value},
-        )
-    return ticket
+def save(context: Context, changed: Changed) -> Ticket:
+    """Store a changed ticket and emit its events; nothing to store when nothing changed."""
+    if not changed.events:
+        return changed.value
+    (stored,) = context.uow.tickets.update_many([changed.value])
+    context.emit(*changed.events)
+    return stored
 
 
 def _capacity(value: object, path: str) -> int | None:

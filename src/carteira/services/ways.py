@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from carteira.domain.customer import Customer
-from carteira.domain.errors import PermissionDenied, RuleViolation
 from carteira.domain.identifiers import check_ids
 from carteira.domain.inputs import check_flag
 from carteira.domain.ownership import Way
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import Ticket
+from carteira.policies.tickets import require_agent, require_serving_agent
 from carteira.services.context import Context, ReadContext
 from carteira.services.customers import give_to, giving, take_from, taking
 from carteira.services.ownership import apply_moves
@@ -37,13 +37,7 @@ def add_to_my_portfolio(context: Context, ticket_id: str) -> Customer:
     """WA-1: during a conversation its agent adds the customer to his own portfolio."""
     agent = _agent(context, "add customers to his portfolio", "WA-1")
     ticket = context.visible_ticket(ticket_id)
-    if ticket.assignee != agent or not ticket.open:
-        raise RuleViolation(
-            f"only the agent serving open ticket {ticket_id!r} adds its customer this way",
-            code="not_serving_agent",
-            rule="WA-1",
-            details={"ticket": ticket_id, "assignee": ticket.assignee},
-        )
+    require_serving_agent(ticket, agent)
     return give_to(context, context.customer(ticket.customer), agent, None, Way.CONVERSATION)
 
 
@@ -67,10 +61,10 @@ def close_ticket(context: Context, ticket_id: str, associate: bool) -> Ticket:
     if associate:
         _agent(context, "associate a customer with his portfolio", "WA-2")
     asked = associate and offers_association(context, ticket_id)
-    close(context, [ticket])
+    (closed,) = close(context, [ticket])
     if asked:
         give_to(context, context.customer(ticket.customer), context.actor.id, None, Way.CLOSING)
-    return context.ticket(ticket_id)
+    return closed
 
 
 def bulk_close(context: Context, agent_id: str, associate: bool) -> list[Ticket]:
@@ -85,7 +79,7 @@ def bulk_close(context: Context, agent_id: str, associate: bool) -> list[Ticket]
     context.actor.require(Permission.BULK_CLOSE, "close an agent's conversations", "WA-4")
     context.manager(agent_id)
     tickets = list(context.uow.tickets.open_assigned_to(agent_id))
-    close(context, tickets, check_owner=False)
+    closed = close(context, tickets, check_owner=False)
     if associate:
         customers = [context.customer(c) for c in dict.fromkeys(t.customer for t in tickets)]
         moves = [
@@ -94,7 +88,6 @@ def bulk_close(context: Context, agent_id: str, associate: bool) -> list[Ticket]
             if agent_id not in c.account_managers
         ]
         apply_moves(context, moves, Way.BULK_CLOSE)
-    closed = (context.ticket(t.id) for t in tickets)
     return [t for t in closed if context.ticket_visibility(t).granted]
 
 
@@ -136,7 +129,4 @@ def unassign_customers(
 
 
 def _agent(context: Context, action: str, rule: str) -> str:
-    if context.actor.is_system:
-        raise PermissionDenied(f"only an agent may {action}", rule=rule)
-    context.actor.require(Permission.ASSIGN_SELF, action, rule)
-    return context.actor.id
+    return require_agent(context.actor, action, rule)

@@ -1,0 +1,210 @@
+"""Membership rules spanning aggregates, as pure decisions (MB-2, MB-3, MG-2, MG-3).
+
+Each rule is stated once here and used by the single commands and the import alike.
+The caller loads what a rule needs (a portfolio, the managers it names, the cap) and
+passes it in; a refusal is raised as the domain error the SPEC rule names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from carteira.domain.errors import NotFound, RuleViolation
+from carteira.domain.manager import Manager
+from carteira.domain.portfolio import Portfolio
+from carteira.policies.eligibility import EligibilityPolicy, require_eligible
+
+__all__ = [
+    "active_managers",
+    "check_account_managers",
+    "check_assignment_portfolio",
+    "check_default_portfolio",
+    "check_no_orphans",
+    "check_not_orphaned",
+    "check_organization_managers",
+    "check_successor",
+    "kept_account_managers",
+    "require_available",
+]
+
+
+def active_managers(portfolio: Portfolio, managers: Mapping[str, Manager]) -> list[str]:
+    """Return the portfolio's managers that are active, in order (MB-2, PF-3).
+
+    ``managers`` holds the managers read (at least the portfolio's); one missing is
+    not active.
+    """
+    return [m for m in portfolio.managers if m in managers and managers[m].active]
+
+
+def require_available(portfolio: Portfolio, managers: Mapping[str, Manager], subject: str) -> None:
+    """Refuse to place ``subject`` in a portfolio with no active manager (MB-2, PF-3)."""
+    if not active_managers(portfolio, managers):
+        raise RuleViolation(
+            f"{subject} cannot enter portfolio {portfolio.name!r}: it has no active manager",
+            code="portfolio_unavailable",
+            rule="MB-2",
+            details={"portfolio": portfolio.id},
+        )
+
+
+def check_account_managers(
+    customer_id: str,
+    account_managers: Sequence[str],
+    effective: Portfolio | None,
+    known: Mapping[str, Manager],
+    cap: int,
+) -> None:
+    """Refuse account managers that are too many, unknown, inactive or outside the portfolio.
+
+    MB-3: the tenant's ``cap`` (``max_account_managers``) bounds how many there are; each
+    is a known (in ``known``), active manager and, where the customer has an
+    ``effective`` portfolio, manages it.
+    """
+    if len(account_managers) > cap:
+        raise RuleViolation(
+            f"customer {customer_id!r} may have at most {cap} account manager(s), "
+            f"not {len(account_managers)}",
+            code="too_many_account_managers",
+            rule="MB-3",
+            details={"customer": customer_id, "cap": cap},
+        )
+    for manager_id in account_managers:
+        manager = known.get(manager_id)
+        if manager is None:
+            raise NotFound("manager", manager_id)
+        if not manager.active:
+            raise RuleViolation(
+                f"manager {manager_id!r} is inactive and cannot be account manager "
+                f"of customer {customer_id!r}",
+                code="manager_inactive",
+                rule="MB-3",
+                details={"customer": customer_id, "manager": manager_id},
+            )
+        if effective is not None and not effective.manages(manager_id):
+            raise RuleViolation(
+                f"manager {manager_id!r} does not manage portfolio {effective.name!r} "
+                f"of customer {customer_id!r}",
+                code="manager_outside_portfolio",
+                rule="MB-3",
+                details={"customer": customer_id, "manager": manager_id, "portfolio": effective.id},
+            )
+
+
+def kept_account_managers(
+    account_managers: Iterable[str], effective: Portfolio | None
+) -> tuple[str, ...]:
+    """Return those of ``account_managers`` who may stay with ``effective`` (MB-3).
+
+    With an effective portfolio, only its managers; without one, all of them.
+    """
+    return tuple(m for m in account_managers if effective is None or effective.manages(m))
+
+
+def check_organization_managers(organization_id: str, account_managers: Sequence[str]) -> None:
+    """Refuse account managers for an organization: only customers have them (MB-3)."""
+    if account_managers:
+        raise RuleViolation(
+            f"organization {organization_id!r} has no account managers: leave the managers "
+            "cell empty on an organization's row",
+            code="managers_on_organization",
+            rule="MB-3",
+        )
+
+
+def check_assignment_portfolio(manager_id: str, portfolio: Portfolio) -> None:
+    """Refuse to assign a customer to ``manager_id`` in a portfolio he does not manage (MG-2)."""
+    if not portfolio.manages(manager_id):
+        raise RuleViolation(
+            f"manager {manager_id!r} does not manage portfolio {portfolio.name!r}",
+            code="manager_outside_portfolio",
+            rule="MG-2",
+            details={"manager": manager_id, "portfolio": portfolio.id},
+        )
+
+
+def check_default_portfolio(manager_id: str, portfolio: Portfolio) -> None:
+    """Refuse a default portfolio the manager does not manage (MG-2, MG-6)."""
+    if not portfolio.manages(manager_id):
+        raise RuleViolation(
+            f"manager {manager_id!r} does not manage portfolio {portfolio.id!r}",
+            code="manager_outside_portfolio",
+            rule="MG-2",
+            details={"manager": manager_id, "portfolio": portfolio.id},
+        )
+
+
+def check_not_orphaned(
+    current: Portfolio,
+    edited: Portfolio,
+    managers: Mapping[str, Manager],
+    holds_customers: Callable[[], bool],
+) -> None:
+    """Refuse an edit taking off the last active manager of a portfolio holding customers (MB-2).
+
+    Only an explicit MG-3 *keep* may orphan a portfolio. ``managers`` holds the managers
+    of both versions; ``holds_customers`` is asked only when the edit would orphan it.
+    """
+    had = active_managers(current, managers)
+    if had and not active_managers(edited, managers) and holds_customers():
+        raise RuleViolation(
+            f"portfolio {current.name!r} holds customers: its last active manager cannot "
+            "be taken off (deactivate him with keep or transfer instead)",
+            code="portfolio_would_be_orphaned",
+            rule="MB-2",
+            details={"portfolio": current.id},
+        )
+
+
+def check_no_orphans(
+    leaving: Manager,
+    portfolios: Sequence[Portfolio],
+    managers: Mapping[str, Manager],
+    holds_customers: Callable[[str], bool],
+) -> None:
+    """Refuse a manager leaving with no choice when he is the last active one somewhere (MG-3).
+
+    ``portfolios`` are those he manages, ``managers`` their managers as read, and
+    ``holds_customers`` tells, for a portfolio id, whether customers are in it. With
+    neither transfer nor keep, no portfolio holding customers may be left with no
+    active manager: the refusal names every such portfolio.
+    """
+    orphaned = [
+        p
+        for p in portfolios
+        if active_managers(p, managers) == [leaving.id] and holds_customers(p.id)
+    ]
+    if orphaned:
+        names = ", ".join(repr(p.name) for p in orphaned)
+        raise RuleViolation(
+            f"manager {leaving.id!r} is the last active manager of {names}, which hold "
+            "customers: choose transfer or keep",
+            code="portfolios_would_be_orphaned",
+            rule="MG-3",
+            details={"manager": leaving.id, "portfolios": tuple(p.id for p in orphaned)},
+        )
+
+
+def check_successor(
+    leaving: Manager, successor: Manager, eligibility: EligibilityPolicy | None
+) -> None:
+    """Refuse a successor who is the leaving manager himself, or inactive (MG-3, WA-5).
+
+    With ``eligibility`` (when the leaving manager has portfolios to hand over) the
+    successor must also be eligible to manage them (MG-1).
+    """
+    if successor.id == leaving.id:
+        raise RuleViolation(
+            f"manager {leaving.id!r} cannot be his own successor",
+            code="successor_is_leaving",
+            rule="MG-3",
+        )
+    if not successor.active:
+        raise RuleViolation(
+            f"successor {successor.id!r} is inactive",
+            code="manager_inactive",
+            rule="MG-3",
+            details={"manager": successor.id},
+        )
+    if eligibility is not None:
+        require_eligible(successor, eligibility)
