@@ -33,9 +33,9 @@ from typing import Any
 
 from sqlalchemy import event
 
-from carteira import Carteira, ImportRefused, ManualClock, Principal, Profile
+from carteira import Carteira, ManualClock, Principal, Profile
 from carteira.adapters.sql import SqlStore
-from carteira.spreadsheets import read_dataset
+from carteira.spreadsheets import ImportRefused, read_dataset
 
 TENANT = "bench"
 HOST = Principal.system(TENANT)

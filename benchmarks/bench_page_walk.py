@@ -21,8 +21,8 @@ from bench_sql_storage import _settle, build_world
 from world import TENANT
 
 import carteira.adapters.sql.tickets as sql_tickets
-from carteira import Scope
 from carteira.adapters.sql import SqlStore
+from carteira.policies import Scope
 
 
 def main() -> None:

@@ -28,9 +28,10 @@ from typing import Any
 from bench_sql_storage import database_arguments, on_each_database
 from sqlalchemy import text
 
-from carteira import Event, PortfolioCreated, Relay
+from carteira import Relay
 from carteira.adapters.sql import SqlStore
 from carteira.adapters.sql.schema import events as events_table
+from carteira.events import Event, PortfolioCreated
 
 START_EVENT = dict(actor="system", description=None, journey=None, managers=())
 

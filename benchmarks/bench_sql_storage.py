@@ -65,7 +65,6 @@ from carteira import (
     Portfolio,
     Principal,
     Profile,
-    Scope,
     Ticket,
 )
 from carteira.adapters.sql import SqlStore
@@ -78,6 +77,7 @@ from carteira.adapters.sql.codec import (
     Codec,
     microseconds,
 )
+from carteira.policies import Scope
 from carteira.serialization import make_converter
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

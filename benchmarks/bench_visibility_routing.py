@@ -62,10 +62,12 @@ from carteira import (
     InMemoryStore,
     ManualClock,
     Principal,
-    RoutingInput,
-    Scope,
     Subject,
     Ticket,
+)
+from carteira.policies import (
+    RoutingInput,
+    Scope,
     customer_visibility,
     route,
     scope_of,

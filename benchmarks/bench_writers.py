@@ -43,13 +43,12 @@ from bench_visibility_routing import machine, write_results
 from carteira import (
     Carteira,
     Customer,
-    CustomerUpdated,
-    MembershipChanged,
     Portfolio,
     Principal,
     Profile,
 )
 from carteira.adapters.sql import SqlStore
+from carteira.events import CustomerUpdated, MembershipChanged
 
 POOL = 50  # customers every writer of a tenant renames and moves
 PORTFOLIOS = ("p0", "p1", "p2")

@@ -67,9 +67,9 @@ from carteira import (
     Subject,
     Ticket,
     TicketStatus,
-    route,
 )
 from carteira.adapters.sql import SqlStore
+from carteira.policies import route
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (10_000, 100_000, 1_000_000)

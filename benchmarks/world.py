@@ -46,11 +46,10 @@ from carteira import (
     Profile,
     Role,
     RoutingMode,
-    Scope,
     Ticket,
     TicketStatus,
-    Viewer,
 )
+from carteira.policies import Scope, Viewer
 
 TENANT = "bench"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

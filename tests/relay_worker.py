@@ -22,8 +22,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
-from carteira import Event, Relay
+from carteira import Relay
 from carteira.adapters.sql import SqlStore
+from carteira.events import Event
 
 
 def main() -> None:

@@ -10,8 +10,6 @@ import pytest
 
 from carteira import (
     Absence,
-    AbsenceCancelled,
-    AbsenceScheduled,
     Carteira,
     InMemoryStore,
     InvalidInput,
@@ -27,6 +25,7 @@ from carteira import (
 )
 from carteira.domain.manager import Manager
 from carteira.domain.visibility import standing_in, standing_in_period
+from carteira.events import AbsenceCancelled, AbsenceScheduled
 
 TENANT = "acme"
 ANA, BIA, DANI, HR = (Principal.manager(TENANT, m) for m in ("ana", "bia", "dani", "hr"))

@@ -25,6 +25,24 @@ ALLOWED = {
         "carteira.serialization",
     },
 }
+# The use cases reach storage only through the ports: the composition root that builds
+# default adapters (carteira.app) and the relay runner live above them (issue 17).
+ALLOWED["services"] = {
+    "carteira.domain",
+    "carteira.policies",
+    "carteira.ports",
+    "carteira.services",
+    "carteira.spreadsheets",
+}
+# Deprecated doors kept where hosts imported the moved names, opened only on use.
+MOVED = {
+    "services/app.py": {"carteira.app"},
+    "services/relay.py": {"carteira.relay"},
+    "domain/dataset.py": {"carteira.spreadsheets"},
+    "domain/cells.py": {"carteira.spreadsheets"},
+}
+# The outer rooms: what only the command line, the demo and the composition root import.
+OUTER = ("carteira.cli", "carteira.demo", "carteira.app", "carteira.relay", "carteira.aio")
 # Standard library and the two runtime dependencies are all the core may use.
 THIRD_PARTY_IN_CORE = {"attrs"}
 
@@ -52,6 +70,39 @@ def test_a_layer_imports_only_the_layers_beneath_it(layer: str) -> None:
         for name in _imports(path)
         if name.startswith("carteira")
         and not any(name == a or name.startswith(a + ".") for a in ALLOWED[layer])
+        and name not in MOVED.get(str(path.relative_to(PACKAGE)), set())
+    }
+    assert set() == breaches
+
+
+@pytest.mark.parametrize(
+    "layer", ["domain", "policies", "ports", "adapters", "services", "spreadsheets"]
+)
+def test_no_inner_room_imports_the_command_line_the_demo_or_the_composition_root(
+    layer: str,
+) -> None:
+    """The cli, the demo, `carteira.app`, the relay and aio sit outside: nothing inside needs
+    them."""
+    breaches = {
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in _modules(layer)
+        for name in _imports(path)
+        if any(name == o or name.startswith(o + ".") for o in OUTER)
+        and name not in MOVED.get(str(path.relative_to(PACKAGE)), set())
+    }
+    assert set() == breaches
+
+
+def test_the_command_line_is_imported_by_nothing_but_itself_and_the_entry_points() -> None:
+    """The cli is the outermost room (issue 17): only it and the ``__main__`` modules import it."""
+    entry_points = {"__main__.py", "demo/__main__.py"}
+    breaches = {
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if not str(path.relative_to(PACKAGE)).startswith("cli/")
+        and str(path.relative_to(PACKAGE)) not in entry_points
+        for name in _imports(path)
+        if name == "carteira.cli" or name.startswith("carteira.cli.")
     }
     assert set() == breaches
 
@@ -71,6 +122,7 @@ def test_the_core_uses_only_the_standard_library_and_attrs(layer: str) -> None:
     foreign = {
         f"{path.relative_to(PACKAGE)} imports {name}"
         for path in _modules(layer)
+        if str(path.relative_to(PACKAGE)) not in MOVED  # a door warns: it imports warnings
         for name in _imports(path)
         if not name.startswith("carteira")
         and name.split(".")[0] not in stdlib | THIRD_PARTY_IN_CORE
@@ -142,3 +194,20 @@ def test_no_import_cycle_among_carteira_modules() -> None:
         if module not in state:
             walk(module, [module])
     assert cycles == []
+
+
+# A refusal for a domain rule is decided by an aggregate (domain/) or a policy (policies/):
+# a service only loads (NotFound), stores (Conflict on a taken id) and reads its input (ER-2).
+RULE_REFUSALS = re.compile(r"\b(RuleViolation|PermissionDenied)\(")
+
+
+def test_services_raise_no_refusal_for_a_rule_an_aggregate_or_policy_owns() -> None:
+    """services/ builds no ``RuleViolation`` or ``PermissionDenied``: the domain or a policy
+    decides (issue 17)."""
+    found = [
+        f"{path.relative_to(PACKAGE)}:{number}: {line.strip()}"
+        for path in _modules("services")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if RULE_REFUSALS.search(line) and not line.lstrip().startswith(("#", '"', "["))
+    ]
+    assert found == []

@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 
-from carteira import Clause
 from carteira.cli import main
 from carteira.cli.app import build_parser
 from carteira.cli.commands_routing import CLAUSE_RULES
 from carteira.cli.errors import ExitCode
 from carteira.cli.session import resolve_options
+from carteira.policies import Clause
 from terminal import Run, built_database, clear_environment, runner
 
 WORLD = [

@@ -38,9 +38,10 @@ from django.db.transaction import TransactionManagementError
 from sqlalchemy import create_engine, inspect, text, update
 from sqlalchemy.engine import make_url
 
-from carteira import Carteira, Conflict, Customer, Event, NotFound, Principal, TicketOpened
+from carteira import Carteira, Conflict, Customer, NotFound, Principal
 from carteira.adapters.sql import SCHEMA_VERSION, SqlStore, metadata
 from carteira.adapters.sql.schema import schema_version, schema_versions
+from carteira.events import Event, TicketOpened
 from databases import new_schema, require_postgres
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "django_helpdesk"

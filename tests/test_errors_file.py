@@ -20,7 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carteira.cli.errors import ExitCode
-from carteira.domain.dataset import (
+from carteira.services.imports import rejected_rows
+from carteira.spreadsheets import SpreadsheetError, read_csv, read_dataset, write_dataset
+from carteira.spreadsheets._aliases import problem_header
+from carteira.spreadsheets._layout import table_names
+from carteira.spreadsheets.dataset import (
     CsvFormat,
     DataSet,
     RowProblem,
@@ -29,10 +33,6 @@ from carteira.domain.dataset import (
     TableKind,
     TableLayout,
 )
-from carteira.services.imports import rejected_rows
-from carteira.spreadsheets import SpreadsheetError, read_csv, read_dataset, write_dataset
-from carteira.spreadsheets._aliases import problem_header
-from carteira.spreadsheets._layout import table_names
 from terminal import Run, built_database, clear_environment, runner
 
 WORLD = [

@@ -8,23 +8,25 @@ import pytest
 
 from carteira import (
     Carteira,
-    CustomerRegistered,
-    DefaultPortfolioChanged,
-    Event,
     InMemoryStore,
     InvalidInput,
-    ManagerRegistered,
     ManualClock,
-    MembershipChanged,
-    OrganizationRegistered,
     PermissionDenied,
-    PortfolioCreated,
-    PortfolioEdited,
     Principal,
     PrincipalKind,
     Profile,
     Result,
     RuleViolation,
+)
+from carteira.events import (
+    CustomerRegistered,
+    DefaultPortfolioChanged,
+    Event,
+    ManagerRegistered,
+    MembershipChanged,
+    OrganizationRegistered,
+    PortfolioCreated,
+    PortfolioEdited,
     SettingsChanged,
 )
 

@@ -20,29 +20,31 @@ from hypothesis import strategies as st
 from carteira import (
     Carteira,
     CarteiraError,
-    CustomerRegistered,
-    DataSet,
-    Event,
-    ImportRefused,
     ImportReport,
     InMemoryStore,
     InvalidInput,
     ManualClock,
-    MembershipChanged,
     Ownership,
     PermissionDenied,
     Principal,
     Profile,
     Role,
-    SourceRow,
     Subject,
-    Table,
-    TableKind,
     Way,
 )
 from carteira.domain.permissions import Permission
+from carteira.events import CustomerRegistered, Event, MembershipChanged
 from carteira.services import import_memberships
-from carteira.spreadsheets import SpreadsheetError, read_dataset, write_dataset
+from carteira.spreadsheets import (
+    DataSet,
+    ImportRefused,
+    SourceRow,
+    SpreadsheetError,
+    Table,
+    TableKind,
+    read_dataset,
+    write_dataset,
+)
 
 TENANT = "acme"
 

@@ -10,13 +10,9 @@ import pytest
 
 from carteira import (
     Carteira,
-    Eligibility,
     InMemoryStore,
     InvalidInput,
-    LeaveMode,
-    LeaveReason,
     Manager,
-    ManagerLeft,
     ManualClock,
     NotFound,
     Ownership,
@@ -24,11 +20,12 @@ from carteira import (
     PermissionDenied,
     Principal,
     Profile,
-    ProfileEligibility,
     Role,
     RuleViolation,
     Way,
 )
+from carteira.events import LeaveMode, LeaveReason, ManagerLeft
+from carteira.policies import Eligibility, ProfileEligibility
 
 TENANT = "acme"
 

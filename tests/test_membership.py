@@ -11,16 +11,15 @@ from carteira import (
     InMemoryStore,
     InvalidInput,
     ManualClock,
-    MembershipChanged,
     NotFound,
     Ownership,
     Principal,
     Profile,
     RuleViolation,
-    SettingsChanged,
     SubjectKind,
     Way,
 )
+from carteira.events import MembershipChanged, SettingsChanged
 
 TENANT = "acme"
 

@@ -10,15 +10,14 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from carteira import (
-    MAX_NAME_LENGTH,
     Carteira,
     Conflict,
     InMemoryStore,
     InvalidInput,
     ManualClock,
     Principal,
-    name_key,
 )
+from carteira.ports import MAX_NAME_LENGTH, name_key
 from carteira.testing.strategies import portfolio_names
 
 TENANT = "acme"

@@ -35,9 +35,10 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from carteira import Conflict, Event, InMemoryStore
+from carteira import Conflict, InMemoryStore
 from carteira.adapters.sql import SqlStore
 from carteira.domain.outbox import Claim
+from carteira.events import Event
 from carteira.ports.outbox import Outbox
 from carteira.testing.contract.logs import _event
 from databases import SharedPostgresSchema, new_sqlite_file, remove_sqlite_file

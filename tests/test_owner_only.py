@@ -20,9 +20,9 @@ from carteira import (
     Profile,
     Role,
     RoutingMode,
-    SettingsChanged,
     TicketStatus,
 )
+from carteira.events import SettingsChanged
 
 TENANT = "acme"
 VIEWER = Role("viewer", {Permission.VIEW_ALL})

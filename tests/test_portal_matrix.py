@@ -37,7 +37,6 @@ from carteira import (
     Attachment,
     Carteira,
     CarteiraError,
-    Clause,
     CustomerPortal,
     ExtraField,
     FieldAccess,
@@ -57,9 +56,10 @@ from carteira import (
     RuleViolation,
     Stage,
     Subject,
-    TicketDeleted,
     TicketStatus,
 )
+from carteira.events import TicketDeleted
+from carteira.policies import Clause
 
 TENANT = "acme"
 HOST = Principal.system(TENANT)

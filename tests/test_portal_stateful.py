@@ -64,10 +64,9 @@ from carteira import (
     Role,
     Stage,
     Ticket,
-    TicketClosed,
-    TicketDeleted,
     TicketStatus,
 )
+from carteira.events import TicketClosed, TicketDeleted
 
 TENANT = "acme"
 HOST = Principal.system(TENANT)

@@ -12,14 +12,10 @@ from carteira import (
     InvalidInput,
     Journey,
     ManualClock,
-    MembershipChanged,
     NotFound,
     Ownership,
     Permission,
     PermissionDenied,
-    PortfolioCreated,
-    PortfolioDeleted,
-    PortfolioEdited,
     PortfolioSummary,
     Principal,
     Profile,
@@ -28,6 +24,7 @@ from carteira import (
     SubjectKind,
     Way,
 )
+from carteira.events import MembershipChanged, PortfolioCreated, PortfolioDeleted, PortfolioEdited
 
 TENANT = "acme"
 

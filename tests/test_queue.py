@@ -34,8 +34,8 @@ from carteira import (
     RuleViolation,
     Subject,
     Ticket,
-    TicketAssigned,
 )
+from carteira.events import TicketAssigned
 from databases import any_store, plan_of, statements_of
 
 TENANT = "acme"

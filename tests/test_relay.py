@@ -26,7 +26,6 @@ from sqlalchemy import inspect, text, update
 from carteira import (
     Carteira,
     Conflict,
-    Event,
     InMemoryStore,
     ManualClock,
     Principal,
@@ -35,7 +34,8 @@ from carteira import (
 )
 from carteira.adapters.sql import SqlStore
 from carteira.adapters.sql.schema import SCHEMA_VERSION, schema_version, schema_versions, upgrade
-from carteira.services.relay import relay_backoff
+from carteira.events import Event
+from carteira.relay import relay_backoff
 from carteira.testing.contract.logs import _event
 from databases import any_store, plan_of, sql_store, statements_of
 

@@ -17,28 +17,30 @@ import pytest
 
 from carteira import (
     Absence,
-    Candidate,
     Carteira,
     CarteiraError,
     ChoiceMode,
     Department,
-    Exclusion,
     InMemoryPresence,
     InMemoryStore,
     Manager,
     ManualClock,
-    Outcome,
     PermissionDenied,
     Principal,
     Profile,
+    RoutingMode,
+    RuleViolation,
+    TicketStatus,
+)
+from carteira.events import TicketOpened
+from carteira.policies import (
+    Candidate,
+    Exclusion,
+    Outcome,
     Reason,
     RoutingDecision,
     RoutingInput,
-    RoutingMode,
-    RuleViolation,
     Step,
-    TicketOpened,
-    TicketStatus,
     fewest_open_then_longest_idle,
     route,
 )

@@ -21,13 +21,9 @@ from carteira import (
     ChoiceMode,
     Department,
     Manager,
-    Outcome,
-    Reason,
-    RoutingInput,
     RoutingMode,
-    Step,
-    route,
 )
+from carteira.policies import Outcome, Reason, RoutingInput, Step, route
 
 TENANT = "acme"
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)

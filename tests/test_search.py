@@ -18,10 +18,8 @@ from carteira import (
     ManualClock,
     Principal,
     Profile,
-    search_matches,
-    search_terms,
-    search_words,
 )
+from carteira.ports import search_matches, search_terms, search_words
 from databases import any_store
 
 TENANT = "acme"

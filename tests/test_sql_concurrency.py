@@ -25,12 +25,12 @@ from carteira import (
     CarteiraError,
     ConcurrencyError,
     Customer,
-    MembershipChanged,
     Principal,
     Profile,
     SubjectKind,
 )
 from carteira.adapters.sql import SqlStore
+from carteira.events import MembershipChanged
 from databases import new_schema, require_postgres
 
 pytestmark = pytest.mark.slow  # .ci/pythons leaves it to the 3.11 run

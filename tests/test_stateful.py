@@ -36,18 +36,16 @@ from carteira import (
     Carteira,
     CarteiraError,
     ChoiceMode,
-    Event,
     InMemoryPresence,
     InMemoryStore,
     ManualClock,
-    MembershipChanged,
     Permission,
     Principal,
     Profile,
     Role,
     Subject,
-    TicketOpened,
 )
+from carteira.events import Event, MembershipChanged, TicketOpened
 from carteira.testing import invariants
 from carteira.testing.invariants import TenantRows
 from oracle import World

@@ -19,8 +19,8 @@ from carteira import (
     Principal,
     Profile,
     Role,
-    name_key,
 )
+from carteira.ports import name_key
 
 ACME = Principal.system("acme")
 GLOBEX = Principal.system("globex")

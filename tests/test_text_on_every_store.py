@@ -23,18 +23,14 @@ from carteira import (
     Carteira,
     CarteiraError,
     Customer,
-    DataSet,
     FieldError,
-    ImportRefused,
     InvalidInput,
     ManualClock,
     Principal,
     Profile,
-    SourceRow,
-    Table,
-    TableKind,
     make_converter,
 )
+from carteira.spreadsheets import DataSet, ImportRefused, SourceRow, Table, TableKind
 from databases import any_store
 
 KINDS = ("memory", "sqlite", "postgresql")

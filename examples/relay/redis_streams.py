@@ -24,9 +24,10 @@ from datetime import timedelta
 
 import redis
 
-from carteira import Event, Relay, make_converter
+from carteira import Relay, make_converter
 from carteira.adapters.sql import SqlStore
-from carteira.services.relay import Publish
+from carteira.events import Event
+from carteira.relay import Publish
 
 
 def publisher(client: redis.Redis, prefix: str) -> Publish:

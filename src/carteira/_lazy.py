@@ -7,11 +7,19 @@ module. The first use of a name (``carteira.Carteira``, ``from carteira import
 Carteira``) reads those same import lines from the package's source, imports the one
 module that holds the name and keeps the value in the package, so later uses cost a
 plain attribute read. ``__version__`` is read from the installed distribution.
+
+A name imported there but absent from ``__all__`` is deprecated: it moved to a public
+namespace (issue 17), the module its import line names (``from carteira.events import
+TicketOpened as TicketOpened``). It still resolves, to the very same object, but every
+use warns with a `DeprecationWarning` naming that module, and it is never kept in the
+package, so the next use warns again; ``dir(carteira)`` and ``from carteira import *``
+leave it out.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 from functools import cache
 
 __all__ = ["__dir__", "__getattr__"]
@@ -32,7 +40,15 @@ def __getattr__(name: str) -> object:
 
     module, attribute = found
     value = getattr(import_module(module), attribute)
-    setattr(sys.modules[_PACKAGE], name, value)
+    package = sys.modules[_PACKAGE]
+    if name in package.__all__:
+        setattr(package, name, value)
+    else:
+        warnings.warn(
+            f"{_PACKAGE}.{name} is deprecated: import {name} from {module} (issue 17)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
     return value
 
 
@@ -44,7 +60,10 @@ def __dir__() -> list[str]:
 
 @cache
 def _exports() -> dict[str, tuple[str, str]]:
-    """Map each name the package imports under ``TYPE_CHECKING`` to its module and name."""
+    """Map each name the package imports under ``TYPE_CHECKING`` to its module and name.
+
+    Public names and deprecated ones alike; ``__all__`` tells them apart.
+    """
     import ast  # noqa: PLC0415
 
     spec = sys.modules[_PACKAGE].__spec__

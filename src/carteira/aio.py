@@ -46,8 +46,8 @@ from sqlalchemy.util import greenlet_spawn
 from carteira.adapters.attachments import InMemoryAttachmentStore
 from carteira.adapters.presence import EveryoneOnline, InMemoryPresence
 from carteira.adapters.sql.store import SqlStore
+from carteira.app import Carteira
 from carteira.domain.customer import Customer, Organization
-from carteira.domain.dataset import DataSet
 from carteira.domain.errors import StorageError
 from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.manager import Manager
@@ -65,13 +65,13 @@ from carteira.policies.visibility import Visibility
 from carteira.ports.attachments import AttachmentStore
 from carteira.ports.clock import Clock
 from carteira.ports.presence import Presence
-from carteira.services.app import Carteira
 from carteira.services.context import full_jitter
 from carteira.services.imports import ImportReport
 from carteira.services.portal import PortalTicket
 from carteira.services.queries import CustomerView, PortfolioSummary
 from carteira.services.results import UNCHANGED, Page, Result, Unchanged
 from carteira.services.visibility import Subject
+from carteira.spreadsheets.dataset import DataSet
 
 try:
     from sqlalchemy.util import await_ as _await

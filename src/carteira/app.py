@@ -12,7 +12,6 @@ from carteira.adapters.clock import SystemClock
 from carteira.adapters.presence import EveryoneOnline
 from carteira.domain.absence import Absence
 from carteira.domain.customer import Customer, Organization
-from carteira.domain.dataset import DataSet
 from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.manager import Manager
 from carteira.domain.ownership import Ownership, Way
@@ -56,6 +55,7 @@ from carteira.services.managers import Leave
 from carteira.services.queries import CustomerView, PortfolioSummary
 from carteira.services.results import UNCHANGED, Page, Result, Unchanged
 from carteira.services.visibility import Subject
+from carteira.spreadsheets.dataset import DataSet
 
 __all__ = ["Carteira"]
 

@@ -25,8 +25,8 @@ from carteira import (
     Role,
     RoutingMode,
     Subject,
-    TicketClosed,
 )
+from carteira.events import TicketClosed
 from carteira.services.uploads import content_key
 
 TENANT = "acme"

@@ -16,8 +16,16 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carteira import Carteira, DataSet, Principal, SourceRow, Table, TableKind
-from carteira.spreadsheets import read_csv, read_dataset, write_dataset
+from carteira import Carteira, Principal
+from carteira.spreadsheets import (
+    DataSet,
+    SourceRow,
+    Table,
+    TableKind,
+    read_csv,
+    read_dataset,
+    write_dataset,
+)
 from carteira.spreadsheets._csv import write_csv
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -16,8 +16,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from carteira import Carteira, InvalidInput, Principal, TableKind
-from carteira.spreadsheets import ReadLimits, SpreadsheetError, read_csv, read_dataset
+from carteira import Carteira, InvalidInput, Principal
+from carteira.spreadsheets import ReadLimits, SpreadsheetError, TableKind, read_csv, read_dataset
 
 HEADER = "id,name\n"
 

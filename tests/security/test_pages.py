@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carteira import Carteira, InvalidInput, ManualClock, Principal, Profile, name_key
+from carteira import Carteira, InvalidInput, ManualClock, Principal, Profile
+from carteira.ports import name_key
 from test_visibility_properties import Plan, build, plans
 
 _TENANTS = itertools.count()

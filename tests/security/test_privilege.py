@@ -17,8 +17,6 @@ import pytest
 
 from carteira import (
     Carteira,
-    DataSet,
-    ImportRefused,
     Journey,
     ManualClock,
     Permission,
@@ -27,11 +25,9 @@ from carteira import (
     Principal,
     Profile,
     Role,
-    SourceRow,
     Subject,
-    Table,
-    TableKind,
 )
+from carteira.spreadsheets import DataSet, ImportRefused, SourceRow, Table, TableKind
 
 TENANT = "acme"
 ACTOR = Principal.manager(TENANT, "hr")

@@ -23,7 +23,7 @@ import attrs
 from carteira.cli.base import leaf
 from carteira.cli.errors import MISSING_EXTRA, ExitCode, UsageError
 from carteira.cli.progress import ProgressBar, elapsed
-from carteira.domain.dataset import DataSet, ImportRefused, RowProblem, TableKind
+from carteira.spreadsheets import DataSet, ImportRefused, RowProblem, TableKind
 
 if TYPE_CHECKING:
     from carteira.cli.base import Commands

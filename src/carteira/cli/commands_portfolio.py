@@ -18,10 +18,10 @@ from carteira.services.queries import PortfolioSummary
 from carteira.services.results import UNCHANGED, Unchanged
 
 if TYPE_CHECKING:
+    from carteira.app import Carteira
     from carteira.cli.base import Commands
     from carteira.cli.output import Output
     from carteira.cli.session import Session
-    from carteira.services.app import Carteira
 
 __all__ = ["find_portfolio", "register", "state_of"]
 

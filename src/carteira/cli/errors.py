@@ -52,7 +52,7 @@ exit codes:
   70   internal error (run again with --debug)
   130  interrupted"""
 
-# The import's all-or-nothing refusal (carteira.domain.dataset.ImportRefused); matched by
+# The import's all-or-nothing refusal (carteira.spreadsheets.ImportRefused); matched by
 # its stable code so that this module does not depend on the import's own module.
 _IMPORT_REFUSED = "import_refused"
 # A spreadsheet error that is the environment's fault, not the file's: a missing extra.

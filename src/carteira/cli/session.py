@@ -20,6 +20,7 @@ from typing import Any, TextIO, TypeVar
 import attrs
 
 from carteira.adapters.registry import open_store
+from carteira.app import Carteira
 from carteira.cli.errors import TenantNotFound
 from carteira.cli.output import Output
 from carteira.domain.errors import StorageError
@@ -29,7 +30,6 @@ from carteira.policies.eligibility import ProfileEligibility
 from carteira.ports.presence import Presence
 from carteira.ports.store import Store
 from carteira.ports.unit_of_work import ReadUnitOfWork
-from carteira.services.app import Carteira
 
 __all__ = [
     "DEFAULT_DB",

@@ -25,14 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from carteira import (
-    Carteira,
-    InMemoryPresence,
-    ManualClock,
-    Profile,
-    ProfileEligibility,
-    StorageError,
-)
+from carteira import Carteira, InMemoryPresence, ManualClock, Profile, StorageError
 from carteira.demo import (
     seed_000_helpdesk,
     seed_001_store,
@@ -41,6 +34,7 @@ from carteira.demo import (
     seed_004_portal,
 )
 from carteira.demo._scene import OffScript, Scene
+from carteira.policies import ProfileEligibility
 
 __all__ = ["main"]
 

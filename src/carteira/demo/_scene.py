@@ -16,17 +16,16 @@ from typing import TextIO
 from carteira import (
     Carteira,
     CarteiraError,
-    Event,
     InMemoryPresence,
     ManualClock,
     Ownership,
     Principal,
     Profile,
     Role,
-    RoutingDecision,
-    TicketOpened,
     make_converter,
 )
+from carteira.events import Event, TicketOpened
+from carteira.policies import RoutingDecision
 
 
 class OffScript(Exception):

@@ -8,8 +8,9 @@ that ignores accents, and a deletion that leaves the customers outside portfolio
 
 from __future__ import annotations
 
-from carteira import Permission, PortfolioDeleted, Principal, Role
+from carteira import Permission, Principal, Role
 from carteira.demo._scene import Scene, names, on_off, published, register_admin, where
+from carteira.events import PortfolioDeleted
 
 
 def play(scene: Scene) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from carteira import Event, ManagerLeft, MembershipChanged, Principal, Role, RoutingMode
+from carteira import Principal, Role, RoutingMode
 from carteira.demo._scene import Scene, names, on_off, register_admin, walk, where
+from carteira.events import Event, ManagerLeft, MembershipChanged
 
 
 def play(scene: Scene) -> None:

@@ -7,8 +7,9 @@ customer-success team tries each of them, and a manager leaves keeping his custo
 
 from __future__ import annotations
 
-from carteira import Journey, PortfolioDeleted, Principal, Profile
+from carteira import Journey, Principal, Profile
 from carteira.demo._scene import OffScript, Scene, names, register_admin, where
+from carteira.events import PortfolioDeleted
 
 
 def play(scene: Scene) -> None:

@@ -22,11 +22,10 @@ from carteira import (
     Result,
     Role,
     Stage,
-    TicketDeleted,
-    TicketOpened,
     TicketType,
 )
 from carteira.demo._scene import OffScript, Scene, names, published, register_admin
+from carteira.events import TicketDeleted, TicketOpened
 
 #: The portal's five filters as the article names them, and what each shows (TK-7).
 _FILTERS = {

@@ -12,14 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-from carteira.domain.cells import format_flag, format_list, format_roles
 from carteira.domain.customer import Customer, Organization
-from carteira.domain.dataset import COLUMNS, PROBLEM_COLUMN, DataSet, SourceRow, Table, TableKind
 from carteira.domain.events import MembershipChanged
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.scope import Scope
 from carteira.services.context import ReadContext
 from carteira.services.import_rows import require_full_view
+from carteira.spreadsheets.cells import format_flag, format_list, format_roles
+from carteira.spreadsheets.dataset import (
+    COLUMNS,
+    PROBLEM_COLUMN,
+    DataSet,
+    SourceRow,
+    Table,
+    TableKind,
+)
 
 __all__ = ["export_dataset"]
 

@@ -18,16 +18,6 @@ from typing import TypeVar
 
 import attrs
 
-from carteira.domain.cells import CellError, parse_flag, parse_list, parse_profile, parse_roles
-from carteira.domain.dataset import (
-    PROBLEM_COLUMN,
-    DataSet,
-    ImportRefused,
-    RowProblem,
-    SourceRow,
-    Table,
-    TableKind,
-)
 from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.identifiers import check_id
 from carteira.domain.names import name_key
@@ -39,6 +29,22 @@ from carteira.services.context import Context, Runner
 from carteira.services.import_memberships import import_memberships
 from carteira.services.import_rows import Problems, Progress, RowKey, require_full_view, text
 from carteira.services.results import UNCHANGED, Result
+from carteira.spreadsheets.cells import (
+    CellError,
+    parse_flag,
+    parse_list,
+    parse_profile,
+    parse_roles,
+)
+from carteira.spreadsheets.dataset import (
+    PROBLEM_COLUMN,
+    DataSet,
+    ImportRefused,
+    RowProblem,
+    SourceRow,
+    Table,
+    TableKind,
+)
 
 __all__ = ["ImportReport", "import_pass", "rejected_rows", "run_import"]
 

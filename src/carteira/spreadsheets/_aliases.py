@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from carteira.domain.dataset import COLUMNS, PROBLEM_COLUMN, TableKind
+from carteira.spreadsheets.dataset import COLUMNS, PROBLEM_COLUMN, TableKind
 
 __all__ = ["ALIASES", "LOOKUP", "TABLE_NAMES", "accepted", "normalize", "problem_header"]
 

@@ -10,11 +10,11 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from carteira.domain.dataset import CsvFormat, RowProblem, Table, TableKind
 from carteira.spreadsheets._layout import header_row
 from carteira.spreadsheets._limits import ReadLimits
 from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large
 from carteira.spreadsheets._tables import Opener, Records, build_table
+from carteira.spreadsheets.dataset import CsvFormat, RowProblem, Table, TableKind
 
 __all__ = ["csv_format", "parse_csv", "parse_csv_stream", "read_csv", "write_csv"]
 

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from carteira.domain.dataset import COLUMNS, REQUIRED, DataSet, RowProblem, Table, TableKind
 from carteira.spreadsheets._aliases import LOOKUP, normalize
 from carteira.spreadsheets._csv import csv_format, parse_csv_stream, write_csv
 from carteira.spreadsheets._layout import header_row, table_names
@@ -17,6 +16,7 @@ from carteira.spreadsheets._limits import ReadLimits
 from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large, unreadable
 from carteira.spreadsheets._tables import Opener, file_changed
 from carteira.spreadsheets._xlsx import XLSX_LONGEST, parse_xlsx, write_xlsx, xlsx_text
+from carteira.spreadsheets.dataset import COLUMNS, REQUIRED, DataSet, RowProblem, Table, TableKind
 
 __all__ = ["read_dataset", "write_dataset"]
 

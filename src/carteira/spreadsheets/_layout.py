@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from carteira.domain.dataset import PROBLEM_COLUMN, Table
 from carteira.spreadsheets._aliases import problem_header
 from carteira.spreadsheets._tables import kind_from_headers, kind_from_name
+from carteira.spreadsheets.dataset import PROBLEM_COLUMN, Table
 
 __all__ = ["header_row", "table_names"]
 

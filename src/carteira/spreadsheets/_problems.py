@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from carteira.domain.dataset import RowProblem
 from carteira.domain.errors import CarteiraError
 from carteira.spreadsheets._limits import ReadLimits
+from carteira.spreadsheets.dataset import RowProblem
 
 __all__ = ["SpreadsheetError", "problem", "too_large", "unreadable"]
 
@@ -16,7 +16,7 @@ _SHOWN = 3  # problems quoted in the message; all of them are in ``problems``
 def problem(
     source: str, line: int, code: str, reason: str, column: str | None = None
 ) -> RowProblem:
-    """Return a [`RowProblem`][carteira.RowProblem] of a spreadsheet file (WA-8)."""
+    """Return a [`RowProblem`][carteira.spreadsheets.RowProblem] of a spreadsheet file (WA-8)."""
     return RowProblem(source=source, line=line, column=column, code=code, reason=reason)
 
 

@@ -1,4 +1,4 @@
-"""From rows of text cells to a [`Table`][carteira.Table] (WA-8).
+"""From rows of text cells to a [`Table`][carteira.spreadsheets.Table] (WA-8).
 
 Shared by the CSV and XLSX readers: find the header, tell the table's kind, map the
 headers to canonical columns and lay out the rows, collecting every problem.
@@ -10,7 +10,10 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import BinaryIO
 
-from carteira.domain.dataset import (
+from carteira.spreadsheets._aliases import LOOKUP, TABLE_NAMES, accepted, normalize
+from carteira.spreadsheets._limits import ReadLimits
+from carteira.spreadsheets._problems import SpreadsheetError, problem, unreadable
+from carteira.spreadsheets.dataset import (
     COLUMNS,
     REQUIRED,
     CsvFormat,
@@ -20,9 +23,6 @@ from carteira.domain.dataset import (
     TableKind,
     TableLayout,
 )
-from carteira.spreadsheets._aliases import LOOKUP, TABLE_NAMES, accepted, normalize
-from carteira.spreadsheets._limits import ReadLimits
-from carteira.spreadsheets._problems import SpreadsheetError, problem, unreadable
 
 __all__ = [
     "FileRows",

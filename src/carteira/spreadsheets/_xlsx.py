@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from carteira.domain.dataset import DataSet, RowProblem, Table
 from carteira.spreadsheets._layout import header_row, table_names
 from carteira.spreadsheets._limits import ReadLimits
 from carteira.spreadsheets._problems import SpreadsheetError, problem, too_large
 from carteira.spreadsheets._tables import Opener, Records, Reopen, build_table, file_changed
+from carteira.spreadsheets.dataset import DataSet, RowProblem, Table
 
 if TYPE_CHECKING:
     from openpyxl.cell import Cell

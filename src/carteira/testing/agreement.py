@@ -51,6 +51,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from carteira.adapters.clock import ManualClock
 from carteira.adapters.memory import InMemoryStore
+from carteira.app import Carteira
 from carteira.domain.errors import CarteiraError
 from carteira.domain.events import Event
 from carteira.domain.ownership import SubjectKind
@@ -60,7 +61,6 @@ from carteira.domain.scope import Scope
 from carteira.domain.workflow import ExtraField, FieldAccess, FieldKind, Responsible, Stage
 from carteira.ports.store import Store
 from carteira.ports.unit_of_work import UnitOfWork
-from carteira.services.app import Carteira
 from carteira.services.results import Page, Result
 from carteira.testing.invariants import (
     TenantRows,
