@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest examples lowest pythons performance clean
+.PHONY: demo test unit lint typecheck pytest examples lowest pythons performance clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "carteira needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -25,6 +25,13 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The fast loop while changing a rule: tests/unit holds the aggregates', policies' and
+# formats' tests, no store and no process (under a minute). tests/ holds the other kinds:
+# service (use cases on the in-memory store), storage (adapters, SQLite and PostgreSQL),
+# e2e (processes, the command line, docs, examples) and security.
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
 
 # The embedding examples keep their own dependencies in examples/*/.venv.
 examples: $(STAMP)
@@ -49,7 +56,7 @@ lowest: $(LOWEST)/.installed
 	$(LOWEST)/bin/python -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir $(LOWEST)/dist .
 	$(LOWEST)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall $(LOWEST)/dist/carteira-*.whl
 	$(LOWEST)/bin/python -c 'import carteira, sys; sys.exit(0 if "site-packages" in carteira.__file__ else "carteira is not the installed wheel")'
-	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider tests/test_serialization.py tests/test_visibility.py tests/test_queue.py tests/test_sql_adapter.py tests/test_contract_memory.py tests/test_import.py tests/test_demo.py "tests/test_docs.py::test_python_blocks_run[README.md]"
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider tests/unit/test_serialization.py tests/service/test_visibility.py tests/service/test_queue.py tests/storage/test_sql_adapter.py tests/storage/test_contract_memory.py tests/service/test_import.py tests/e2e/test_demo.py "tests/e2e/test_docs.py::test_python_blocks_run[README.md]"
 
 # The suite on Python 3.12 and 3.13 too (.ci/pythons): the classifiers promise 3.11-3.13.
 pythons:

@@ -1,4 +1,4 @@
-"""One relay process for tests/test_relay.py: drains the outbox, logging every delivery.
+"""One relay process for tests/e2e/test_relay.py: drains the outbox, logging every delivery.
 
 Usage: python tests/relay_worker.py URL LOG [--die-after N] [--batch B] [--lease SECONDS]
 

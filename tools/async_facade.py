@@ -4,7 +4,7 @@
 and ``CustomerPortal`` with the same signature and docstring; each awaits the sync
 method in the bridge. Those signatures are written once, in the sync classes: this
 tool copies them, in order, between the markers of aio.py, and
-``tests/test_async.py`` fails when the file is not what the tool writes now.
+``tests/e2e/test_async.py`` fails when the file is not what the tool writes now.
 
     .venv/bin/python tools/async_facade.py          # rewrite aio.py
     .venv/bin/python tools/async_facade.py --check  # exit 1 if aio.py is stale

@@ -2,7 +2,7 @@
 
 Files outside ``docs/`` cannot be linked under ``mkdocs build --strict``, so this hook adds
 one generated page per test module, at the module's path with ``.md`` for ``.py``
-(``tests/test_routing.py`` becomes the page ``tests/test_routing.md``): a table of its tests
+(``tests/service/test_routing.py`` becomes the page ``tests/test_routing.md``): a table of its tests
 and the rules they name, then the whole source with numbered, linkable lines. The pages are
 built from the sources as they are at build time and are not in the nav.
 

@@ -4,7 +4,7 @@ Run it from anywhere after changing SPEC.md or a test:
 
     .venv/bin/python tools/rules_page.py
 
-``tests/test_rules_page.py`` fails while the committed page differs from what this
+``tests/e2e/test_rules_page.py`` fails while the committed page differs from what this
 produces, and while a SPEC rule has no test.
 
 A test *names* a rule as SPEC.md asks ("a test name, a docstring or a comment") and as
@@ -15,13 +15,13 @@ test's name spells it compactly as one of its underscore-separated words
 (``test_rt7_rt2_offline_owners`` names RT-7 and RT-2). An ID in the test's code (an expected
 message, say) does not count, nor does a class or module docstring: it lists what the whole
 class or file covers, not what each test proves. The checklist counts an ID anywhere in a
-test file; ``tests/test_rules_page.py`` checks that every rule it finds this way is named by a
+test file; ``tests/e2e/test_rules_page.py`` checks that every rule it finds this way is named by a
 test here too. Tests are the ``test*`` functions and methods of ``tests/`` and
 ``src/carteira/testing/`` (the contract suite), plus the ``@rule``, ``@invariant`` and
 ``@initialize`` steps of Hypothesis state machines.
 
 The test sources are shown on the site by ``tools/mkdocs_hooks.py``, which adds one page per
-module (``tests/test_routing.py`` becomes ``tests/test_routing.md``); a link lands on the
+module (``tests/service/test_routing.py`` becomes ``tests/test_routing.md``); a link lands on the
 line of the test's ``def``.
 """
 
@@ -49,7 +49,7 @@ NAMED_ID = re.compile(r"(?<!\w)([A-Z]{2}-\d+)(?!\w)")
 COMPACT_ID = re.compile(r"^([a-z]{2})(\d+)$")
 STEP_DECORATORS = frozenset({"rule", "invariant", "initialize"})
 # Rules the SPEC gained with an issue still open, by the number of the issue that builds
-# them: tests/test_rules_page.py accepts that no test names these yet, and fails once one
+# them: tests/e2e/test_rules_page.py accepts that no test names these yet, and fails once one
 # does and the entry stays. Kept out of tests/ so that no test file mentions them untested.
 PLANNED: dict[str, int] = {}
 # The line anchors pymdownx.highlight writes for the one code block of a source page.

@@ -14,7 +14,7 @@ import pytest
 import carteira
 from carteira._lazy import _exports
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 
 def test_version_is_the_installed_distributions_and_the_projects() -> None:
@@ -64,7 +64,7 @@ def test_importing_the_package_loads_none_of_its_modules() -> None:
 
 def test_every_public_name_is_the_object_its_module_defines() -> None:
     """Each name of ``__all__`` resolves, lazily, to the very object its module holds; the
-    lazy table holds every one of them (and the deprecated names, tests/test_namespaces.py)."""
+    lazy table holds every one of them (and the deprecated names, tests/unit/test_namespaces.py)."""
     exports = _exports()
     assert set(carteira.__all__) <= set(exports)
     for name in carteira.__all__:

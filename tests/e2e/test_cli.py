@@ -1073,7 +1073,7 @@ def test_wa8_a_partial_import_applies_the_good_rows_and_writes_the_bad(
     assert out.startswith(f"Imported {clientes}: 1 row(s) applied, 0 unchanged, 2 bad, in ")
     assert f"carteira: the bad rows, with a 'problem' column, are in {errors}\n" in err
     written = errors.read_text(encoding="utf-8").splitlines()
-    # laid out as the input: its header words and ";" (issue 15, tests/test_errors_file.py)
+    # laid out as the input: its header words and ";" (issue 15, tests/e2e/test_errors_file.py)
     assert written[0] == "cliente;nome do cliente;carteira;gerente;problema"
     assert [line.split(";")[0] for line in written[1:]] == ["oficina", "farmacia"]
     shown = as_json(run, "customer", "show", "mercado")
@@ -1355,7 +1355,7 @@ def test_mg6_the_readmes_command_sequence_puts_padaria_in_sao_paulo(
 
     The commands are the README's own, typed on a new SQLite file, up to the import.
     """
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     typed = [line.removeprefix("$ carteira ") for line in readme.splitlines()]
     commands = [shlex.split(line) for line in typed if line.split(" ")[0] in _README_VERBS]
     assert [c[:2] for c in commands[:4]] == [

@@ -5,7 +5,7 @@ migration 0002 creates carteira's tables through Django's own connection, and
 ``carteira_connection`` hands carteira that connection inside ``transaction.atomic``. The
 module copies the project, gives it a PostgreSQL schema of its own (tests/databases.py) and
 runs ``manage.py migrate`` as an operator would. Then one Django process
-(``python tests/test_django.py <outcomes.json> <scenario>...``) lives the project's life
+(``python tests/e2e/test_django.py <outcomes.json> <scenario>...``) lives the project's life
 in the scenarios at the end of this file: the migrated tables, transactions, a later
 carteira's migration, back to zero; each scenario watches the database from outside,
 through a connection of its own, and each test below reads its scenario's outcome. Django's
@@ -44,7 +44,7 @@ from carteira.adapters.sql.schema import schema_version, schema_versions
 from carteira.events import Event, TicketOpened
 from databases import new_schema, require_postgres
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "django_helpdesk"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "django_helpdesk"
 
 LATER = '''"""carteira's next schema version, as docs/django.md shows it."""
 

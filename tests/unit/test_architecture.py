@@ -211,3 +211,20 @@ def test_services_raise_no_refusal_for_a_rule_an_aggregate_or_policy_owns() -> N
         if RULE_REFUSALS.search(line) and not line.lstrip().startswith(("#", '"', "["))
     ]
     assert found == []
+
+
+TEST_KINDS = {"unit", "service", "storage", "e2e", "security"}
+
+
+def test_every_test_module_lives_in_the_folder_of_its_kind() -> None:
+    """tests/ is split by kind (issue 17): unit, service, storage, e2e and security.
+
+    Only shared helpers (conftest, databases, oracle, terminal, relay_worker) stay at its top.
+    """
+    tests = Path(__file__).resolve().parents[1]
+    misplaced = sorted(
+        str(path.relative_to(tests))
+        for path in tests.rglob("test_*.py")
+        if path.relative_to(tests).parts[0] not in TEST_KINDS
+    )
+    assert misplaced == []

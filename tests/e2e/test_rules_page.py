@@ -15,7 +15,7 @@ from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_generator() -> ModuleType:
@@ -68,7 +68,7 @@ def test_a_rule_the_checklist_finds_in_the_test_sources_is_named_by_a_test() -> 
 
 
 def test_the_page_has_no_python_blocks() -> None:
-    """tests/test_docs.py runs every ```python block of docs/*.md; this page has none."""
+    """tests/e2e/test_docs.py runs every ```python block of docs/*.md; this page has none."""
     assert not re.search(r"^`{3,}\s*py", gen.PAGE.read_text(encoding="utf-8"), re.M)
 
 

@@ -21,7 +21,7 @@ from carteira.adapters.sql import SqlStore
 
 redis = pytest.importorskip("redis")
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "relay" / "redis_streams.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "relay" / "redis_streams.py"
 REDIS_URL = os.environ.get("CARTEIRA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

@@ -679,7 +679,7 @@ def test_sqlstore_refuses_asyncio_engines_connections_and_drivers(folder: Path) 
 def test_the_coroutines_are_what_the_tool_writes_from_the_sync_facades() -> None:
     """``AsyncCarteira``'s and ``AsyncCustomerPortal``'s methods are generated from
     ``Carteira``'s and ``CustomerPortal``'s (tools/async_facade.py): one signature each."""
-    tool = Path(__file__).resolve().parents[1] / "tools" / "async_facade.py"
+    tool = Path(__file__).resolve().parents[2] / "tools" / "async_facade.py"
     found = subprocess.run(
         [sys.executable, str(tool), "--check"], capture_output=True, text=True, check=False
     )

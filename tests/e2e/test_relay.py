@@ -39,7 +39,7 @@ from carteira.relay import relay_backoff
 from carteira.testing.contract.logs import _event
 from databases import any_store, plan_of, sql_store, statements_of
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]
 # A walk over every event: SQLite's SCAN without the partial index, PostgreSQL's Seq Scan.
 _WHOLE_TABLE = re.compile(
     r"SCAN carteira_events(?! USING (COVERING )?INDEX carteira_events_waiting)"
