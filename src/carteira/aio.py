@@ -65,11 +65,11 @@ from carteira.policies.visibility import Visibility
 from carteira.ports.attachments import AttachmentStore
 from carteira.ports.clock import Clock
 from carteira.ports.presence import Presence
-from carteira.services.context import full_jitter
 from carteira.services.imports import ImportReport
 from carteira.services.portal import PortalTicket
 from carteira.services.queries import CustomerView, PortfolioSummary
 from carteira.services.results import UNCHANGED, Page, Result, Unchanged
+from carteira.services.runner import full_jitter
 from carteira.services.visibility import Subject
 from carteira.spreadsheets.dataset import DataSet
 

@@ -48,12 +48,12 @@ from carteira.services import (
     ways,
     workflow,
 )
-from carteira.services.context import Runner, full_jitter
 from carteira.services.customer_portal import CustomerPortal
 from carteira.services.imports import ImportReport
 from carteira.services.managers import Leave
 from carteira.services.queries import CustomerView, PortfolioSummary
 from carteira.services.results import UNCHANGED, Page, Result, Unchanged
+from carteira.services.runner import Runner, full_jitter
 from carteira.services.visibility import Subject
 from carteira.spreadsheets.dataset import DataSet
 

@@ -18,7 +18,7 @@ from carteira.domain.events import Event
 from carteira.domain.outbox import Claim
 from carteira.ports.clock import Clock
 from carteira.ports.outbox import Outbox
-from carteira.services.context import full_jitter
+from carteira.services.runner import full_jitter
 
 __all__ = ["Publish", "Relay", "relay_backoff"]
 

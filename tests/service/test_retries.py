@@ -22,7 +22,7 @@ from carteira import (
     Stage,
 )
 from carteira.adapters.memory.store import InMemoryUnitOfWork
-from carteira.services.context import full_jitter
+from carteira.services.runner import full_jitter
 
 TENANT = "acme"
 HOST = Principal.system(TENANT)
@@ -184,7 +184,7 @@ def test_st3_a_retry_is_logged_at_debug_on_the_carteira_logger(
         )
     retries = [r for r in caplog.records if "running the unit of work again" in r.message]
     assert [r.levelno for r in retries] == [logging.DEBUG, logging.DEBUG]
-    assert [r.name for r in retries] == ["carteira.services.context"] * 2
+    assert [r.name for r in retries] == ["carteira.services.runner"] * 2
     assert "stale_version" in retries[0].message
     assert "in 1.0 ms, attempt 2 of 3" in retries[0].message
     assert "in 2.0 ms, attempt 3 of 3" in retries[1].message

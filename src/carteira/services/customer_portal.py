@@ -17,9 +17,10 @@ from carteira.domain.workflow import FieldValue, TicketType
 from carteira.policies.tickets import require_portal_customer
 from carteira.ports.attachments import AttachmentStore
 from carteira.services import portal, ticket_types, uploads, workflow
-from carteira.services.context import Context, Runner
+from carteira.services.context import Context
 from carteira.services.portal import PortalTicket
 from carteira.services.results import Page, Result
+from carteira.services.runner import Runner
 
 __all__ = ["CustomerPortal"]
 

@@ -25,10 +25,11 @@ from carteira.domain.permissions import Permission, Profile
 from carteira.domain.portfolio import Journey, Portfolio
 from carteira.domain.principal import Principal
 from carteira.services import managers, portfolios
-from carteira.services.context import Context, Runner
+from carteira.services.context import Context
 from carteira.services.import_memberships import import_memberships
 from carteira.services.import_rows import Problems, Progress, RowKey, require_full_view, text
 from carteira.services.results import UNCHANGED, Result
+from carteira.services.runner import Runner
 from carteira.spreadsheets.cells import (
     CellError,
     parse_flag,

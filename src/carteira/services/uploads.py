@@ -16,8 +16,9 @@ from carteira.domain.principal import Principal
 from carteira.domain.ticket import Ticket
 from carteira.ports.attachments import AttachmentStore
 from carteira.services import portal, workflow
-from carteira.services.context import Context, Runner
+from carteira.services.context import Context
 from carteira.services.results import Result
+from carteira.services.runner import Runner
 
 __all__ = ["content_key", "drop_contents", "read_upload", "store_upload"]
 
