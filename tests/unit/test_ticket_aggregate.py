@@ -645,7 +645,10 @@ def test_wa1_only_the_agent_serving_an_open_ticket_adds_its_customer() -> None:
 
 def test_rt1_only_the_host_records_a_customers_choice() -> None:
     """RT-1: the host acts for the customer; anyone else is refused."""
-    policy.require_host(_actor(PrincipalKind.SYSTEM, identity="h"), "host only", "RT-1")
+    _actor(PrincipalKind.SYSTEM, identity="h").require_host("records a customer's choice", "RT-1")
     with pytest.raises(PermissionDenied) as caught:
-        policy.require_host(_actor(PrincipalKind.MANAGER), "host only", "RT-1")
-    assert (caught.value.rule, caught.value.message) == ("RT-1", "host only")
+        _actor(PrincipalKind.MANAGER).require_host("records a customer's choice", "RT-1")
+    assert (caught.value.rule, caught.value.message) == (
+        "RT-1",
+        "only the host application records a customer's choice",
+    )

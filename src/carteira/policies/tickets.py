@@ -30,7 +30,6 @@ __all__ = [
     "require_available",
     "require_customer",
     "require_customer_or_host",
-    "require_host",
     "require_member",
     "require_owner",
     "require_portal_customer",
@@ -88,12 +87,6 @@ def require_portal_customer(principal: object, message: str) -> None:
     """
     if not isinstance(principal, Principal) or principal.kind is not PrincipalKind.CUSTOMER:
         raise PermissionDenied(message, code="customer_only", rule="VS-4")
-
-
-def require_host(actor: Actor, message: str, rule: str) -> None:
-    """Refuse anyone but the host application, which acts for a customer (RT-1)."""
-    if not actor.is_system:
-        raise PermissionDenied(message, rule=rule)
 
 
 def require_agent(actor: Actor, action: str, rule: str) -> str:

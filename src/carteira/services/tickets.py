@@ -20,7 +20,6 @@ from carteira.policies.tickets import (
     owner_only_binds,
     owners_of,
     require_available,
-    require_host,
     routed,
     to_attendant,
 )
@@ -150,7 +149,7 @@ def _attendant(context: ReadContext) -> str | None:
 
 def choose_agent(context: Context, ticket_id: str, manager_id: str) -> Ticket:
     """Record the customer's choice among the offered agents (RT-1); the host acts for him."""
-    require_host(context.actor, "only the host application records a customer's choice", "RT-1")
+    context.actor.require_host("records a customer's choice", "RT-1")
     manager_id = check_id("manager", manager_id, path="$.manager_id")
     ticket = context.ticket(ticket_id)
     chosen = ticket.choose(manager_id, context.stamp)
