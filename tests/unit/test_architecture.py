@@ -36,10 +36,10 @@ ALLOWED["services"] = {
 }
 # Deprecated doors kept where hosts imported the moved names, opened only on use.
 MOVED = {
-    "services/app.py": {"carteira.app"},
-    "services/relay.py": {"carteira.relay"},
-    "domain/dataset.py": {"carteira.spreadsheets"},
-    "domain/cells.py": {"carteira.spreadsheets"},
+    "services/app.py": {"carteira._moved"},
+    "services/relay.py": {"carteira._moved"},
+    "domain/dataset.py": {"carteira._moved"},
+    "domain/cells.py": {"carteira._moved"},
 }
 # The outer rooms: what only the command line, the demo and the composition root import.
 OUTER = ("carteira.cli", "carteira.demo", "carteira.app", "carteira.relay", "carteira.aio")

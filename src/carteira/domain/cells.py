@@ -7,7 +7,7 @@ They are how a spreadsheet writes a value, not domain. Each name (`CellError`,
 
 from __future__ import annotations
 
-import warnings
+from carteira._moved import moved_to
 
 # What this module held; ``from carteira.domain.cells import *`` still gets them, warned.
 __all__ = [  # noqa: F822 - each is read through __getattr__
@@ -22,15 +22,4 @@ __all__ = [  # noqa: F822 - each is read through __getattr__
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Return ``name`` from its new module, warning that this path is deprecated."""
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from carteira.spreadsheets import cells as moved  # noqa: PLC0415 (a deprecated door, opened on use)
-
-    warnings.warn(
-        f"{__name__}.{name} is deprecated: import {name} from {moved.__name__} (issue 17)",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return getattr(moved, name)
+__getattr__ = moved_to("carteira.spreadsheets.cells", __name__, __all__)

@@ -9,7 +9,7 @@ with a `DeprecationWarning` naming its new place; this module will be removed.
 
 from __future__ import annotations
 
-import warnings
+from carteira._moved import moved_to
 
 # What this module held; ``from carteira.domain.dataset import *`` still gets them, warned.
 __all__ = [  # noqa: F822 - each is read through __getattr__
@@ -28,17 +28,6 @@ __all__ = [  # noqa: F822 - each is read through __getattr__
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Return ``name`` from its new module, warning that this path is deprecated."""
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import carteira.spreadsheets as namespace  # noqa: PLC0415 (a deprecated door, opened on use)
-
-    moved = namespace.dataset
-    home = namespace.__name__ if name in namespace.__all__ else moved.__name__
-    warnings.warn(
-        f"{__name__}.{name} is deprecated: import {name} from {home} (issue 17)",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return getattr(moved, name)
+__getattr__ = moved_to(
+    "carteira.spreadsheets.dataset", __name__, __all__, public="carteira.spreadsheets"
+)
