@@ -80,7 +80,8 @@ class Helpdesk:
             "PGPASSWORD": found.password or "",
             "PGDATABASE": found.database or "",
             "PGOPTIONS": str(found.query["options"]),  # -csearch_path=<the schema>
-            "PYTHONPATH": str(folder),
+            # The project, and tests/ for this file run as a script (its databases helper).
+            "PYTHONPATH": os.pathsep.join([str(folder), str(Path(__file__).resolve().parents[1])]),
             "PYTHONDONTWRITEBYTECODE": "1",
             "DJANGO_SETTINGS_MODULE": "helpdesk_site.settings",
         }

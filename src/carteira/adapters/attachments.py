@@ -33,6 +33,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from carteira.domain import refusals
 from carteira.domain.errors import Conflict, NotFound, StorageError
 
 __all__ = ["FileSystemAttachmentStore", "InMemoryAttachmentStore"]
@@ -45,12 +46,7 @@ _FILE_NAME = re.compile(r"[0-9a-f]{64}\.att")
 
 
 def _exists(key: str) -> Conflict:
-    return Conflict(
-        f"attachment {key!r} already exists",
-        code="attachment_exists",
-        rule="TK-4",
-        details={"kind": "attachment", "id": key},
-    )
+    return refusals.attachment_stored(key)
 
 
 class InMemoryAttachmentStore:

@@ -21,7 +21,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from carteira.adapters.memory import InMemoryStore
-from carteira.domain.errors import StorageError
+from carteira.domain import refusals
 from carteira.ports.store import Store
 
 __all__ = [
@@ -49,13 +49,7 @@ def load_adapter(name: str) -> Callable[[str], Store]:
     """Return the factory registered as ``name``; an unknown name is a clear error."""
     found = [e for e in entry_points(group=GROUP) if e.name == name]
     if not found:
-        known = ", ".join(adapter_names()) or "none"
-        raise StorageError(
-            f"no storage adapter named {name!r} is installed (known: {known})",
-            code="unknown_adapter",
-            rule="ST-2",
-            details={"name": name, "known": adapter_names()},
-        )
+        raise refusals.unknown_adapter(name, adapter_names())
     factory: Callable[[str], Store] = found[0].load()
     return factory
 
@@ -63,11 +57,7 @@ def load_adapter(name: str) -> Callable[[str], Store]:
 def open_store(url: str) -> Store:
     """Open the store a URL names, through the adapter its scheme names (ST-2)."""
     if not isinstance(url, str) or "://" not in url:
-        raise StorageError(
-            f"{url!r} is not a storage URL such as memory:// or sqlite:///carteira.db",
-            code="invalid_url",
-            rule="ST-2",
-        )
+        raise refusals.invalid_url(url)
     scheme = url.split("://", 1)[0].split("+", 1)[0].lower()
     return load_adapter("sql" if scheme in _SQL_SCHEMES else scheme)(url)
 
@@ -82,10 +72,5 @@ def open_sql(url: str) -> Any:
     try:
         module = importlib.import_module("carteira.adapters.sql")
     except ImportError as error:
-        raise StorageError(
-            "the SQL adapter needs SQLAlchemy: pip install 'carteira[sql]'",
-            code="adapter_unavailable",
-            rule="ST-2",
-            details={"missing": str(error.name)},
-        ) from error
+        raise refusals.adapter_unavailable(str(error.name)) from error
     return module.SqlStore(url)

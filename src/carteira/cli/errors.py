@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 
+from carteira.domain import refusals
 from carteira.domain.errors import CarteiraError, ConcurrencyError, NotFound, StorageError
 
 __all__ = [
@@ -86,15 +87,12 @@ class TenantNotFound(NotFound):
     """
 
     def __init__(self, tenant: str, where: str) -> None:
+        said = refusals.tenant_not_found(tenant, where)
         CarteiraError.__init__(
-            self,
-            f"tenant {tenant!r} has no records in {where}: check --tenant or CARTEIRA_TENANT",
-            code="tenant_not_found",
-            rule="TN-1",
-            details={"kind": "tenant", "id": tenant, "database": where},
+            self, said.message, code=said.code, rule=said.rule, details=said.details
         )
-        self.kind = "tenant"
-        self.record_id = tenant
+        self.kind = said.kind
+        self.record_id = said.record_id
 
 
 def exit_code_of(error: CarteiraError) -> ExitCode:

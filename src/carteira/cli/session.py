@@ -23,6 +23,7 @@ from carteira.adapters.registry import open_store
 from carteira.app import Carteira
 from carteira.cli.errors import TenantNotFound
 from carteira.cli.output import Output
+from carteira.domain import refusals
 from carteira.domain.errors import StorageError
 from carteira.domain.permissions import Profile
 from carteira.domain.principal import Principal
@@ -46,7 +47,6 @@ T = TypeVar("T")
 
 DEFAULT_DB = "carteira.db"
 DEFAULT_TENANT = "default"
-_SQL_EXTRA = "the SQL adapter needs SQLAlchemy: pip install 'carteira[sql]'"
 # A URL's password, hidden when the URL is named in a message.
 _PASSWORD = re.compile(r"(?<=://)([^/@:]*):[^/@]*@")
 
@@ -201,12 +201,7 @@ def _refuse_a_missing_file(options: Options) -> None:
     if path is None or path.is_file():
         return
     named = "--db or CARTEIRA_DB" if options.url is None else "--url or CARTEIRA_URL"
-    raise StorageError(
-        f"no database at {path}: a command that only reads creates none; check {named}",
-        code="database_not_found",
-        rule="ST-6",
-        details={"path": str(path)},
-    )
+    raise refusals.database_not_found(str(path), named)
 
 
 def _database_file(options: Options) -> Path | None:
@@ -234,7 +229,7 @@ def open_sqlite(path: Path) -> Store:
     try:
         from carteira.adapters.sql import SqlStore  # noqa: PLC0415 - the optional extra
     except ImportError as error:
-        raise StorageError(_SQL_EXTRA, code="adapter_unavailable", rule="ST-2") from error
+        raise refusals.adapter_unavailable() from error
     folder = path.parent if str(path.parent) else Path()
     if not folder.is_dir():
         raise StorageError(f"cannot open {path}: the folder {folder} does not exist", rule="ST-2")

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from carteira import Carteira, InMemoryPresence, ManualClock, Profile, StorageError
+from carteira import Carteira, InMemoryPresence, ManualClock, Profile
 from carteira.demo import (
     seed_000_helpdesk,
     seed_001_store,
@@ -34,6 +34,7 @@ from carteira.demo import (
     seed_004_portal,
 )
 from carteira.demo._scene import OffScript, Scene
+from carteira.domain import refusals
 from carteira.policies import ProfileEligibility
 
 __all__ = ["main"]
@@ -65,10 +66,8 @@ def _sqlite(path: Path) -> Any:
     try:
         from carteira.adapters.sql import SqlStore  # noqa: PLC0415 - the optional extra
     except ImportError as error:
-        raise StorageError(
-            "the demo runs on SQLite, which needs SQLAlchemy: pip install 'carteira[sql]'",
-            code="adapter_unavailable",
-            rule="ST-2",
+        raise refusals.adapter_unavailable(
+            needing="the demo runs on SQLite, which needs"
         ) from error
     return SqlStore.sqlite(path)
 

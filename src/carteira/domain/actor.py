@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from carteira.domain import refusals
 from carteira.domain.errors import FieldError, InvalidInput, PermissionDenied
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import ALL_PERMISSIONS, Permission
@@ -75,7 +76,7 @@ class Actor:
     def require_host(self, doing: str, rule: str) -> None:
         """Refuse unless the host application itself acts: "only the host application {doing}"."""
         if not self.is_system:
-            raise PermissionDenied(f"only the host application {doing}", rule=rule)
+            raise refusals.not_permitted(f"only the host application {doing}", rule)
 
     def require_whole_tenant(self, viewer: Viewer, action: str, *, segmentation: bool) -> None:
         """Refuse ``action`` (an import or export) to one who does not see every customer (VS-3).
@@ -86,22 +87,15 @@ class Actor:
         """
         if viewer.system or Permission.VIEW_ALL in viewer.permissions or not segmentation:
             return
-        raise PermissionDenied(
-            f"{self.id!r} may not {action}: it needs to see every customer (VIEW_ALL)",
-            code=f"{action}_needs_view_all",
-            rule="VS-3",
-            details={"actor": self.id, "permission": Permission.VIEW_ALL.value},
-        )
+        if action == "export":
+            raise refusals.export_needs_view_all(self.id)
+        raise refusals.import_needs_view_all(self.id)
 
     def require(self, permission: Permission, action: str, rule: str) -> None:
         """Refuse unless the actor holds ``permission`` (PM-2)."""
         if permission not in self.permissions:
-            raise PermissionDenied(
-                f"{self.principal.kind.value} {self.id!r} may not {action}: "
-                f"it needs {permission.name}",
-                rule=rule,
-                details={"permission": permission.value, "actor": self.id},
-            )
+            kind = self.principal.kind.value
+            raise refusals.missing_permission(kind, self.id, permission, action, rule)
 
     def require_within(self, permissions: Iterable[Permission], action: str) -> None:
         """Refuse unless the actor holds every one of ``permissions`` himself (PM-1, PM-2).
@@ -113,17 +107,8 @@ class Actor:
         """
         beyond = frozenset(permissions) - self.permissions
         if beyond:
-            names = ", ".join(sorted(p.name for p in beyond))
-            raise PermissionDenied(
-                f"{self.principal.kind.value} {self.id!r} may not {action}: "
-                f"it does not hold {names} itself",
-                code="beyond_own_permissions",
-                rule="PM-2",
-                details={
-                    "permissions": tuple(sorted(p.value for p in beyond)),
-                    "actor": self.id,
-                },
-            )
+            kind = self.principal.kind.value
+            raise refusals.beyond_own_permissions(kind, self.id, beyond, action)
 
     def refuse_self_reach(
         self, beneficiary: str, owner: str | None, action: str, *, segmentation: bool
@@ -143,22 +128,12 @@ class Actor:
 
 def refused_manager(principal: Principal) -> PermissionDenied:
     """Return the refusal of a principal naming no stored, active manager (MG-4)."""
-    return PermissionDenied(
-        f"manager {principal.id!r} may not act: unknown or inactive",
-        code="principal_inactive",
-        rule="MG-4",
-        details={"actor": principal.id},
-    )
+    return refusals.principal_inactive(principal.id)
 
 
 def refused_customer(principal: Principal) -> PermissionDenied:
     """Return the refusal of a customer principal naming no stored customer (VS-4)."""
-    return PermissionDenied(
-        f"customer {principal.id!r} may not act: unknown",
-        code="principal_unknown",
-        rule="VS-4",
-        details={"actor": principal.id},
-    )
+    return refusals.principal_unknown(principal.id)
 
 
 def admit(principal: object, *, portal: bool) -> Principal:
@@ -166,10 +141,5 @@ def admit(principal: object, *, portal: bool) -> Principal:
     if not isinstance(principal, Principal):
         raise InvalidInput("principal", [FieldError("$.principal", "must be a Principal")])
     if principal.kind is PrincipalKind.CUSTOMER and not portal:
-        raise PermissionDenied(
-            f"customer {principal.id!r} acts only through the portal",
-            code="portal_only",
-            rule="VS-4",
-            details={"actor": principal.id},
-        )
+        raise refusals.portal_only(principal.id)
     return principal

@@ -7,8 +7,9 @@ from datetime import datetime
 
 import attrs
 
+from carteira.domain import refusals
 from carteira.domain.absence import Absence
-from carteira.domain.errors import NotFound, RuleViolation
+from carteira.domain.errors import NotFound
 from carteira.domain.permissions import Permission, Profile, Role
 
 __all__ = ["Manager"]
@@ -88,20 +89,10 @@ class Manager:
         share an id).
         """
         if backup.id == self.id or not backup.active:
-            raise RuleViolation(
-                f"manager {absence.backup!r} cannot stand in for {self.id!r}",
-                code="invalid_backup",
-                rule="MG-5",
-                details={"backup": absence.backup},
-            )
+            raise refusals.invalid_backup(absence.backup, self.id)
         for other in self.absences:
             if other.id == absence.id or (other.start < absence.end and absence.start < other.end):
-                raise RuleViolation(
-                    f"absence {absence.id!r} of {self.id!r} overlaps absence {other.id!r}",
-                    code="absence_overlaps",
-                    rule="MG-5",
-                    details={"absence": other.id},
-                )
+                raise refusals.absence_overlaps(absence.id, self.id, other.id)
         return attrs.evolve(self, absences=(*self.absences, absence))
 
     def cancel_absence(self, absence_id: str) -> Manager:

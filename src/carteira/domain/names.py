@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from carteira.domain import refusals
 from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.identifiers import NOT_STORABLE, storable
 
@@ -36,16 +37,9 @@ def clean_name(name: object, *, path: str = "$.name") -> str:
         raise InvalidInput("portfolio name", [FieldError(path, "must be a string")], rule="PF-1")
     cleaned = unicodedata.normalize("NFC", name.strip())
     if not cleaned:
-        raise InvalidInput(
-            "portfolio name", [FieldError(path, "is required")], rule="PF-1", code="name_required"
-        )
+        raise refusals.name_required(path)
     if len(cleaned) > MAX_NAME_LENGTH:
-        raise InvalidInput(
-            "portfolio name",
-            [FieldError(path, f"has {len(cleaned)} characters, at most {MAX_NAME_LENGTH}")],
-            rule="PF-1",
-            code="name_too_long",
-        )
+        raise refusals.name_too_long(path, len(cleaned), MAX_NAME_LENGTH)
     if not storable(cleaned):
         problem = FieldError(path, NOT_STORABLE)
         raise InvalidInput("portfolio name", [problem], rule="PF-1")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 
+from carteira.domain import refusals
 from carteira.domain.errors import Conflict, FieldError, InvalidInput
 from carteira.domain.events import Event
 from carteira.domain.identifiers import NOT_STORABLE, storable
@@ -60,13 +61,7 @@ class Claim:
 
 def lease_lost(claim: Claim) -> Conflict:
     """Return the refusal for a claim whose lease ran out and another publisher took (EV-2)."""
-    return Conflict(
-        f"the lease of {claim.holder!r} on tenant {claim.tenant!r}'s outbox is lost: it ran"
-        " out and another publisher may hold it; stop publishing this batch",
-        code="lease_lost",
-        rule="EV-2",
-        details={"tenant": claim.tenant, "holder": claim.holder},
-    )
+    return refusals.lease_lost(claim.tenant, claim.holder)
 
 
 def _too_far(now: datetime, lease: timedelta) -> bool:

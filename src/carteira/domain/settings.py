@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from carteira.domain.errors import RuleViolation
+from carteira.domain import refusals
 from carteira.domain.inputs import check_count
 from carteira.domain.manager import Manager
 
@@ -99,12 +99,7 @@ class TenantSettings:
         Only an active manager attends it.
         """
         if attendant is not None and not attendant.active:
-            raise RuleViolation(
-                f"manager {attendant.id!r} is inactive and cannot attend the portal",
-                code="attendant_inactive",
-                rule="RT-6",
-                details={"manager": attendant.id},
-            )
+            raise refusals.attendant_inactive(attendant.id)
         return attrs.evolve(self, portal_attendant=None if attendant is None else attendant.id)
 
     def with_cap(self, max_account_managers: int, most: Callable[[], int]) -> TenantSettings:
@@ -116,10 +111,5 @@ class TenantSettings:
         changed = attrs.evolve(self, max_account_managers=max_account_managers)
         highest = most()
         if max_account_managers < highest:
-            raise RuleViolation(
-                f"a customer has {highest} account managers: the cap cannot go below that",
-                code="cap_below_current",
-                rule="MB-3",
-                details={"cap": max_account_managers, "most": highest},
-            )
+            raise refusals.cap_below_current(max_account_managers, highest)
         return changed

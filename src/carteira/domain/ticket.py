@@ -22,14 +22,9 @@ from typing import NamedTuple
 
 import attrs
 
+from carteira.domain import refusals
 from carteira.domain.department import ChoiceMode, Department, RoutingMode, queues_of
-from carteira.domain.errors import (
-    Conflict,
-    FieldError,
-    InvalidInput,
-    PermissionDenied,
-    RuleViolation,
-)
+from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.events import (
     AttachmentAdded,
     Event,
@@ -218,30 +213,17 @@ class Ticket:
 
     def require_open(self) -> Ticket:
         """Refuse any change to a closed, completed or cancelled ticket: it is read-only (TK-9)."""
-        if not self.open:
+        if self.status is TicketStatus.CANCELLED:
+            raise refusals.ticket_cancelled(self.id)
+        if self.status is TicketStatus.CLOSED:
             # A portal ticket closed at its final stage is, in the portal's words, completed.
-            state = (
-                "completed"
-                if self.type is not None and self.status is TicketStatus.CLOSED
-                else self.status
-            )
-            raise RuleViolation(
-                f"ticket {self.id!r} is {state}: it is read-only",
-                code=f"ticket_{self.status}",
-                rule="TK-9",
-                details={"ticket": self.id, "status": self.status.value},
-            )
+            raise refusals.ticket_closed(self.id, "closed" if self.type is None else "completed")
         return self
 
     def require_portal(self) -> str:
         """Return the ticket's type; refuse a conversation where a portal ticket is meant (TK-1)."""
         if self.type is None:
-            raise RuleViolation(
-                f"ticket {self.id!r} is a conversation, not a portal ticket",
-                code="not_a_portal_ticket",
-                rule="TK-1",
-                details={"ticket": self.id},
-            )
+            raise refusals.not_a_portal_ticket(self.id)
         return self.type
 
     def move(self, kind: TicketType, target: object, note: object, stamp: Stamp) -> Changed:
@@ -261,12 +243,7 @@ class Ticket:
         source = self._stage(kind)
         if not kind.allows(source.id, target):
             allowed = sorted(t for s, t in kind.transitions if s == source.id)
-            raise RuleViolation(
-                f"ticket {self.id!r} cannot move from {source.id!r} to {target!r}",
-                code="illegal_transition",
-                rule="TK-2",
-                details={"ticket": self.id, "from": source.id, "to": target, "allowed": allowed},
-            )
+            raise refusals.illegal_transition(self.id, source.id, target, allowed)
         return self._enter(kind, target, MoveKind.MOVED, text, stamp)
 
     def fill(self, kind: TicketType, side: Responsible, values: object, stamp: Stamp) -> Changed:
@@ -295,12 +272,7 @@ class Ticket:
         self.require_open()
         stage = self._stage(kind)
         if not stage.asks_approval:
-            raise RuleViolation(
-                f"ticket {self.id!r} awaits no approval at stage {stage.id!r}",
-                code="no_approval_pending",
-                rule="TK-6",
-                details={"ticket": self.id, "stage": stage.id},
-            )
+            raise refusals.no_approval_pending(self.id, stage.id)
         note = check_note(reason, required=not approve)
         target, how = (
             (stage.approve_to, MoveKind.APPROVED)
@@ -337,12 +309,7 @@ class Ticket:
         ``value`` is the ticket as it was, for the caller to remove.
         """
         if self.status is not TicketStatus.CANCELLED:
-            raise RuleViolation(
-                f"ticket {self.id!r} is {self.status}: only a cancelled ticket is deleted",
-                code="not_cancelled",
-                rule="TK-8",
-                details={"ticket": self.id, "status": self.status.value},
-            )
+            raise refusals.not_cancelled(self.id, self.status.value)
         event = TicketDeleted(
             **stamp.fields(),
             ticket_id=self.id,
@@ -363,13 +330,9 @@ class Ticket:
         """
         self.require_open()
         if any(m.id == message_id for m in self.discussion):
-            raise Conflict(
-                f"message {message_id!r} already exists", code="message_exists", rule="TK-5"
-            )
+            raise refusals.message_exists(message_id)
         if internal and side is Responsible.CUSTOMER:
-            raise PermissionDenied(
-                "internal notes are the service side's", code="service_only", rule="TK-5"
-            )
+            raise refusals.service_only()
         message = Message(
             check_id("message", message_id),
             stamp.actor,
@@ -404,22 +367,12 @@ class Ticket:
         label = check_note(name, required=True, path="$.name")
         media = check_text("attachment", content_type, path="$.content_type")
         if media not in settings.attachment_types:
-            raise RuleViolation(
-                f"files of type {media!r} are not accepted",
-                code="content_type_not_allowed",
-                rule="TK-4",
-                details={"content_type": media, "allowed": sorted(settings.attachment_types)},
-            )
+            raise refusals.content_type_not_allowed(media, sorted(settings.attachment_types))
         limit = settings.attachment_max_bytes
         if size > limit:
-            raise RuleViolation(
-                f"the file has {size} bytes, more than the {limit} allowed",
-                code="attachment_too_large",
-                rule="TK-4",
-                details={"size": size, "limit": limit},
-            )
+            raise refusals.attachment_too_large(size, limit)
         if any(a.id == attachment_id for a in self.attachments):
-            raise Conflict(f"attachment {attachment_id!r} already exists", code="attachment_exists")
+            raise refusals.attachment_exists(attachment_id)
         attachment = Attachment(
             check_id("attachment", attachment_id),
             label,
@@ -454,19 +407,9 @@ class Ticket:
         if self.assignee == manager_id:
             return Changed(self)
         if self.assignee is not None:
-            raise Conflict(
-                f"ticket {self.id!r} was taken from the queue by another agent first",
-                code="already_taken",
-                rule="RT-8",
-                details={"ticket": self.id, "department": self.department},
-            )
+            raise refusals.already_taken(self.id, self.department)
         if not self.queued:
-            raise RuleViolation(
-                f"ticket {self.id!r} waits for its customer to choose among the agents offered",
-                code="customer_choosing",
-                rule="RT-1",
-                details={"ticket": self.id, "offered": self.offered},
-            )
+            raise refusals.customer_choosing(self.id, self.offered)
         return self._assign(manager_id, stamp)
 
     def choose(self, manager_id: str, stamp: Stamp) -> Changed:
@@ -476,12 +419,7 @@ class Ticket:
         """
         self.require_open()
         if manager_id not in self.offered:
-            raise RuleViolation(
-                f"manager {manager_id!r} was not offered for ticket {self.id!r}",
-                code="not_offered",
-                rule="RT-1",
-                details={"offered": self.offered},
-            )
+            raise refusals.not_offered(manager_id, self.id, self.offered)
         return self._assign(manager_id, stamp)
 
     def reassign(
@@ -495,12 +433,7 @@ class Ticket:
         if manager is not None:
             assert department is not None
             if not manager.active or not department.admits(manager.id):
-                raise RuleViolation(
-                    f"manager {manager.id!r} cannot serve department {department.name!r}",
-                    code="cannot_serve",
-                    rule="RT-2",
-                    details={"manager": manager.id, "department": department.id},
-                )
+                raise refusals.cannot_serve(manager.id, department.name, department.id)
         return self._assign(None if manager is None else manager.id, stamp)
 
     def reply(self, stamp: Stamp) -> Changed:

@@ -19,7 +19,8 @@ from datetime import datetime
 
 import attrs
 
-from carteira.domain.errors import PermissionDenied
+from carteira.domain import refusals
+from carteira.domain.errors import Conflict
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import Permission
 from carteira.domain.scope import Scope
@@ -41,6 +42,7 @@ __all__ = [
     "Viewer",
     "Visibility",
     "customer_visibility",
+    "id_taken",
     "organization_visibility",
     "require_actionable",
     "scope_of",
@@ -290,10 +292,14 @@ def require_actionable(seen: Visibility, ticket: Ticket) -> None:
     A ticket seen that way may be taken (RT-8) and nothing else.
     """
     if seen.clause is Clause.DEPARTMENT_QUEUE:
-        raise PermissionDenied(
-            f"ticket {ticket.id!r} waits in the queue of department {ticket.department!r}: "
-            "take it before acting on it",
-            code="take_first",
-            rule="VS-7",
-            details={"ticket": ticket.id, "department": ticket.department},
-        )
+        raise refusals.take_first(ticket.id, ticket.department)
+
+
+def id_taken(exists: Conflict, kind: str, record_id: str, *, seen: bool) -> Conflict:
+    """Return the refusal of a new record whose id is in use (TN-1, VS-3).
+
+    To a caller who sees the record holding it, ``exists`` says so. To one who does not,
+    it says only that the id cannot be used (``id_unavailable``): not what holds it, nor
+    whose it is; the least a create with a caller-chosen id reveals.
+    """
+    return exists if seen else refusals.id_unavailable(kind, record_id)

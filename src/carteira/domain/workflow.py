@@ -18,7 +18,8 @@ from types import MappingProxyType
 
 import attrs
 
-from carteira.domain.errors import FieldError, InvalidInput, RuleViolation
+from carteira.domain import refusals
+from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.identifiers import check_id, check_text, storable
 from carteira.domain.inputs import check_optional_text
 
@@ -183,12 +184,7 @@ class Stage:
             if access is FieldAccess.REQUIRED and _blank(values.get(name))
         )
         if missing:
-            raise RuleViolation(
-                f"stage {self.id!r} needs {', '.join(missing)} filled before the ticket leaves it",
-                code="required_fields_missing",
-                rule="TK-3",
-                details={"ticket": ticket_id, "stage": self.id, "missing": missing},
-            )
+            raise refusals.required_fields_missing(ticket_id, self.id, missing)
 
 
 def _blank(value: FieldValue | None) -> bool:
@@ -322,12 +318,7 @@ class TicketType:
                 errors.append(FieldError(path, "no such field"))
                 continue
             if access is FieldAccess.READ_ONLY:
-                raise RuleViolation(
-                    f"field {name!r} is read-only at stage {stage.id!r}",
-                    code="field_read_only",
-                    rule="TK-3",
-                    details={"field": name, "stage": stage.id},
-                )
+                raise refusals.field_read_only(name, stage.id)
             if value is None:
                 filled.pop(name, None)
                 continue
@@ -343,12 +334,7 @@ class TicketType:
         """Refuse a change removing stages where ``held`` open tickets stand (TK-2, TK-9)."""
         if held:
             gone = sorted(self.removed_by(changed))
-            raise RuleViolation(
-                f"{held} open tickets stand at stages the change removes: {', '.join(gone)}",
-                code="stage_in_use",
-                rule="TK-2",
-                details={"ticket_type": self.id, "stages": gone, "tickets": held},
-            )
+            raise refusals.stage_in_use(self.id, gone, held)
 
     def removed_by(self, changed: TicketType) -> set[str]:
         """Return the ids of this type's stages that ``changed`` no longer has (TK-2)."""

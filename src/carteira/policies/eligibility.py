@@ -7,7 +7,7 @@ from typing import Protocol
 
 import attrs
 
-from carteira.domain.errors import RuleViolation
+from carteira.domain import refusals
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import Profile
 
@@ -65,9 +65,4 @@ def require_eligible(manager: Manager, policy: EligibilityPolicy) -> None:
     """Refuse ``manager`` when ``policy`` says he may not manage portfolios (MG-1)."""
     verdict = policy(manager)
     if not verdict.eligible:
-        raise RuleViolation(
-            f"manager {manager.id!r} may not manage portfolios: {verdict.reason}",
-            code="manager_not_eligible",
-            rule="MG-1",
-            details={"manager": manager.id, "reason": verdict.reason},
-        )
+        raise refusals.manager_not_eligible(manager.id, verdict.reason)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from carteira.domain.errors import NotFound, RuleViolation
+from carteira.domain import refusals
+from carteira.domain.errors import NotFound
 from carteira.domain.manager import Manager
 from carteira.domain.portfolio import Portfolio
 from carteira.policies.eligibility import EligibilityPolicy, require_eligible
@@ -40,12 +41,7 @@ def active_managers(portfolio: Portfolio, managers: Mapping[str, Manager]) -> li
 def require_available(portfolio: Portfolio, managers: Mapping[str, Manager], subject: str) -> None:
     """Refuse to place ``subject`` in a portfolio with no active manager (MB-2, PF-3)."""
     if not active_managers(portfolio, managers):
-        raise RuleViolation(
-            f"{subject} cannot enter portfolio {portfolio.name!r}: it has no active manager",
-            code="portfolio_unavailable",
-            rule="MB-2",
-            details={"portfolio": portfolio.id},
-        )
+        raise refusals.portfolio_unavailable(subject, portfolio.name, portfolio.id)
 
 
 def check_account_managers(
@@ -62,32 +58,16 @@ def check_account_managers(
     ``effective`` portfolio, manages it.
     """
     if len(account_managers) > cap:
-        raise RuleViolation(
-            f"customer {customer_id!r} may have at most {cap} account manager(s), "
-            f"not {len(account_managers)}",
-            code="too_many_account_managers",
-            rule="MB-3",
-            details={"customer": customer_id, "cap": cap},
-        )
+        raise refusals.too_many_account_managers(customer_id, cap, len(account_managers))
     for manager_id in account_managers:
         manager = known.get(manager_id)
         if manager is None:
             raise NotFound("manager", manager_id)
         if not manager.active:
-            raise RuleViolation(
-                f"manager {manager_id!r} is inactive and cannot be account manager "
-                f"of customer {customer_id!r}",
-                code="manager_inactive",
-                rule="MB-3",
-                details={"customer": customer_id, "manager": manager_id},
-            )
+            raise refusals.account_manager_inactive(customer_id, manager_id)
         if effective is not None and not effective.manages(manager_id):
-            raise RuleViolation(
-                f"manager {manager_id!r} does not manage portfolio {effective.name!r} "
-                f"of customer {customer_id!r}",
-                code="manager_outside_portfolio",
-                rule="MB-3",
-                details={"customer": customer_id, "manager": manager_id, "portfolio": effective.id},
+            raise refusals.account_manager_outside_portfolio(
+                customer_id, manager_id, effective.name, effective.id
             )
 
 
@@ -104,34 +84,19 @@ def kept_account_managers(
 def check_organization_managers(organization_id: str, account_managers: Sequence[str]) -> None:
     """Refuse account managers for an organization: only customers have them (MB-3)."""
     if account_managers:
-        raise RuleViolation(
-            f"organization {organization_id!r} has no account managers: leave the managers "
-            "cell empty on an organization's row",
-            code="managers_on_organization",
-            rule="MB-3",
-        )
+        raise refusals.managers_on_organization(organization_id)
 
 
 def check_assignment_portfolio(manager_id: str, portfolio: Portfolio) -> None:
     """Refuse to assign a customer to ``manager_id`` in a portfolio he does not manage (MG-2)."""
     if not portfolio.manages(manager_id):
-        raise RuleViolation(
-            f"manager {manager_id!r} does not manage portfolio {portfolio.name!r}",
-            code="manager_outside_portfolio",
-            rule="MG-2",
-            details={"manager": manager_id, "portfolio": portfolio.id},
-        )
+        raise refusals.manager_outside_portfolio(manager_id, portfolio.name, portfolio.id)
 
 
 def check_default_portfolio(manager_id: str, portfolio: Portfolio) -> None:
     """Refuse a default portfolio the manager does not manage (MG-2, MG-6)."""
     if not portfolio.manages(manager_id):
-        raise RuleViolation(
-            f"manager {manager_id!r} does not manage portfolio {portfolio.id!r}",
-            code="manager_outside_portfolio",
-            rule="MG-2",
-            details={"manager": manager_id, "portfolio": portfolio.id},
-        )
+        raise refusals.manager_outside_portfolio(manager_id, portfolio.id, portfolio.id)
 
 
 def check_not_orphaned(
@@ -147,13 +112,7 @@ def check_not_orphaned(
     """
     had = active_managers(current, managers)
     if had and not active_managers(edited, managers) and holds_customers():
-        raise RuleViolation(
-            f"portfolio {current.name!r} holds customers: its last active manager cannot "
-            "be taken off (deactivate him with keep or transfer instead)",
-            code="portfolio_would_be_orphaned",
-            rule="MB-2",
-            details={"portfolio": current.id},
-        )
+        raise refusals.portfolio_would_be_orphaned(current.name, current.id)
 
 
 def check_no_orphans(
@@ -175,14 +134,7 @@ def check_no_orphans(
         if active_managers(p, managers) == [leaving.id] and holds_customers(p.id)
     ]
     if orphaned:
-        names = ", ".join(repr(p.name) for p in orphaned)
-        raise RuleViolation(
-            f"manager {leaving.id!r} is the last active manager of {names}, which hold "
-            "customers: choose transfer or keep",
-            code="portfolios_would_be_orphaned",
-            rule="MG-3",
-            details={"manager": leaving.id, "portfolios": tuple(p.id for p in orphaned)},
-        )
+        raise refusals.portfolios_would_be_orphaned(leaving.id, {p.id: p.name for p in orphaned})
 
 
 def check_successor(
@@ -194,17 +146,8 @@ def check_successor(
     successor must also be eligible to manage them (MG-1).
     """
     if successor.id == leaving.id:
-        raise RuleViolation(
-            f"manager {leaving.id!r} cannot be his own successor",
-            code="successor_is_leaving",
-            rule="MG-3",
-        )
+        raise refusals.successor_is_leaving(leaving.id)
     if not successor.active:
-        raise RuleViolation(
-            f"successor {successor.id!r} is inactive",
-            code="manager_inactive",
-            rule="MG-3",
-            details={"manager": successor.id},
-        )
+        raise refusals.successor_inactive(successor.id)
     if eligibility is not None:
         require_eligible(successor, eligibility)

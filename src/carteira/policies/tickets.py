@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Set
 
+from carteira.domain import refusals
 from carteira.domain.actor import Actor
 from carteira.domain.customer import Customer
 from carteira.domain.department import Department
-from carteira.domain.errors import PermissionDenied, RuleViolation
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.principal import Principal, PrincipalKind
@@ -47,13 +47,7 @@ def require_turn(ticket: Ticket, side: Responsible, action: str, rule: str = "TK
     [`RuleViolation`][carteira.RuleViolation] ``not_your_turn``.
     """
     if ticket.responsible is not side:
-        raise RuleViolation(
-            f"ticket {ticket.id!r} is with the {ticket.responsible} side: "
-            f"the {side} side cannot {action} it now",
-            code="not_your_turn",
-            rule=rule,
-            details={"ticket": ticket.id, "responsible": ticket.responsible.value},
-        )
+        raise refusals.not_your_turn(ticket.id, ticket.responsible.value, side.value, action, rule)
 
 
 def require_customer(side: Responsible, ticket: Ticket, action: str, rule: str) -> None:
@@ -62,22 +56,13 @@ def require_customer(side: Responsible, ticket: Ticket, action: str, rule: str) 
     [`PermissionDenied`][carteira.PermissionDenied] ``customer_only``.
     """
     if side is not Responsible.CUSTOMER:
-        raise PermissionDenied(
-            f"only the customer who opened ticket {ticket.id!r} {action}",
-            code="customer_only",
-            rule=rule,
-            details={"ticket": ticket.id},
-        )
+        raise refusals.customer_only(ticket.id, action, rule)
 
 
 def require_customer_or_host(actor: Actor) -> None:
     """Refuse a manager opening a portal ticket: a customer opens his, the host for him (TK-1)."""
     if not (actor.is_customer or actor.is_system):
-        raise PermissionDenied(
-            "only a customer, or the host for him, opens a portal ticket",
-            code="customer_only",
-            rule="TK-1",
-        )
+        raise refusals.customer_or_host_opens()
 
 
 def require_portal_customer(principal: object, message: str) -> None:
@@ -86,13 +71,13 @@ def require_portal_customer(principal: object, message: str) -> None:
     [`PermissionDenied`][carteira.PermissionDenied] ``customer_only`` saying ``message``.
     """
     if not isinstance(principal, Principal) or principal.kind is not PrincipalKind.CUSTOMER:
-        raise PermissionDenied(message, code="customer_only", rule="VS-4")
+        raise refusals.portal_customer_only(message)
 
 
 def require_agent(actor: Actor, action: str, rule: str) -> str:
     """Return the acting agent's id: a manager holding ASSIGN_SELF, not the host (WA-1, WA-6)."""
     if actor.is_system:
-        raise PermissionDenied(f"only an agent may {action}", rule=rule)
+        raise refusals.not_permitted(f"only an agent may {action}", rule)
     actor.require(Permission.ASSIGN_SELF, action, rule)
     return actor.id
 
@@ -100,7 +85,7 @@ def require_agent(actor: Actor, action: str, rule: str) -> str:
 def require_taker(actor: Actor) -> None:
     """Refuse anyone but an agent holding ASSIGN_SELF taking from a queue (RT-8)."""
     if actor.is_system or actor.is_customer:
-        raise PermissionDenied("only an agent takes a ticket from a queue", rule="RT-8")
+        raise refusals.not_permitted("only an agent takes a ticket from a queue", "RT-8")
     actor.require(Permission.ASSIGN_SELF, "take tickets from a queue", "RT-8")
 
 
@@ -112,13 +97,8 @@ def require_member(department: Department, actor: Actor, action: str, rule: str)
     """
     if actor.is_system or (actor.manager is not None and department.admits(actor.id)):
         return
-    raise PermissionDenied(
-        f"{actor.principal.kind.value} {actor.id!r} may not {action} department "
-        f"{department.name!r}: only its members may",
-        code="not_a_member",
-        rule=rule,
-        details={"department": department.id, "actor": actor.id},
-    )
+    kind = actor.principal.kind.value
+    raise refusals.not_a_member(kind, actor.id, action, department.name, department.id, rule)
 
 
 def owner_only_binds(actor: Actor, owner_only: bool) -> bool:
@@ -146,23 +126,13 @@ def require_owner(
     """
     if actor.id in owners or owners & stands_in_for:
         return
-    raise PermissionDenied(
-        f"only the owners of customer {ticket.customer!r} may {action} its open tickets",
-        code="not_an_owner",
-        rule="PM-3",
-        details={"ticket": ticket.id, "actor": actor.id},
-    )
+    raise refusals.not_an_owner(ticket.customer, action, ticket.id, actor.id)
 
 
 def require_serving_agent(ticket: Ticket, agent: str) -> None:
     """Refuse adding a ticket's customer by anyone but the agent serving it, open (WA-1)."""
     if ticket.assignee != agent or not ticket.open:
-        raise RuleViolation(
-            f"only the agent serving open ticket {ticket.id!r} adds its customer this way",
-            code="not_serving_agent",
-            rule="WA-1",
-            details={"ticket": ticket.id, "assignee": ticket.assignee},
-        )
+        raise refusals.not_serving_agent(ticket.id, ticket.assignee)
 
 
 def require_available(manager_id: str, ticket: Ticket, inputs: RoutingInput) -> None:
@@ -173,12 +143,7 @@ def require_available(manager_id: str, ticket: Ticket, inputs: RoutingInput) -> 
     """
     excluded = availability(manager_id, inputs)
     if excluded is not None:
-        raise RuleViolation(
-            f"manager {manager_id!r} can no longer take ticket {ticket.id!r}: {excluded.value}",
-            code="not_available",
-            rule="MG-4",
-            details={"manager": manager_id, "exclusion": excluded.value},
-        )
+        raise refusals.not_available(manager_id, ticket.id, excluded.value)
 
 
 def routed(decision: RoutingDecision | None) -> Routed:

@@ -11,7 +11,6 @@ import attrs
 from carteira.domain.actor import Actor, refused_manager
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import (
-    Conflict,
     NotFound,
 )
 from carteira.domain.events import Event, MembershipChanged
@@ -45,7 +44,6 @@ __all__ = [
     "Actor",
     "Context",
     "ReadContext",
-    "id_taken",
     "refuse_self_reach",
     "refused_manager",
 ]
@@ -65,23 +63,6 @@ def refuse_self_reach(context: Context, beneficiary: str, owner: str | None, act
     if actor.is_system or beneficiary != actor.id or owner == actor.id:
         return
     actor.refuse_self_reach(beneficiary, owner, action, segmentation=context.settings.segmentation)
-
-
-def id_taken(kind: str, record_id: str, code: str, rule: str, *, seen: bool) -> Conflict:
-    """Return the refusal of a new record whose id is in use (TN-1, VS-3).
-
-    To a caller who sees the record holding it, it says so (``code``). To one who does
-    not, it says only that the id cannot be used (``id_unavailable``): not what holds it,
-    nor whose it is; the least a create with a caller-chosen id reveals.
-    """
-    if seen:
-        return Conflict(f"{kind} {record_id!r} already exists", code=code, rule=rule)
-    return Conflict(
-        f"{kind} id {record_id!r} cannot be used: choose another",
-        code="id_unavailable",
-        rule="VS-3",
-        details={"kind": kind, "id": record_id},
-    )
 
 
 @attrs.define(kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from carteira.domain import refusals
 from carteira.domain.customer import Customer, Organization, Placement
 from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.events import (
@@ -16,8 +17,9 @@ from carteira.domain.identifiers import check_id, check_ids, check_text
 from carteira.domain.ownership import Way, effective_portfolio
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Portfolio
+from carteira.domain.visibility import id_taken
 from carteira.policies import membership
-from carteira.services.context import Context, id_taken
+from carteira.services.context import Context
 from carteira.services.ownership import (
     Move,
     apply_moves,
@@ -59,7 +61,7 @@ def register_customer(
     existing = context.uow.customers.get(customer_id)
     if existing is not None:
         seen = context.customer_visibility(existing).granted
-        raise id_taken("customer", customer_id, "customer_exists", "MB-1", seen=seen)
+        raise id_taken(refusals.customer_exists(customer_id), "customer", customer_id, seen=seen)
     # An organization he may not see does not exist for him (VS-3): no oracle, no way in.
     org = None if organization is None else context.visible_organization(organization)
     org_portfolio = None if org is None else org.portfolio
@@ -140,7 +142,12 @@ def register_organization(context: Context, organization_id: str, name: str) -> 
     existing = context.uow.organizations.get(organization_id)
     if existing is not None:
         seen = context.organization_visibility(existing).granted
-        raise id_taken("organization", organization_id, "organization_exists", "MB-1", seen=seen)
+        raise id_taken(
+            refusals.organization_exists(organization_id),
+            "organization",
+            organization_id,
+            seen=seen,
+        )
     organization = context.uow.organizations.add(
         Organization(context.stamp.tenant, organization_id, name)
     )

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
+from carteira.domain import refusals
 from carteira.domain.customer import Customer, Organization, Placement
 from carteira.domain.errors import CarteiraError, FieldError, InvalidInput, NotFound
 from carteira.domain.events import (
@@ -194,20 +195,8 @@ def _check_repeat(run: _Import, row: SourceRow) -> None:
     subject = subject or text(row, "organization")
     seen = run.seen[kind]
     if subject in seen:
-        raise _Repeat(kind.value, subject, seen[subject])
+        raise refusals.duplicate_row(kind.value, subject, seen[subject])
     seen[subject] = row.line
-
-
-class _Repeat(CarteiraError):
-    """The same customer or organization on two rows of one import (WA-8)."""
-
-    def __init__(self, kind: str, subject: str, first: int) -> None:
-        super().__init__(
-            f"{kind} {subject!r} was already given on line {first}",
-            code="duplicate_row",
-            rule="WA-8",
-            details={"kind": kind, "id": subject, "line": first},
-        )
 
 
 def _organization_row(world: _World, table: Table, row: SourceRow) -> int:

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import attrs
 
+from carteira.domain import refusals
 from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.identifiers import check_id
 from carteira.domain.names import name_key
@@ -252,7 +253,7 @@ def _rows(dataset: DataSet, kind: TableKind, problems: Problems) -> list[tuple[T
                     table.source,
                     row.line,
                     key_column,
-                    "duplicate_row",
+                    refusals.duplicate_row.code,
                     f"{key!r} was already given on line {first[key]}",
                 ),
             )

@@ -7,8 +7,9 @@ from typing import Any
 
 import attrs
 
+from carteira.domain import refusals
 from carteira.domain.customer import Customer
-from carteira.domain.errors import Conflict, FieldError, InvalidInput
+from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.events import (
     LeaveMode,
     LeaveReason,
@@ -84,7 +85,7 @@ def register_manager(
     )
     context.actor.require_within(manager.permissions, "grant these roles")
     if context.uow.managers.get(manager_id) is not None:
-        raise Conflict(f"manager {manager_id!r} already exists", code="manager_exists", rule="MG-1")
+        raise refusals.manager_exists(manager_id)
     registered = context.uow.managers.add(manager)
     context.emit(ManagerRegistered(**context.stamp_fields, **_state(manager)))
     return registered

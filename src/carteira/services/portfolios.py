@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from carteira.domain import refusals
 from carteira.domain.customer import Customer, Placement
-from carteira.domain.errors import Conflict, FieldError, InvalidInput
+from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.events import (
     DefaultPortfolioChanged,
     PortfolioCreated,
@@ -65,9 +66,7 @@ def create_portfolio(
         context, portfolio_id, name, _description(description), _journey(journey), managers
     )
     if context.uow.portfolios.get(portfolio_id) is not None:
-        raise Conflict(
-            f"portfolio {portfolio_id!r} already exists", code="portfolio_exists", rule="PF-2"
-        )
+        raise refusals.portfolio_exists(portfolio_id)
     _require_unique_name(context, portfolio)
     require_eligible(context, portfolio.managers)
     created = context.uow.portfolios.add(portfolio)
@@ -250,13 +249,7 @@ def portfolio_state(portfolio: Portfolio) -> dict[str, Any]:
 def _require_unique_name(context: Context, portfolio: Portfolio) -> None:
     holder = context.uow.portfolios.by_key(portfolio.key)
     if holder is not None and holder.id != portfolio.id:
-        raise Conflict(
-            f"a portfolio named {holder.name!r} exists: names are unique ignoring case "
-            f"(asked for {portfolio.name!r})",
-            code="portfolio_name_taken",
-            rule="PF-1",
-            details={"name": portfolio.name, "holder": holder.id},
-        )
+        raise refusals.portfolio_name_taken(portfolio.name, holder.name, holder.id)
 
 
 def _drop_removed_managers(context: Context, portfolio: Portfolio, removed: list[str]) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
+from carteira.domain import refusals
 from carteira.domain.customer import Customer
 from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.events import DepartmentSaved
@@ -13,6 +14,7 @@ from carteira.domain.identifiers import check_id, check_ids, check_text
 from carteira.domain.inputs import check_choice, check_count, check_flag
 from carteira.domain.permissions import Permission
 from carteira.domain.ticket import Changed, ChoiceMode, Department, RoutingMode, Ticket
+from carteira.domain.visibility import id_taken
 from carteira.domain.workflow import FieldValue, TicketType
 from carteira.policies import tickets as policy
 from carteira.policies.routing import route
@@ -23,7 +25,7 @@ from carteira.policies.tickets import (
     routed,
     to_attendant,
 )
-from carteira.services.context import Context, ReadContext, id_taken
+from carteira.services.context import Context, ReadContext
 from carteira.services.routing import routing_input
 
 __all__ = [
@@ -92,7 +94,7 @@ def open_ticket(context: Context, ticket_id: str, customer_id: str, department_i
     existing = context.uow.tickets.get(ticket_id)
     if existing is not None:
         seen = context.ticket_visibility(existing).granted
-        raise id_taken("ticket", ticket_id, "ticket_exists", "RT-3", seen=seen)
+        raise id_taken(refusals.ticket_exists(ticket_id, "RT-3"), "ticket", ticket_id, seen=seen)
     return open_routed(context, ticket_id, customer, department)
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from carteira.domain import refusals
 from carteira.domain.errors import NotFound
 from carteira.domain.identifiers import check_id
 from carteira.domain.inputs import check_flag
 from carteira.domain.permissions import Permission
 from carteira.domain.portal import Attachment, Message
 from carteira.domain.ticket import Ticket
+from carteira.domain.visibility import id_taken
 from carteira.domain.workflow import (
     MAX_TEXT,
     FieldValue,
@@ -27,7 +29,7 @@ from carteira.domain.workflow import (
     check_portal_form,
 )
 from carteira.policies.tickets import require_customer, require_customer_or_host, require_turn
-from carteira.services.context import Context, ReadContext, id_taken
+from carteira.services.context import Context, ReadContext
 from carteira.services.tickets import open_routed, require_owner, save
 
 __all__ = [
@@ -103,7 +105,7 @@ def open_portal_ticket(
             seen = existing.customer == context.actor.id
         else:
             seen = context.ticket_visibility(existing).granted
-        raise id_taken("ticket", ticket_id, "ticket_exists", "TK-1", seen=seen)
+        raise id_taken(refusals.ticket_exists(ticket_id, "TK-1"), "ticket", ticket_id, seen=seen)
     filled = kind.fill(kind.first, Responsible.CUSTOMER, {}, values)
     department = None if kind.department is None else context.department(kind.department)
     return open_routed(

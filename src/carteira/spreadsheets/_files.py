@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from carteira.domain import refusals
 from carteira.spreadsheets._aliases import LOOKUP, normalize
 from carteira.spreadsheets._csv import csv_format, parse_csv_stream, write_csv
 from carteira.spreadsheets._layout import header_row, table_names
@@ -326,7 +327,7 @@ def _check(dataset: DataSet, source: str, *, xlsx: bool) -> None:
         problems += _header_problems(table, source)
         problems += [] if xlsx else _format_problems(table, source)
     if problems:
-        raise SpreadsheetError(problems, code="cannot_write")
+        raise SpreadsheetError(problems, code=refusals.CANNOT_WRITE.code)
 
 
 def _table_problems(table: Table, source: str) -> list[RowProblem]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
+from carteira.domain import refusals
 from carteira.domain.errors import ConcurrencyError, Conflict
 from carteira.domain.versions import stored_new, stored_over
 
@@ -31,8 +32,7 @@ def taken(kind: str, row_id: str, *, twice: bool = False) -> Conflict:
     ``twice``: the id is given twice in the batch rather than already stored. Both
     adapters raise exactly this from ``add_many`` (ST-5).
     """
-    why = "is given twice in one batch" if twice else "already exists"
-    return Conflict(f"{kind} {row_id!r} {why}", code=f"{kind}_exists", details={"id": row_id})
+    return refusals.batch_id_taken(kind, row_id, twice)
 
 
 class Journal:
@@ -96,7 +96,7 @@ class Table(Generic[R]):
     def add(self, row: R) -> R:
         """Store a new row at version 1."""
         if row.id in self.rows:
-            raise Conflict(f"{self.kind} {row.id!r} already exists", code=f"{self.kind}_exists")
+            raise refusals.stored_already(self.kind, row.id)
         stored = stored_new(row)
         self._check_unique(stored)
         self._write(row.id, stored)
@@ -179,11 +179,7 @@ class Table(Generic[R]):
             for key in self._index_keys[name](row):
                 holders = self.indexes[name].get(key, set()) - {row.id}
                 if holders:
-                    raise Conflict(
-                        f"{self.kind} {row.id!r} collides with {min(holders)!r} on {name}",
-                        code=f"{self.kind}_{name}_taken",
-                        details={"index": name, "holder": min(holders)},
-                    )
+                    raise refusals.unique_key_taken(self.kind, row.id, name, min(holders))
 
     def _write(self, row_id: str, row: R | None) -> None:
         previous = self.rows.get(row_id)

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from carteira.domain.errors import CarteiraError, ConcurrencyError, Conflict, StorageError
+from carteira.domain import refusals
+from carteira.domain.errors import CarteiraError, ConcurrencyError, StorageError
 
 __all__ = ["LARGEST", "translate", "translated"]
 
@@ -144,19 +145,13 @@ def _constraint(original: object) -> str | None:
 
 def _taken(constraint: str | None) -> CarteiraError | None:
     if constraint == _NAME_KEY:
-        return Conflict(
-            "a concurrent unit of work took this portfolio name",
-            code="portfolio_name_taken",
-            details={"index": "name"},
-        )
+        return refusals.name_taken_concurrently()
     table = (constraint or "").removesuffix("_pk")
     if table in _NUMBERED:
         return ConcurrencyError("a concurrent unit of work appended at the same time", rule="ST-3")
     kind = _KINDS.get(table)
     if kind is not None:
-        return Conflict(
-            f"a concurrent unit of work stored a {kind} with this id", code=f"{kind}_exists"
-        )
+        return refusals.stored_concurrently(kind)
     return None
 
 

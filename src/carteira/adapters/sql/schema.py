@@ -46,7 +46,7 @@ from sqlalchemy.engine.reflection import Inspector
 
 from carteira.adapters.sql import derived
 from carteira.adapters.sql.errors import translated
-from carteira.domain.errors import StorageError
+from carteira.domain import refusals
 from carteira.domain.search import search_words
 
 __all__ = [
@@ -512,12 +512,7 @@ def stamp(bind: Engine | Connection) -> None:
     if found == SCHEMA_VERSION:
         return
     if found is not None:
-        raise StorageError(
-            f"the database already records carteira schema version {found}: run upgrade, not stamp",
-            code="schema_recorded",
-            rule="ST-8",
-            details={"found": found, "supported": SCHEMA_VERSION},
-        )
+        raise refusals.schema_recorded(found, SCHEMA_VERSION)
     _require_whole(bind, "stamp")
     with translated():
         bind.execute(insert(schema_versions).values(component=_COMPONENT, version=SCHEMA_VERSION))
@@ -542,13 +537,7 @@ def _require_whole(bind: Connection, action: str) -> None:
     with translated():
         missing = missing_parts(bind)
     if missing:
-        raise StorageError(
-            f"cannot {action} to carteira schema version {SCHEMA_VERSION}: the database "
-            f"lacks {', '.join(missing)}; nothing was recorded",
-            code="schema_incomplete",
-            rule="ST-8",
-            details={"missing": tuple(missing), "version": SCHEMA_VERSION},
-        )
+        raise refusals.schema_incomplete(action, SCHEMA_VERSION, missing)
 
 
 _SCHEMA_LOCK_SPACE = 0x63617273  # "cars": the schema's lock, apart from the tenants' ("cart")
@@ -573,25 +562,13 @@ def _serialize(connection: Connection) -> None:
 def _checked_version(connection: Connection, *, bare_ok: bool = False) -> int | None:
     found: object = schema_version(connection)
     if found is not None and (isinstance(found, bool) or not isinstance(found, int) or found < 1):
-        raise StorageError(
-            f"the database records carteira schema version {found!r}, which no carteira "
-            "wrote: restore it from a backup, or correct carteira_schema_versions",
-            code="schema_unknown",
-            rule="ST-2",
-            details={"found": repr(found), "supported": SCHEMA_VERSION},
-        )
+        raise refusals.schema_version_unknown(found, SCHEMA_VERSION)
     if found is None:
         if not bare_ok:
             _refuse_half_set_up(connection)
         return None
     if found > SCHEMA_VERSION:
-        raise StorageError(
-            f"the database holds carteira schema version {found}, newer than this "
-            f"carteira's {SCHEMA_VERSION}: upgrade carteira before using this database",
-            code="schema_too_new",
-            rule="ST-2",
-            details={"found": found, "supported": SCHEMA_VERSION},
-        )
+        raise refusals.schema_too_new(found, SCHEMA_VERSION)
     return found
 
 
@@ -602,13 +579,7 @@ def _refuse_half_set_up(connection: Connection) -> None:
     """
     taken = sorted(set(_relations(connection)) & {t.name for t in metadata.sorted_tables})
     if taken:
-        raise StorageError(
-            f"the database already holds {', '.join(taken)} but records no carteira schema "
-            "version: it was not made by carteira, or not finished; nothing was written",
-            code="schema_unknown",
-            rule="ST-2",
-            details={"tables": tuple(taken)},
-        )
+        raise refusals.schema_unfinished(taken)
 
 
 def refuse_foreign(bind: Engine) -> None:
@@ -626,14 +597,7 @@ def refuse_foreign(bind: Engine) -> None:
             return
         others = _relations(connection)
     if others:
-        raise StorageError(
-            f"the database holds other tables ({', '.join(others[:5])}"
-            f"{', ...' if len(others) > 5 else ''}) and no carteira schema: open it with "
-            "create=True to add carteira's tables beside them; nothing was written",
-            code="foreign_database",
-            rule="ST-2",
-            details={"tables": tuple(others)},
-        )
+        raise refusals.foreign_database(others)
 
 
 def _relations(connection: Connection) -> list[str]:

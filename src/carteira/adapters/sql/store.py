@@ -51,6 +51,7 @@ from carteira.adapters.sql.routing import SqlRouting
 from carteira.adapters.sql.tickets import SqlTickets
 from carteira.adapters.sql.visibility import SqlVisibility
 from carteira.adapters.sql.writes import Rows
+from carteira.domain import refusals
 from carteira.domain.errors import CarteiraError, ConcurrencyError, StorageError
 from carteira.domain.identifiers import check_id
 
@@ -236,12 +237,7 @@ class SqlStore:
         transaction the host owns, has none.
         """
         if self._host is not None:
-            raise StorageError(
-                "a store on a host's connection has no outbox: give publishers a store on "
-                "the database's URL or engine, where each claim commits on its own",
-                code="outbox_needs_engine",
-                rule="EV-2",
-            )
+            raise refusals.outbox_needs_engine()
         return SqlOutbox(self._writing, self.dialect, self._converter)
 
     def close(self) -> None:

@@ -41,6 +41,7 @@ from carteira.adapters.sql.sets import (
     rows_of,
     values_of,
 )
+from carteira.domain import refusals
 from carteira.domain.errors import CarteiraError, ConcurrencyError, Conflict
 from carteira.domain.versions import stored_new, stored_over
 
@@ -134,8 +135,7 @@ def taken(kind: str, row_id: str, *, twice: bool = False) -> Conflict:
 
     ``twice``: the id is given twice in the batch rather than already stored.
     """
-    why = "is given twice in one batch" if twice else "already exists"
-    return Conflict(f"{kind} {row_id!r} {why}", code=f"{kind}_exists", details={"id": row_id})
+    return refusals.batch_id_taken(kind, row_id, twice)
 
 
 def add_rows(access: Access, codec: Codec[R], entities: Sequence[R]) -> None:
@@ -214,7 +214,7 @@ def _add_refused(
     table = codec.table
     taken = select(table.c.id).where(table.c.tenant == access.tenant, table.c.id == entity.id)
     if access.execute(taken).first() is not None:
-        return Conflict(f"{codec.kind} {entity.id!r} already exists", code=f"{codec.kind}_exists")
+        return refusals.stored_already(codec.kind, entity.id)
     return _collision(access, codec, entity, row) or ConcurrencyError(
         f"{codec.kind} {entity.id!r} was stored meanwhile", rule="ST-3"
     )
@@ -237,11 +237,7 @@ def _collision(
             .limit(1)
         ).scalar()
         if holder is not None:
-            return Conflict(
-                f"{codec.kind} {entity.id!r} collides with {holder!r} on {name}",
-                code=f"{codec.kind}_{name}_taken",
-                details={"index": name, "holder": holder},
-            )
+            return refusals.unique_key_taken(codec.kind, entity.id, name, holder)
     return None
 
 
