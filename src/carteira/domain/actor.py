@@ -7,7 +7,7 @@ a permission is the actor's own decision; loading him is the services' job.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -111,18 +111,19 @@ class Actor:
             raise refusals.beyond_own_permissions(kind, self.id, beyond, action)
 
     def refuse_self_reach(
-        self, beneficiary: str, owner: str | None, action: str, *, segmentation: bool
+        self, beneficiary: str, owner: str | None, action: str, *, segmentation: Callable[[], bool]
     ) -> None:
         """Refuse a manager who would take another's reach for himself (PM-2, PF-6, MG-3, MG-5).
 
         Naming himself backup of ``owner``'s absence, successor of ``owner`` leaving, or
         manager of a portfolio holding customers (``owner`` ``None``) would let him see
         customers he does not; only one who sees every customer already (VIEW_ALL, the
-        host, or anyone while ``segmentation`` is off, VS-1) may.
+        host, or anyone while segmentation is off, VS-1) may. ``segmentation`` tells
+        whether it is on, asked only when it matters.
         """
         if self.is_system or beneficiary != self.id or owner == self.id:
             return
-        if segmentation:
+        if segmentation():
             self.require_within({Permission.VIEW_ALL}, f"{action} for himself")
 
 

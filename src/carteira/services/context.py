@@ -2,67 +2,40 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
-from carteira.domain.actor import Actor, refused_manager
+from carteira.domain.actor import Actor
 from carteira.domain.customer import Customer, Organization
-from carteira.domain.errors import (
-    NotFound,
-)
+from carteira.domain.errors import NotFound
 from carteira.domain.events import Event, MembershipChanged
 from carteira.domain.identifiers import check_id
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import ALL_PERMISSIONS
 from carteira.domain.portfolio import Portfolio
-from carteira.domain.scope import Scope
 from carteira.domain.settings import TenantSettings
 from carteira.domain.stamp import Stamp
-from carteira.domain.ticket import Department, Ticket, queues_of
-from carteira.domain.visibility import (
-    Viewer,
-    Visibility,
-    customer_visibility,
-    organization_visibility,
-    require_actionable,
-    scope_of,
-    standing_in,
-    ticket_visibility,
-)
+from carteira.domain.ticket import Department, Ticket
+from carteira.domain.visibility import Viewer, standing_in
 from carteira.policies.eligibility import EligibilityPolicy
 from carteira.policies.routing import TieBreak, fewest_open_then_longest_idle
 from carteira.ports.presence import Presence
-from carteira.ports.unit_of_work import (
-    ReadUnitOfWork,
-    UnitOfWork,
-)
+from carteira.ports.unit_of_work import ReadUnitOfWork, UnitOfWork
 
-__all__ = [
-    "Actor",
-    "Context",
-    "ReadContext",
-    "refuse_self_reach",
-    "refused_manager",
-]
-
-T = TypeVar("T")
-
-_log = logging.getLogger(__name__)
+__all__ = ["Context", "ReadContext", "refuse_self_reach"]
 
 
 def refuse_self_reach(context: Context, beneficiary: str, owner: str | None, action: str) -> None:
     """Ask the actor to refuse taking another's reach for himself (PM-2, PF-6, MG-3, MG-5).
 
     [`Actor.refuse_self_reach`][carteira.domain.actor.Actor.refuse_self_reach] decides;
-    this reads the tenant's segmentation for it.
+    the tenant's segmentation is read only if it must.
     """
-    actor = context.actor
-    if actor.is_system or beneficiary != actor.id or owner == actor.id:
-        return
-    actor.refuse_self_reach(beneficiary, owner, action, segmentation=context.settings.segmentation)
+    context.actor.refuse_self_reach(
+        beneficiary, owner, action, segmentation=lambda: context.settings.segmentation
+    )
 
 
 @attrs.define(kw_only=True)
@@ -155,53 +128,6 @@ class ReadContext:
         absent = standing_in(manager.id, named_him, self.stamp.at)
         return Viewer(manager.id, manager.active, manager.permissions, absent)
 
-    def scope(self, viewer: Viewer) -> Scope:
-        """Return what ``viewer`` sees as sets storage can answer (VS-3)."""
-        managed = {
-            p.id for identity in viewer.identities for p in self.uow.portfolios.managed_by(identity)
-        }
-        return scope_of(
-            viewer,
-            segmentation=self.settings.segmentation,
-            open_access=self.settings.open_access,
-            managed_portfolios=managed,
-            queues=queues_of(viewer.id, self.uow.departments.list()),
-        )
-
-    def customer_visibility(self, customer: Customer, viewer: Viewer | None = None) -> Visibility:
-        """Decide whether the actor (or ``viewer``) sees ``customer`` (VS-2)."""
-        effective = customer.effective_portfolio(self.organization_of(customer))
-        managers = None if effective is None else self.portfolio(effective).managers
-        return customer_visibility(
-            viewer or self.viewer,
-            segmentation=self.settings.segmentation,
-            open_access=self.settings.open_access,
-            portfolio_managers=managers,
-            account_managers=customer.account_managers,
-        )
-
-    def organization_visibility(
-        self, organization: Organization, viewer: Viewer | None = None
-    ) -> Visibility:
-        """Decide whether the actor (or ``viewer``) sees ``organization`` (VS-2)."""
-        portfolio = organization.portfolio
-        managers = None if portfolio is None else self.portfolio(portfolio).managers
-        return organization_visibility(
-            viewer or self.viewer,
-            segmentation=self.settings.segmentation,
-            open_access=self.settings.open_access,
-            portfolio_managers=managers,
-        )
-
-    def ticket_visibility(self, ticket: Ticket, viewer: Viewer | None = None) -> Visibility:
-        """Decide whether the actor (or ``viewer``) sees ``ticket`` (VS-2, VS-7)."""
-        viewer = viewer or self.viewer
-        customer = self.customer(ticket.customer)
-        department = self.uow.departments.get(ticket.department) if ticket.queued else None
-        return ticket_visibility(
-            viewer, self.customer_visibility(customer, viewer), ticket, department
-        )
-
     def ticket(self, ticket_id: str) -> Ticket:
         """Return the ticket or refuse with [`NotFound`][carteira.NotFound] (TN-1)."""
         found = self.uow.tickets.get(check_id("ticket", ticket_id))
@@ -209,40 +135,12 @@ class ReadContext:
             raise NotFound("ticket", ticket_id)
         return found
 
-    def visible_ticket(self, ticket_id: str) -> Ticket:
-        """Return the ticket if the actor sees it to act on; otherwise it does not exist (VS-3).
-
-        A ticket he sees only because it waits in his department's queue he may take
-        (RT-8) and nothing else: acting on it otherwise is refused with
-        [`PermissionDenied`][carteira.PermissionDenied] ``take_first`` (VS-7).
-        """
-        ticket = self.ticket(ticket_id)
-        seen = self.ticket_visibility(ticket)
-        if not seen:
-            raise NotFound("ticket", ticket_id)
-        require_actionable(seen, ticket)
-        return ticket
-
     def department(self, department_id: str) -> Department:
         """Return the department or refuse with [`NotFound`][carteira.NotFound] (TN-1)."""
         found = self.uow.departments.get(check_id("department", department_id))
         if found is None:
             raise NotFound("department", department_id)
         return found
-
-    def visible_customer(self, customer_id: str) -> Customer:
-        """Return the customer if the actor sees it; otherwise it does not exist (VS-3, PM-2)."""
-        customer = self.customer(customer_id)
-        if not self.customer_visibility(customer):
-            raise NotFound("customer", customer_id)
-        return customer
-
-    def visible_organization(self, organization_id: str) -> Organization:
-        """Return the organization if the actor sees it; otherwise it does not exist."""
-        organization = self.organization(organization_id)
-        if not self.organization_visibility(organization):
-            raise NotFound("organization", organization_id)
-        return organization
 
 
 @attrs.define(kw_only=True)

@@ -30,6 +30,12 @@ from carteira.services.ownership import (
     resettle,
 )
 from carteira.services.results import UNCHANGED, Unchanged
+from carteira.services.visibility import (
+    customer_visibility,
+    organization_visibility,
+    visible_customer,
+    visible_organization,
+)
 
 __all__ = [
     "assign_customer",
@@ -60,10 +66,10 @@ def register_customer(
     name = _name("customer", name)
     existing = context.uow.customers.get(customer_id)
     if existing is not None:
-        seen = context.customer_visibility(existing).granted
+        seen = customer_visibility(context, existing).granted
         raise id_taken(refusals.customer_exists(customer_id), "customer", customer_id, seen=seen)
     # An organization he may not see does not exist for him (VS-3): no oracle, no way in.
-    org = None if organization is None else context.visible_organization(organization)
+    org = None if organization is None else visible_organization(context, organization)
     org_portfolio = None if org is None else org.portfolio
     if org_portfolio is not None:
         require_available(context, context.portfolio(org_portfolio), f"customer {customer_id!r}")
@@ -103,13 +109,13 @@ def update_customer(
     available (MB-2), and account managers who do not manage it go (MB-3).
     """
     context.actor.require(Permission.SET_PORTFOLIO, _RECORDS, "WA-3")
-    customer = context.visible_customer(customer_id)
+    customer = visible_customer(context, customer_id)
     changed = customer
     if name is not UNCHANGED:
         changed = changed.renamed(_name("customer", name))
     if organization is not UNCHANGED and organization != customer.organization:
         if organization is not None:
-            context.visible_organization(organization)  # VS-3: a hidden one does not exist
+            visible_organization(context, organization)  # VS-3: a hidden one does not exist
         changed = changed.joining(organization)
     before_org = _org_portfolio(context, customer.organization)
     after_org = _org_portfolio(context, changed.organization)
@@ -141,7 +147,7 @@ def register_organization(context: Context, organization_id: str, name: str) -> 
     name = _name("organization", name)
     existing = context.uow.organizations.get(organization_id)
     if existing is not None:
-        seen = context.organization_visibility(existing).granted
+        seen = organization_visibility(context, existing).granted
         raise id_taken(
             refusals.organization_exists(organization_id),
             "organization",
@@ -160,7 +166,7 @@ def register_organization(context: Context, organization_id: str, name: str) -> 
 def update_organization(context: Context, organization_id: str, name: str) -> Organization:
     """Rename an organization."""
     context.actor.require(Permission.SET_PORTFOLIO, _RECORDS, "WA-3")
-    organization = context.visible_organization(organization_id)
+    organization = visible_organization(context, organization_id)
     renamed = organization.renamed(_name("organization", name))
     if renamed == organization:
         return organization
@@ -182,7 +188,7 @@ def set_organization_portfolio(
     who do not manage the new portfolio go (MB-3).
     """
     context.actor.require(Permission.SET_PORTFOLIO, "set an organization's portfolio", "WA-3")
-    organization = context.visible_organization(organization_id)
+    organization = visible_organization(context, organization_id)
     if portfolio_id == organization.portfolio:
         return organization
     if portfolio_id is not None:
@@ -217,7 +223,7 @@ def set_customer_membership(
     portfolio.
     """
     context.actor.require(Permission.SET_PORTFOLIO, "set a customer's portfolio", "WA-3")
-    customer = context.visible_customer(customer_id)
+    customer = visible_customer(context, customer_id)
     target = customer.portfolio if portfolio is UNCHANGED else portfolio
     if account_managers is UNCHANGED:
         managers = customer.account_managers_within(_effective(context, customer, target))
@@ -235,7 +241,7 @@ def assign_customer(
 ) -> Customer:
     """Make ``manager_id`` an account manager of a customer he may see (WA-3, MG-2)."""
     context.actor.require(Permission.SET_PORTFOLIO, "assign customers", way.rule)
-    customer = context.visible_customer(customer_id)
+    customer = visible_customer(context, customer_id)
     return give_to(context, customer, manager_id, portfolio, way)
 
 
@@ -270,7 +276,7 @@ def giving(context: Context, customer: Customer, manager_id: str, portfolio: str
 def unassign_customer(context: Context, customer_id: str, manager_id: str, way: Way) -> Customer:
     """Remove ``manager_id`` from a customer's account managers; its portfolio stays (MB-3)."""
     context.actor.require(Permission.SET_PORTFOLIO, "unassign customers", way.rule)
-    return take_from(context, context.visible_customer(customer_id), manager_id, way)
+    return take_from(context, visible_customer(context, customer_id), manager_id, way)
 
 
 def take_from(context: Context, customer: Customer, manager_id: str, way: Way) -> Customer:

@@ -20,6 +20,7 @@ from carteira.services.context import Context, ReadContext
 from carteira.services.pages import MAX_PAGE, check_limit, page_window
 from carteira.services.portfolios import holds_customers
 from carteira.services.results import Page
+from carteira.services.visibility import viewer_scope, visible_customer
 
 __all__ = [
     "CustomerView",
@@ -169,7 +170,7 @@ def customers_of_portfolio(
     """
     after, limit = page_window(after, limit)
     context.portfolio(portfolio_id)
-    scope = context.scope(context.viewer)
+    scope = viewer_scope(context, context.viewer)
     members = Scope(portfolios=frozenset({portfolio_id}))
     if scope.everything or portfolio_id in scope.portfolios:
         found = context.uow.customers.in_scope(members, after=after, limit=limit + 1, search=None)
@@ -206,14 +207,14 @@ def _walk(
 
 def customer_view(context: ReadContext, customer_id: str) -> CustomerView:
     """Return a customer the actor may see, with its current ownership (MB-4, VS-3)."""
-    customer = context.visible_customer(customer_id)
+    customer = visible_customer(context, customer_id)
     org = context.organization_of(customer)
     return CustomerView(customer, customer.ownership(None if org is None else org.portfolio))
 
 
 def owner_history(context: ReadContext, customer_id: str) -> Sequence[MembershipChanged]:
     """Return every ownership change of a customer the actor may see, oldest first (MB-6)."""
-    context.visible_customer(customer_id)
+    visible_customer(context, customer_id)
     return context.uow.history.of(SubjectKind.CUSTOMER, customer_id)
 
 

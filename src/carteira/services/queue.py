@@ -17,6 +17,7 @@ from carteira.services.context import Context, ReadContext
 from carteira.services.pages import page_window
 from carteira.services.results import Page
 from carteira.services.tickets import require_owner, save
+from carteira.services.visibility import ticket_visibility
 
 __all__ = ["queue", "take"]
 
@@ -57,7 +58,7 @@ def take(context: Context, ticket_id: str) -> Ticket:
     department = context.department(ticket.department)
     member = department.admits(actor.id)
     lost_race = member and ticket.open and ticket.assignee is not None
-    if not lost_race and not context.ticket_visibility(ticket):
+    if not lost_race and not ticket_visibility(context, ticket):
         raise NotFound("ticket", ticket_id)
     ticket.require_open()
     if ticket.assignee == actor.id:

@@ -15,6 +15,7 @@ from carteira.domain.permissions import Permission
 from carteira.services.context import ReadContext
 from carteira.services.pages import page_window
 from carteira.services.results import Page
+from carteira.services.visibility import visible_organization
 
 __all__ = ["list_managers", "organization_record"]
 
@@ -68,7 +69,7 @@ def list_managers(
 
 def organization_record(context: ReadContext, organization_id: str) -> Organization:
     """Return one organization the actor may see; to anyone else it does not exist (VS-3)."""
-    return context.visible_organization(organization_id)
+    return visible_organization(context, organization_id)
 
 
 def _page(chosen: list[Manager], limit: int) -> Page[Manager]:

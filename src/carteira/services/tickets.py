@@ -27,6 +27,7 @@ from carteira.policies.tickets import (
 )
 from carteira.services.context import Context, ReadContext
 from carteira.services.routing import routing_input
+from carteira.services.visibility import ticket_visibility, visible_customer, visible_ticket
 
 __all__ = [
     "choose_agent",
@@ -89,11 +90,11 @@ def save_department(
 def open_ticket(context: Context, ticket_id: str, customer_id: str, department_id: str) -> Ticket:
     """Open a ticket for a customer and route it (RT-1..RT-4, RT-7); membership stays (RT-5)."""
     check_id("ticket", ticket_id)
-    customer = context.visible_customer(customer_id)
+    customer = visible_customer(context, customer_id)
     department = context.department(department_id)
     existing = context.uow.tickets.get(ticket_id)
     if existing is not None:
-        seen = context.ticket_visibility(existing).granted
+        seen = ticket_visibility(context, existing).granted
         raise id_taken(refusals.ticket_exists(ticket_id, "RT-3"), "ticket", ticket_id, seen=seen)
     return open_routed(context, ticket_id, customer, department)
 
@@ -163,7 +164,7 @@ def choose_agent(context: Context, ticket_id: str, manager_id: str) -> Ticket:
 
 def reassign(context: Context, ticket_id: str, manager_id: str | None) -> Ticket:
     """Give a ticket to another manager, or back to the queue (RT-2, PM-3)."""
-    ticket = context.visible_ticket(ticket_id).require_open()
+    ticket = visible_ticket(context, ticket_id).require_open()
     require_owner(context, ticket, "reassign")
     manager = department = None
     if manager_id is not None:
@@ -174,7 +175,7 @@ def reassign(context: Context, ticket_id: str, manager_id: str | None) -> Ticket
 
 def reply(context: Context, ticket_id: str) -> Ticket:
     """Record a reply on an open ticket (PM-3)."""
-    ticket = context.visible_ticket(ticket_id).require_open()
+    ticket = visible_ticket(context, ticket_id).require_open()
     require_owner(context, ticket, "reply to")
     return save(context, ticket.reply(context.stamp))
 

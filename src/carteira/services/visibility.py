@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
 
+from carteira.domain.actor import refused_manager
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import InvalidInput, NotFound
 from carteira.domain.identifiers import check_ids
@@ -19,11 +20,15 @@ from carteira.domain.inputs import check_flag, check_optional_text
 from carteira.domain.permissions import Permission
 from carteira.domain.principal import Principal
 from carteira.domain.scope import Scope
-from carteira.domain.ticket import Ticket
+from carteira.domain.ticket import Ticket, queues_of
+from carteira.domain.visibility import customer_visibility as decide_customer
+from carteira.domain.visibility import organization_visibility as decide_organization
+from carteira.domain.visibility import require_actionable, scope_of
+from carteira.domain.visibility import ticket_visibility as decide_ticket
 from carteira.domain.visibility_rule import Subject, subject_of
 from carteira.policies.visibility import Viewer, Visibility
 from carteira.ports.unit_of_work import ReadUnitOfWork
-from carteira.services.context import ReadContext, refused_manager
+from carteira.services.context import ReadContext
 from carteira.services.pages import MAX_PAGE, page_window
 from carteira.services.results import Page
 
@@ -41,6 +46,90 @@ __all__ = [
 
 T = TypeVar("T", Customer, Organization, Ticket)
 V = TypeVar("V")
+
+
+def viewer_scope(context: ReadContext, viewer: Viewer) -> Scope:
+    """Return what ``viewer`` sees as sets storage can answer (VS-3)."""
+    managed = {
+        p.id for identity in viewer.identities for p in context.uow.portfolios.managed_by(identity)
+    }
+    return scope_of(
+        viewer,
+        segmentation=context.settings.segmentation,
+        open_access=context.settings.open_access,
+        managed_portfolios=managed,
+        queues=queues_of(viewer.id, context.uow.departments.list()),
+    )
+
+
+def customer_visibility(
+    context: ReadContext, customer: Customer, viewer: Viewer | None = None
+) -> Visibility:
+    """Decide whether the actor (or ``viewer``) sees ``customer`` (VS-2)."""
+    effective = customer.effective_portfolio(context.organization_of(customer))
+    managers = None if effective is None else context.portfolio(effective).managers
+    return decide_customer(
+        viewer or context.viewer,
+        segmentation=context.settings.segmentation,
+        open_access=context.settings.open_access,
+        portfolio_managers=managers,
+        account_managers=customer.account_managers,
+    )
+
+
+def organization_visibility(
+    context: ReadContext, organization: Organization, viewer: Viewer | None = None
+) -> Visibility:
+    """Decide whether the actor (or ``viewer``) sees ``organization`` (VS-2)."""
+    portfolio = organization.portfolio
+    managers = None if portfolio is None else context.portfolio(portfolio).managers
+    return decide_organization(
+        viewer or context.viewer,
+        segmentation=context.settings.segmentation,
+        open_access=context.settings.open_access,
+        portfolio_managers=managers,
+    )
+
+
+def ticket_visibility(
+    context: ReadContext, ticket: Ticket, viewer: Viewer | None = None
+) -> Visibility:
+    """Decide whether the actor (or ``viewer``) sees ``ticket`` (VS-2, VS-7)."""
+    viewer = viewer or context.viewer
+    customer = context.customer(ticket.customer)
+    department = context.uow.departments.get(ticket.department) if ticket.queued else None
+    return decide_ticket(viewer, customer_visibility(context, customer, viewer), ticket, department)
+
+
+def visible_ticket(context: ReadContext, ticket_id: str) -> Ticket:
+    """Return the ticket if the actor sees it to act on; otherwise it does not exist (VS-3).
+
+    A ticket he sees only because it waits in his department's queue he may take
+    (RT-8) and nothing else: acting on it otherwise is refused with
+    [`PermissionDenied`][carteira.PermissionDenied] ``take_first`` (VS-7).
+    """
+    ticket = context.ticket(ticket_id)
+    seen = ticket_visibility(context, ticket)
+    if not seen:
+        raise NotFound("ticket", ticket_id)
+    require_actionable(seen, ticket)
+    return ticket
+
+
+def visible_customer(context: ReadContext, customer_id: str) -> Customer:
+    """Return the customer if the actor sees it; otherwise it does not exist (VS-3, PM-2)."""
+    customer = context.customer(customer_id)
+    if not customer_visibility(context, customer):
+        raise NotFound("customer", customer_id)
+    return customer
+
+
+def visible_organization(context: ReadContext, organization_id: str) -> Organization:
+    """Return the organization if the actor sees it; otherwise it does not exist."""
+    organization = context.organization(organization_id)
+    if not organization_visibility(context, organization):
+        raise NotFound("organization", organization_id)
+    return organization
 
 
 def explain(
@@ -189,10 +278,10 @@ def _scope(uow: ReadUnitOfWork, principal: Principal, at: datetime) -> Scope:
 
 def _decide(context: ReadContext, subject: Subject, object_id: str, viewer: Viewer) -> Visibility:
     if subject is Subject.CUSTOMER:
-        return context.customer_visibility(context.customer(object_id), viewer)
+        return customer_visibility(context, context.customer(object_id), viewer)
     if subject is Subject.ORGANIZATION:
-        return context.organization_visibility(context.organization(object_id), viewer)
-    return context.ticket_visibility(context.ticket(object_id), viewer)
+        return organization_visibility(context, context.organization(object_id), viewer)
+    return ticket_visibility(context, context.ticket(object_id), viewer)
 
 
 def _decide_visible(context: ReadContext, subject: Subject, object_id: str) -> None:

@@ -20,6 +20,7 @@ from carteira.services.context import Context, ReadContext
 from carteira.services.customers import give_to, giving, take_from, taking
 from carteira.services.ownership import apply_moves
 from carteira.services.tickets import close
+from carteira.services.visibility import ticket_visibility, visible_customer, visible_ticket
 
 __all__ = [
     "add_to_my_portfolio",
@@ -36,14 +37,14 @@ __all__ = [
 def add_to_my_portfolio(context: Context, ticket_id: str) -> Customer:
     """WA-1: during a conversation its agent adds the customer to his own portfolio."""
     agent = _agent(context, "add customers to his portfolio", "WA-1")
-    ticket = context.visible_ticket(ticket_id)
+    ticket = visible_ticket(context, ticket_id)
     require_serving_agent(ticket, agent)
     return give_to(context, context.customer(ticket.customer), agent, None, Way.CONVERSATION)
 
 
 def offers_association(context: ReadContext, ticket_id: str) -> bool:
     """WA-2: tell whether closing this ticket should ask to associate its customer."""
-    ticket = context.visible_ticket(ticket_id)
+    ticket = visible_ticket(context, ticket_id)
     if context.actor.is_system or not context.actor.may(Permission.ASSIGN_SELF):
         return False
     customer = context.customer(ticket.customer)
@@ -57,7 +58,7 @@ def close_ticket(context: Context, ticket_id: str, associate: bool) -> Ticket:
     nothing but the ticket.
     """
     associate = check_flag("closing", associate, path="$.associate")
-    ticket = context.visible_ticket(ticket_id)
+    ticket = visible_ticket(context, ticket_id)
     if associate:
         _agent(context, "associate a customer with his portfolio", "WA-2")
     asked = associate and offers_association(context, ticket_id)
@@ -88,20 +89,20 @@ def bulk_close(context: Context, agent_id: str, associate: bool) -> list[Ticket]
             if agent_id not in c.account_managers
         ]
         apply_moves(context, moves, Way.BULK_CLOSE)
-    return [t for t in closed if context.ticket_visibility(t).granted]
+    return [t for t in closed if ticket_visibility(context, t).granted]
 
 
 def assign_to_me(context: Context, ticket_id: str) -> Customer:
     """WA-6: "assign to me" from a ticket makes the agent an account manager of its customer."""
     agent = _agent(context, "assign customers to himself", "WA-6")
-    ticket = context.visible_ticket(ticket_id)
+    ticket = visible_ticket(context, ticket_id)
     return give_to(context, context.customer(ticket.customer), agent, None, Way.TICKET)
 
 
 def unassign_me(context: Context, ticket_id: str) -> Customer:
     """WA-6: "unassign" from a ticket takes the agent off its customer's account managers."""
     agent = _agent(context, "unassign customers from himself", "WA-6")
-    ticket = context.visible_ticket(ticket_id)
+    ticket = visible_ticket(context, ticket_id)
     return take_from(context, context.customer(ticket.customer), agent, Way.TICKET)
 
 
@@ -111,7 +112,7 @@ def assign_customers(
     """WA-7: from an agent's record, assign a list of customers to him, all or none."""
     context.actor.require(Permission.SET_PORTFOLIO, "assign customers to an agent", "WA-7")
     ids = check_ids("customer", customer_ids, path="$.customer_ids")
-    customers = [context.visible_customer(c) for c in dict.fromkeys(ids)]
+    customers = [visible_customer(context, c) for c in dict.fromkeys(ids)]
     apply_moves(context, [giving(context, c, agent_id, None) for c in customers], Way.AGENT_RECORD)
     return [context.customer(c.id) for c in customers]
 
@@ -123,7 +124,7 @@ def unassign_customers(
     context.actor.require(Permission.SET_PORTFOLIO, "unassign customers from an agent", "WA-7")
     context.manager(agent_id)
     ids = check_ids("customer", customer_ids, path="$.customer_ids")
-    customers = [context.visible_customer(c) for c in dict.fromkeys(ids)]
+    customers = [visible_customer(context, c) for c in dict.fromkeys(ids)]
     apply_moves(context, [taking(context, c, agent_id) for c in customers], Way.AGENT_RECORD)
     return [context.customer(c.id) for c in customers]
 

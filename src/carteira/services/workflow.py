@@ -31,6 +31,7 @@ from carteira.domain.workflow import (
 from carteira.policies.tickets import require_customer, require_customer_or_host, require_turn
 from carteira.services.context import Context, ReadContext
 from carteira.services.tickets import open_routed, require_owner, save
+from carteira.services.visibility import ticket_visibility, visible_ticket
 
 __all__ = [
     "MAX_TEXT",
@@ -66,7 +67,7 @@ def reach(context: ReadContext, ticket_id: str) -> Reached:
             raise NotFound("ticket", ticket_id)
         side = Responsible.CUSTOMER
     else:
-        ticket = context.visible_ticket(ticket_id)
+        ticket = visible_ticket(context, ticket_id)
         side = Responsible.SERVICE
     type_id = ticket.require_portal()
     kind = context.uow.ticket_types.get(type_id)
@@ -104,7 +105,7 @@ def open_portal_ticket(
         if context.actor.is_customer:  # his own tickets are all a customer sees (VS-4)
             seen = existing.customer == context.actor.id
         else:
-            seen = context.ticket_visibility(existing).granted
+            seen = ticket_visibility(context, existing).granted
         raise id_taken(refusals.ticket_exists(ticket_id, "TK-1"), "ticket", ticket_id, seen=seen)
     filled = kind.fill(kind.first, Responsible.CUSTOMER, {}, values)
     department = None if kind.department is None else context.department(kind.department)
@@ -160,7 +161,7 @@ def delete(context: Context, ticket_id: str) -> Ticket:
     Returns the deleted ticket, so that the caller can drop its attachments' content.
     """
     context.actor.require(Permission.DELETE_TICKETS, "delete tickets", "TK-8")
-    deleted = context.visible_ticket(ticket_id).delete(context.stamp)
+    deleted = visible_ticket(context, ticket_id).delete(context.stamp)
     context.uow.tickets.remove(deleted.value)
     context.emit(*deleted.events)
     return deleted.value
