@@ -1,4 +1,10 @@
-"""The served parties: Customer and Organization, and where they stand (MB-1..MB-4)."""
+"""The served parties: Customer and Organization, and where they stand (MB-1..MB-4).
+
+Registering and updating one returns a [`Changed`][carteira.domain.changed.Changed]:
+the new value and the events it produced (EV-1), leaving storing both to the caller.
+Where they stand changes through plain values (`placed`, `with_portfolio`...): the
+ownership record of such a change (MB-6) is made where a batch of them is written.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,16 @@ from collections.abc import Callable, Collection, Iterable
 
 import attrs
 
+from carteira.domain.changed import Changed
+from carteira.domain.events import (
+    CustomerRegistered,
+    CustomerUpdated,
+    OrganizationRegistered,
+    OrganizationUpdated,
+)
 from carteira.domain.ownership import Ownership, effective_portfolio
 from carteira.domain.portfolio import Portfolio
+from carteira.domain.stamp import Stamp
 
 __all__ = ["Customer", "Organization", "Placement"]
 
@@ -38,6 +52,16 @@ class Organization:
     portfolio: str | None = None
     version: int = 0
 
+    @classmethod
+    def register(cls, organization_id: str, name: str, stamp: Stamp) -> Changed[Organization]:
+        """Return an organization of ``stamp``'s tenant, outside portfolio, and its event.
+
+        `OrganizationRegistered`; the caller checks that the id is free.
+        """
+        organization = cls(stamp.tenant, organization_id, name)
+        event = OrganizationRegistered(**stamp.fields(), organization_id=organization_id, name=name)
+        return Changed(organization, (event,))
+
     @property
     def placement(self) -> Placement:
         """Its placement (its portfolio; organizations have no account managers)."""
@@ -46,6 +70,13 @@ class Organization:
     def renamed(self, name: str) -> Organization:
         """Return it under ``name``."""
         return attrs.evolve(self, name=name)
+
+    def rename(self, name: str, stamp: Stamp) -> Changed[Organization]:
+        """Return it under ``name``, and its `OrganizationUpdated`; none if that is its name."""
+        if name == self.name:
+            return Changed(self)
+        event = OrganizationUpdated(**stamp.fields(), organization_id=self.id, name=name)
+        return Changed(self.renamed(name), (event,))
 
     def with_portfolio(self, portfolio_id: str | None) -> Organization:
         """Return it in ``portfolio_id``, or outside portfolio for ``None`` (MB-1, WA-3).
@@ -71,6 +102,22 @@ class Customer:
     portfolio: str | None = None
     account_managers: tuple[str, ...] = attrs.field(default=(), converter=_unique)
     version: int = 0
+
+    @classmethod
+    def register(
+        cls, customer_id: str, name: str, organization: str | None, stamp: Stamp
+    ) -> Changed[Customer]:
+        """Return a customer of ``stamp``'s tenant in ``organization``, and its event (MB-1).
+
+        `CustomerRegistered`. It has no portfolio of its own and no account manager; the
+        caller checks that the id is free and that its organization's portfolio, if any,
+        may receive it (MB-2).
+        """
+        customer = cls(stamp.tenant, customer_id, name, organization)
+        event = CustomerRegistered(
+            **stamp.fields(), customer_id=customer_id, name=name, organization=organization
+        )
+        return Changed(customer, (event,))
 
     @property
     def placement(self) -> Placement:
@@ -98,6 +145,20 @@ class Customer:
     def renamed(self, name: str) -> Customer:
         """Return it under ``name``."""
         return attrs.evolve(self, name=name)
+
+    def update(self, *, name: str, organization: str | None, stamp: Stamp) -> Changed[Customer]:
+        """Return it under ``name`` in ``organization``, and its `CustomerUpdated` (MB-1).
+
+        None if neither changes. Its own portfolio and account managers stay: see
+        `following` for what the organization's portfolio does to them.
+        """
+        updated = self.renamed(name).joining(organization)
+        if (updated.name, updated.organization) == (self.name, self.organization):
+            return Changed(self)
+        event = CustomerUpdated(
+            **stamp.fields(), customer_id=self.id, name=name, organization=organization
+        )
+        return Changed(updated, (event,))
 
     def joining(self, organization: str | None) -> Customer:
         """Return it in ``organization``, or in none for ``None`` (MB-1).

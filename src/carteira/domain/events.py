@@ -13,9 +13,9 @@ from datetime import datetime
 import attrs
 
 from carteira.domain.department import ChoiceMode, RoutingMode
+from carteira.domain.journey import Journey
 from carteira.domain.ownership import Ownership, SubjectKind, Way
 from carteira.domain.permissions import Profile, Role
-from carteira.domain.portfolio import Journey
 from carteira.domain.principal import PrincipalKind
 from carteira.domain.routing_outcome import Outcome, Reason, Step
 

@@ -1,22 +1,23 @@
-"""The Portfolio aggregate and the Journey it may follow (PF-1..PF-4)."""
+"""The Portfolio aggregate and the Journey it may follow (PF-1..PF-4).
+
+Its deciding methods return a [`Changed`][carteira.domain.changed.Changed]: the new
+portfolio and the events it produced (EV-1), leaving storing both to the caller.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import attrs
 
+from carteira.domain.changed import Changed
+from carteira.domain.events import PortfolioCreated, PortfolioDeleted, PortfolioEdited
+from carteira.domain.journey import Journey
 from carteira.domain.names import clean_name, name_key
+from carteira.domain.stamp import Stamp
 
 __all__ = ["Journey", "Portfolio"]
-
-
-@attrs.frozen
-class Journey:
-    """A customer-success journey a portfolio follows (PF-2); owned by the host."""
-
-    id: str
-    name: str
 
 
 def _unique(ids: Iterable[str]) -> tuple[str, ...]:
@@ -39,6 +40,24 @@ class Portfolio:
     managers: tuple[str, ...] = attrs.field(default=(), converter=_unique)
     version: int = 0
 
+    @classmethod
+    def create(
+        cls,
+        portfolio_id: str,
+        name: str,
+        description: str | None,
+        journey: Journey | None,
+        managers: Sequence[str],
+        stamp: Stamp,
+    ) -> Changed[Portfolio]:
+        """Return a new portfolio of ``stamp``'s tenant, and its `PortfolioCreated` (PF-1..PF-3).
+
+        ``name`` is cleaned (PF-1); the caller checks that the id and the name are free,
+        and that the managers are eligible (MG-1).
+        """
+        portfolio = cls(stamp.tenant, portfolio_id, name, description, journey, tuple(managers))
+        return Changed(portfolio, (PortfolioCreated(**stamp.fields(), **portfolio._fields()),))
+
     @property
     def key(self) -> str:
         """The name's comparison key (PF-1)."""
@@ -48,6 +67,16 @@ class Portfolio:
         """Tell whether ``manager_id`` is one of its managers."""
         return manager_id in self.managers
 
+    def _fields(self) -> dict[str, Any]:
+        """Return the fields `PortfolioCreated` and `PortfolioEdited` carry: it as it stands."""
+        return {
+            "portfolio_id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "journey": self.journey,
+            "managers": self.managers,
+        }
+
     def edit(
         self,
         *,
@@ -55,22 +84,56 @@ class Portfolio:
         description: str | None,
         journey: Journey | None,
         managers: Sequence[str],
-    ) -> Portfolio:
-        """Return it with these fields, its id and version kept (PF-2, PF-4).
+        stamp: Stamp,
+    ) -> Changed[Portfolio]:
+        """Return it with these fields, its id and version kept, and its `PortfolioEdited`.
 
-        ``name`` is cleaned as on creation (PF-1); the caller re-checks its uniqueness
-        when its key changes, and the managers it adds (MG-1).
+        PF-2, PF-4: ``name`` is cleaned as on creation (PF-1); the caller re-checks its
+        uniqueness when its key changes, and the managers it adds (MG-1). An edit that
+        changes nothing has no event.
         """
-        return attrs.evolve(
+        edited = attrs.evolve(
             self, name=name, description=description, journey=journey, managers=tuple(managers)
         )
+        return self._edited(edited, stamp)
 
-    def without_manager(self, manager_id: str) -> Portfolio:
-        """Return it without ``manager_id`` among its managers (MG-3 keep)."""
-        return attrs.evolve(self, managers=tuple(m for m in self.managers if m != manager_id))
+    def without_manager(self, manager_id: str, stamp: Stamp) -> Changed[Portfolio]:
+        """Return it without ``manager_id`` among its managers, and its `PortfolioEdited`.
 
-    def with_manager_replaced(self, leaving: str, successor: str) -> Portfolio:
-        """Return it with ``successor`` in the place of ``leaving`` (MG-3 transfer)."""
-        return attrs.evolve(
-            self, managers=tuple(successor if m == leaving else m for m in self.managers)
+        MG-3 keep; nothing changes, and nothing is produced, if he is not one of them.
+        """
+        kept = tuple(m for m in self.managers if m != manager_id)
+        return self._edited(attrs.evolve(self, managers=kept), stamp)
+
+    def with_manager_replaced(
+        self, leaving: str, successor: str, stamp: Stamp
+    ) -> Changed[Portfolio]:
+        """Return it with ``successor`` in the place of ``leaving``, and its `PortfolioEdited`.
+
+        MG-3 transfer; nothing changes, and nothing is produced, if ``leaving`` is not one
+        of its managers.
+        """
+        replaced = tuple(successor if m == leaving else m for m in self.managers)
+        return self._edited(attrs.evolve(self, managers=replaced), stamp)
+
+    def delete(
+        self, customers: Iterable[str], organizations: Iterable[str], stamp: Stamp
+    ) -> Changed[Portfolio]:
+        """Return it as deleted, and its `PortfolioDeleted` listing what it left outside (PF-5).
+
+        ``customers`` and ``organizations`` are the ids of every customer and organization
+        it held; the caller moves them outside portfolio and removes it.
+        """
+        event = PortfolioDeleted(
+            **stamp.fields(),
+            portfolio_id=self.id,
+            name=self.name,
+            customers=tuple(customers),
+            organizations=tuple(organizations),
         )
+        return Changed(self, (event,))
+
+    def _edited(self, edited: Portfolio, stamp: Stamp) -> Changed[Portfolio]:
+        if edited == self:
+            return Changed(self)
+        return Changed(edited, (PortfolioEdited(**stamp.fields(), **edited._fields()),))

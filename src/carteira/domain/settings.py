@@ -1,4 +1,9 @@
-"""Per-tenant settings that switch rules on and off (VS-1, VS-6, MB-3, PM-3, RT-6, TK-4)."""
+"""Per-tenant settings that switch rules on and off (VS-1, VS-6, MB-3, PM-3, RT-6, TK-4).
+
+[`TenantSettings.change`][carteira.domain.settings.TenantSettings.change] decides a
+change and returns a [`Changed`][carteira.domain.changed.Changed]: the new settings and
+their `SettingsChanged` (EV-1), leaving storing both to the caller.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,14 @@ from typing import Any
 import attrs
 
 from carteira.domain import refusals
-from carteira.domain.inputs import check_count
+from carteira.domain.changed import Changed
+from carteira.domain.events import SettingsChanged
+from carteira.domain.identifiers import check_ids
+from carteira.domain.inputs import check_count, check_flag
 from carteira.domain.manager import Manager
+from carteira.domain.stamp import Stamp
 
-__all__ = ["DEFAULT_ATTACHMENT_TYPES", "TenantSettings"]
+__all__ = ["DEFAULT_ATTACHMENT_TYPES", "KEEP", "Keep", "TenantSettings"]
 
 #: The content types a ticket accepts unless the tenant says otherwise (TK-4).
 DEFAULT_ATTACHMENT_TYPES = frozenset(
@@ -28,13 +37,17 @@ DEFAULT_ATTACHMENT_TYPES = frozenset(
 )
 
 
-class _Keep(enum.Enum):
-    """The marker of a setting `TenantSettings.switched` leaves as it is."""
+class Keep(enum.Enum):
+    """The marker of a setting `TenantSettings.switched` and `change` leave as they are."""
 
     KEEP = "keep"
 
+    def __repr__(self) -> str:
+        return "KEEP"
 
-_KEEP = _Keep.KEEP
+
+#: A setting left as it is.
+KEEP = Keep.KEEP
 
 
 def _content_types(value: Iterable[str]) -> frozenset[str]:
@@ -74,11 +87,11 @@ class TenantSettings:
     def switched(
         self,
         *,
-        segmentation: bool | _Keep = _KEEP,
-        open_access: bool | _Keep = _KEEP,
-        owner_only: bool | _Keep = _KEEP,
-        attachment_max_bytes: int | _Keep = _KEEP,
-        attachment_types: Iterable[str] | _Keep = _KEEP,
+        segmentation: bool | Keep = KEEP,
+        open_access: bool | Keep = KEEP,
+        owner_only: bool | Keep = KEEP,
+        attachment_max_bytes: int | Keep = KEEP,
+        attachment_types: Iterable[str] | Keep = KEEP,
     ) -> TenantSettings:
         """Return them with these switches and limits, the omitted ones kept (VS-1, VS-6, TK-4).
 
@@ -91,7 +104,50 @@ class TenantSettings:
             "attachment_max_bytes": attachment_max_bytes,
             "attachment_types": attachment_types,
         }
-        return attrs.evolve(self, **{k: v for k, v in changes.items() if v is not _KEEP})
+        return attrs.evolve(self, **{k: v for k, v in changes.items() if v is not KEEP})
+
+    def change(
+        self,
+        stamp: Stamp,
+        *,
+        most: Callable[[], int],
+        attendant: Manager | Keep | None = KEEP,
+        attachment_max_bytes: int | Keep = KEEP,
+        attachment_types: Iterable[str] | Keep = KEEP,
+        segmentation: bool | Keep = KEEP,
+        open_access: bool | Keep = KEEP,
+        owner_only: bool | Keep = KEEP,
+        max_account_managers: int | Keep = KEEP,
+    ) -> Changed[TenantSettings]:
+        """Return them with the given settings, the others kept, and their `SettingsChanged`.
+
+        VS-1, VS-6, MB-3, PM-3, RT-6, TK-4: each given setting is checked, in the order of
+        the parameters, as `with_attendant`, `switched` and `with_cap` check it (``most``
+        tells the highest count of account managers a customer has, asked only for a new
+        cap). A change that changes nothing has no event.
+        """
+        changed = self
+        if attendant is not KEEP:
+            changed = changed.with_attendant(attendant)
+        if attachment_max_bytes is not KEEP:
+            changed = changed.switched(attachment_max_bytes=attachment_max_bytes)
+        if attachment_types is not KEEP:
+            allowed = check_ids("content type", attachment_types, path="$.attachment_types")
+            changed = changed.switched(attachment_types=allowed)
+        if segmentation is not KEEP:
+            segmentation = check_flag("settings", segmentation, path="$.segmentation")
+            changed = changed.switched(segmentation=segmentation)
+        if open_access is not KEEP:
+            open_access = check_flag("settings", open_access, path="$.open_access")
+            changed = changed.switched(open_access=open_access)
+        if owner_only is not KEEP:
+            owner_only = check_flag("settings", owner_only, path="$.owner_only")
+            changed = changed.switched(owner_only=owner_only)
+        if max_account_managers is not KEEP:
+            changed = changed.with_cap(max_account_managers, most)
+        if changed == self:
+            return Changed(self)
+        return Changed(changed, (changed._event(stamp),))
 
     def with_attendant(self, attendant: Manager | None) -> TenantSettings:
         """Return them with ``attendant`` attending the portal, or none (RT-6).
@@ -113,3 +169,15 @@ class TenantSettings:
         if max_account_managers < highest:
             raise refusals.cap_below_current(max_account_managers, highest)
         return changed
+
+    def _event(self, stamp: Stamp) -> SettingsChanged:
+        return SettingsChanged(
+            **stamp.fields(),
+            segmentation=self.segmentation,
+            open_access=self.open_access,
+            max_account_managers=self.max_account_managers,
+            owner_only=self.owner_only,
+            portal_attendant=self.portal_attendant,
+            attachment_max_bytes=self.attachment_max_bytes,
+            attachment_types=tuple(sorted(self.attachment_types)),
+        )

@@ -7,7 +7,7 @@ follows: its stage, who is responsible there, its extra fields' values, its stag
 history, its discussion and its attachments (TK-1..TK-9).
 
 A [`Ticket`][carteira.Ticket] decides its own changes: each method checks its rule and
-returns a [`Changed`][carteira.domain.ticket.Changed], the new ticket and the events it
+returns a [`Changed`][carteira.domain.changed.Changed], the new ticket and the events it
 produced, leaving storing both to the caller. Who may ask for a change is the
 policies' to say (`carteira.policies.tickets`).
 """
@@ -18,11 +18,11 @@ import enum
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import NamedTuple
 
 import attrs
 
 from carteira.domain import refusals
+from carteira.domain.changed import Changed
 from carteira.domain.department import ChoiceMode, Department, RoutingMode, queues_of
 from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.events import (
@@ -71,16 +71,6 @@ class TicketStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     CANCELLED = "cancelled"
-
-
-class Changed(NamedTuple):
-    """A ticket as a change left it, and the events the change produced (EV-1).
-
-    ``events`` is empty when the change changed nothing: there is nothing to store.
-    """
-
-    value: Ticket
-    events: tuple[Event, ...] = ()
 
 
 @attrs.frozen
@@ -159,7 +149,7 @@ class Ticket:
         subject: str = "",
         request: str = "",
         values: Mapping[str, FieldValue] | None = None,
-    ) -> Changed:
+    ) -> Changed[Ticket]:
         """Open a ticket where routing placed it, with its ``TicketOpened`` (RT-3, RT-6, RT-7).
 
         Without ``kind`` it is a conversation; with one, a portal ticket entering the
@@ -226,7 +216,7 @@ class Ticket:
             raise refusals.not_a_portal_ticket(self.id)
         return self.type
 
-    def move(self, kind: TicketType, target: object, note: object, stamp: Stamp) -> Changed:
+    def move(self, kind: TicketType, target: object, note: object, stamp: Stamp) -> Changed[Ticket]:
         """Move the ticket along one of its type's transitions (TK-2, TK-3).
 
         The stage it leaves needs its required fields filled; a final stage completes it.
@@ -246,7 +236,9 @@ class Ticket:
             raise refusals.illegal_transition(self.id, source.id, target, allowed)
         return self._enter(kind, target, MoveKind.MOVED, text, stamp)
 
-    def fill(self, kind: TicketType, side: Responsible, values: object, stamp: Stamp) -> Changed:
+    def fill(
+        self, kind: TicketType, side: Responsible, values: object, stamp: Stamp
+    ) -> Changed[Ticket]:
         """Fill or clear extra fields as the current stage lets ``side`` (TK-3).
 
         ``None`` clears a field. Filling in what is already there changes nothing and
@@ -263,7 +255,9 @@ class Ticket:
         event = TicketFieldsChanged(**stamp.fields(), ticket_id=self.id, fields=tuple(changed))
         return Changed(updated, (event,))
 
-    def decide(self, kind: TicketType, approve: bool, reason: object, stamp: Stamp) -> Changed:
+    def decide(
+        self, kind: TicketType, approve: bool, reason: object, stamp: Stamp
+    ) -> Changed[Ticket]:
         """Approve the understanding, moving on, or reject it with a reason, going back (TK-6).
 
         Only where the stage asks for approval; that only the customer decides is the
@@ -282,7 +276,7 @@ class Ticket:
         assert target is not None
         return self._enter(kind, target, how, note, stamp)
 
-    def cancel(self, reason: object, stamp: Stamp) -> Changed:
+    def cancel(self, reason: object, stamp: Stamp) -> Changed[Ticket]:
         """Cancel the ticket where it stands; it turns read-only (TK-8, TK-9).
 
         That only its customer cancels, and only at his turn, is the policies' to say.
@@ -303,7 +297,7 @@ class Ticket:
             cancelled, (TicketCancelled(**stamp.fields(), ticket_id=self.id, reason=note),)
         )
 
-    def delete(self, stamp: Stamp) -> Changed:
+    def delete(self, stamp: Stamp) -> Changed[Ticket]:
         """Delete a cancelled ticket, leaving an audit event of what it was (TK-8).
 
         ``value`` is the ticket as it was, for the caller to remove.
@@ -321,7 +315,7 @@ class Ticket:
 
     def post(
         self, message_id: str, text: object, internal: bool, side: Responsible, stamp: Stamp
-    ) -> Changed:
+    ) -> Changed[Ticket]:
         """Add a message to the open ticket's discussion, whoever is responsible (TK-5).
 
         A message id is used once ([`Conflict`][carteira.Conflict] ``message_exists``);
@@ -356,7 +350,7 @@ class Ticket:
         sha256: str,
         settings: TenantSettings,
         stamp: Stamp,
-    ) -> Changed:
+    ) -> Changed[Ticket]:
         """Record a file's metadata on the open ticket, within the tenant's limits (TK-4).
 
         Its content type must be one ``settings`` accepts and its size within their
@@ -396,7 +390,7 @@ class Ticket:
         )
         return Changed(updated, (event,))
 
-    def take(self, manager_id: str, stamp: Stamp) -> Changed:
+    def take(self, manager_id: str, stamp: Stamp) -> Changed[Ticket]:
         """Give the ticket waiting in its queue to ``manager_id``, first taker first (RT-8).
 
         Taking one's own ticket again changes nothing. Once another holds it, a taker is
@@ -412,7 +406,7 @@ class Ticket:
             raise refusals.customer_choosing(self.id, self.offered)
         return self._assign(manager_id, stamp)
 
-    def choose(self, manager_id: str, stamp: Stamp) -> Changed:
+    def choose(self, manager_id: str, stamp: Stamp) -> Changed[Ticket]:
         """Give the ticket to the agent its customer chose among those offered (RT-1).
 
         Whether he can still take it is the routing policy's to say (MG-4).
@@ -424,7 +418,7 @@ class Ticket:
 
     def reassign(
         self, manager: Manager | None, department: Department | None, stamp: Stamp
-    ) -> Changed:
+    ) -> Changed[Ticket]:
         """Give the open ticket to ``manager``, or back to the queue with ``None`` (RT-2).
 
         The manager must be active and serve the ticket's ``department`` (given with him).
@@ -436,19 +430,19 @@ class Ticket:
                 raise refusals.cannot_serve(manager.id, department.name, department.id)
         return self._assign(None if manager is None else manager.id, stamp)
 
-    def reply(self, stamp: Stamp) -> Changed:
+    def reply(self, stamp: Stamp) -> Changed[Ticket]:
         """Record a reply on the open ticket (PM-3)."""
         self.require_open()
         replied = attrs.evolve(self, last_activity=stamp.at)
         return Changed(replied, (TicketReplied(**stamp.fields(), ticket_id=self.id),))
 
-    def close(self, stamp: Stamp) -> Changed:
+    def close(self, stamp: Stamp) -> Changed[Ticket]:
         """Close the open ticket; its customer's membership does not change (MB-5, TK-9)."""
         self.require_open()
         closed = attrs.evolve(self, status=TicketStatus.CLOSED, last_activity=stamp.at)
         return Changed(closed, (TicketClosed(**stamp.fields(), ticket_id=self.id),))
 
-    def _assign(self, manager_id: str | None, stamp: Stamp) -> Changed:
+    def _assign(self, manager_id: str | None, stamp: Stamp) -> Changed[Ticket]:
         if self.assignee == manager_id:
             return Changed(self)
         moved = attrs.evolve(
@@ -468,7 +462,7 @@ class Ticket:
 
     def _enter(
         self, kind: TicketType, target: str, how: MoveKind, note: str, stamp: Stamp
-    ) -> Changed:
+    ) -> Changed[Ticket]:
         source = self._stage(kind)
         source.require_leavable(self.id, self.values)
         stage = kind.stage(target)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from carteira.domain.absence import Absence
-from carteira.domain.events import AbsenceCancelled, AbsenceScheduled
 from carteira.domain.identifiers import check_id
 from carteira.domain.manager import Manager
 from carteira.domain.permissions import Permission
@@ -21,18 +20,9 @@ def schedule_absence(context: Context, manager_id: str, absence: Absence) -> Man
     manager = _authorized(context, manager_id)
     check_id("absence", absence.id, path="$.absence_id")
     refuse_self_reach(context, absence.backup, manager.id, "stand in for another manager")
-    changed = manager.schedule_absence(absence, context.manager(absence.backup))
-    stored = context.uow.managers.update(changed)
-    context.emit(
-        AbsenceScheduled(
-            **context.stamp_fields,
-            manager_id=manager_id,
-            absence_id=absence.id,
-            start=absence.start,
-            end=absence.end,
-            backup=absence.backup,
-        )
-    )
+    changed = manager.schedule_absence(absence, context.manager(absence.backup), context.stamp)
+    stored = context.uow.managers.update(changed.value)
+    context.emit(*changed.events)
     return stored
 
 
@@ -40,10 +30,9 @@ def cancel_absence(context: Context, manager_id: str, absence_id: str) -> Manage
     """Withdraw a scheduled absence (MG-5)."""
     manager = _authorized(context, manager_id)
     absence_id = check_id("absence", absence_id, path="$.absence_id")
-    stored = context.uow.managers.update(manager.cancel_absence(absence_id))
-    context.emit(
-        AbsenceCancelled(**context.stamp_fields, manager_id=manager_id, absence_id=absence_id)
-    )
+    changed = manager.cancel_absence(absence_id, context.stamp)
+    stored = context.uow.managers.update(changed.value)
+    context.emit(*changed.events)
     return stored
 
 

@@ -7,12 +7,6 @@ from collections.abc import Sequence
 from carteira.domain import refusals
 from carteira.domain.customer import Customer, Organization, Placement
 from carteira.domain.errors import FieldError, InvalidInput
-from carteira.domain.events import (
-    CustomerRegistered,
-    CustomerUpdated,
-    OrganizationRegistered,
-    OrganizationUpdated,
-)
 from carteira.domain.identifiers import check_id, check_ids, check_text
 from carteira.domain.ownership import Way, effective_portfolio
 from carteira.domain.permissions import Permission
@@ -73,16 +67,11 @@ def register_customer(
     org_portfolio = None if org is None else org.portfolio
     if org_portfolio is not None:
         require_available(context, context.portfolio(org_portfolio), f"customer {customer_id!r}")
-    customer = context.uow.customers.add(
-        Customer(context.stamp.tenant, customer_id, name, organization)
-    )
-    context.emit(
-        CustomerRegistered(
-            **context.stamp_fields, customer_id=customer_id, name=name, organization=organization
-        )
-    )
+    registered = Customer.register(customer_id, name, organization, context.stamp)
+    customer = context.uow.customers.add(registered.value)
+    context.emit(*registered.events)
     before = customer.joining(None)
-    (registered,) = apply_moves(
+    (standing,) = apply_moves(
         context,
         [
             Move(
@@ -94,7 +83,7 @@ def register_customer(
         ],
         Way.ORGANIZATION_CHANGED,
     )
-    return registered
+    return standing
 
 
 def update_customer(
@@ -110,13 +99,14 @@ def update_customer(
     """
     context.actor.require(Permission.SET_PORTFOLIO, _RECORDS, "WA-3")
     customer = visible_customer(context, customer_id)
-    changed = customer
-    if name is not UNCHANGED:
-        changed = changed.renamed(_name("customer", name))
+    new_name = customer.name if name is UNCHANGED else _name("customer", name)
+    new_organization = customer.organization
     if organization is not UNCHANGED and organization != customer.organization:
         if organization is not None:
             visible_organization(context, organization)  # VS-3: a hidden one does not exist
-        changed = changed.joining(organization)
+        new_organization = organization
+    updated = customer.update(name=new_name, organization=new_organization, stamp=context.stamp)
+    changed = updated.value
     before_org = _org_portfolio(context, customer.organization)
     after_org = _org_portfolio(context, changed.organization)
     move = resettle(
@@ -127,17 +117,9 @@ def update_customer(
     )
     _require_entry(context, move, f"customer {customer_id!r}")
     moved = Move(customer, move.customer, move.before, move.after)
-    (updated,) = apply_moves(context, [moved], Way.ORGANIZATION_CHANGED)
-    if changed.name != customer.name or changed.organization != customer.organization:
-        context.emit(
-            CustomerUpdated(
-                **context.stamp_fields,
-                customer_id=customer_id,
-                name=changed.name,
-                organization=changed.organization,
-            )
-        )
-    return updated
+    (stored,) = apply_moves(context, [moved], Way.ORGANIZATION_CHANGED)
+    context.emit(*updated.events)
+    return stored
 
 
 def register_organization(context: Context, organization_id: str, name: str) -> Organization:
@@ -154,12 +136,9 @@ def register_organization(context: Context, organization_id: str, name: str) -> 
             organization_id,
             seen=seen,
         )
-    organization = context.uow.organizations.add(
-        Organization(context.stamp.tenant, organization_id, name)
-    )
-    context.emit(
-        OrganizationRegistered(**context.stamp_fields, organization_id=organization_id, name=name)
-    )
+    registered = Organization.register(organization_id, name, context.stamp)
+    organization = context.uow.organizations.add(registered.value)
+    context.emit(*registered.events)
     return organization
 
 
@@ -167,15 +146,11 @@ def update_organization(context: Context, organization_id: str, name: str) -> Or
     """Rename an organization."""
     context.actor.require(Permission.SET_PORTFOLIO, _RECORDS, "WA-3")
     organization = visible_organization(context, organization_id)
-    renamed = organization.renamed(_name("organization", name))
-    if renamed == organization:
+    renamed = organization.rename(_name("organization", name), context.stamp)
+    if not renamed.events:
         return organization
-    (stored,) = context.uow.organizations.update_many([renamed])
-    context.emit(
-        OrganizationUpdated(
-            **context.stamp_fields, organization_id=organization_id, name=renamed.name
-        )
-    )
+    (stored,) = context.uow.organizations.update_many([renamed.value])
+    context.emit(*renamed.events)
     return stored
 
 

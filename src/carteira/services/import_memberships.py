@@ -27,13 +27,7 @@ import attrs
 from carteira.domain import refusals
 from carteira.domain.customer import Customer, Organization, Placement
 from carteira.domain.errors import CarteiraError, FieldError, InvalidInput, NotFound
-from carteira.domain.events import (
-    CustomerRegistered,
-    CustomerUpdated,
-    Event,
-    OrganizationRegistered,
-    OrganizationUpdated,
-)
+from carteira.domain.events import Event
 from carteira.domain.identifiers import check_id, check_text
 from carteira.domain.manager import Manager
 from carteira.domain.names import name_key
@@ -342,7 +336,7 @@ def _write(world: _World, moves: dict[str, Move]) -> None:
     """Write one chunk's changes with one call per repository, and record each (MB-6, EV-1)."""
     context = world.context
     uow = context.uow
-    fields = context.stamp_fields
+    stamp = context.stamp
     new_orgs = list(world.new_organizations.values())
     changed_orgs = [
         (stored, world.organizations[o])
@@ -355,15 +349,11 @@ def _write(world: _World, moves: dict[str, Move]) -> None:
     changed = [m for m in moves.values() if m.customer.id not in world.new_customers]
     uow.customers.add_many(new)
     uow.customers.update_many(m.customer for m in changed if m.customer != m.original)
+    # Each record's own events are its aggregate's to make: a registration as the rows
+    # left it, and the change from the stored record to it (EV-1).
     events: list[Event] = []
-    events.extend(
-        OrganizationRegistered(**fields, organization_id=o.id, name=o.name) for o in new_orgs
-    )
-    events.extend(
-        OrganizationUpdated(**fields, organization_id=a.id, name=a.name)
-        for b, a in changed_orgs
-        if a.name != b.name
-    )
+    events.extend(e for o in new_orgs for e in Organization.register(o.id, o.name, stamp).events)
+    events.extend(e for b, a in changed_orgs for e in b.rename(a.name, stamp).events)
     events.extend(
         membership_changed(
             context,
@@ -377,18 +367,14 @@ def _write(world: _World, moves: dict[str, Move]) -> None:
         if a.portfolio != b.portfolio
     )
     events.extend(
-        CustomerRegistered(**fields, customer_id=c.id, name=c.name, organization=c.organization)
-        for c in new
+        e for c in new for e in Customer.register(c.id, c.name, c.organization, stamp).events
     )
     events.extend(
-        CustomerUpdated(
-            **fields,
-            customer_id=m.customer.id,
-            name=m.customer.name,
-            organization=m.customer.organization,
-        )
+        e
         for m in changed
-        if (m.customer.name, m.customer.organization) != (m.original.name, m.original.organization)
+        for e in m.original.update(
+            name=m.customer.name, organization=m.customer.organization, stamp=stamp
+        ).events
     )
     events.extend(
         membership_changed(

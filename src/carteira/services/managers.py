@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import attrs
 
 from carteira.domain import refusals
+from carteira.domain.changed import Changed
 from carteira.domain.customer import Customer
 from carteira.domain.errors import FieldError, InvalidInput
-from carteira.domain.events import (
-    LeaveMode,
-    LeaveReason,
-    ManagerLeft,
-    ManagerRegistered,
-    ManagerRemoved,
-    ManagerUpdated,
-    PortfolioEdited,
-)
+from carteira.domain.events import LeaveMode, LeaveReason
 from carteira.domain.identifiers import check_id, check_text
 from carteira.domain.inputs import check_flag
 from carteira.domain.manager import Manager
@@ -28,7 +20,7 @@ from carteira.domain.portfolio import Portfolio
 from carteira.policies import membership
 from carteira.services.context import Context, refuse_self_reach
 from carteira.services.ownership import apply_moves, organization_portfolios, relink
-from carteira.services.portfolios import holds_customers, portfolio_state
+from carteira.services.portfolios import holds_customers
 from carteira.services.results import UNCHANGED, Unchanged
 
 __all__ = [
@@ -75,20 +67,21 @@ def register_manager(
     """Make a host's staff member known as a manager (MG-1)."""
     context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-1")
     check_id("manager", manager_id)
-    manager = Manager(
-        context.stamp.tenant,
+    registered = Manager.register(
         manager_id,
         check_text("manager", name, path="$.name"),
         _profile(profile),
         _roles(roles),
         _flag(active),
+        context.stamp,
     )
+    manager = registered.value
     context.actor.require_within(manager.permissions, "grant these roles")
     if context.uow.managers.get(manager_id) is not None:
         raise refusals.manager_exists(manager_id)
-    registered = context.uow.managers.add(manager)
-    context.emit(ManagerRegistered(**context.stamp_fields, **_state(manager)))
-    return registered
+    stored = context.uow.managers.add(manager)
+    context.emit(*registered.events)
+    return stored
 
 
 def update_manager(
@@ -105,20 +98,19 @@ def update_manager(
     """
     context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-1")
     current = _administered(context, manager_id)
-    changed = current.edit(
+    edited = current.edit(
         name=None if name is UNCHANGED else check_text("manager", name, path="$.name"),
         profile=None if profile is UNCHANGED else _profile(profile),
         roles=None if roles is UNCHANGED else _roles(roles),
+        stamp=context.stamp,
     )
-    if changed == current:
+    if not edited.events:
         return current
+    changed = edited.value
     context.actor.require_within(changed.permissions, "grant these roles")
     if context.eligibility(current).eligible and not context.eligibility(changed).eligible:
-        _leave(context, current, LeaveReason.INELIGIBLE, leave)
-        changed = changed.with_default(None)
-    stored = context.uow.managers.update(changed)
-    context.emit(ManagerUpdated(**context.stamp_fields, **_state(changed)))
-    return stored
+        changed = _leave(context, changed, LeaveReason.INELIGIBLE, leave)
+    return _save(context, Changed(changed, edited.events))
 
 
 def deactivate_manager(context: Context, manager_id: str, leave: Leave) -> Manager:
@@ -127,11 +119,8 @@ def deactivate_manager(context: Context, manager_id: str, leave: Leave) -> Manag
     current = _administered(context, manager_id)
     if not current.active:
         return current
-    _leave(context, current, LeaveReason.DEACTIVATED, leave)
-    changed = current.deactivate()
-    stored = context.uow.managers.update(changed)
-    context.emit(ManagerUpdated(**context.stamp_fields, **_state(changed)))
-    return stored
+    left = _leave(context, current, LeaveReason.DEACTIVATED, leave)
+    return _save(context, left.deactivate(context.stamp))
 
 
 def reactivate_manager(context: Context, manager_id: str) -> Manager:
@@ -140,10 +129,7 @@ def reactivate_manager(context: Context, manager_id: str) -> Manager:
     current = _administered(context, manager_id)
     if current.active:
         return current
-    changed = current.reactivate()
-    stored = context.uow.managers.update(changed)
-    context.emit(ManagerUpdated(**context.stamp_fields, **_state(changed)))
-    return stored
+    return _save(context, current.reactivate(context.stamp))
 
 
 def remove_manager(context: Context, manager_id: str, leave: Leave) -> None:
@@ -151,8 +137,16 @@ def remove_manager(context: Context, manager_id: str, leave: Leave) -> None:
     context.actor.require(Permission.MANAGE_MANAGERS, _ADMIN, "MG-3")
     current = _administered(context, manager_id)
     _leave(context, current, LeaveReason.REMOVED, leave)
+    removed = current.remove(context.stamp)
     context.uow.managers.remove(current)
-    context.emit(ManagerRemoved(**context.stamp_fields, manager_id=manager_id))
+    context.emit(*removed.events)
+
+
+def _save(context: Context, changed: Changed[Manager]) -> Manager:
+    """Store a changed manager and emit its events (EV-1)."""
+    stored = context.uow.managers.update(changed.value)
+    context.emit(*changed.events)
+    return stored
 
 
 def _administered(context: Context, manager_id: str) -> Manager:
@@ -162,14 +156,17 @@ def _administered(context: Context, manager_id: str) -> Manager:
     return manager
 
 
-def _leave(context: Context, manager: Manager, reason: LeaveReason, leave: Leave) -> None:
+def _leave(context: Context, manager: Manager, reason: LeaveReason, leave: Leave) -> Manager:
+    """Settle what ``manager`` leaves as ``leave`` says; return him with no default (MG-3)."""
     portfolios = list(context.uow.portfolios.managed_by(manager.id))
     customers = list(context.uow.customers.managed_by(manager.id))
     if leave.transfer_to is not None:
         successor = _successor(context, manager, leave.transfer_to, portfolios)
         mode = LeaveMode.TRANSFER
         way = Way.DEACTIVATION_TRANSFER
-        new_portfolios = [p.with_manager_replaced(manager.id, successor) for p in portfolios]
+        new_portfolios = [
+            p.with_manager_replaced(manager.id, successor, context.stamp) for p in portfolios
+        ]
         new_managers = [_replace(c.account_managers, manager.id, successor) for c in customers]
     else:
         if not leave.keep:
@@ -179,21 +176,20 @@ def _leave(context: Context, manager: Manager, reason: LeaveReason, leave: Leave
             )
         mode = LeaveMode.KEEP if leave.keep else LeaveMode.RELEASE
         way = Way.MANAGER_LEFT
-        new_portfolios = [p.without_manager(manager.id) for p in portfolios]
+        new_portfolios = [p.without_manager(manager.id, context.stamp) for p in portfolios]
         new_managers = [_replace(c.account_managers, manager.id, None) for c in customers]
-    context.emit(
-        ManagerLeft(
-            **context.stamp_fields,
-            manager_id=manager.id,
-            reason=reason,
-            mode=mode,
-            successor=leave.transfer_to,
-            customers=tuple(c.id for c in customers),
-            portfolios=tuple(p.id for p in portfolios),
-        )
+    left = manager.leave(
+        reason,
+        mode,
+        leave.transfer_to,
+        (c.id for c in customers),
+        (p.id for p in portfolios),
+        context.stamp,
     )
+    context.emit(*left.events)
     _write_portfolios(context, new_portfolios)
     _write_customers(context, customers, new_managers, way)
+    return left.value
 
 
 def _successor(
@@ -212,12 +208,10 @@ def _replace(managers: tuple[str, ...], leaving: str, successor: str | None) -> 
     return tuple(dict.fromkeys(m for m in replaced if m is not None))
 
 
-def _write_portfolios(context: Context, portfolios: list[Portfolio]) -> None:
+def _write_portfolios(context: Context, portfolios: list[Changed[Portfolio]]) -> None:
     """Write every changed portfolio in one go (one statement on SQL, ST-4, ST-5)."""
-    context.uow.portfolios.update_many(portfolios)
-    context.emit(
-        *(PortfolioEdited(**context.stamp_fields, **portfolio_state(p)) for p in portfolios)
-    )
+    context.uow.portfolios.update_many([p.value for p in portfolios])
+    context.emit(*(e for p in portfolios for e in p.events))
 
 
 def _write_customers(
@@ -226,16 +220,6 @@ def _write_customers(
     orgs = organization_portfolios(context, customers)
     moves = [relink(context, c, m, orgs) for c, m in zip(customers, managers, strict=True)]
     apply_moves(context, moves, way)
-
-
-def _state(manager: Manager) -> dict[str, Any]:
-    return {
-        "manager_id": manager.id,
-        "name": manager.name,
-        "profile": manager.profile,
-        "roles": manager.roles,
-        "active": manager.active,
-    }
 
 
 def _profile(value: object) -> Profile:

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from carteira.domain import refusals
 from carteira.domain.customer import Customer, Placement
 from carteira.domain.errors import FieldError, InvalidInput
-from carteira.domain.events import (
-    DefaultPortfolioChanged,
-    PortfolioCreated,
-    PortfolioDeleted,
-    PortfolioEdited,
-)
 from carteira.domain.identifiers import check_id, check_ids
 from carteira.domain.inputs import check_optional_text
 from carteira.domain.manager import Manager
@@ -39,7 +32,6 @@ __all__ = [
     "edit_portfolio",
     "effective_members",
     "holds_customers",
-    "portfolio_state",
     "require_eligible",
     "set_default_portfolio",
 ]
@@ -62,16 +54,22 @@ def create_portfolio(
     """Create a portfolio, with or without managers and journey (PF-1..PF-3, PF-6, MG-1)."""
     context.actor.require(Permission.MANAGE_PORTFOLIOS, _ADMIN, "PF-6")
     check_id("portfolio", portfolio_id)
-    portfolio = _build(
-        context, portfolio_id, name, _description(description), _journey(journey), managers
+    created = Portfolio.create(
+        portfolio_id,
+        name,
+        _description(description),
+        _journey(journey),
+        _managers(managers),
+        context.stamp,
     )
+    portfolio = created.value
     if context.uow.portfolios.get(portfolio_id) is not None:
         raise refusals.portfolio_exists(portfolio_id)
     _require_unique_name(context, portfolio)
     require_eligible(context, portfolio.managers)
-    created = context.uow.portfolios.add(portfolio)
-    context.emit(PortfolioCreated(**context.stamp_fields, **portfolio_state(portfolio)))
-    return created
+    stored = context.uow.portfolios.add(portfolio)
+    context.emit(*created.events)
+    return stored
 
 
 def edit_portfolio(
@@ -90,14 +88,16 @@ def edit_portfolio(
     """
     context.actor.require(Permission.MANAGE_PORTFOLIOS, _ADMIN, "PF-6")
     current = context.portfolio(portfolio_id)
-    edited = current.edit(
+    changed = current.edit(
         name=current.name if name is UNCHANGED else name,
         description=current.description if description is UNCHANGED else _description(description),
         journey=current.journey if journey is UNCHANGED else _journey(journey),
         managers=current.managers if managers is UNCHANGED else _managers(managers),
+        stamp=context.stamp,
     )
-    if edited == current:
+    if not changed.events:
         return current
+    edited = changed.value
     if edited.key != current.key:
         _require_unique_name(context, edited)
     added = [m for m in edited.managers if not current.manages(m)]
@@ -115,7 +115,7 @@ def edit_portfolio(
     )
     _drop_removed_managers(context, current, removed)
     stored = context.uow.portfolios.update(edited)
-    context.emit(PortfolioEdited(**context.stamp_fields, **portfolio_state(edited)))
+    context.emit(*changed.events)
     return stored
 
 
@@ -135,15 +135,10 @@ def delete_portfolio(context: Context, portfolio_id: str) -> None:
     org_portfolios = organization_portfolios(context, customers)
     available: set[str] = set()
     moves = [_left_behind(context, c, portfolio_id, org_portfolios, available) for c in customers]
-    context.emit(
-        PortfolioDeleted(
-            **context.stamp_fields,
-            portfolio_id=portfolio_id,
-            name=portfolio.name,
-            customers=tuple(c.id for c in customers),
-            organizations=tuple(o.id for o in organizations),
-        )
+    deleted = portfolio.delete(
+        (c.id for c in customers), (o.id for o in organizations), context.stamp
     )
+    context.emit(*deleted.events)
     apply_organization_moves(
         context,
         [(o, o.with_portfolio(None)) for o in organizations],
@@ -165,14 +160,11 @@ def set_default_portfolio(context: Context, manager_id: str, portfolio_id: str |
     context.actor.require_within(manager.permissions, f"administer manager {manager_id!r}")
     if portfolio_id is not None:
         membership.check_default_portfolio(manager_id, context.portfolio(portfolio_id))
-    if manager.default_portfolio == portfolio_id:
+    changed = manager.with_default(portfolio_id, context.stamp)
+    if not changed.events:
         return manager
-    stored = context.uow.managers.update(manager.with_default(portfolio_id))
-    context.emit(
-        DefaultPortfolioChanged(
-            **context.stamp_fields, manager_id=manager_id, portfolio_id=portfolio_id
-        )
-    )
+    stored = context.uow.managers.update(changed.value)
+    context.emit(*changed.events)
     return stored
 
 
@@ -200,18 +192,6 @@ def require_eligible(context: Context, manager_ids: Sequence[str]) -> None:
         eligible(context.manager(manager_id), context.eligibility)
 
 
-def _build(
-    context: Context,
-    portfolio_id: str,
-    name: str,
-    description: str | None,
-    journey: Journey | None,
-    managers: Sequence[str],
-) -> Portfolio:
-    checked = _managers(managers)
-    return Portfolio(context.stamp.tenant, portfolio_id, name, description, journey, checked)
-
-
 def _managers(managers: Sequence[str]) -> list[str]:
     """Check the managers the caller names (ER-2): a list of ids, not one string."""
     if isinstance(managers, str):
@@ -233,17 +213,6 @@ def _journey(value: object) -> Journey | None:
     check_id("journey", value.id, path="$.journey.id")
     check_optional_text("journey", value.name, path="$.journey.name")
     return value
-
-
-def portfolio_state(portfolio: Portfolio) -> dict[str, Any]:
-    """Return the fields of PortfolioCreated and PortfolioEdited: the portfolio as it stands."""
-    return {
-        "portfolio_id": portfolio.id,
-        "name": portfolio.name,
-        "description": portfolio.description,
-        "journey": portfolio.journey,
-        "managers": portfolio.managers,
-    }
 
 
 def _require_unique_name(context: Context, portfolio: Portfolio) -> None:
@@ -268,12 +237,9 @@ def _drop_removed_managers(context: Context, portfolio: Portfolio, removed: list
 def _clear_defaults(context: Context, portfolio: Portfolio, manager_ids: Sequence[str]) -> None:
     for manager in context.uow.managers.get_many(manager_ids).values():
         if manager.default_portfolio == portfolio.id:
-            context.uow.managers.update(manager.with_default(None))
-            context.emit(
-                DefaultPortfolioChanged(
-                    **context.stamp_fields, manager_id=manager.id, portfolio_id=None
-                )
-            )
+            cleared = manager.with_default(None, context.stamp)
+            context.uow.managers.update(cleared.value)
+            context.emit(*cleared.events)
 
 
 def _left_behind(

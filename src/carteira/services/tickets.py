@@ -7,13 +7,14 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from carteira.domain import refusals
+from carteira.domain.changed import Changed
 from carteira.domain.customer import Customer
 from carteira.domain.errors import FieldError, InvalidInput
 from carteira.domain.events import DepartmentSaved
 from carteira.domain.identifiers import check_id, check_ids, check_text
 from carteira.domain.inputs import check_choice, check_count, check_flag
 from carteira.domain.permissions import Permission
-from carteira.domain.ticket import Changed, ChoiceMode, Department, RoutingMode, Ticket
+from carteira.domain.ticket import ChoiceMode, Department, RoutingMode, Ticket
 from carteira.domain.visibility import id_taken
 from carteira.domain.workflow import FieldValue, TicketType
 from carteira.policies import tickets as policy
@@ -213,7 +214,7 @@ def require_owner(context: ReadContext, ticket: Ticket, action: str) -> None:
     policy.require_owner(ticket, context.actor, owners, context.viewer.stands_in_for, action)
 
 
-def save(context: Context, changed: Changed) -> Ticket:
+def save(context: Context, changed: Changed[Ticket]) -> Ticket:
     """Store a changed ticket and emit its events; nothing to store when nothing changed."""
     if not changed.events:
         return changed.value
