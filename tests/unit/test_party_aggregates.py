@@ -264,9 +264,9 @@ def test_mg1_editing_a_manager_keeps_what_is_not_given() -> None:
 
 
 def test_mg2_a_customer_is_assigned_only_in_a_portfolio_its_manager_manages() -> None:
-    membership.check_assignment_portfolio("ana", SUL)
+    membership.check_manages("ana", SUL, SUL.name)
     with pytest.raises(RuleViolation) as caught:
-        membership.check_assignment_portfolio("cid", SUL)
+        membership.check_manages("cid", SUL, SUL.name)
     assert refusal(caught.value) == (
         RuleViolation,
         "manager_outside_portfolio",
@@ -277,9 +277,9 @@ def test_mg2_a_customer_is_assigned_only_in_a_portfolio_its_manager_manages() ->
 
 
 def test_mg2_a_default_portfolio_is_one_the_manager_manages() -> None:
-    membership.check_default_portfolio("cid", NORTE)
+    membership.check_manages("cid", NORTE, NORTE.id)
     with pytest.raises(RuleViolation) as caught:
-        membership.check_default_portfolio("cid", SUL)
+        membership.check_manages("cid", SUL, SUL.id)
     assert caught.value.message == "manager 'cid' does not manage portfolio 'sul'"
     assert caught.value.rule == "MG-2"
 

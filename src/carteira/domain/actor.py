@@ -78,14 +78,17 @@ class Actor:
         if not self.is_system:
             raise refusals.not_permitted(f"only the host application {doing}", rule)
 
-    def require_whole_tenant(self, viewer: Viewer, action: str, *, segmentation: bool) -> None:
+    def require_whole_tenant(
+        self, viewer: Viewer, action: str, *, segmentation: Callable[[], bool]
+    ) -> None:
         """Refuse ``action`` (an import or export) to one who does not see every customer (VS-3).
 
         An import or export of part of a tenant would read, the other way, as customers
         leaving; and its refusals would reveal what the actor may not see. The host, a
-        holder of VIEW_ALL, and anyone while segmentation is off (VS-1) see everyone.
+        holder of VIEW_ALL, and anyone while segmentation is off (VS-1) see everyone;
+        ``segmentation`` tells whether it is on, asked only when it matters.
         """
-        if viewer.system or Permission.VIEW_ALL in viewer.permissions or not segmentation:
+        if viewer.system or Permission.VIEW_ALL in viewer.permissions or not segmentation():
             return
         if action == "export":
             raise refusals.export_needs_view_all(self.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -75,10 +75,16 @@ class Ownership:
         return self.portfolio is not None or bool(self.account_managers)
 
 
-def effective_portfolio(own: str | None, organization_portfolio: str | None) -> str | None:
+def effective_portfolio(
+    own: str | None, organization_portfolio: str | Callable[[], str | None] | None
+) -> str | None:
     """Return the portfolio a customer belongs to: its own, else its organization's (MB-1).
 
     The one statement of MB-1 in Python; every other place asks a `Customer` (its
-    ``effective_portfolio`` or ``ownership``), which asks this.
+    ``effective_portfolio`` or ``ownership``), which asks this. ``organization_portfolio``
+    may be a function, asked only for a customer without a portfolio of his own, so that a
+    caller reads the organization only when MB-1 needs it.
     """
-    return own if own is not None else organization_portfolio
+    if own is not None:
+        return own
+    return organization_portfolio() if callable(organization_portfolio) else organization_portfolio

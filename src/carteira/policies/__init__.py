@@ -1,8 +1,11 @@
-"""Policies: pure decisions over explicit inputs (routing, visibility, eligibility). Public.
+"""Policies: pure decisions over explicit inputs, for rules that span aggregates. Public.
 
-Each takes plain values and returns a decision object saying why, which is what makes
-``explain`` cheap and honest; the services turn a denial into an error and a decision
-into changes. Hosts meet them when they read an explanation or replace a policy:
+Each takes plain values and decides. Routing, visibility and eligibility return a
+decision object saying why, which is what makes ``explain`` cheap and honest; the
+membership rules (`carteira.policies.membership`: MB-2, MB-3, MG-2, MG-3, MG-6) and who may
+act on a ticket (`carteira.policies.tickets`: TK, PM-3, RT-8) raise the refusal their rule
+names, from `carteira.domain.refusals`. The services load what a policy needs and turn its
+decision into changes. Hosts meet them when they read an explanation or replace a policy:
 
 - routing (RT): [`route`][carteira.policies.route] and its
   [`RoutingDecision`][carteira.policies.RoutingDecision] (`Outcome`, `Step`, `Reason`,

@@ -7,7 +7,7 @@ passes it in; a refusal is raised as the domain error the SPEC rule names.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from carteira.domain import refusals
 from carteira.domain.errors import NotFound
@@ -18,13 +18,11 @@ from carteira.policies.eligibility import EligibilityPolicy, require_eligible
 __all__ = [
     "active_managers",
     "check_account_managers",
-    "check_assignment_portfolio",
-    "check_default_portfolio",
+    "check_manages",
     "check_no_orphans",
     "check_not_orphaned",
     "check_organization_managers",
     "check_successor",
-    "kept_account_managers",
     "require_available",
 ]
 
@@ -71,32 +69,20 @@ def check_account_managers(
             )
 
 
-def kept_account_managers(
-    account_managers: Iterable[str], effective: Portfolio | None
-) -> tuple[str, ...]:
-    """Return those of ``account_managers`` who may stay with ``effective`` (MB-3).
-
-    With an effective portfolio, only its managers; without one, all of them.
-    """
-    return tuple(m for m in account_managers if effective is None or effective.manages(m))
-
-
 def check_organization_managers(organization_id: str, account_managers: Sequence[str]) -> None:
     """Refuse account managers for an organization: only customers have them (MB-3)."""
     if account_managers:
         raise refusals.managers_on_organization(organization_id)
 
 
-def check_assignment_portfolio(manager_id: str, portfolio: Portfolio) -> None:
-    """Refuse to assign a customer to ``manager_id`` in a portfolio he does not manage (MG-2)."""
-    if not portfolio.manages(manager_id):
-        raise refusals.manager_outside_portfolio(manager_id, portfolio.name, portfolio.id)
+def check_manages(manager_id: str, portfolio: Portfolio, shown: str) -> None:
+    """Refuse ``portfolio`` for ``manager_id`` unless he manages it (MG-2, MG-6).
 
-
-def check_default_portfolio(manager_id: str, portfolio: Portfolio) -> None:
-    """Refuse a default portfolio the manager does not manage (MG-2, MG-6)."""
+    Assigning him a customer there, or making it his default portfolio; ``shown`` is how
+    the refusal names the portfolio (its name, or its id).
+    """
     if not portfolio.manages(manager_id):
-        raise refusals.manager_outside_portfolio(manager_id, portfolio.id, portfolio.id)
+        raise refusals.manager_outside_portfolio(manager_id, shown, portfolio.id)
 
 
 def check_not_orphaned(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from carteira._moved import moved_to
 
-__all__: list[str] = []
+__all__ = ["Carteira"]  # noqa: F822 - each is read through __getattr__
 
 
-__getattr__ = moved_to("carteira.app", __name__)
+__getattr__ = moved_to("carteira.app", __name__, __all__)

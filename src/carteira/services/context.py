@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 import attrs
 
+from carteira._moved import moved_to
 from carteira.domain.actor import Actor
 from carteira.domain.customer import Customer, Organization
 from carteira.domain.errors import NotFound
@@ -98,17 +98,6 @@ class ReadContext:
         """Return the customer's organization, if it has one."""
         return None if customer.organization is None else self.organization(customer.organization)
 
-    def active_managers(
-        self, portfolio: Portfolio, read: Mapping[str, Manager] | None = None
-    ) -> list[str]:
-        """Return the portfolio's managers that are active, in order (MB-2, PF-3).
-
-        ``read`` holds managers already read (for a page of portfolios); without it they
-        are read here.
-        """
-        found = self.uow.managers.get_many(portfolio.managers) if read is None else read
-        return [m for m in portfolio.managers if m in found and found[m].active]
-
     @property
     def viewer(self) -> Viewer:
         """The actor as the visibility policy sees him, with whom he stands in for (MG-5)."""
@@ -151,17 +140,6 @@ class Context(ReadContext):
     events: list[Event] = attrs.field(factory=list)
     flushed: int = 0
 
-    @property
-    def stamp_fields(self) -> dict[str, Any]:
-        """The tenant, actor and instant every event of this command carries (EV-1)."""
-        stamp = self.stamp
-        return {
-            "tenant": stamp.tenant,
-            "actor": stamp.actor,
-            "at": stamp.at,
-            "actor_kind": stamp.kind,
-        }
-
     def emit(self, *events: Event) -> None:
         """Add events this command produced, in order."""
         self.events.extend(events)
@@ -185,3 +163,7 @@ class Context(ReadContext):
 
 def _membership(events: Iterable[Event]) -> list[MembershipChanged]:
     return [e for e in events if isinstance(e, MembershipChanged)]
+
+
+# The runner moved to services.runner (issue 17); its old path still answers, warning.
+__getattr__ = moved_to("carteira.services.runner", __name__, {"Runner", "full_jitter"})

@@ -238,7 +238,8 @@ def giving(context: Context, customer: Customer, manager_id: str, portfolio: str
     """
     manager = context.manager(manager_id)
     if portfolio is not None:
-        membership.check_assignment_portfolio(manager_id, context.portfolio(portfolio))
+        chosen = context.portfolio(portfolio)
+        membership.check_manages(manager_id, chosen, chosen.name)
         target: str | None = portfolio
     else:
         target = context.default_portfolio(manager) or customer.portfolio
@@ -304,7 +305,7 @@ def _require_entry(context: Context, move: Move, subject: str) -> None:
 
 
 def _effective(context: Context, customer: Customer, own: str | None) -> Portfolio | None:
-    effective = effective_portfolio(own, _org_portfolio(context, customer.organization))
+    effective = effective_portfolio(own, lambda: _org_portfolio(context, customer.organization))
     return None if effective is None else context.portfolio(effective)
 
 

@@ -56,7 +56,7 @@ def require_full_view(context: ReadContext, action: str) -> None:
     leaving; and its refusals would reveal what the actor may not see (VS-3).
     """
     context.actor.require_whole_tenant(
-        context.viewer, action, segmentation=context.settings.segmentation
+        context.viewer, action, segmentation=lambda: context.settings.segmentation
     )
 
 

@@ -184,7 +184,7 @@ def membership_changed(
 ) -> MembershipChanged:
     """Return the record of one subject's ownership change through ``way`` (MB-6)."""
     return MembershipChanged(
-        **context.stamp_fields,
+        **context.stamp.fields(),
         subject=subject,
         subject_id=subject_id,
         way=way,

@@ -159,7 +159,8 @@ def set_default_portfolio(context: Context, manager_id: str, portfolio_id: str |
     manager = context.manager(manager_id)
     context.actor.require_within(manager.permissions, f"administer manager {manager_id!r}")
     if portfolio_id is not None:
-        membership.check_default_portfolio(manager_id, context.portfolio(portfolio_id))
+        chosen = context.portfolio(portfolio_id)
+        membership.check_manages(manager_id, chosen, chosen.id)
     changed = manager.with_default(portfolio_id, context.stamp)
     if not changed.events:
         return manager

@@ -16,6 +16,7 @@ from carteira.domain.ownership import Ownership, SubjectKind
 from carteira.domain.permissions import Permission
 from carteira.domain.portfolio import Portfolio
 from carteira.domain.scope import Scope
+from carteira.policies import membership
 from carteira.services.context import Context, ReadContext
 from carteira.services.pages import MAX_PAGE, check_limit, page_window
 from carteira.services.portfolios import holds_customers
@@ -144,7 +145,7 @@ def _page_of(
     counts = context.uow.portfolios.count_managed(unmarked)
     summaries = []
     for portfolio in shown:
-        available = bool(context.active_managers(portfolio, managers))
+        available = bool(membership.active_managers(portfolio, managers))
         orphaned = not available and holds_customers(context, portfolio.id)
         # a manager of this portfolio who manages exactly one manages this one (MG-6)
         defaults = tuple(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from carteira._moved import moved_to
 
-__all__: list[str] = []
+__all__ = ["Publish", "Relay", "relay_backoff"]  # noqa: F822 - read through __getattr__
 
 
-__getattr__ = moved_to("carteira.relay", __name__)
+__getattr__ = moved_to("carteira.relay", __name__, __all__)

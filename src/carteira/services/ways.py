@@ -113,8 +113,9 @@ def assign_customers(
     context.actor.require(Permission.SET_PORTFOLIO, "assign customers to an agent", "WA-7")
     ids = check_ids("customer", customer_ids, path="$.customer_ids")
     customers = [visible_customer(context, c) for c in dict.fromkeys(ids)]
-    apply_moves(context, [giving(context, c, agent_id, None) for c in customers], Way.AGENT_RECORD)
-    return [context.customer(c.id) for c in customers]
+    return apply_moves(
+        context, [giving(context, c, agent_id, None) for c in customers], Way.AGENT_RECORD
+    )
 
 
 def unassign_customers(
@@ -125,8 +126,7 @@ def unassign_customers(
     context.manager(agent_id)
     ids = check_ids("customer", customer_ids, path="$.customer_ids")
     customers = [visible_customer(context, c) for c in dict.fromkeys(ids)]
-    apply_moves(context, [taking(context, c, agent_id) for c in customers], Way.AGENT_RECORD)
-    return [context.customer(c.id) for c in customers]
+    return apply_moves(context, [taking(context, c, agent_id) for c in customers], Way.AGENT_RECORD)
 
 
 def _agent(context: Context, action: str, rule: str) -> str:
