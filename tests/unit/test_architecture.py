@@ -228,8 +228,7 @@ def test_services_raise_no_refusal_for_a_rule_an_aggregate_or_policy_owns() -> N
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if not line.lstrip().startswith(("#", '"', "["))
         and (
-            RULE_REFUSALS.search(line)
-            or any(name in owned for name in NAMED_REFUSAL.findall(line))
+            RULE_REFUSALS.search(line) or any(name in owned for name in NAMED_REFUSAL.findall(line))
         )
     ]
     assert owned  # the constructors are found: the guard guards something

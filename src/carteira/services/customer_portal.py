@@ -166,7 +166,7 @@ class CustomerPortal:
         _require_customer(customer)
 
         def run(context: Context) -> PortalTicket:
-            return portal.my_ticket(context, body(context).id)
+            return portal.view_of(context, body(context))
 
         return self._run.command(customer, run, portal=True)
 

@@ -21,9 +21,9 @@ from carteira.policies.tickets import require_portal_customer
 from carteira.services.context import ReadContext
 from carteira.services.pages import page_window
 from carteira.services.results import Page
-from carteira.services.workflow import reach
+from carteira.services.workflow import reach, type_of
 
-__all__ = ["PortalTicket", "attachment_of", "my_ticket", "my_tickets", "portal_view"]
+__all__ = ["PortalTicket", "attachment_of", "my_ticket", "my_tickets", "portal_view", "view_of"]
 
 
 @attrs.frozen
@@ -94,6 +94,14 @@ def portal_view(ticket: Ticket, kind: TicketType) -> PortalTicket:
         awaiting_approval=his_turn and stage.asks_approval,
         cancellable=his_turn,
     )
+
+
+def view_of(context: ReadContext, ticket: Ticket) -> PortalTicket:
+    """Return the customer's view of a ticket his command just stored, as stored (TK-7, VS-4).
+
+    Only its type is read: the command returned the ticket itself.
+    """
+    return portal_view(ticket, type_of(context, ticket))
 
 
 def my_ticket(context: ReadContext, ticket_id: str) -> PortalTicket:

@@ -92,11 +92,18 @@ def organization_visibility(
 
 
 def ticket_visibility(
-    context: ReadContext, ticket: Ticket, viewer: Viewer | None = None
+    context: ReadContext,
+    ticket: Ticket,
+    viewer: Viewer | None = None,
+    customer: Customer | None = None,
 ) -> Visibility:
-    """Decide whether the actor (or ``viewer``) sees ``ticket`` (VS-2, VS-7)."""
+    """Decide whether the actor (or ``viewer``) sees ``ticket`` (VS-2, VS-7).
+
+    ``customer`` is the ticket's customer when the caller holds it (as just stored);
+    otherwise it is read.
+    """
     viewer = viewer or context.viewer
-    customer = context.customer(ticket.customer)
+    customer = customer or context.customer(ticket.customer)
     department = context.uow.departments.get(ticket.department) if ticket.queued else None
     return decide_ticket(viewer, customer_visibility(context, customer, viewer), ticket, department)
 

@@ -81,6 +81,7 @@ def bulk_close(context: Context, agent_id: str, associate: bool) -> list[Ticket]
     context.manager(agent_id)
     tickets = list(context.uow.tickets.open_assigned_to(agent_id))
     closed = close(context, tickets, check_owner=False)
+    standing: dict[str, Customer] = {}
     if associate:
         customers = [context.customer(c) for c in dict.fromkeys(t.customer for t in tickets)]
         moves = [
@@ -88,8 +89,9 @@ def bulk_close(context: Context, agent_id: str, associate: bool) -> list[Ticket]
             for c in customers
             if agent_id not in c.account_managers
         ]
-        apply_moves(context, moves, Way.BULK_CLOSE)
-    return [t for t in closed if ticket_visibility(context, t).granted]
+        standing = {c.id: c for c in apply_moves(context, moves, Way.BULK_CLOSE)}
+    seen = (ticket_visibility(context, t, customer=standing.get(t.customer)) for t in closed)
+    return [t for t, visible in zip(closed, seen, strict=True) if visible.granted]
 
 
 def assign_to_me(context: Context, ticket_id: str) -> Customer:

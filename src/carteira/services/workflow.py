@@ -45,6 +45,7 @@ __all__ = [
     "open_portal_ticket",
     "post_message",
     "reach",
+    "type_of",
 ]
 
 
@@ -69,11 +70,16 @@ def reach(context: ReadContext, ticket_id: str) -> Reached:
     else:
         ticket = visible_ticket(context, ticket_id)
         side = Responsible.SERVICE
+    return Reached(ticket, type_of(context, ticket), side)
+
+
+def type_of(context: ReadContext, ticket: Ticket) -> TicketType:
+    """Return the type a portal ticket follows; a conversation has none (TK-1)."""
     type_id = ticket.require_portal()
     kind = context.uow.ticket_types.get(type_id)
     if kind is None:
         raise NotFound("ticket type", type_id)
-    return Reached(ticket, kind, side)
+    return kind
 
 
 def open_portal_ticket(
