@@ -457,14 +457,24 @@ def test_the_reference_documents_every_namespace() -> None:
 FENCE = re.compile(r"^(`{3,})(?:python|py)\b[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
 
 
+def _ours(top: Path, pattern: str) -> list[Path]:
+    """The files below ``top`` matching ``pattern``, leaving out hidden folders: the
+    examples' own virtual environments (``examples/*/.venv``) hold other people's code."""
+    return sorted(
+        path
+        for path in top.rglob(pattern)
+        if not any(part.startswith(".") for part in path.relative_to(top).parts)
+    )
+
+
 def _sources() -> list[tuple[str, str]]:
     """Every Python source of the project, and each Python block of its Markdown."""
     found = []
     for top in ("src", "tests", "examples", "benchmarks", "tools"):
-        for path in sorted((ROOT / top).rglob("*.py")):
+        for path in _ours(ROOT / top, "*.py"):
             found.append((path.relative_to(ROOT).as_posix(), path.read_text(encoding="utf-8")))
     pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-    pages += sorted((ROOT / "examples").rglob("*.md"))
+    pages += _ours(ROOT / "examples", "*.md")
     for page in pages:
         for number, match in enumerate(FENCE.finditer(page.read_text(encoding="utf-8"))):
             found.append((f"{page.relative_to(ROOT).as_posix()} block {number}", match[2]))
